@@ -1,0 +1,104 @@
+/* Shared declarations of arrow-sandbox-helper. See ../README.md for the protocol. */
+#ifndef ARROW_HELPER_H
+#define ARROW_HELPER_H
+
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_BINDS 64
+#define MAX_ENV 256
+#define ERR_LEN 512
+
+/* Exit statuses of the helper itself (the program's own code passes through otherwise). */
+enum {
+    EXIT_PIDS_EXHAUSTED = 123,
+    EXIT_TIMED_OUT = 124,
+    EXIT_HELPER_ERROR = 125,
+    EXIT_NOT_EXECUTABLE = 126,
+    EXIT_NOT_FOUND = 127,
+    EXIT_OUT_OF_MEMORY = 137,
+};
+
+struct bind {
+    const char *source;       /* as given */
+    char real[PATH_MAX];      /* resolved in the host's view before any namespace is made */
+    const char *target;       /* absolute path inside the sandbox */
+    int writable;
+    int is_dir;
+};
+
+struct spec {
+    const char *id;
+    long long memory_bytes;   /* -1: no limit */
+    long cpu_millis;          /* -1: no quota */
+    long pids;                /* -1: no limit */
+    long nofile;
+    long long tmpfs_bytes;
+    long long timeout_ms;     /* -1: none */
+    struct bind binds[MAX_BINDS];
+    int nbinds;
+    char *env[MAX_ENV + 1];
+    int nenv;
+    const char *workdir;
+    int network_host;
+    uid_t uid;
+    gid_t gid;
+    const char *hostname;
+    int result_fd;
+    const char *result_file;
+    char **argv;
+};
+
+/* A failure while building the sandbox, sent from the sandbox to the supervisor on a pipe. */
+struct setup_error {
+    char reason[32];          /* command-not-found, permission-denied, setup-failed */
+    char detail[ERR_LEN];
+};
+
+struct cgroup {
+    int v2;
+    int n;                    /* v1: number of distinct hierarchies used */
+    char dirs[5][PATH_MAX];   /* v1: one per hierarchy; v2: dirs[0] */
+    char memory[PATH_MAX];    /* directory holding the memory files */
+    char cpuacct[PATH_MAX];
+    char cpu[PATH_MAX];
+    char pids[PATH_MAX];
+};
+
+struct cgroup_stats {
+    uint64_t cpu_user_ns;
+    uint64_t cpu_system_ns;
+    uint64_t peak_memory_bytes;
+    uint64_t oom_kills;
+    uint64_t pids_max_events;
+};
+
+/* cgroup.c */
+int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t errlen);
+int cgroup_open(struct cgroup *cg, const char *id, char *err, size_t errlen);
+int cgroup_join_self(const struct cgroup *cg, char *err, size_t errlen);
+void cgroup_read_stats(const struct cgroup *cg, struct cgroup_stats *st);
+int cgroup_watch_oom(const struct cgroup *cg);     /* fd readable on an OOM kill, or -1 */
+int cgroup_watch_pids(const struct cgroup *cg);    /* fd readable when pids.max was hit, or -1 */
+void cgroup_kill_all(const struct cgroup *cg);
+void cgroup_destroy(const struct cgroup *cg);
+
+/* sandbox.c: runs as pid 1 of the new pid namespace; never returns */
+void sandbox_init(const struct spec *s, const struct cgroup *cg, int error_fd, int status_fd)
+    __attribute__((noreturn));
+
+/* seccomp.c */
+int seccomp_install(void);
+
+/* util.c */
+int write_file(const char *path, const char *text);
+int read_file(const char *path, char *buf, size_t len);
+int mkdirs(const char *path, mode_t mode);
+void send_error(int fd, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void trace(const char *phase);
+
+#endif

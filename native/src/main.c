@@ -1,0 +1,478 @@
+/*
+ * arrow-sandbox-helper: builds one sandbox and supervises it until it ends (see ../README.md).
+ *
+ * The supervisor stays in the host's namespaces. It creates the cgroup, clones pid 1 of the
+ * sandbox into new namespaces, then waits on one poll loop for: the sandbox's setup errors, the
+ * program's wait status, signals to forward, OOM and pids-limit events, its own parent's death
+ * and the wall-time limit. Afterwards it reads the cgroup's accounting, removes the cgroup and
+ * writes the result line.
+ */
+#include "helper.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *prog = "arrow-sandbox-helper";
+
+/* how often a pids limit is checked where the kernel does not notify (cgroup v1) */
+#define PIDS_POLL_MS 50
+
+static void usage_error(const struct spec *s, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* JSON string body: the detail may hold user-supplied paths. */
+static void json_escape(char *out, size_t outlen, const char *in) {
+    size_t o = 0;
+    for (; *in && o + 7 < outlen; in++) {
+        unsigned char c = (unsigned char) *in;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char) c;
+        } else if (c < 0x20) {
+            o += (size_t) snprintf(out + o, outlen - o, "\\u%04x", c);
+        } else {
+            out[o++] = (char) c;
+        }
+    }
+    out[o] = '\0';
+}
+
+struct result {
+    const char *outcome;
+    int exit_code;
+    int signal;
+    uint64_t wall_ns;
+    struct cgroup_stats stats;
+    const char *reason;
+    char detail[ERR_LEN];
+};
+
+static void write_result(const struct spec *s, const struct result *r) {
+    if (s->result_fd < 0 && !s->result_file) return;
+    char detail[ERR_LEN * 6 + 1], line[ERR_LEN * 6 + 512];
+    json_escape(detail, sizeof detail, r->detail);
+    int n = snprintf(line, sizeof line,
+                     "{\"outcome\":\"%s\",\"exitCode\":%d,\"signal\":%d,\"wallNanos\":%" PRIu64
+                     ",\"cpuUserNanos\":%" PRIu64 ",\"cpuSystemNanos\":%" PRIu64 ",\"peakMemoryBytes\":%" PRIu64
+                     ",\"reason\":\"%s\",\"detail\":\"%s\"}\n",
+                     r->outcome, r->exit_code, r->signal, r->wall_ns, r->stats.cpu_user_ns,
+                     r->stats.cpu_system_ns, r->stats.peak_memory_bytes, r->reason ? r->reason : "", detail);
+    int fd = s->result_fd;
+    if (s->result_file) fd = open(s->result_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "%s: cannot write result: %s\n", prog, strerror(errno));
+        return;
+    }
+    ssize_t ignored = write(fd, line, (size_t) n);
+    (void) ignored;
+    if (s->result_file) close(fd);
+}
+
+static void usage_error(const struct spec *s, const char *fmt, ...) {
+    struct result r = {.outcome = "failed-to-start", .exit_code = EXIT_HELPER_ERROR, .reason = "bad-argument"};
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r.detail, sizeof r.detail, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s: %s\n", prog, r.detail);
+    if (s) write_result(s, &r);
+    exit(EXIT_HELPER_ERROR);
+}
+
+static long long parse_number(const struct spec *s, const char *opt, const char *v, long long min, long long max) {
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end || n < min || n > max)
+        usage_error(s, "%s: expected a whole number from %lld to %lld, got '%s'", opt, min, max, v);
+    return n;
+}
+
+static int valid_id(const char *id) {
+    size_t n = strlen(id);
+    if (n == 0 || n > 64) return 0;
+    for (; *id; id++)
+        if (!isalnum((unsigned char) *id) && *id != '-' && *id != '_') return 0;
+    return 1;
+}
+
+/* Targets are plain absolute paths: no "..", no "." component, not the root itself. */
+static int valid_target(const char *t) {
+    if (t[0] != '/' || t[1] == '\0' || strlen(t) >= PATH_MAX - 16) return 0;
+    for (const char *p = t; *p;) {
+        while (*p == '/') p++;
+        const char *e = strchrnul(p, '/');
+        size_t len = (size_t) (e - p);
+        if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.')) return 0;
+        p = e;
+    }
+    return 1;
+}
+
+/* Places that the sandbox owns or shares read-only from the host. */
+static int reserved_target(const char *t) {
+    static const char *reserved[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/dev"};
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+        size_t n = strlen(reserved[i]);
+        if (strncmp(t, reserved[i], n) == 0 && (t[n] == '\0' || t[n] == '/')) return 1;
+    }
+    return 0;
+}
+
+static const char *need(const struct spec *s, int argc, char **argv, int *i) {
+    if (*i + 1 >= argc) usage_error(s, "%s needs a value", argv[*i]);
+    return argv[++*i];
+}
+
+static void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id) {
+    static char generated_id[64];
+    memset(s, 0, sizeof *s);
+    s->memory_bytes = -1;
+    s->cpu_millis = -1;
+    s->pids = -1;
+    s->nofile = 1024;
+    s->tmpfs_bytes = 64LL << 20;
+    s->timeout_ms = -1;
+    s->workdir = "/";
+    s->uid = 65534;
+    s->gid = 65534;
+    s->hostname = "arrow";
+    s->result_fd = -1;
+    int have_path = 0, have_home = 0;
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        } else if (strcmp(a, "--id") == 0) {
+            s->id = need(s, argc, argv, &i);
+            if (!valid_id(s->id)) usage_error(s, "--id: use 1 to 64 letters, digits, '-' or '_'");
+        } else if (strcmp(a, "--memory") == 0) {
+            s->memory_bytes = parse_number(s, a, need(s, argc, argv, &i), 1 << 20, 1LL << 50);
+        } else if (strcmp(a, "--cpu-millis") == 0) {
+            s->cpu_millis = (long) parse_number(s, a, need(s, argc, argv, &i), 10, 1024 * 1000);
+        } else if (strcmp(a, "--pids") == 0) {
+            s->pids = (long) parse_number(s, a, need(s, argc, argv, &i), 1, 4194304);
+        } else if (strcmp(a, "--nofile") == 0) {
+            s->nofile = (long) parse_number(s, a, need(s, argc, argv, &i), 8, 1048576);
+        } else if (strcmp(a, "--tmpfs-size") == 0) {
+            s->tmpfs_bytes = parse_number(s, a, need(s, argc, argv, &i), 4096, 1LL << 40);
+        } else if (strcmp(a, "--timeout-ms") == 0) {
+            s->timeout_ms = parse_number(s, a, need(s, argc, argv, &i), 1, 1LL << 40);
+        } else if (strcmp(a, "--ro-bind") == 0 || strcmp(a, "--bind") == 0) {
+            if (s->nbinds == MAX_BINDS) usage_error(s, "at most %d mounts", MAX_BINDS);
+            struct bind *b = &s->binds[s->nbinds++];
+            b->source = need(s, argc, argv, &i);
+            b->target = need(s, argc, argv, &i);
+            b->writable = strcmp(a, "--bind") == 0;
+        } else if (strcmp(a, "--env") == 0) {
+            const char *e = need(s, argc, argv, &i);
+            const char *eq = strchr(e, '=');
+            if (!eq || eq == e) usage_error(s, "--env: expected NAME=VALUE, got '%s'", e);
+            if (s->nenv == MAX_ENV) usage_error(s, "at most %d environment variables", MAX_ENV);
+            have_path |= strncmp(e, "PATH=", 5) == 0;
+            have_home |= strncmp(e, "HOME=", 5) == 0;
+            s->env[s->nenv++] = (char *) e;
+        } else if (strcmp(a, "--workdir") == 0) {
+            s->workdir = need(s, argc, argv, &i);
+            if (s->workdir[0] != '/') usage_error(s, "--workdir must be an absolute path, got '%s'", s->workdir);
+        } else if (strcmp(a, "--network") == 0) {
+            const char *n = need(s, argc, argv, &i);
+            if (strcmp(n, "none") == 0) s->network_host = 0;
+            else if (strcmp(n, "host") == 0) s->network_host = 1;
+            else usage_error(s, "--network: expected none or host, got '%s'", n);
+        } else if (strcmp(a, "--uid") == 0) {
+            s->uid = (uid_t) parse_number(s, a, need(s, argc, argv, &i), 0, 4294967294LL);
+        } else if (strcmp(a, "--gid") == 0) {
+            s->gid = (gid_t) parse_number(s, a, need(s, argc, argv, &i), 0, 4294967294LL);
+        } else if (strcmp(a, "--hostname") == 0) {
+            s->hostname = need(s, argc, argv, &i);
+            size_t n = strlen(s->hostname);
+            if (n == 0 || n > 63 || strpbrk(s->hostname, "/ \t\n")) usage_error(s, "--hostname: not a host name");
+        } else if (strcmp(a, "--result-fd") == 0) {
+            s->result_fd = (int) parse_number(s, a, need(s, argc, argv, &i), 3, 65535);
+        } else if (strcmp(a, "--result-file") == 0) {
+            s->result_file = need(s, argc, argv, &i);
+        } else if (strcmp(a, "--cleanup") == 0) {
+            *cleanup_id = need(s, argc, argv, &i);
+            if (!valid_id(*cleanup_id)) usage_error(s, "--cleanup: not a sandbox id");
+            return;
+        } else {
+            usage_error(s, "unknown option '%s'", a);
+        }
+    }
+    if (i >= argc) usage_error(s, "no command given (usage: %s [OPTIONS] -- COMMAND [ARGS...])", prog);
+    s->argv = argv + i;
+    if (!have_path) s->env[s->nenv++] = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    if (!have_home) s->env[s->nenv++] = "HOME=/tmp";
+    s->env[s->nenv] = NULL;
+    if (!s->id) {
+        snprintf(generated_id, sizeof generated_id, "h%d-%" PRIx64, getpid(), now_ns());
+        s->id = generated_id;
+    }
+}
+
+/* Mount sources are resolved in the host's view, before any namespace exists. */
+static int resolve_binds(struct spec *s, struct result *r) {
+    for (int i = 0; i < s->nbinds; i++) {
+        struct bind *b = &s->binds[i];
+        struct stat st;
+        if (!valid_target(b->target)) {
+            r->reason = "bad-argument";
+            snprintf(r->detail, sizeof r->detail, "mount target '%s' must be an absolute path without '.' or '..'", b->target);
+            return -1;
+        }
+        if (reserved_target(b->target)) {
+            r->reason = "bad-argument";
+            snprintf(r->detail, sizeof r->detail, "mount target '%s' is inside a directory the sandbox reserves", b->target);
+            return -1;
+        }
+        if (!realpath(b->source, b->real) || stat(b->real, &st) < 0) {
+            r->reason = "bad-mount-source";
+            snprintf(r->detail, sizeof r->detail, "mount source '%s': %s", b->source, strerror(errno));
+            return -1;
+        }
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+            r->reason = "bad-mount-source";
+            snprintf(r->detail, sizeof r->detail, "mount source '%s' is neither a file nor a directory", b->source);
+            return -1;
+        }
+        b->is_dir = S_ISDIR(st.st_mode);
+    }
+    return 0;
+}
+
+static int cleanup(const char *id) {
+    struct cgroup cg;
+    char err[ERR_LEN];
+    if (cgroup_open(&cg, id, err, sizeof err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return EXIT_HELPER_ERROR;
+    }
+    cgroup_kill_all(&cg);
+    cgroup_destroy(&cg);
+    return 0;
+}
+
+static int exit_status_of(const struct result *r) {
+    if (strcmp(r->outcome, "exited") == 0) return r->exit_code;
+    if (strcmp(r->outcome, "signaled") == 0) return 128 + r->signal;
+    if (strcmp(r->outcome, "timed-out") == 0) return EXIT_TIMED_OUT;
+    if (strcmp(r->outcome, "out-of-memory") == 0) return EXIT_OUT_OF_MEMORY;
+    if (strcmp(r->outcome, "pids-exhausted") == 0) return EXIT_PIDS_EXHAUSTED;
+    return r->exit_code;
+}
+
+static void fail_to_start(const struct spec *s, struct result *r) {
+    r->outcome = "failed-to-start";
+    r->exit_code = EXIT_HELPER_ERROR;
+    fprintf(stderr, "%s: %s\n", prog, r->detail);
+    write_result(s, r);
+    exit(EXIT_HELPER_ERROR);
+}
+
+int main(int argc, char **argv) {
+    struct spec s;
+    const char *cleanup_id = NULL;
+    struct result r = {0};
+    trace("start");
+    parse_args(&s, argc, argv, &cleanup_id);
+    if (cleanup_id) return cleanup(cleanup_id);
+
+    if (geteuid() != 0) {
+        r.reason = "setup-failed";
+        snprintf(r.detail, sizeof r.detail, "the process sandbox needs root (rootless mode is not supported yet)");
+        fail_to_start(&s, &r);
+    }
+    if (resolve_binds(&s, &r) < 0) fail_to_start(&s, &r);
+
+    /* Signals arrive through the poll loop; the sandbox unblocks them for itself. */
+    sigset_t handled, previous;
+    sigemptyset(&handled);
+    static const int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(&handled, sigs[i]);
+    sigprocmask(SIG_BLOCK, &handled, &previous);
+    int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+    int parent_fd = (int) syscall(SYS_pidfd_open, getppid(), 0);
+
+    struct cgroup cg;
+    char err[ERR_LEN];
+    if (cgroup_create(&cg, &s, err, sizeof err) < 0) {
+        r.reason = "setup-failed";
+        snprintf(r.detail, sizeof r.detail, "%s", err);
+        fail_to_start(&s, &r);
+    }
+    trace("cgroup created");
+    int oom_fd = cgroup_watch_oom(&cg);
+    int pids_fd = s.pids > 0 ? cgroup_watch_pids(&cg) : -1;
+    int poll_pids = s.pids > 0 && pids_fd < 0;
+
+    int errp[2], statusp[2];
+    if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(statusp, O_CLOEXEC) < 0) {
+        cgroup_destroy(&cg);
+        r.reason = "setup-failed";
+        snprintf(r.detail, sizeof r.detail, "pipe: %s", strerror(errno));
+        fail_to_start(&s, &r);
+    }
+
+    uint64_t started = now_ns();
+    unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (s.network_host ? 0 : CLONE_NEWNET);
+    pid_t init = (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+    if (init == 0) {
+        close(errp[0]);
+        close(statusp[0]);
+        sigprocmask(SIG_SETMASK, &previous, NULL);
+        sandbox_init(&s, &cg, errp[1], statusp[1]);
+    }
+    if (init < 0) {
+        cgroup_destroy(&cg);
+        r.reason = "setup-failed";
+        snprintf(r.detail, sizeof r.detail, "clone: %s", strerror(errno));
+        fail_to_start(&s, &r);
+    }
+    trace("cloned");
+    close(errp[1]);
+    close(statusp[1]);
+
+    int timed_out = 0, oom = 0, pids_hit = 0, killed = 0, reaped = 0, init_status = 0;
+    uint64_t deadline = s.timeout_ms > 0 ? started + (uint64_t) s.timeout_ms * 1000000u : 0;
+    struct setup_error setup_err = {0};
+    size_t setup_err_len = 0;
+    int program_status = -1;
+    int err_open = 1;
+
+    while (!reaped) {
+        struct pollfd p[5] = {
+            {sfd, POLLIN, 0}, {err_open ? errp[0] : -1, POLLIN, 0}, {oom_fd, POLLIN, 0},
+            {pids_fd, POLLIN, 0}, {parent_fd, POLLIN, 0},
+        };
+        int wait_ms = -1;
+        if (deadline) {
+            uint64_t now = now_ns();
+            wait_ms = now >= deadline ? 0 : (int) ((deadline - now + 999999) / 1000000);
+        }
+        if (poll_pids && (wait_ms < 0 || wait_ms > PIDS_POLL_MS)) wait_ms = PIDS_POLL_MS;
+        int n = poll(p, 5, wait_ms);
+        if (n < 0 && errno != EINTR) break;
+        int kill_now = 0;
+        if (deadline && now_ns() >= deadline && !timed_out && !killed) {
+            timed_out = 1;
+            kill_now = 1;
+        }
+        if (p[1].revents) {
+            ssize_t got = read(errp[0], (char *) &setup_err + setup_err_len, sizeof setup_err - setup_err_len);
+            if (got > 0) setup_err_len += (size_t) got;
+            else err_open = 0;
+        }
+        if (p[2].revents & POLLIN) {
+            uint64_t ignored;
+            if (read(oom_fd, &ignored, sizeof ignored) >= 0 || cg.v2) {
+                struct cgroup_stats st;
+                cgroup_read_stats(&cg, &st);
+                if (st.oom_kills > 0 && !oom) oom = kill_now = 1;
+            }
+            if (cg.v2) { char buf[512]; while (read(oom_fd, buf, sizeof buf) > 0) {} }
+        }
+        if ((p[3].revents & POLLIN) || poll_pids) {
+            char buf[512];
+            while (pids_fd >= 0 && read(pids_fd, buf, sizeof buf) > 0) {}
+            struct cgroup_stats st;
+            cgroup_read_stats(&cg, &st);
+            if (st.pids_max_events > 0 && !pids_hit) pids_hit = kill_now = 1;
+        }
+        if (p[4].revents & POLLIN) { /* whoever started us is gone: nobody will read the result */
+            killed = kill_now = 1;
+            close(parent_fd);
+            parent_fd = -1;
+        }
+        if (p[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == sizeof si) {
+                int sig = (int) si.ssi_signo;
+                if (sig == SIGCHLD) {
+                    int st;
+                    if (waitpid(init, &st, WNOHANG) == init) {
+                        reaped = 1;
+                        init_status = st;
+                    }
+                } else if (sig == SIGTERM) {
+                    killed = kill_now = 1;
+                } else if (sig != SIGPIPE) {
+                    kill(init, sig);
+                }
+            }
+        }
+        if (kill_now) kill(init, SIGKILL); /* pid 1 dying takes the whole namespace with it */
+    }
+    trace("reaped");
+    r.wall_ns = now_ns() - started;
+    /* both pipes hold whatever was written before pid 1 died */
+    if (err_open) {
+        ssize_t got;
+        while (setup_err_len < sizeof setup_err &&
+               (got = read(errp[0], (char *) &setup_err + setup_err_len, sizeof setup_err - setup_err_len)) > 0)
+            setup_err_len += (size_t) got;
+    }
+    int st;
+    if (read(statusp[0], &st, sizeof st) == sizeof st) program_status = st;
+
+    cgroup_read_stats(&cg, &r.stats);
+    if (r.stats.oom_kills > 0) oom = 1;
+    if (s.pids > 0 && r.stats.pids_max_events > 0 && program_status != 0) pids_hit = 1;
+    cgroup_kill_all(&cg);
+    cgroup_destroy(&cg);
+
+    if (setup_err_len == sizeof setup_err) {
+        r.outcome = "failed-to-start";
+        r.reason = setup_err.reason;
+        snprintf(r.detail, sizeof r.detail, "%s", setup_err.detail);
+        r.exit_code = strcmp(setup_err.reason, "command-not-found") == 0   ? EXIT_NOT_FOUND
+                      : strcmp(setup_err.reason, "permission-denied") == 0 ? EXIT_NOT_EXECUTABLE
+                                                                           : EXIT_HELPER_ERROR;
+        fprintf(stderr, "%s: %s\n", prog, r.detail);
+    } else if (timed_out) {
+        r.outcome = "timed-out";
+    } else if (oom) {
+        r.outcome = "out-of-memory";
+    } else if (pids_hit) {
+        r.outcome = "pids-exhausted";
+    } else if (program_status >= 0 && WIFEXITED(program_status)) {
+        r.outcome = "exited";
+        r.exit_code = WEXITSTATUS(program_status);
+    } else if (program_status >= 0 && WIFSIGNALED(program_status)) {
+        r.outcome = "signaled";
+        r.signal = WTERMSIG(program_status);
+    } else if (killed || (WIFSIGNALED(init_status) && WTERMSIG(init_status) == SIGKILL)) {
+        r.outcome = "signaled";
+        r.signal = SIGKILL;
+    } else {
+        r.outcome = "failed-to-start";
+        r.reason = "setup-failed";
+        r.exit_code = EXIT_HELPER_ERROR;
+        snprintf(r.detail, sizeof r.detail, "the sandbox ended without reporting (status %d)", init_status);
+    }
+    trace("cleaned up");
+    write_result(&s, &r);
+    return exit_status_of(&r);
+}

@@ -37,8 +37,12 @@ static int path_join(char *out, const char *a, const char *b, const char *c) {
     return (n < 0 || n >= PATH_MAX) ? -1 : 0;
 }
 
-/* Fills the directories of sandbox `id` without touching the filesystem. */
-static int cgroup_paths(struct cgroup *cg, const char *id, char *err, size_t errlen) {
+/*
+ * Fills the directories of sandbox `id` without touching the filesystem. Only the hierarchies a
+ * limit needs are used (memory always: it gives peak memory and OOM events), because every v1
+ * hierarchy joined is one more mkdir, migration and rmdir per sandbox.
+ */
+static int cgroup_paths(struct cgroup *cg, const char *id, int want_cpu, int want_pids, char *err, size_t errlen) {
     memset(cg, 0, sizeof *cg);
     cg->v2 = is_v2();
     if (cg->v2) {
@@ -46,27 +50,22 @@ static int cgroup_paths(struct cgroup *cg, const char *id, char *err, size_t err
         cg->n = 1;
         strcpy(cg->memory, cg->dirs[0]);
         strcpy(cg->cpu, cg->dirs[0]);
-        strcpy(cg->cpuacct, cg->dirs[0]);
         strcpy(cg->pids, cg->dirs[0]);
         return 0;
     }
-    /* v1: cpu and cpuacct may be one hierarchy (cpu,cpuacct) reached through symlinks. */
-    static const char *controllers[] = {"memory", "cpu", "cpuacct", "pids"};
-    char *slots[] = {cg->memory, cg->cpu, cg->cpuacct, cg->pids};
+    /* v1: cpu may share a hierarchy with cpuacct (cpu,cpuacct), reached through a symlink */
+    const char *controllers[] = {"memory", want_cpu ? "cpu" : NULL, want_pids ? "pids" : NULL};
+    char *slots[] = {cg->memory, cg->cpu, cg->pids};
     char hierarchy[PATH_MAX], link[PATH_MAX];
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 3; i++) {
+        if (!controllers[i]) continue;
         snprintf(link, sizeof link, CGROUP_FS "/%s", controllers[i]);
         if (!realpath(link, hierarchy)) {
-            if (i == 0) {
-                snprintf(err, errlen, "cgroup v1 memory controller not mounted at %s", link);
-                return -1;
-            }
-            continue; /* optional controller: limits needing it are refused later */
+            snprintf(err, errlen, "the cgroup v1 %s controller is not mounted at %s", controllers[i], link);
+            return -1;
         }
         if (path_join(slots[i], hierarchy, root_name(), id) < 0) goto toolong;
-        int seen = 0;
-        for (int j = 0; j < cg->n; j++) seen |= strcmp(cg->dirs[j], slots[i]) == 0;
-        if (!seen) strcpy(cg->dirs[cg->n++], slots[i]);
+        strcpy(cg->dirs[cg->n++], slots[i]);
     }
     return 0;
 toolong:
@@ -97,15 +96,7 @@ static int v2_enable_controllers(char *err, size_t errlen) {
 }
 
 int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t errlen) {
-    if (cgroup_paths(cg, s->id, err, errlen) < 0) return -1;
-    if (s->cpu_millis > 0 && !cg->cpu[0]) {
-        snprintf(err, errlen, "a CPU limit needs the cpu cgroup controller, which is not mounted");
-        return -1;
-    }
-    if (s->pids > 0 && !cg->pids[0]) {
-        snprintf(err, errlen, "a pids limit needs the pids cgroup controller, which is not mounted");
-        return -1;
-    }
+    if (cgroup_paths(cg, s->id, s->cpu_millis > 0, s->pids > 0, err, errlen) < 0) return -1;
     for (int i = 0; i < cg->n; i++) {
         if (mkdirs(cg->dirs[i], 0755) < 0) {
             snprintf(err, errlen, "cannot create cgroup %s: %s", cg->dirs[i], strerror(errno));
@@ -162,7 +153,7 @@ int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t err
 }
 
 int cgroup_open(struct cgroup *cg, const char *id, char *err, size_t errlen) {
-    return cgroup_paths(cg, id, err, errlen);
+    return cgroup_paths(cg, id, 1, 1, err, errlen);
 }
 
 /* "0" means the writing process itself: its pid inside the new pid namespace is meaningless here. */
@@ -191,22 +182,11 @@ static uint64_t read_keyed(const char *dir, const char *file, const char *key) {
 }
 
 void cgroup_read_stats(const struct cgroup *cg, struct cgroup_stats *st) {
-    memset(st, 0, sizeof *st);
     if (cg->v2) {
-        st->cpu_user_ns = read_keyed(cg->cpu, "cpu.stat", "user_usec") * 1000;
-        st->cpu_system_ns = read_keyed(cg->cpu, "cpu.stat", "system_usec") * 1000;
         st->peak_memory_bytes = read_u64(cg->memory, "memory.peak");
         st->oom_kills = read_keyed(cg->memory, "memory.events", "oom_kill");
         st->pids_max_events = read_keyed(cg->pids, "pids.events", "max");
         return;
-    }
-    if (cg->cpuacct[0]) {
-        /* usage_user/usage_sys move in scheduler ticks; usage is exact: split it by their ratio */
-        uint64_t total = read_u64(cg->cpuacct, "cpuacct.usage");
-        uint64_t user = read_u64(cg->cpuacct, "cpuacct.usage_user");
-        uint64_t sys = read_u64(cg->cpuacct, "cpuacct.usage_sys");
-        st->cpu_user_ns = user + sys ? (uint64_t) ((double) total * (double) user / (double) (user + sys)) : total;
-        st->cpu_system_ns = total - st->cpu_user_ns;
     }
     st->peak_memory_bytes = read_u64(cg->memory, "memory.max_usage_in_bytes");
     st->oom_kills = read_keyed(cg->memory, "memory.oom_control", "oom_kill");

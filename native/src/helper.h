@@ -61,22 +61,21 @@ struct setup_error {
 struct cgroup {
     int v2;
     int n;                    /* v1: number of distinct hierarchies used */
-    char dirs[5][PATH_MAX];   /* v1: one per hierarchy; v2: dirs[0] */
+    char dirs[3][PATH_MAX];   /* v1: one per hierarchy used; v2: dirs[0] */
     char memory[PATH_MAX];    /* directory holding the memory files */
-    char cpuacct[PATH_MAX];
-    char cpu[PATH_MAX];
+    char cpu[PATH_MAX];       /* empty when not used */
     char pids[PATH_MAX];
 };
 
 struct cgroup_stats {
-    uint64_t cpu_user_ns;
+    uint64_t cpu_user_ns;     /* from the rusage of pid 1, which reaps everything in the sandbox */
     uint64_t cpu_system_ns;
     uint64_t peak_memory_bytes;
     uint64_t oom_kills;
     uint64_t pids_max_events;
 };
 
-/* cgroup.c */
+/* cgroup.c: fills everything in cgroup_stats but the CPU times */
 int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t errlen);
 int cgroup_open(struct cgroup *cg, const char *id, char *err, size_t errlen);
 int cgroup_join_self(const struct cgroup *cg, char *err, size_t errlen);

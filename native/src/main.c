@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -355,6 +356,7 @@ int main(int argc, char **argv) {
     close(errp[1]);
     close(statusp[1]);
 
+    struct rusage usage = {0};
     int timed_out = 0, oom = 0, pids_hit = 0, killed = 0, reaped = 0, init_status = 0;
     uint64_t deadline = s.timeout_ms > 0 ? started + (uint64_t) s.timeout_ms * 1000000u : 0;
     struct setup_error setup_err = {0};
@@ -412,7 +414,7 @@ int main(int argc, char **argv) {
                 int sig = (int) si.ssi_signo;
                 if (sig == SIGCHLD) {
                     int st;
-                    if (waitpid(init, &st, WNOHANG) == init) {
+                    if (wait4(init, &st, WNOHANG, &usage) == init) {
                         reaped = 1;
                         init_status = st;
                     }
@@ -438,6 +440,8 @@ int main(int argc, char **argv) {
     if (read(statusp[0], &st, sizeof st) == sizeof st) program_status = st;
 
     cgroup_read_stats(&cg, &r.stats);
+    r.stats.cpu_user_ns = (uint64_t) usage.ru_utime.tv_sec * 1000000000u + (uint64_t) usage.ru_utime.tv_usec * 1000u;
+    r.stats.cpu_system_ns = (uint64_t) usage.ru_stime.tv_sec * 1000000000u + (uint64_t) usage.ru_stime.tv_usec * 1000u;
     if (r.stats.oom_kills > 0) oom = 1;
     if (s.pids > 0 && r.stats.pids_max_events > 0 && program_status != 0) pids_hit = 1;
     cgroup_kill_all(&cg);

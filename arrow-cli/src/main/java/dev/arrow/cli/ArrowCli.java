@@ -1,0 +1,93 @@
+package dev.arrow.cli;
+
+import dev.arrow.sandbox.SandboxException;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
+
+/** The {@code arrow} command. */
+@Command(
+        name = "arrow",
+        mixinStandardHelpOptions = true,
+        versionProvider = ArrowCli.Version.class,
+        description = "Arrow runs single Linux programs on demand, each in its own sandbox.",
+        subcommands = {RunCommand.class, BenchCommand.class})
+public final class ArrowCli implements Callable<Integer> {
+
+    /** What arrow exits with when it, rather than the program, failed: the helper's convention. */
+    static final int USAGE_ERROR = 125;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new ArrowCli())
+                // "arrow run ls -l" works like "arrow run -- ls -l": options after COMMAND are its own.
+                .setStopAtPositional(true)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(ArrowCli::usageError)
+                .setExecutionExceptionHandler(ArrowCli::executionError);
+    }
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "no command given, e.g. 'arrow run -- echo hello'");
+    }
+
+    /** One line saying what was wrong and one pointing at the help; never a stack trace. */
+    private static int usageError(ParameterException e, String[] args) {
+        PrintWriter err = e.getCommandLine().getErr();
+        err.println("arrow: " + decapitalize(e.getMessage()));
+        err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return USAGE_ERROR;
+    }
+
+    private static int executionError(Exception e, CommandLine commandLine, ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        switch (e) {
+            case SandboxException cannotStart -> err.println("arrow: " + cannotStart.getMessage());
+            case ProcessFailedException failed -> err.println("arrow: " + failed.getMessage());
+            // Options that parsed but make an invalid spec together, e.g. a negative --pids.
+            case IllegalArgumentException invalid -> {
+                err.println("arrow: " + invalid.getMessage());
+                err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
+            }
+            default -> err.println("arrow: internal error: " + e);
+        }
+        err.flush();
+        return USAGE_ERROR;
+    }
+
+    // Picocli's messages start with a capital; after "arrow: " a lower-case word reads as one sentence.
+    private static String decapitalize(String message) {
+        if (message.length() > 1 && Character.isUpperCase(message.charAt(0))
+                && Character.isLowerCase(message.charAt(1))) {
+            return message.substring(0, 1).toLowerCase(Locale.ROOT) + message.substring(1);
+        }
+        return message;
+    }
+
+    /** The version in the fat jar's manifest; classes run from target/classes have none. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = ArrowCli.class.getPackage().getImplementationVersion();
+            return new String[] {
+                "arrow " + (version == null ? "(development build)" : version),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
+            };
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package dev.arrow.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.sandbox.Outcome;
+import dev.arrow.sandbox.Sandbox;
+import dev.arrow.sandbox.SandboxDriver;
+import dev.arrow.sandbox.SandboxException;
+import dev.arrow.sandbox.SandboxSpec;
+import dev.arrow.sandbox.Sandboxes;
+import dev.arrow.sandbox.Stdio;
+import dev.arrow.sandbox.internal.HelperCommand;
+import dev.arrow.sandbox.internal.HelperLocator;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code arrow bench spawn}: how long it takes to run {@code /bin/true} in a fresh sandbox, next
+ * to a plain fork+exec and the sandboxes of peers, all measured in one run on this machine.
+ */
+@Command(
+        name = "spawn",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Times /bin/true run N times each way: plain fork+exec, unshare, Arrow's helper, Arrow's sandbox"
+                    + " API, and bwrap and runc when installed. The ways take turns, so that drift on the"
+                    + " machine affects all of them alike. Then N/10 runs of the whole CLI, JVM start included.",
+            "The ratio column is each median over unshare's (the design's budget: Arrow within 1.3x)."
+        })
+final class SpawnBenchmark implements Callable<Integer> {
+
+    private static final String BASELINE = "unshare";
+    private static final String CLI_WAY = "arrow run (CLI, JVM start)";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-n", paramLabel = "N", defaultValue = "200",
+            description = "Measured runs of each way (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "20",
+            description = "Unmeasured runs of each way first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--json", description = "Print the results as JSON instead of a table.")
+    boolean json;
+
+    /** One way of running /bin/true. */
+    private record Way(String name, Trial trial) {
+    }
+
+    @FunctionalInterface
+    private interface Trial {
+        void run() throws Exception;
+    }
+
+    private record Measured(String way, Timings timings) {
+    }
+
+    private record Skipped(String way, String reason) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || warmup < 0) {
+            throw new ParameterException(spec.commandLine(), "-n must be at least 1 and --warmup at least 0");
+        }
+        var skipped = new ArrayList<Skipped>();
+        var ways = new ArrayList<Way>();
+        ways.add(new Way("fork+exec", () -> Processes.run(List.of("/bin/true"))));
+        ways.add(new Way(BASELINE, () -> Processes.run(List.of("unshare", "-fpmuin", "--mount-proc", "/bin/true"))));
+        addArrowWays(ways, skipped);
+        Processes.onPath("bwrap").ifPresentOrElse(
+                bwrap -> ways.add(new Way("bwrap", () -> Processes.run(List.of(bwrap.toString(),
+                        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                        "--unshare-all", "--die-with-parent", "/bin/true")))),
+                () -> skipped.add(new Skipped("bwrap", "not installed")));
+
+        Optional<RuncBundle> runcBundle = addRuncWay(ways, skipped);
+        List<Measured> results;
+        try {
+            List<Way> working = probe(ways, skipped);
+            System.err.printf(Locale.ROOT, "arrow bench spawn: %d ways, %d warm-up and %d measured runs each, taking turns%n",
+                    working.size(), warmup, runs);
+            results = new ArrayList<>(measureInTurns(working));
+        } finally {
+            if (runcBundle.isPresent()) {
+                runcBundle.get().close();
+            }
+        }
+        measureCli(skipped).ifPresent(results::add);
+
+        System.out.print(json ? json(results, skipped) : table(results, skipped));
+        return 0;
+    }
+
+    private static void addArrowWays(List<Way> ways, List<Skipped> skipped) {
+        SandboxSpec trueSpec = SandboxSpec.builder("/bin/true").build();
+        try {
+            Path helper = HelperLocator.locate();
+            ways.add(new Way("arrow helper", () -> Processes.run(
+                    HelperCommand.argv(helper, HelperCommand.newSandboxId(), trueSpec, Optional.empty()))));
+        } catch (SandboxException e) {
+            skipped.add(new Skipped("arrow helper", e.getMessage()));
+        }
+        SandboxDriver driver = Sandboxes.processDriver();
+        ways.add(new Way("arrow sandbox API", () -> {
+            try (Sandbox sandbox = driver.start(trueSpec, Stdio.DISCARD)) {
+                Outcome outcome = sandbox.waitFor().outcome();
+                if (outcome.exitStatus() != 0) {
+                    throw new ProcessFailedException("the sandbox ended with " + outcome);
+                }
+            }
+        }));
+    }
+
+    /** Adds runc with a bundle made for the purpose, when runc is installed and can run one here. */
+    private static Optional<RuncBundle> addRuncWay(List<Way> ways, List<Skipped> skipped) throws IOException {
+        Optional<Path> runc = Processes.onPath("runc");
+        if (runc.isEmpty()) {
+            skipped.add(new Skipped("runc", "not installed"));
+            return Optional.empty();
+        }
+        if (!((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).equals(0)) {
+            skipped.add(new Skipped("runc", "needs root for its bundle"));
+            return Optional.empty();
+        }
+        try {
+            RuncBundle bundle = RuncBundle.create(runc.get());
+            var containers = new int[1];
+            ways.add(new Way("runc", () -> Processes.run(
+                    bundle.runArgv(runc.get(), "arrow-bench-" + ProcessHandle.current().pid() + "-" + containers[0]++))));
+            return Optional.of(bundle);
+        } catch (ProcessFailedException | InterruptedException | IOException e) {
+            skipped.add(new Skipped("runc", "cannot make a bundle: " + e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    /** Runs each way once; those that fail are skipped with the reason, rather than failing it all. */
+    private static List<Way> probe(List<Way> ways, List<Skipped> skipped) {
+        var working = new ArrayList<Way>();
+        for (Way way : ways) {
+            try {
+                way.trial().run();
+                working.add(way);
+            } catch (Exception e) {
+                skipped.add(new Skipped(way.name(), e.getMessage()));
+            }
+        }
+        return working;
+    }
+
+    private List<Measured> measureInTurns(List<Way> ways) throws ProcessFailedException {
+        var nanos = new long[ways.size()][runs];
+        for (int round = 0; round < warmup + runs; round++) {
+            for (int turn = 0; turn < ways.size(); turn++) {
+                int index = (round + turn) % ways.size(); // who goes first changes each round
+                long elapsed = time(ways.get(index));
+                if (round >= warmup) {
+                    nanos[index][round - warmup] = elapsed;
+                }
+            }
+        }
+        var results = new ArrayList<Measured>();
+        for (int index = 0; index < ways.size(); index++) {
+            results.add(new Measured(ways.get(index).name(), new Timings(nanos[index])));
+        }
+        return results;
+    }
+
+    /** The whole CLI through ./arrow, separately: it takes a hundred times longer than the rest. */
+    private Optional<Measured> measureCli(List<Skipped> skipped) throws ProcessFailedException {
+        Optional<Path> launcher = findLauncher();
+        if (launcher.isEmpty()) {
+            skipped.add(new Skipped(CLI_WAY, "no ./arrow launcher above " + codeLocation().orElse(null)));
+            return Optional.empty();
+        }
+        var way = new Way(CLI_WAY, () -> Processes.run(List.of(launcher.get().toString(), "run", "--", "/bin/true")));
+        List<Way> working = probe(List.of(way), skipped); // also lets the launcher rebuild, unmeasured
+        if (working.isEmpty()) {
+            return Optional.empty();
+        }
+        var nanos = new long[Math.max(1, runs / 10)];
+        System.err.printf(Locale.ROOT, "arrow bench spawn: %d runs of %s%n", nanos.length, launcher.get());
+        for (int run = 0; run < nanos.length; run++) {
+            nanos[run] = time(way);
+        }
+        return Optional.of(new Measured(CLI_WAY, new Timings(nanos)));
+    }
+
+    private static long time(Way way) throws ProcessFailedException {
+        long start = System.nanoTime();
+        try {
+            way.trial().run();
+        } catch (Exception e) {
+            throw new ProcessFailedException(way.name() + " failed while being measured: " + e.getMessage());
+        }
+        return System.nanoTime() - start;
+    }
+
+    private static String table(List<Measured> results, List<Skipped> skipped) {
+        Optional<Double> baseline = baselineMedian(results);
+        var table = new StringBuilder(String.format(Locale.ROOT, "%-28s %5s %10s %9s %11s%n",
+                "way", "n", "median ms", "p99 ms", "vs " + BASELINE));
+        for (Measured result : results) {
+            Timings timings = result.timings();
+            table.append(String.format(Locale.ROOT, "%-28s %5d %10.3f %9.3f %11s%n",
+                    result.way(), timings.count(), timings.medianMillis(), timings.p99Millis(),
+                    baseline.map(median -> String.format(Locale.ROOT, "%.2fx", timings.medianMillis() / median))
+                            .orElse("-")));
+        }
+        for (Skipped skip : skipped) {
+            table.append(skip.way()).append(": skipped (").append(skip.reason()).append(")\n");
+        }
+        return table.toString();
+    }
+
+    private String json(List<Measured> results, List<Skipped> skipped) throws IOException {
+        Optional<Double> baseline = baselineMedian(results);
+        var mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode().put("runs", runs).put("warmup", warmup);
+        ArrayNode measured = root.putArray("results");
+        for (Measured result : results) {
+            Timings timings = result.timings();
+            ObjectNode row = measured.addObject()
+                    .put("way", result.way())
+                    .put("n", timings.count())
+                    .put("medianMs", threeDecimals(timings.medianMillis()))
+                    .put("p99Ms", threeDecimals(timings.p99Millis()));
+            baseline.ifPresentOrElse(
+                    median -> row.put("ratioToUnshare", threeDecimals(timings.medianMillis() / median)),
+                    () -> row.putNull("ratioToUnshare"));
+        }
+        ArrayNode notMeasured = root.putArray("skipped");
+        skipped.forEach(skip -> notMeasured.addObject().put("way", skip.way()).put("reason", skip.reason()));
+        return mapper.writeValueAsString(root) + "\n";
+    }
+
+    private static Optional<Double> baselineMedian(List<Measured> results) {
+        return results.stream()
+                .filter(result -> result.way().equals(BASELINE))
+                .map(result -> result.timings().medianMillis())
+                .findFirst();
+    }
+
+    private static BigDecimal threeDecimals(double value) {
+        return BigDecimal.valueOf(value).setScale(3, RoundingMode.HALF_UP);
+    }
+
+    /** The repository's ./arrow: an executable "arrow" beside a pom.xml above this code's jar. */
+    private static Optional<Path> findLauncher() {
+        for (Path dir = codeLocation().orElse(null); dir != null; dir = dir.getParent()) {
+            Path launcher = dir.resolve("arrow");
+            if (Files.isRegularFile(launcher) && Files.isExecutable(launcher) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+                return Optional.of(launcher);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Path> codeLocation() {
+        try {
+            CodeSource source = SpawnBenchmark.class.getProtectionDomain().getCodeSource();
+            return source == null ? Optional.empty() : Optional.of(Path.of(source.getLocation().toURI()));
+        } catch (Exception e) { // unusual class loaders: no launcher to find
+            return Optional.empty();
+        }
+    }
+}

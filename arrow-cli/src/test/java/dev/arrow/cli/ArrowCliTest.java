@@ -1,0 +1,79 @@
+package dev.arrow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Usage errors: one "arrow: ..." line and a hint, status 125, never a stack trace. */
+class ArrowCliTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int arrow(String... args) {
+        CommandLine cli = ArrowCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void badSize() {
+        assertThat(arrow("run", "--memory", "12x", "--", "true")).isEqualTo(125);
+        assertThat(err.toString()).isEqualTo("""
+                arrow: invalid value for option '--memory': '12x' is not a size: use bytes, or a number with k, m or g, e.g. 128m
+                Try 'arrow run --help' for more information.
+                """);
+    }
+
+    @Test
+    void unknownOption() {
+        assertThat(arrow("run", "--memroy", "1m", "--", "true")).isEqualTo(125);
+        assertThat(err.toString()).startsWith("arrow: unknown option: '--memroy'\n")
+                .endsWith("Try 'arrow run --help' for more information.\n");
+    }
+
+    @Test
+    void missingCommand() {
+        assertThat(arrow("run", "--memory", "1m")).isEqualTo(125);
+        assertThat(err.toString()).startsWith("arrow: missing required parameter: 'COMMAND'");
+    }
+
+    @Test
+    void badDurationEnvAndMount() {
+        assertThat(arrow("run", "--timeout", "soon", "true")).isEqualTo(125);
+        assertThat(arrow("run", "--env", "NOVALUE", "true")).isEqualTo(125);
+        assertThat(arrow("run", "--mount", "/nonexistent/arrow-test:/x", "true")).isEqualTo(125);
+        assertThat(err.toString())
+                .contains("arrow: invalid value for option '--timeout': 'soon' is not a duration")
+                .contains("arrow: invalid value for option '--env' (NAME=VALUE): 'NOVALUE' is not NAME=VALUE")
+                .contains("arrow: invalid value for option '--mount' (HOST:SANDBOX[:rw|:ro]): mount source /nonexistent/arrow-test does not exist")
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void invalidSpecFromValidOptions() {
+        assertThat(arrow("run", "--pids", "0", "true")).isEqualTo(125);
+        assertThat(err.toString()).startsWith("arrow: pids limit must be positive: 0\n");
+    }
+
+    @Test
+    void noSubcommand() {
+        assertThat(arrow()).isEqualTo(125);
+        assertThat(err.toString()).startsWith("arrow: no command given");
+    }
+
+    @Test
+    void helpAndVersionSucceed() {
+        assertThat(arrow("--help")).isZero();
+        assertThat(out.toString()).contains("run").contains("bench");
+        assertThat(arrow("run", "--help")).isZero();
+        assertThat(out.toString()).contains("--memory=SIZE").contains("124    timed out");
+        assertThat(arrow("--version")).isZero();
+        assertThat(out.toString()).contains("arrow ");
+    }
+}

@@ -1,0 +1,32 @@
+package dev.arrow.sandbox;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/** One running sandbox. Closing it kills it if it still runs and releases its resources. */
+public interface Sandbox extends AutoCloseable {
+
+    /**
+     * The host pid of the process that supervises the sandbox. The program itself runs in its own
+     * pid namespace, so its host pid is of little use to a caller; signals go through {@link #kill()}.
+     */
+    long pid();
+
+    /** The program's stdin; a stream that discards everything unless started with {@link Stdio#PIPE}. */
+    OutputStream stdin();
+
+    /** The program's stdout; an empty stream unless started with {@link Stdio#PIPE}. */
+    InputStream stdout();
+
+    /** The program's stderr; an empty stream unless started with {@link Stdio#PIPE}. */
+    InputStream stderr();
+
+    /** Waits until the whole sandbox has ended. Calling it again returns the same result. */
+    SandboxResult waitFor() throws InterruptedException;
+
+    /** Kills the whole sandbox (every process in it), not just the program. Returns at once. */
+    void kill();
+
+    @Override
+    void close();
+}

@@ -51,7 +51,7 @@ class EscapeIT {
         Files.setPosixFilePermissions(readOnlyDir, PosixFilePermissions.fromString("rwxrwxrwx"));
         setuidBinary = dir.resolve("suid-id");
         Files.copy(Path.of("/usr/bin/id"), setuidBinary);
-        Files.setPosixFilePermissions(setuidBinary, PosixFilePermissions.fromString("rwsr-xr-x"));
+        Files.setAttribute(setuidBinary, "unix:mode", 04755); // setuid root: PosixFilePermissions cannot say it
         for (Path p : List.of(probe, hostFile)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
         }

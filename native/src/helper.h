@@ -47,6 +47,7 @@ struct spec {
     uid_t uid;
     gid_t gid;
     const char *hostname;
+    char etc_dir[PATH_MAX];   /* host path of the prepared /etc (etc_cache.c) */
     int result_fd;
     const char *result_file;
     char **argv;
@@ -88,6 +89,9 @@ void cgroup_destroy(const struct cgroup *cg);
 /* sandbox.c: runs as pid 1 of the new pid namespace; never returns */
 void sandbox_init(const struct spec *s, const struct cgroup *cg, int error_fd, int status_fd)
     __attribute__((noreturn));
+
+/* etc_cache.c: the filtered /etc for this state of the host's, made on first use */
+int etc_cache_path(int network_host, char *out, size_t outlen, char *err, size_t errlen);
 
 /* seccomp.c */
 int seccomp_install(void);

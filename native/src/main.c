@@ -307,6 +307,9 @@ int main(int argc, char **argv) {
         fail_to_start(&s, &r);
     }
     if (resolve_binds(&s, &r) < 0) fail_to_start(&s, &r);
+    r.reason = "setup-failed";
+    if (etc_cache_path(s.network_host, s.etc_dir, sizeof s.etc_dir, r.detail, sizeof r.detail) < 0) fail_to_start(&s, &r);
+    r.reason = NULL;
 
     /* Signals arrive through the poll loop; the sandbox unblocks them for itself. */
     sigset_t handled, previous;

@@ -120,64 +120,31 @@ static void share_system_dir(const char *name) {
 
 /*
  * /etc is an allow-list: what programs need to run (loader, name service, TLS roots, time zone,
- * interpreters' config), never shadow, gshadow, ssh keys, sudoers or private TLS keys.
- * Users and groups are generated, so the host's accounts stay private.
+ * interpreters' config), never shadow, gshadow, ssh keys, sudoers or private TLS keys. It is
+ * copied once per state of the host's /etc into a cache directory (etc_cache.c) and bound with a
+ * single mount. Users, groups, hosts and the host name differ per sandbox: the cache has symlinks
+ * for them into /run/sandbox, written here, so the host's accounts stay private.
  */
-static const char *etc_allowed[] = {
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "host.conf", "gai.conf",
-    "protocols", "services", "networks", "rpc", "ethertypes", "mime.types", "magic", "magic.mime",
-    "localtime", "timezone", "os-release", "debian_version", "locale.alias", "inputrc", "shells",
-    "bash.bashrc", "profile", "alternatives", "ca-certificates", "ca-certificates.conf",
-    "ssl/certs", "ssl/openssl.cnf", "pki/tls/certs", "python3", "python3.11", "python3.12",
-    "python3.13", "perl", "fonts", "xattr.conf", "mailcap", "terminfo",
-};
-
 static void build_etc(const struct spec *s) {
-    char path[PATH_MAX], host[PATH_MAX], buf[1024];
-    struct stat st;
-    for (size_t i = 0; i < sizeof etc_allowed / sizeof etc_allowed[0]; i++) {
-        snprintf(host, sizeof host, OLDROOT "/etc/%s", etc_allowed[i]);
-        if (lstat(host, &st) < 0) continue;
-        snprintf(path, sizeof path, NEWROOT "/etc/%s", etc_allowed[i]);
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        mkdirs(path, 0755);
-        *slash = '/';
-        if (S_ISLNK(st.st_mode)) {
-            ssize_t n = readlink(host, buf, sizeof buf - 1);
-            if (n < 0) continue;
-            buf[n] = '\0';
-            if (symlink(buf, path) < 0) FAIL("symlink %s: %s", path, strerror(errno));
-        } else if (S_ISDIR(st.st_mode)) {
-            if (mkdir(path, 0755) < 0) FAIL("mkdir %s: %s", path, strerror(errno));
-            bind_host(host + strlen(OLDROOT), path, 0);
-        } else if (S_ISREG(st.st_mode)) {
-            touch(path);
-            bind_host(host + strlen(OLDROOT), path, 0);
-        }
-    }
-    /* resolv.conf is often a symlink into /run: share the file it points to */
-    if (s->network_host && stat(OLDROOT "/etc/resolv.conf", &st) == 0 && S_ISREG(st.st_mode)) {
-        touch(NEWROOT "/etc/resolv.conf");
-        char real[PATH_MAX];
-        if (realpath(OLDROOT "/etc/resolv.conf", real) && strncmp(real, OLDROOT "/", 9) == 0)
-            bind_host(real + strlen(OLDROOT), NEWROOT "/etc/resolv.conf", 0);
-    }
+    char buf[1024];
+    mkdir(NEWROOT "/etc", 0755);
+    bind_host(s->etc_dir, NEWROOT "/etc", 0);
+    if (mkdirs(NEWROOT "/run/sandbox", 0755) < 0) FAIL("mkdir /run/sandbox: %s", strerror(errno));
     snprintf(buf, sizeof buf,
              "root:x:0:0:root:/root:/usr/sbin/nologin\n"
              "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
     if (s->uid != 0 && s->uid != 65534)
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "arrow:x:%u:%u:arrow:/tmp:/usr/sbin/nologin\n",
                  (unsigned) s->uid, (unsigned) s->gid);
-    write_new(NEWROOT "/etc/passwd", buf);
+    write_new(NEWROOT "/run/sandbox/passwd", buf);
     snprintf(buf, sizeof buf, "root:x:0:\nnogroup:x:65534:\n");
     if (s->gid != 0 && s->gid != 65534)
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "arrow:x:%u:\n", (unsigned) s->gid);
-    write_new(NEWROOT "/etc/group", buf);
+    write_new(NEWROOT "/run/sandbox/group", buf);
     snprintf(buf, sizeof buf, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", s->hostname);
-    write_new(NEWROOT "/etc/hosts", buf);
+    write_new(NEWROOT "/run/sandbox/hosts", buf);
     snprintf(buf, sizeof buf, "%s\n", s->hostname);
-    write_new(NEWROOT "/etc/hostname", buf);
+    write_new(NEWROOT "/run/sandbox/hostname", buf);
 }
 
 static void build_dev(const struct spec *s) {
@@ -287,7 +254,6 @@ static void build_root(const struct spec *s) {
     trace("init: pivoted to staging");
     static const char *system_dirs[] = {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"};
     for (size_t i = 0; i < sizeof system_dirs / sizeof system_dirs[0]; i++) share_system_dir(system_dirs[i]);
-    mkdir(NEWROOT "/etc", 0755);
     trace("init: system dirs");
     build_etc(s);
     trace("init: etc");
@@ -298,7 +264,6 @@ static void build_root(const struct spec *s) {
     mkdir(NEWROOT "/tmp", 01777);
     snprintf(opts, sizeof opts, "mode=1777,size=%lld", s->tmpfs_bytes);
     do_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts);
-    mkdir(NEWROOT "/run", 0755);
     build_user_mounts(s);
 
     /* switch to the new root and drop every reference to the host's */

@@ -2,15 +2,18 @@ package dev.arrow.cli;
 
 import dev.arrow.sandbox.SandboxException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The {@code arrow} command. */
 @Command(
@@ -47,11 +50,24 @@ public final class ArrowCli implements Callable<Integer> {
 
     /** One line saying what was wrong and one pointing at the help; never a stack trace. */
     private static int usageError(ParameterException e, String[] args) {
-        PrintWriter err = e.getCommandLine().getErr();
-        err.println("arrow: " + decapitalize(e.getMessage()));
-        err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+        CommandLine commandLine = e.getCommandLine();
+        PrintWriter err = commandLine.getErr();
+        err.println("arrow: " + decapitalize(firstProblem(e).getMessage()));
+        err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return USAGE_ERROR;
+    }
+
+    /**
+     * Picocli checks for missing parameters before it complains about unknown options, but
+     * "arrow run --bogus" is better answered with "unknown option: '--bogus'".
+     */
+    private static ParameterException firstProblem(ParameterException e) {
+        List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
+        if (e instanceof MissingParameterException && !unmatched.isEmpty()) {
+            return new UnmatchedArgumentException(e.getCommandLine(), unmatched);
+        }
+        return e;
     }
 
     private static int executionError(Exception e, CommandLine commandLine, ParseResult parseResult) {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpAutoWidth = true,
+        customSynopsis = "arrow run [OPTIONS] [--] COMMAND [ARG...]",
         description = {
             "Runs COMMAND in a fresh sandbox and exits with its status.",
             "The sandbox sees a read-only view of the host's system, a private /tmp, no network and no"

@@ -20,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,15 +41,17 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Times /bin/true run N times each way: plain fork+exec, unshare, Arrow's helper, Arrow's sandbox"
-                    + " API, and bwrap and runc when installed. The ways take turns, so that drift on the"
-                    + " machine affects all of them alike. Then N/10 runs of the whole CLI, JVM start included.",
+            "Times /bin/true run N times each way: plain fork+exec, unshare, Arrow's helper, Arrow's"
+                    + " sandbox API, and bwrap and runc when installed. The ways take turns in random order,"
+                    + " so that drift on the machine affects all of them alike. Then N/10 runs of the whole"
+                    + " CLI through ./arrow, JVM start included.",
             "The ratio column is each median over unshare's (the design's budget: Arrow within 1.3x)."
         })
 final class SpawnBenchmark implements Callable<Integer> {
 
     private static final String BASELINE = "unshare";
     private static final String CLI_WAY = "arrow run (CLI, JVM start)";
+    private static final long RANDOM_SEED = 42; // the same orders every run, so runs compare
 
     @Spec
     CommandSpec spec;
@@ -98,7 +102,7 @@ final class SpawnBenchmark implements Callable<Integer> {
         List<Measured> results;
         try {
             List<Way> working = probe(ways, skipped);
-            System.err.printf(Locale.ROOT, "arrow bench spawn: %d ways, %d warm-up and %d measured runs each, taking turns%n",
+            System.err.printf(Locale.ROOT, "arrow bench spawn: %d ways, %d warm-up and %d measured runs each%n",
                     working.size(), warmup, runs);
             results = new ArrayList<>(measureInTurns(working));
         } finally {
@@ -145,9 +149,10 @@ final class SpawnBenchmark implements Callable<Integer> {
         }
         try {
             RuncBundle bundle = RuncBundle.create(runc.get());
-            var containers = new int[1];
+            String containerPrefix = "arrow-bench-" + ProcessHandle.current().pid() + "-";
+            var containers = new int[1]; // runc wants a new container id for every run
             ways.add(new Way("runc", () -> Processes.run(
-                    bundle.runArgv(runc.get(), "arrow-bench-" + ProcessHandle.current().pid() + "-" + containers[0]++))));
+                    bundle.runArgv(runc.get(), containerPrefix + containers[0]++))));
             return Optional.of(bundle);
         } catch (ProcessFailedException | InterruptedException | IOException e) {
             skipped.add(new Skipped("runc", "cannot make a bundle: " + e.getMessage()));
@@ -169,11 +174,21 @@ final class SpawnBenchmark implements Callable<Integer> {
         return working;
     }
 
+    /**
+     * Each round runs every way once, in a new random order: a way's time also depends on what ran
+     * just before it (the kernel tears namespaces down in the background), so no way may always
+     * follow the same one.
+     */
     private List<Measured> measureInTurns(List<Way> ways) throws ProcessFailedException {
         var nanos = new long[ways.size()][runs];
+        var order = new ArrayList<Integer>();
+        for (int index = 0; index < ways.size(); index++) {
+            order.add(index);
+        }
+        var random = new Random(RANDOM_SEED);
         for (int round = 0; round < warmup + runs; round++) {
-            for (int turn = 0; turn < ways.size(); turn++) {
-                int index = (round + turn) % ways.size(); // who goes first changes each round
+            Collections.shuffle(order, random);
+            for (int index : order) {
                 long elapsed = time(ways.get(index));
                 if (round >= warmup) {
                     nanos[index][round - warmup] = elapsed;
@@ -270,7 +285,8 @@ final class SpawnBenchmark implements Callable<Integer> {
     private static Optional<Path> findLauncher() {
         for (Path dir = codeLocation().orElse(null); dir != null; dir = dir.getParent()) {
             Path launcher = dir.resolve("arrow");
-            if (Files.isRegularFile(launcher) && Files.isExecutable(launcher) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+            boolean sourceTree = Files.isRegularFile(dir.resolve("pom.xml"));
+            if (sourceTree && Files.isRegularFile(launcher) && Files.isExecutable(launcher)) {
                 return Optional.of(launcher);
             }
         }

@@ -37,6 +37,12 @@ class ArrowCliTest {
     }
 
     @Test
+    void unknownOptionWithoutCommandIsStillAnUnknownOption() {
+        assertThat(arrow("run", "--bogus")).isEqualTo(125);
+        assertThat(err.toString()).startsWith("arrow: unknown option: '--bogus'\n");
+    }
+
+    @Test
     void missingCommand() {
         assertThat(arrow("run", "--memory", "1m")).isEqualTo(125);
         assertThat(err.toString()).startsWith("arrow: missing required parameter: 'COMMAND'");

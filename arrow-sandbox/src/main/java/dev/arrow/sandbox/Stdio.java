@@ -4,7 +4,7 @@ package dev.arrow.sandbox;
 public enum Stdio {
     /** The caller's own stdin, stdout and stderr: for a CLI running one program in the foreground. */
     INHERIT,
-    /** Pipes the caller reads and writes through {@link Sandbox#stdin()}, {@link Sandbox#stdout()}, {@link Sandbox#stderr()}. */
+    /** Pipes, through {@link Sandbox#stdin()}, {@link Sandbox#stdout()} and {@link Sandbox#stderr()}. */
     PIPE,
     /** Stdin from /dev/null, output thrown away: for benchmarks and fire-and-forget runs. */
     DISCARD

@@ -1,0 +1,60 @@
+package dev.arrow.platform.invocations;
+
+import dev.arrow.sandbox.Outcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What one finished run of an invocation did and cost: the metering record.
+ *
+ * @param startedAt        when its sandbox was started
+ * @param cold             whether it had to start an instance (always so in exec mode)
+ * @param initTime         from the sandbox's start to the program's exec
+ * @param duration         from the sandbox's start to its end
+ * @param outcome          how the sandbox ended
+ * @param error            why the platform calls it failed beyond the outcome, e.g. an oversized output
+ * @param cpuUser          user CPU time of the whole sandbox
+ * @param cpuSystem        system CPU time of the whole sandbox
+ * @param peakMemoryBytes  highest memory use of the sandbox
+ * @param memoryLimitBytes the memory the invocation was given, and billed for
+ * @param billed           duration rounded up to a whole millisecond
+ * @param gbSeconds        memory limit in GiB times billed seconds
+ * @param outputBytes      size of stdout
+ * @param logBytes         size of stderr as written, before any truncation
+ * @param logTruncated     whether the stored log is cut short (it then ends with a marker saying so)
+ */
+public record Execution(
+        Instant startedAt,
+        boolean cold,
+        Duration initTime,
+        Duration duration,
+        Outcome outcome,
+        Optional<String> error,
+        Duration cpuUser,
+        Duration cpuSystem,
+        long peakMemoryBytes,
+        long memoryLimitBytes,
+        Duration billed,
+        double gbSeconds,
+        long outputBytes,
+        long logBytes,
+        boolean logTruncated) {
+
+    public Execution {
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(initTime, "initTime");
+        Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(outcome, "outcome");
+        Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(cpuUser, "cpuUser");
+        Objects.requireNonNull(cpuSystem, "cpuSystem");
+        Objects.requireNonNull(billed, "billed");
+    }
+
+    /** Exited with 0 and nothing else went wrong. */
+    public boolean succeeded() {
+        return outcome instanceof Outcome.Exited(int code) && code == 0 && error.isEmpty();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.arrow.platform.invocations;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where invocation records, async inputs and outputs, and logs are kept. Every write is durable
+ * when the method returns: an async invocation acknowledged to a client is never lost.
+ */
+public interface InvocationStore {
+
+    /** Persists a just-accepted (QUEUED) async invocation with its input. */
+    void accept(InvocationRecord queued, byte[] input);
+
+    /** Marks an accepted invocation as running (status, startedAt, attempts from {@code running}). */
+    void start(InvocationRecord running);
+
+    /**
+     * Stores a finished invocation with its stdout and stored log; inserts it when it was never
+     * accepted (sync invocations are written once, at the end). The async input is dropped.
+     */
+    void finish(InvocationRecord finished, byte[] output, String log);
+
+    Optional<InvocationRecord> find(String id);
+
+    /** The stdout of a finished invocation. */
+    Optional<byte[]> output(String id);
+
+    /** The stored log (stderr) of a finished invocation. */
+    Optional<String> log(String id);
+
+    List<InvocationRecord> list(InvocationQuery query);
+
+    /** Async invocations accepted but not finished (QUEUED or RUNNING), oldest first, with their input. */
+    List<PendingInvocation> unfinished();
+
+    /** How many async invocations are accepted but not finished. */
+    int countUnfinished();
+
+    /** Deletes finished records accepted before {@code cutoff}; returns how many. Retention, not correctness. */
+    int deleteFinishedBefore(Instant cutoff);
+}

@@ -63,6 +63,7 @@ struct result {
     int exit_code;
     int signal;
     uint64_t wall_ns;
+    uint64_t setup_ns;
     struct cgroup_stats stats;
     const char *reason;
     char detail[ERR_LEN];
@@ -74,9 +75,9 @@ static void write_result(const struct spec *s, const struct result *r) {
     json_escape(detail, sizeof detail, r->detail);
     int n = snprintf(line, sizeof line,
                      "{\"outcome\":\"%s\",\"exitCode\":%d,\"signal\":%d,\"wallNanos\":%" PRIu64
-                     ",\"cpuUserNanos\":%" PRIu64 ",\"cpuSystemNanos\":%" PRIu64 ",\"peakMemoryBytes\":%" PRIu64
+                     ",\"setupNanos\":%" PRIu64 ",\"cpuUserNanos\":%" PRIu64 ",\"cpuSystemNanos\":%" PRIu64 ",\"peakMemoryBytes\":%" PRIu64
                      ",\"reason\":\"%s\",\"detail\":\"%s\"}\n",
-                     r->outcome, r->exit_code, r->signal, r->wall_ns, r->stats.cpu_user_ns,
+                     r->outcome, r->exit_code, r->signal, r->wall_ns, r->setup_ns, r->stats.cpu_user_ns,
                      r->stats.cpu_system_ns, r->stats.peak_memory_bytes, r->reason ? r->reason : "", detail);
     int fd = s->result_fd;
     if (s->result_file) fd = open(s->result_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -297,6 +298,7 @@ int main(int argc, char **argv) {
     struct spec s;
     const char *cleanup_id = NULL;
     struct result r = {0};
+    uint64_t helper_started = now_ns();
     trace("start");
     parse_args(&s, argc, argv, &cleanup_id);
     if (cleanup_id) return cleanup(cleanup_id);
@@ -439,8 +441,12 @@ int main(int argc, char **argv) {
                (got = read(errp[0], (char *) &setup_err + setup_err_len, sizeof setup_err - setup_err_len)) > 0)
             setup_err_len += (size_t) got;
     }
-    int st;
-    if (read(statusp[0], &st, sizeof st) == sizeof st) program_status = st;
+    uint64_t ready_ns;
+    if (read(statusp[0], &ready_ns, sizeof ready_ns) == sizeof ready_ns) {
+        r.setup_ns = ready_ns > helper_started ? ready_ns - helper_started : 0;
+        int st;
+        if (read(statusp[0], &st, sizeof st) == sizeof st) program_status = st;
+    }
 
     cgroup_read_stats(&cg, &r.stats);
     r.stats.cpu_user_ns = (uint64_t) usage.ru_utime.tv_sec * 1000000000u + (uint64_t) usage.ru_utime.tv_usec * 1000u;

@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -338,6 +339,12 @@ void sandbox_init(const struct spec *s, const struct cgroup *cg, int err_fd, int
     trace("init: network and hostname");
     build_root(s);
     trace("init: root built");
+
+    /* The supervisor reports setup time (init time) from this stamp; CLOCK_MONOTONIC is shared across pid namespaces. */
+    struct timespec ready;
+    clock_gettime(CLOCK_MONOTONIC, &ready);
+    uint64_t ready_ns = (uint64_t) ready.tv_sec * 1000000000u + (uint64_t) ready.tv_nsec;
+    if (write(status_fd, &ready_ns, sizeof ready_ns) != (ssize_t) sizeof ready_ns) FAIL("status pipe: %s", strerror(errno));
 
     pid_t pid = fork();
     if (pid < 0) FAIL("fork: %s", strerror(errno));

@@ -19,9 +19,12 @@ import java.util.Objects;
  * @param cpuUser         user CPU time of the whole sandbox
  * @param cpuSystem       system CPU time of the whole sandbox
  * @param peakMemoryBytes the sandbox's highest memory use
+ * @param setupTime       from the helper's start to the program's fork: the sandbox's own start-up cost
+ *                        (zero when the program never started)
  */
 public record SandboxResult(
-        Outcome outcome, Duration wallTime, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes) {
+        Outcome outcome, Duration wallTime, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes,
+        Duration setupTime) {
 
     // Plain notation: scientific notation would surprise whoever reads or greps the line.
     private static final JsonFactory JSON =
@@ -32,6 +35,12 @@ public record SandboxResult(
         Objects.requireNonNull(wallTime, "wallTime");
         Objects.requireNonNull(cpuUser, "cpuUser");
         Objects.requireNonNull(cpuSystem, "cpuSystem");
+        Objects.requireNonNull(setupTime, "setupTime");
+    }
+
+    /** A result whose setup time is unknown or nil. */
+    public SandboxResult(Outcome outcome, Duration wallTime, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes) {
+        this(outcome, wallTime, cpuUser, cpuSystem, peakMemoryBytes, Duration.ZERO);
     }
 
     /**

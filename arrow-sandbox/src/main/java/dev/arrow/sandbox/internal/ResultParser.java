@@ -37,6 +37,7 @@ final class ResultParser {
                     case "exitCode" -> fields.exitCode = json.getIntValue();
                     case "signal" -> fields.signal = json.getIntValue();
                     case "wallNanos" -> fields.wallNanos = json.getLongValue();
+                    case "setupNanos" -> fields.setupNanos = json.getLongValue();
                     case "cpuUserNanos" -> fields.cpuUserNanos = json.getLongValue();
                     case "cpuSystemNanos" -> fields.cpuSystemNanos = json.getLongValue();
                     case "peakMemoryBytes" -> fields.peakMemoryBytes = json.getLongValue();
@@ -55,7 +56,8 @@ final class ResultParser {
                 Duration.ofNanos(fields.wallNanos),
                 Duration.ofNanos(fields.cpuUserNanos),
                 Duration.ofNanos(fields.cpuSystemNanos),
-                fields.peakMemoryBytes);
+                fields.peakMemoryBytes,
+                Duration.ofNanos(fields.setupNanos));
     }
 
     private static Outcome outcome(Fields fields) throws MalformedResultException {
@@ -80,6 +82,7 @@ final class ResultParser {
         int exitCode;
         int signal;
         long wallNanos;
+        long setupNanos;
         long cpuUserNanos;
         long cpuSystemNanos;
         long peakMemoryBytes;

@@ -1,0 +1,90 @@
+package dev.arrow.runtime;
+
+import dev.arrow.sandbox.Mount;
+import dev.arrow.sandbox.Sandbox;
+import dev.arrow.sandbox.SandboxDriver;
+import dev.arrow.sandbox.SandboxException;
+import dev.arrow.sandbox.SandboxResult;
+import dev.arrow.sandbox.SandboxSpec;
+import dev.arrow.sandbox.Stdio;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Objects;
+
+/**
+ * Runs exec-mode invocations: one fresh sandbox each, the input on stdin, stdout captured as the
+ * response (up to a cap), stderr captured as the log. Safe to call from many threads at once; each
+ * call blocks its (virtual) thread until the sandbox has ended.
+ */
+public final class ExecInvoker {
+
+    private final SandboxDriver driver;
+    private final OutputPolicy policy;
+
+    public ExecInvoker(SandboxDriver driver, OutputPolicy policy) {
+        this.driver = Objects.requireNonNull(driver, "driver");
+        this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * Runs {@code task} with {@code input} on its stdin and waits for it to end.
+     *
+     * @throws SandboxException when no sandbox could be started at all (the helper is missing or broken);
+     *                          problems of the program itself are in the result
+     */
+    public ExecResult invoke(ExecTask task, byte[] input) throws SandboxException, InterruptedException {
+        SandboxSpec spec = specOf(task);
+        try (Sandbox sandbox = driver.start(spec, Stdio.PIPE)) {
+            var output = new OutputCapture(policy.maxOutputBytes(), sandbox::kill);
+            var log = new LogCapture(policy.maxLogBytes(), policy.tailBytes());
+            Thread writer = Thread.ofVirtual().name("exec-stdin").start(() -> feed(sandbox.stdin(), input));
+            Thread outReader = Thread.ofVirtual().name("exec-stdout").start(() -> output.drain(sandbox.stdout()));
+            Thread errReader = Thread.ofVirtual().name("exec-stderr").start(() -> log.drain(sandbox.stderr()));
+            SandboxResult result;
+            try {
+                result = sandbox.waitFor();
+                // The pipes reach EOF once every process of the sandbox is gone, which waitFor guarantees.
+                outReader.join();
+                errReader.join();
+                writer.join();
+            } catch (InterruptedException e) {
+                sandbox.kill();
+                writer.interrupt();
+                throw e;
+            }
+            return new ExecResult(result, output.bytes(), output.total(), output.overflowed(), log.text(), log.total(),
+                    log.truncated(), log.tail());
+        }
+    }
+
+    private static SandboxSpec specOf(ExecTask task) {
+        SandboxSpec.Builder builder = SandboxSpec.builder(task.command())
+                .env(task.env())
+                .limits(task.limits())
+                .network(task.network());
+        task.code().ifPresent(dir -> builder.mount(Mount.readOnly(dir, ExecTask.CODE_DIR)).workdir(ExecTask.CODE_DIR));
+        return builder.build();
+    }
+
+    private static void feed(OutputStream stdin, byte[] input) {
+        try (stdin) {
+            stdin.write(input);
+        } catch (IOException e) {
+            // The program stopped reading (exited, or closed stdin): what it did not read is not an error.
+        }
+    }
+
+    /** Reads a stream to its end, handing each chunk to {@code sink}. */
+    static void drainTo(InputStream in, java.util.function.ObjIntConsumer<byte[]> sink) {
+        byte[] buffer = new byte[16 * 1024];
+        try (in) {
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                sink.accept(buffer, n);
+            }
+        } catch (IOException e) {
+            // The sandbox was killed mid-write: keep what arrived.
+        }
+    }
+}

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class InvocationIds {
 
-    private static final char[] ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz".toCharArray();
+    private static final String ALPHABET_TEXT = "0123456789abcdefghjkmnpqrstvwxyz";
+    private static final char[] ALPHABET = ALPHABET_TEXT.toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Clock clock;
@@ -51,7 +52,7 @@ public final class InvocationIds {
             return false;
         }
         for (int i = 0; i < id.length(); i++) {
-            if (new String(ALPHABET).indexOf(id.charAt(i)) < 0) {
+            if (ALPHABET_TEXT.indexOf(id.charAt(i)) < 0) {
                 return false;
             }
         }

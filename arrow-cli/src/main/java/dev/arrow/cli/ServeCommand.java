@@ -1,0 +1,87 @@
+package dev.arrow.cli;
+
+import dev.arrow.platform.invocations.DispatchSettings;
+import dev.arrow.server.Node;
+import dev.arrow.server.NodeConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code arrow serve}: the node daemon, in the foreground until SIGINT or SIGTERM. */
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+            "Runs an Arrow node: the REST API (docs/api.md) with its state in an embedded SQLite database"
+                    + " and a bundle directory under --home. Stops on Ctrl-C or SIGTERM, letting running"
+                    + " invocations finish first; accepted async invocations are resumed at the next start.",
+            "The first start writes an admin token to HOME/token (mode 0600); the other commands read it."
+        })
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "${env:ARROW_LISTEN:-127.0.0.1:7070}",
+            description = "Address to listen on (env ARROW_LISTEN; default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--home", paramLabel = "DIR",
+            description = "State directory (env ARROW_HOME; default: ~/.arrow).")
+    Path home;
+
+    @Option(names = "--max-concurrent", paramLabel = "N",
+            description = "Sandboxes running at once (default: ${DEFAULT-VALUE}).", defaultValue = "32")
+    int maxConcurrent;
+
+    @Override
+    public Integer call() throws Exception {
+        NodeConfig config = NodeConfig.defaults();
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new ParameterException(spec.commandLine(), "--listen must be HOST:PORT, not '" + listen + "'");
+        }
+        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(listen.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ParameterException(spec.commandLine(), "--listen must end with a port number, not '" + listen + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "--listen port must be between 0 and 65535");
+        }
+        if (maxConcurrent < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-concurrent must be at least 1");
+        }
+        DispatchSettings dispatch = DispatchSettings.DEFAULT.withConcurrency(maxConcurrent, Math.max(1, maxConcurrent / 2));
+        config = config.withListen(host, port).withDispatch(dispatch);
+        if (home != null) {
+            config = config.withHome(home.toAbsolutePath());
+        }
+        Node node;
+        try {
+            node = Node.start(config);
+        } catch (IOException e) {
+            throw new ProcessFailedException("cannot start the node: " + e.getMessage());
+        }
+        var stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("arrow-shutdown").unstarted(() -> {
+            node.close();
+            stopped.countDown();
+        }));
+        spec.commandLine().getErr().printf("arrow: node listening on %s (state in %s)%n", node.uri(), node.home());
+        spec.commandLine().getErr().flush();
+        node.join();
+        stopped.await();
+        return 0;
+    }
+}

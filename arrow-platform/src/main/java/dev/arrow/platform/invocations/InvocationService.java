@@ -1,0 +1,304 @@
+package dev.arrow.platform.invocations;
+
+import dev.arrow.platform.InvalidInputException;
+import dev.arrow.platform.NotFoundException;
+import dev.arrow.platform.OverloadedException;
+import dev.arrow.platform.arrows.ArrowLimits;
+import dev.arrow.platform.arrows.ArrowName;
+import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.ArrowStore;
+import dev.arrow.platform.arrows.ArrowSummary;
+import dev.arrow.platform.arrows.Revision;
+import dev.arrow.platform.bundles.BundleStore;
+import dev.arrow.runtime.ExecInvoker;
+import dev.arrow.runtime.ExecResult;
+import dev.arrow.runtime.ExecTask;
+import dev.arrow.runtime.Metering;
+import dev.arrow.sandbox.Limits;
+import dev.arrow.sandbox.Outcome;
+import dev.arrow.sandbox.SandboxException;
+import dev.arrow.sandbox.SandboxResult;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Invokes arrows, sync and async, within the node's capacity, and keeps every invocation's record.
+ *
+ * <p>Async invocations are stored before {@link #submit} returns and run on virtual threads that
+ * wait for capacity; {@link #start()} picks up those a previous run of the node accepted but did
+ * not finish (an interrupted run is started again, so async delivery is at least once).
+ */
+public final class InvocationService implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(InvocationService.class.getName());
+
+    private final ArrowStore arrows;
+    private final BundleStore bundles;
+    private final InvocationStore store;
+    private final ExecInvoker invoker;
+    private final DispatchSettings settings;
+    private final Clock clock;
+    private final InvocationListener listener;
+    private final InvocationIds ids;
+    private final Capacity capacity;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicInteger asyncRunning = new AtomicInteger();
+    private final Set<Thread> asyncThreads = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
+            DispatchSettings settings, Clock clock, InvocationListener listener) {
+        this.arrows = Objects.requireNonNull(arrows, "arrows");
+        this.bundles = Objects.requireNonNull(bundles, "bundles");
+        this.store = Objects.requireNonNull(store, "store");
+        this.invoker = Objects.requireNonNull(invoker, "invoker");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.ids = new InvocationIds(clock);
+        this.capacity = new Capacity(settings.maxConcurrent(), settings.maxAsyncConcurrent(), settings.maxWaiting(),
+                settings.maxWait());
+    }
+
+    /** Resumes the async invocations a previous run of the node accepted and did not finish. */
+    public void start() {
+        List<PendingInvocation> unfinished = store.unfinished();
+        pending.set(unfinished.size());
+        for (PendingInvocation invocation : unfinished) {
+            launchAsync(invocation.record(), invocation.input());
+        }
+        if (!unfinished.isEmpty()) {
+            LOG.info(() -> "resuming " + unfinished.size() + " accepted async invocation(s)");
+        }
+    }
+
+    /** Runs the arrow's traffic revision with {@code input} and waits for the result. */
+    public CompletedInvocation invoke(String arrow, byte[] input) throws InterruptedException {
+        requireOpen();
+        checkInput(input);
+        Revision revision = trafficRevision(arrow);
+        InvocationRecord accepted = InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.SYNC,
+                clock.instant());
+        try (Capacity.Lease lease = capacity.acquireSync(arrow, revision.spec().scaling().maxInstances())) {
+            return execute(accepted, revision, input);
+        }
+    }
+
+    /** Accepts an async invocation: stored durably before this returns, run when capacity allows. */
+    public InvocationRecord submit(String arrow, byte[] input) {
+        requireOpen();
+        checkInput(input);
+        Revision revision = trafficRevision(arrow);
+        if (pending.incrementAndGet() > settings.maxPending()) {
+            pending.decrementAndGet();
+            throw new OverloadedException("too many async invocations are pending: try again later", Duration.ofSeconds(5));
+        }
+        InvocationRecord accepted;
+        try {
+            accepted = InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.ASYNC, clock.instant());
+            store.accept(accepted, input);
+        } catch (RuntimeException e) {
+            pending.decrementAndGet();
+            throw e;
+        }
+        launchAsync(accepted, input);
+        return accepted;
+    }
+
+    public InvocationRecord get(String id) {
+        requireWellFormed(id);
+        return store.find(id).orElseThrow(() -> new NotFoundException("invocation", id));
+    }
+
+    public byte[] output(String id) {
+        InvocationRecord record = get(id);
+        if (!record.status().finished()) {
+            throw new InvalidInputException("id", "invocation " + id + " has not finished: it is " + record.status().name().toLowerCase());
+        }
+        return store.output(id).orElse(new byte[0]);
+    }
+
+    public String log(String id) {
+        InvocationRecord record = get(id);
+        return record.status().finished() ? store.log(id).orElse("") : "";
+    }
+
+    public List<InvocationRecord> list(InvocationQuery query) {
+        query.arrow().ifPresent(name -> ArrowName.require(name, "arrow"));
+        query.before().ifPresent(InvocationService::requireWellFormed);
+        return store.list(query);
+    }
+
+    /** Sandboxes running invocations now. */
+    public int running() {
+        return capacity.running();
+    }
+
+    /** Sync invocations waiting for capacity plus async ones accepted and not finished. */
+    public int queueDepth() {
+        return capacity.waiting() + Math.max(0, pending.get() - asyncRunning.get());
+    }
+
+    /**
+     * Stops taking work, lets running invocations finish within the grace period, then stops them.
+     * Async invocations that did not finish stay stored and run again at the next start.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        for (Thread thread : asyncThreads) {
+            if (thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.TIMED_WAITING) {
+                thread.interrupt(); // still waiting for capacity: nothing to lose
+            }
+        }
+        for (Thread thread : asyncThreads) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !thread.join(Duration.ofNanos(left))) {
+                    thread.interrupt();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void launchAsync(InvocationRecord accepted, byte[] input) {
+        Thread thread = Thread.ofVirtual().name("async-" + accepted.id()).unstarted(() -> runAsync(accepted, input));
+        asyncThreads.add(thread);
+        thread.start();
+    }
+
+    private void runAsync(InvocationRecord accepted, byte[] input) {
+        try {
+            Optional<Revision> revision = arrows.revision(accepted.arrow(), accepted.revision());
+            int arrowMax = revision.map(r -> r.spec().scaling().maxInstances()).orElse(1);
+            try (Capacity.Lease lease = capacity.acquireAsync(accepted.arrow(), arrowMax)) {
+                if (closed) {
+                    return;
+                }
+                asyncRunning.incrementAndGet();
+                try {
+                    InvocationRecord running = accepted.started(clock.instant());
+                    store.start(running);
+                    if (revision.isEmpty()) {
+                        finishWithoutSandbox(running, "the arrow or its revision " + accepted.revision()
+                                + " was deleted before the invocation ran");
+                    } else {
+                        execute(running, revision.get(), input);
+                    }
+                } finally {
+                    asyncRunning.decrementAndGet();
+                }
+            }
+            pending.decrementAndGet();
+        } catch (InterruptedException e) {
+            // The node is stopping: the invocation stays stored and runs at the next start.
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "async invocation " + accepted.id() + " could not be run", e);
+        } finally {
+            asyncThreads.remove(Thread.currentThread());
+        }
+    }
+
+    private CompletedInvocation execute(InvocationRecord accepted, Revision revision, byte[] input)
+            throws InterruptedException {
+        ArrowSpec spec = revision.spec();
+        Instant startedAt = clock.instant();
+        ExecResult result;
+        Optional<Path> code = spec.bundle().flatMap(bundles::path);
+        if (spec.bundle().isPresent() && code.isEmpty()) {
+            return finishWithoutSandbox(accepted.started(startedAt), "the code bundle " + spec.bundle().get()
+                    + " is missing from this node");
+        }
+        var task = new ExecTask(spec.command(), environment(accepted, spec), code, limitsOf(spec.limits()),
+                spec.network());
+        try {
+            result = invoker.invoke(task, input);
+        } catch (SandboxException e) {
+            return finishWithoutSandbox(accepted.started(startedAt), e.getMessage());
+        }
+        SandboxResult sandbox = result.sandbox();
+        Duration billed = Metering.billed(sandbox.wallTime());
+        long memory = spec.limits().memoryBytes();
+        Optional<String> error = result.outputTooLarge()
+                ? Optional.of("the output is larger than " + settings.output().maxOutputBytes() + " bytes")
+                : Optional.empty();
+        var execution = new Execution(startedAt, true, sandbox.setupTime(), sandbox.wallTime(), sandbox.outcome(), error,
+                sandbox.cpuUser(), sandbox.cpuSystem(), sandbox.peakMemoryBytes(), memory, billed,
+                Metering.gbSeconds(memory, billed), result.outputBytes(), result.logBytes(), result.logTruncated());
+        InvocationRecord finished = accepted.started(startedAt).finished(execution);
+        byte[] output = result.outputTooLarge() ? new byte[0] : result.output();
+        store.finish(finished, output, result.log());
+        listener.finished(finished);
+        return new CompletedInvocation(finished, output, result.stderrTail());
+    }
+
+    private CompletedInvocation finishWithoutSandbox(InvocationRecord running, String why) {
+        var execution = new Execution(running.startedAt().orElse(clock.instant()), true, Duration.ZERO, Duration.ZERO,
+                new Outcome.FailedToStart("setup-failed", why), Optional.empty(), Duration.ZERO, Duration.ZERO, 0, 0,
+                Duration.ZERO, 0, 0, 0, false);
+        InvocationRecord finished = running.finished(execution);
+        store.finish(finished, new byte[0], "");
+        listener.finished(finished);
+        return new CompletedInvocation(finished, new byte[0], "");
+    }
+
+    /** The platform's variables come last, so an arrow's env cannot fake them. */
+    private static Map<String, String> environment(InvocationRecord invocation, ArrowSpec spec) {
+        var env = new LinkedHashMap<>(spec.env());
+        env.put("ARROW_NAME", invocation.arrow());
+        env.put("ARROW_REVISION", Integer.toString(invocation.revision()));
+        env.put("ARROW_INVOCATION_ID", invocation.id());
+        env.put("ARROW_MEMORY_LIMIT_BYTES", Long.toString(spec.limits().memoryBytes()));
+        return env;
+    }
+
+    private static Limits limitsOf(ArrowLimits limits) {
+        return Limits.DEFAULT
+                .withMemoryBytes(limits.memoryBytes())
+                .withCpuMillis(limits.cpuMillis())
+                .withPids(limits.pids())
+                .withWallTime(limits.timeout())
+                .withTmpfsBytes(limits.tmpfsBytes());
+    }
+
+    private Revision trafficRevision(String arrow) {
+        ArrowName.require(arrow, "name");
+        ArrowSummary summary = arrows.arrow(arrow).orElseThrow(() -> new NotFoundException("arrow", arrow));
+        return arrows.revision(arrow, summary.trafficRevision())
+                .orElseThrow(() -> new NotFoundException("arrow", arrow));
+    }
+
+    private void checkInput(byte[] input) {
+        if (input.length > settings.maxInputBytes()) {
+            throw new InvalidInputException("body", "the invocation body is larger than " + settings.maxInputBytes() + " bytes");
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new OverloadedException("the node is shutting down", Duration.ofSeconds(5));
+        }
+    }
+
+    private static void requireWellFormed(String id) {
+        if (!InvocationIds.isWellFormed(id)) {
+            throw new NotFoundException("invocation", id == null ? "" : id.length() > 40 ? id.substring(0, 40) + "..." : id);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package dev.arrow.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.platform.InvalidInputException;
+import dev.arrow.platform.arrows.ArrowName;
+import dev.arrow.platform.arrows.ArrowService;
+import dev.arrow.platform.bundles.ArchiveFormat;
+import dev.arrow.platform.bundles.BundleInfo;
+import dev.arrow.platform.bundles.BundleStore;
+import dev.arrow.platform.invocations.CompletedInvocation;
+import dev.arrow.platform.invocations.Execution;
+import dev.arrow.platform.invocations.InvocationQuery;
+import dev.arrow.platform.invocations.InvocationRecord;
+import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.platform.invocations.InvocationStatus;
+import dev.arrow.sandbox.Outcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** The REST API's routes (docs/api.md; the OpenAPI file lists the same set, checked by a test). */
+final class ApiRoutes {
+
+    static final long MAX_BUNDLE_UPLOAD = 100L << 20;
+    private static final int DEFAULT_LOG_ENTRIES = 20;
+
+    private final ArrowService arrows;
+    private final InvocationService invocations;
+    private final BundleStore bundles;
+    private final NodeMetrics metrics;
+    private final byte[] openApi;
+    private final int maxInputBytes;
+
+    ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, NodeMetrics metrics, byte[] openApi,
+            int maxInputBytes) {
+        this.maxInputBytes = maxInputBytes;
+        this.arrows = arrows;
+        this.invocations = invocations;
+        this.bundles = bundles;
+        this.metrics = metrics;
+        this.openApi = openApi;
+    }
+
+    Router router() {
+        return new Router()
+                .add("GET", "/healthz", ex -> ex.bytes(200, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)))
+                .add("GET", "/metrics", ex -> ex.bytes(200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics.scrape().getBytes(StandardCharsets.UTF_8)))
+                .add("GET", "/v1/openapi.json", ex -> ex.bytes(200, "application/json", openApi))
+                .add("POST", "/v1/bundles", this::uploadBundle)
+                .add("POST", "/v1/arrows", ex -> ex.json(201, RecordJson.arrow(arrows.deploy(SpecJson.parse(ex.json(false))))))
+                .add("GET", "/v1/arrows", this::listArrows)
+                .add("GET", "/v1/arrows/{name}", ex -> ex.json(200, RecordJson.arrow(arrows.details(ex.param("name")))))
+                .add("DELETE", "/v1/arrows/{name}", ex -> {
+                    arrows.delete(ex.param("name"));
+                    ex.empty(204);
+                })
+                .add("GET", "/v1/arrows/{name}/revisions", this::listRevisions)
+                .add("GET", "/v1/arrows/{name}/revisions/{number}", ex -> ex.json(200,
+                        RecordJson.revision(arrows.revision(ex.param("name"), positive(ex.param("number"), "number")))))
+                .add("POST", "/v1/arrows/{name}/rollback", this::rollback)
+                .add("POST", "/v1/arrows/{name}/invoke", this::invoke)
+                .add("GET", "/v1/arrows/{name}/logs", this::arrowLogs)
+                .add("GET", "/v1/invocations", this::listInvocations)
+                .add("GET", "/v1/invocations/{id}", ex -> ex.json(200, RecordJson.invocation(invocations.get(ex.param("id")))))
+                .add("GET", "/v1/invocations/{id}/output", ex -> ex.bytes(200, "application/octet-stream",
+                        invocations.output(ex.param("id"))))
+                .add("GET", "/v1/invocations/{id}/logs", ex -> ex.bytes(200, "text/plain; charset=utf-8",
+                        invocations.log(ex.param("id")).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void uploadBundle(Exchange ex) throws IOException {
+        String type = ex.header("Content-Type").orElse("");
+        ArchiveFormat format = ArchiveFormat.detect(type).orElseThrow(() -> new ApiError(415, "unsupported_media_type",
+                "upload a bundle as application/gzip (.tar.gz) or application/zip, not '" + type + "'"));
+        if (ex.contentLength() > MAX_BUNDLE_UPLOAD) {
+            throw new ApiError(413, "payload_too_large", "bundles are at most " + MAX_BUNDLE_UPLOAD + " bytes packed");
+        }
+        BundleInfo info;
+        try (InputStream body = ex.bodyStream()) {
+            info = bundles.put(body, format);
+        }
+        ex.json(info.created() ? 201 : 200, RecordJson.bundle(info));
+    }
+
+    private void listArrows(Exchange ex) {
+        ObjectNode out = Exchange.JSON.createObjectNode();
+        ArrayNode list = out.putArray("arrows");
+        arrows.list().forEach(summary -> list.add(RecordJson.summary(summary)));
+        ex.json(200, out);
+    }
+
+    private void listRevisions(Exchange ex) {
+        ObjectNode out = Exchange.JSON.createObjectNode();
+        ArrayNode list = out.putArray("revisions");
+        arrows.revisions(ex.param("name")).forEach(revision -> list.add(RecordJson.revision(revision)));
+        ex.json(200, out);
+    }
+
+    private void rollback(Exchange ex) throws IOException {
+        JsonNode body = ex.json(true);
+        var unknown = new java.util.ArrayList<String>();
+        body.fieldNames().forEachRemaining(name -> {
+            if (!name.equals("revision")) {
+                unknown.add(name);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw ApiError.invalid(unknown.getFirst(), "unknown field '" + unknown.getFirst() + "'");
+        }
+        Optional<Integer> revision = Optional.empty();
+        JsonNode node = body.get("revision");
+        if (node != null && !node.isNull()) {
+            if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+                throw ApiError.invalid("revision", "revision must be a whole number");
+            }
+            revision = Optional.of(node.intValue());
+        }
+        ex.json(200, RecordJson.arrow(arrows.rollback(ex.param("name"), revision)));
+    }
+
+    private void invoke(Exchange ex) throws Exception {
+        String name = ex.param("name");
+        ArrowName.require(name, "name");
+        boolean async = async(ex);
+        byte[] input = ex.body(maxInputBytes);
+        if (async) {
+            InvocationRecord accepted = invocations.submit(name, input);
+            ex.setHeader("Location", "/v1/invocations/" + accepted.id());
+            ex.setHeader("X-Arrow-Invocation-Id", accepted.id());
+            ObjectNode out = Exchange.JSON.createObjectNode();
+            out.put("id", accepted.id());
+            out.put("status", "queued");
+            ex.json(202, out);
+            return;
+        }
+        CompletedInvocation done = invocations.invoke(name, input);
+        Execution run = done.execution();
+        ex.setHeader("X-Arrow-Invocation-Id", done.record().id());
+        ex.setHeader("X-Arrow-Revision", Integer.toString(done.record().revision()));
+        ex.setHeader("X-Arrow-Cold", Boolean.toString(run.cold()));
+        ex.setHeader("X-Arrow-Init-Ms", RecordJson.millis(run.initTime()).toPlainString());
+        ex.setHeader("X-Arrow-Duration-Ms", RecordJson.millis(run.duration()).toPlainString());
+        ex.setHeader("X-Arrow-Billed-Ms", Long.toString(run.billed().toMillis()));
+        if (done.record().status() == InvocationStatus.SUCCEEDED) {
+            ex.bytes(200, "application/octet-stream", done.output());
+            return;
+        }
+        ObjectNode extra = Exchange.JSON.createObjectNode();
+        switch (run.outcome()) {
+            case Outcome.Exited exited -> extra.put("exitCode", exited.code());
+            case Outcome.Signaled signaled -> extra.put("signal", signaled.signal());
+            case Outcome.FailedToStart failed -> extra.put("reason", failed.reason());
+            default -> { }
+        }
+        extra.put("stderrTail", done.stderrTail());
+        extra.set("invocation", RecordJson.invocation(done.record()));
+        String code = run.error().isPresent() ? "output_too_large" : run.outcome().name().replace('-', '_');
+        int status = run.outcome() instanceof Outcome.TimedOut ? 504 : 502;
+        ex.error(status, code, failureMessage(name, run), Optional.empty(), extra);
+    }
+
+    private static String failureMessage(String name, Execution run) {
+        if (run.error().isPresent()) {
+            return "'" + name + "' failed: " + run.error().get();
+        }
+        return switch (run.outcome()) {
+            case Outcome.Exited exited -> "'" + name + "' exited with status " + exited.code();
+            case Outcome.Signaled signaled -> "'" + name + "' was killed by signal " + signaled.signal();
+            case Outcome.OutOfMemory _ -> "'" + name + "' ran out of memory (limit " + run.memoryLimitBytes() + " bytes)";
+            case Outcome.TimedOut _ -> "'" + name + "' timed out after " + run.duration().toMillis() + " ms";
+            case Outcome.PidsExhausted _ -> "'" + name + "' hit its limit on processes";
+            case Outcome.FailedToStart failed -> "'" + name + "' failed to start: " + failed.detail();
+        };
+    }
+
+    private static boolean async(Exchange ex) {
+        Optional<String> flag = ex.query("async");
+        if (flag.isPresent()) {
+            return switch (flag.get().toLowerCase(Locale.ROOT)) {
+                case "true", "1", "" -> true;
+                case "false", "0" -> false;
+                default -> throw ApiError.invalid("async", "async must be true or false");
+            };
+        }
+        return ex.header("Prefer").map(prefer -> prefer.toLowerCase(Locale.ROOT).contains("respond-async")).orElse(false);
+    }
+
+    private void arrowLogs(Exchange ex) {
+        String name = ex.param("name");
+        arrows.details(name); // 404 for an unknown arrow, rather than an empty list
+        int limit = ex.query("limit").map(value -> positive(value, "limit")).orElse(DEFAULT_LOG_ENTRIES);
+        List<InvocationRecord> records = invocations.list(
+                new InvocationQuery(Optional.of(name), Optional.empty(), Math.min(limit, InvocationQuery.MAX_LIMIT), Optional.empty()));
+        ObjectNode out = Exchange.JSON.createObjectNode();
+        ArrayNode entries = out.putArray("entries");
+        for (InvocationRecord record : records) {
+            ObjectNode entry = entries.addObject();
+            entry.put("id", record.id());
+            entry.put("acceptedAt", record.acceptedAt().toString());
+            entry.put("status", record.status().name().toLowerCase(Locale.ROOT));
+            entry.put("log", invocations.log(record.id()));
+        }
+        ex.json(200, out);
+    }
+
+    private void listInvocations(Exchange ex) {
+        Optional<String> arrow = ex.query("arrow").filter(value -> !value.isEmpty());
+        Optional<InvocationStatus> status = ex.query("status").filter(value -> !value.isEmpty()).map(ApiRoutes::status);
+        int limit = ex.query("limit").map(value -> positive(value, "limit")).orElse(InvocationQuery.DEFAULT_LIMIT);
+        Optional<String> before = ex.query("before").filter(value -> !value.isEmpty());
+        List<InvocationRecord> records = invocations.list(new InvocationQuery(arrow, status, limit, before));
+        ObjectNode out = Exchange.JSON.createObjectNode();
+        ArrayNode list = out.putArray("invocations");
+        records.forEach(record -> list.add(RecordJson.invocation(record)));
+        if (records.size() == limit) {
+            out.put("next", records.getLast().id());
+        } else {
+            out.putNull("next");
+        }
+        ex.json(200, out);
+    }
+
+    private static InvocationStatus status(String value) {
+        try {
+            return InvocationStatus.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalid("status", "status must be queued, running, succeeded or failed, not '" + value + "'");
+        }
+    }
+
+    private static int positive(String value, String field) {
+        try {
+            int number = Integer.parseInt(value);
+            if (number >= 1) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error
+        }
+        throw new InvalidInputException(field, field + " must be a whole number from 1, not '" + value + "'");
+    }
+}

@@ -1,0 +1,162 @@
+package dev.arrow.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/** One request and its response, with the few things every route needs. Used on one virtual thread. */
+final class Exchange {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final int MAX_JSON_BYTES = 1 << 20;
+
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private Map<String, String> pathParams = Map.of();
+    private Fields query;
+    private boolean responded;
+
+    Exchange(Request request, Response response, Callback callback) {
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+    }
+
+    Request request() {
+        return request;
+    }
+
+    String method() {
+        return request.getMethod();
+    }
+
+    String path() {
+        return request.getHttpURI().getDecodedPath();
+    }
+
+    void pathParams(Map<String, String> params) {
+        this.pathParams = params;
+    }
+
+    String param(String name) {
+        return pathParams.get(name);
+    }
+
+    Optional<String> query(String name) {
+        if (query == null) {
+            query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        }
+        return Optional.ofNullable(query.getValue(name));
+    }
+
+    Optional<String> header(String name) {
+        return Optional.ofNullable(request.getHeaders().get(name));
+    }
+
+    long contentLength() {
+        return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+    }
+
+    InputStream bodyStream() {
+        return Request.asInputStream(request);
+    }
+
+    /** The whole body, refused with 413 once it passes {@code max} bytes. */
+    byte[] body(int max) throws IOException {
+        long declared = contentLength();
+        if (declared > max) {
+            throw tooLarge(max);
+        }
+        try (InputStream in = bodyStream()) {
+            byte[] body = in.readNBytes(max + 1);
+            if (body.length > max) {
+                throw tooLarge(max);
+            }
+            return body;
+        }
+    }
+
+    /** A JSON object body; an empty body is {@code {}} when {@code emptyAllowed}. */
+    JsonNode json(boolean emptyAllowed) throws IOException {
+        byte[] body = body(MAX_JSON_BYTES);
+        if (body.length == 0 && emptyAllowed) {
+            return JSON.createObjectNode();
+        }
+        header("Content-Type").filter(type -> !type.toLowerCase().startsWith("application/json"))
+                .ifPresent(type -> {
+                    throw new ApiError(415, "unsupported_media_type", "send JSON with Content-Type: application/json, not " + type);
+                });
+        try {
+            JsonNode node = JSON.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw ApiError.invalid("body", "the body must be a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw ApiError.invalid("body", "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    void setHeader(String name, String value) {
+        response.getHeaders().put(name, value);
+    }
+
+    void json(int status, JsonNode body) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot happen: serializing a tree", e);
+        }
+        bytes(status, "application/json", bytes);
+    }
+
+    void bytes(int status, String contentType, byte[] body) {
+        responded = true;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    void empty(int status) {
+        responded = true;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+        response.write(true, null, callback);
+    }
+
+    void error(int status, String code, String message, Optional<String> field, ObjectNode extra) {
+        ObjectNode error = JSON.createObjectNode();
+        error.put("code", code);
+        error.put("message", message);
+        field.ifPresent(name -> error.put("field", name));
+        if (extra != null) {
+            error.setAll(extra);
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.set("error", error);
+        json(status, body);
+    }
+
+    boolean responded() {
+        return responded;
+    }
+
+    private static ApiError tooLarge(int max) {
+        return new ApiError(413, "payload_too_large", "the body is larger than " + max + " bytes");
+    }
+}

@@ -1,0 +1,135 @@
+package dev.arrow.server;
+
+import dev.arrow.platform.arrows.ArrowService;
+import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.runtime.ExecInvoker;
+import dev.arrow.runtime.bundle.BundleLimits;
+import dev.arrow.sandbox.Sandboxes;
+import dev.arrow.services.bundles.FileBundleStore;
+import dev.arrow.services.state.SqliteState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.logging.Logger;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+
+/**
+ * One Arrow node: the state store, the platform services and the HTTP API, wired and running.
+ * {@link #start} returns once the API accepts connections and accepted async work has resumed.
+ */
+public final class Node implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Node.class.getName());
+
+    private final NodeConfig config;
+    private final SqliteState state;
+    private final InvocationService invocations;
+    private final Server server;
+    private final int port;
+
+    private Node(NodeConfig config, SqliteState state, InvocationService invocations, Server server, int port) {
+        this.config = config;
+        this.state = state;
+        this.invocations = invocations;
+        this.server = server;
+        this.port = port;
+    }
+
+    public static Node start(NodeConfig config) throws IOException {
+        Path home = config.home();
+        Files.createDirectories(home);
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
+        String token = TokenFile.loadOrCreate(home);
+        Clock clock = Clock.systemUTC();
+
+        SqliteState state = SqliteState.open(home.resolve("arrow.db"));
+        try {
+            var bundles = new FileBundleStore(home.resolve("bundles"), BundleLimits.DEFAULT);
+            var metrics = new NodeMetrics();
+            var invoker = new ExecInvoker(Sandboxes.processDriver(), config.dispatch().output());
+            var arrows = new ArrowService(state.arrows(), bundles, clock);
+            var invocations = new InvocationService(state.arrows(), bundles, state.invocations(), invoker,
+                    config.dispatch(), clock, metrics);
+            metrics.bind(invocations);
+            var routes = new ApiRoutes(arrows, invocations, bundles, metrics, openApi(), config.dispatch().maxInputBytes());
+
+            var threads = new VirtualThreadPool();
+            threads.setName("arrow-http");
+            var server = new Server(threads);
+            var http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendDateHeader(false);
+            var connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+            connector.setHost(config.host());
+            connector.setPort(config.port());
+            server.addConnector(connector);
+            server.setHandler(new ApiHandler(routes.router(), token));
+            server.setErrorHandler(new JsonErrorHandler());
+            server.setStopTimeout(config.dispatch().shutdownGrace().toMillis());
+            try {
+                server.start();
+            } catch (IOException e) {
+                throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+            } catch (Exception e) {
+                throw new IOException("cannot start the HTTP server: " + e.getMessage(), e);
+            }
+            invocations.start();
+            int port = connector.getLocalPort();
+            LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + ", state in " + home);
+            return new Node(config, state, invocations, server, port);
+        } catch (IOException | RuntimeException e) {
+            state.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public URI uri() {
+        return URI.create("http://" + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + port);
+    }
+
+    public Path home() {
+        return config.home();
+    }
+
+    /** Blocks until the node has stopped. */
+    public void join() throws InterruptedException {
+        server.join();
+    }
+
+    /** Stops taking requests, lets running invocations finish within the grace period, closes the store. */
+    @Override
+    public void close() {
+        try {
+            invocations.close();
+            server.stop();
+        } catch (Exception e) {
+            LOG.warning("stopping the HTTP server: " + e.getMessage());
+        } finally {
+            state.close();
+        }
+    }
+
+    private static byte[] openApi() {
+        try (InputStream in = Node.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

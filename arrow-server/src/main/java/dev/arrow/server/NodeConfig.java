@@ -1,0 +1,51 @@
+package dev.arrow.server;
+
+import dev.arrow.platform.invocations.DispatchSettings;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a node runs. Defaults ({@link #defaults()}): listen on 127.0.0.1:7070, state under
+ * {@code $ARROW_HOME} or {@code ~/.arrow}, {@link DispatchSettings#DEFAULT} capacity.
+ *
+ * @param host     address to listen on; loopback unless asked, because the API holds an admin token
+ * @param port     port to listen on; 0 picks a free one (tests)
+ * @param home     directory of the node's state: {@code arrow.db}, {@code bundles/}, {@code token}
+ * @param dispatch capacity and queue bounds
+ */
+public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch) {
+
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 7070;
+
+    public NodeConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(home, "home");
+        Objects.requireNonNull(dispatch, "dispatch");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
+        }
+    }
+
+    public static NodeConfig defaults() {
+        return new NodeConfig(DEFAULT_HOST, DEFAULT_PORT, defaultHome(), DispatchSettings.DEFAULT);
+    }
+
+    /** {@code $ARROW_HOME}, else {@code ~/.arrow}. */
+    public static Path defaultHome() {
+        String env = System.getenv("ARROW_HOME");
+        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".arrow");
+    }
+
+    public NodeConfig withListen(String newHost, int newPort) {
+        return new NodeConfig(newHost, newPort, home, dispatch);
+    }
+
+    public NodeConfig withHome(Path newHome) {
+        return new NodeConfig(host, port, newHome, dispatch);
+    }
+
+    public NodeConfig withDispatch(DispatchSettings settings) {
+        return new NodeConfig(host, port, home, settings);
+    }
+}

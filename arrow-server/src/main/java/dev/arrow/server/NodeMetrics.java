@@ -1,0 +1,61 @@
+package dev.arrow.server;
+
+import dev.arrow.platform.invocations.Execution;
+import dev.arrow.platform.invocations.InvocationListener;
+import dev.arrow.platform.invocations.InvocationRecord;
+import dev.arrow.platform.invocations.InvocationService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+
+/** The node's Prometheus metrics: invocations by arrow and outcome, cold starts, durations, load, the JVM. */
+final class NodeMetrics implements InvocationListener {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    NodeMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** Gauges that read the live service; bound once it exists (it needs this listener first). */
+    void bind(InvocationService invocations) {
+        Gauge.builder("arrow.sandboxes.alive", invocations, InvocationService::running)
+                .description("Sandboxes running invocations now").register(registry);
+        Gauge.builder("arrow.queue.depth", invocations, InvocationService::queueDepth)
+                .description("Invocations waiting for capacity, sync and async").register(registry);
+    }
+
+    @Override
+    public void finished(InvocationRecord record) {
+        Execution run = record.execution().orElseThrow();
+        Counter.builder("arrow.invocations").description("Finished invocations")
+                .tag("arrow", record.arrow()).tag("outcome", outcomeOf(run)).register(registry).increment();
+        if (run.cold()) {
+            Counter.builder("arrow.cold.starts").description("Invocations that started an instance")
+                    .tag("arrow", record.arrow()).register(registry).increment();
+        }
+        Timer.builder("arrow.invocation.duration").description("Invocation duration, sandbox start to end")
+                .tag("arrow", record.arrow())
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry).record(run.duration());
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+
+    private static String outcomeOf(Execution run) {
+        return run.error().isPresent() ? "output-too-large" : run.succeeded() ? "success" : run.outcome().name();
+    }
+}

@@ -1,0 +1,248 @@
+package dev.arrow.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.platform.arrows.ArrowLimits;
+import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.Mode;
+import dev.arrow.platform.arrows.Scaling;
+import dev.arrow.sandbox.NetworkPolicy;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Arrow specs in JSON, both ways. Parsing is by hand over the tree rather than by data binding so
+ * that every complaint names the exact field ({@code limits.memory}) and sizes and durations can be
+ * written the way people write them ({@code "128m"}, {@code "10s"}) or as plain numbers.
+ */
+final class SpecJson {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final Set<String> TOP = Set.of("name", "mode", "command", "env", "bundle", "limits", "network", "scaling");
+    private static final Set<String> LIMITS = Set.of("memory", "cpus", "pids", "timeout", "tmpfs");
+    private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*([kmgt]?)(i?b?)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TIME = Pattern.compile("(\\d{1,12}(?:\\.\\d{1,9})?)\\s*(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
+
+    private SpecJson() {
+    }
+
+    static ArrowSpec parse(JsonNode body) {
+        requireObject(body, "body");
+        rejectUnknown(body, TOP, "");
+        String name = text(body, "name", "name").orElseThrow(() -> ApiError.invalid("name", "name is required"));
+        Mode mode = text(body, "mode", "mode").map(SpecJson::mode).orElse(Mode.EXEC);
+        List<String> command = command(body.get("command"));
+        Map<String, String> env = env(body.get("env"));
+        Optional<String> bundle = text(body, "bundle", "bundle");
+        ArrowLimits limits = limits(body.get("limits"));
+        NetworkPolicy network = text(body, "network", "network").map(SpecJson::network).orElse(NetworkPolicy.NONE);
+        Scaling scaling = scaling(body.get("scaling"));
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling);
+    }
+
+    static ObjectNode write(ArrowSpec spec) {
+        ObjectNode out = NODES.objectNode();
+        out.put("name", spec.name());
+        out.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));
+        ArrayNode command = out.putArray("command");
+        spec.command().forEach(command::add);
+        ObjectNode env = out.putObject("env");
+        spec.env().forEach(env::put);
+        if (spec.bundle().isPresent()) {
+            out.put("bundle", spec.bundle().get());
+        } else {
+            out.putNull("bundle");
+        }
+        ObjectNode limits = out.putObject("limits");
+        limits.put("memory", spec.limits().memoryBytes());
+        limits.put("cpus", BigDecimal.valueOf(spec.limits().cpuMillis(), 3).stripTrailingZeros().doubleValue());
+        limits.put("pids", spec.limits().pids());
+        limits.put("timeout", spec.limits().timeout().toMillis());
+        limits.put("tmpfs", spec.limits().tmpfsBytes());
+        out.put("network", spec.network().name().toLowerCase(Locale.ROOT));
+        ObjectNode scaling = out.putObject("scaling");
+        scaling.put("concurrency", spec.scaling().concurrency());
+        scaling.put("minInstances", spec.scaling().minInstances());
+        scaling.put("maxInstances", spec.scaling().maxInstances());
+        return out;
+    }
+
+    private static Mode mode(String value) {
+        return switch (value) {
+            case "exec" -> Mode.EXEC;
+            case "http" -> Mode.HTTP;
+            default -> throw ApiError.invalid("mode", "mode must be exec or http, not '" + value + "'");
+        };
+    }
+
+    private static NetworkPolicy network(String value) {
+        return switch (value) {
+            case "none" -> NetworkPolicy.NONE;
+            case "host" -> NetworkPolicy.HOST;
+            default -> throw ApiError.invalid("network", "network must be none or host, not '" + value + "'");
+        };
+    }
+
+    private static List<String> command(JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw ApiError.invalid("command", "command is required: a list of strings, the program first");
+        }
+        if (!node.isArray()) {
+            throw ApiError.invalid("command", "command must be a list of strings, e.g. [\"python3\", \"main.py\"]");
+        }
+        List<String> command = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode arg = node.get(i);
+            if (!arg.isTextual()) {
+                throw ApiError.invalid("command[" + i + "]", "command arguments must be strings");
+            }
+            command.add(arg.textValue());
+        }
+        return command;
+    }
+
+    private static Map<String, String> env(JsonNode node) {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return env;
+        }
+        requireObject(node, "env");
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            if (!entry.getValue().isTextual()) {
+                throw ApiError.invalid("env." + entry.getKey(), "environment values must be strings");
+            }
+            env.put(entry.getKey(), entry.getValue().textValue());
+        }
+        return env;
+    }
+
+    private static ArrowLimits limits(JsonNode node) {
+        ArrowLimits limits = ArrowLimits.DEFAULT;
+        if (node == null || node.isNull()) {
+            return limits;
+        }
+        requireObject(node, "limits");
+        rejectUnknown(node, LIMITS, "limits.");
+        long memory = node.has("memory") ? size(node.get("memory"), "limits.memory") : limits.memoryBytes();
+        int cpus = node.has("cpus") ? cpus(node.get("cpus")) : limits.cpuMillis();
+        int pids = node.has("pids") ? integer(node.get("pids"), "limits.pids") : limits.pids();
+        Duration timeout = node.has("timeout") ? duration(node.get("timeout"), "limits.timeout") : limits.timeout();
+        long tmpfs = node.has("tmpfs") ? size(node.get("tmpfs"), "limits.tmpfs") : limits.tmpfsBytes();
+        return new ArrowLimits(memory, cpus, pids, timeout, tmpfs);
+    }
+
+    private static Scaling scaling(JsonNode node) {
+        Scaling scaling = Scaling.DEFAULT;
+        if (node == null || node.isNull()) {
+            return scaling;
+        }
+        requireObject(node, "scaling");
+        rejectUnknown(node, SCALING, "scaling.");
+        int concurrency = node.has("concurrency") ? integer(node.get("concurrency"), "scaling.concurrency") : scaling.concurrency();
+        int min = node.has("minInstances") ? integer(node.get("minInstances"), "scaling.minInstances") : scaling.minInstances();
+        int max = node.has("maxInstances") ? integer(node.get("maxInstances"), "scaling.maxInstances") : scaling.maxInstances();
+        return new Scaling(concurrency, min, max);
+    }
+
+    /** Bytes as a number, or a string with a binary suffix: 128m, 128Mi, 1g, 512k. */
+    static long size(JsonNode node, String field) {
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            return node.longValue();
+        }
+        if (node.isTextual()) {
+            Matcher m = SIZE.matcher(node.textValue().trim());
+            if (m.matches()) {
+                int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                    case "k" -> 10;
+                    case "m" -> 20;
+                    case "g" -> 30;
+                    case "t" -> 40;
+                    default -> 0;
+                };
+                long value = Long.parseLong(m.group(1));
+                if (value <= (Long.MAX_VALUE >> shift)) {
+                    return value << shift;
+                }
+            }
+        }
+        throw ApiError.invalid(field, field + " must be a number of bytes or a size like \"128m\", not " + node);
+    }
+
+    /** Milliseconds as a number, or a string with ms, s, m or h. */
+    static Duration duration(JsonNode node, String field) {
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            return Duration.ofMillis(node.longValue());
+        }
+        if (node.isTextual()) {
+            Matcher m = TIME.matcher(node.textValue().trim());
+            if (m.matches()) {
+                BigDecimal amount = new BigDecimal(m.group(1));
+                long unitMillis = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                    case "ms" -> 1;
+                    case "s" -> 1000;
+                    case "m" -> 60_000;
+                    default -> 3_600_000;
+                };
+                return Duration.ofMillis(amount.multiply(BigDecimal.valueOf(unitMillis)).longValue());
+            }
+        }
+        throw ApiError.invalid(field, field + " must be milliseconds or a duration like \"10s\", not " + node);
+    }
+
+    private static int cpus(JsonNode node) {
+        if (node.isNumber()) {
+            BigDecimal millis = node.decimalValue().movePointRight(3);
+            if (millis.signum() > 0 && millis.compareTo(BigDecimal.valueOf(1_000_000)) < 0) {
+                return millis.intValue();
+            }
+        }
+        throw ApiError.invalid("limits.cpus", "limits.cpus must be a number of cores like 0.5, not " + node);
+    }
+
+    private static int integer(JsonNode node, String field) {
+        if (node.isIntegralNumber() && node.canConvertToInt()) {
+            return node.intValue();
+        }
+        throw ApiError.invalid(field, field + " must be a whole number, not " + node);
+    }
+
+    private static Optional<String> text(JsonNode parent, String key, String field) {
+        JsonNode node = parent.get(key);
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            throw ApiError.invalid(field, field + " must be a string, not " + node);
+        }
+        return Optional.of(node.textValue());
+    }
+
+    static void requireObject(JsonNode node, String field) {
+        if (node == null || !node.isObject()) {
+            throw ApiError.invalid(field, field + " must be a JSON object");
+        }
+    }
+
+    private static void rejectUnknown(JsonNode node, Set<String> known, String prefix) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!known.contains(name)) {
+                throw ApiError.invalid(prefix + name, "unknown field '" + prefix + name + "'");
+            }
+        }
+    }
+}

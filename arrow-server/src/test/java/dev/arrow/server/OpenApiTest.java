@@ -1,0 +1,31 @@
+package dev.arrow.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** The OpenAPI file and the route table describe the same API. */
+class OpenApiTest {
+
+    @Test
+    void everyRouteIsDocumentedAndEveryDocumentedOperationExists() throws Exception {
+        JsonNode doc;
+        try (InputStream in = Node.class.getResourceAsStream("openapi.json")) {
+            doc = new ObjectMapper().readTree(in);
+        }
+        Set<String> documented = new TreeSet<>();
+        doc.path("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(
+                method -> documented.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey())));
+        Set<String> routed = new TreeSet<>();
+        new ApiRoutes(null, null, null, null, new byte[0], 0).router().routes()
+                .forEach(route -> routed.add(route.method() + " " + route.template()));
+        assertThat(documented).isEqualTo(routed);
+        assertThat(doc.path("openapi").asText()).startsWith("3.1");
+    }
+}

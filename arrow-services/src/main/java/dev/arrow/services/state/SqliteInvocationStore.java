@@ -196,23 +196,13 @@ final class SqliteInvocationStore implements InvocationStore {
     @Override
     public Optional<byte[]> output(String id) {
         return database.read(connection -> {
-            // IS NOT NULL alongside: the driver reads an empty blob back as null.
-            try (var select = connection.prepareStatement(
-                    "SELECT output, output IS NOT NULL AS present FROM invocations WHERE id = ? AND " + FINISHED)) {
+            try (var select = connection.prepareStatement("SELECT output FROM invocations WHERE id = ? AND " + FINISHED)) {
                 select.setString(1, id);
                 try (ResultSet rows = select.executeQuery()) {
-                    return rows.next() ? blob(rows, "output", "present") : Optional.empty();
+                    return rows.next() ? Optional.ofNullable(rows.getBytes("output")) : Optional.empty();
                 }
             }
         });
-    }
-
-    private static Optional<byte[]> blob(ResultSet rows, String column, String presentColumn) throws SQLException {
-        if (!rows.getBoolean(presentColumn)) {
-            return Optional.empty();
-        }
-        byte[] bytes = rows.getBytes(column);
-        return Optional.of(bytes == null ? new byte[0] : bytes);
     }
 
     @Override
@@ -267,11 +257,11 @@ final class SqliteInvocationStore implements InvocationStore {
     public List<PendingInvocation> unfinished() {
         return database.read(connection -> {
             try (var select = connection.prepareStatement("SELECT " + RECORD_COLUMNS
-                    + ", input, input IS NOT NULL AS has_input FROM invocations WHERE " + UNFINISHED + " ORDER BY id");
+                    + ", input FROM invocations WHERE " + UNFINISHED + " ORDER BY id");
                  ResultSet rows = select.executeQuery()) {
                 var pending = new ArrayList<PendingInvocation>();
                 while (rows.next()) {
-                    pending.add(new PendingInvocation(record(rows), blob(rows, "input", "has_input").orElse(new byte[0])));
+                    pending.add(new PendingInvocation(record(rows), rows.getBytes("input")));
                 }
                 return List.copyOf(pending);
             }

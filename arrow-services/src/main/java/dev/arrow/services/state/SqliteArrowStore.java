@@ -1,0 +1,164 @@
+package dev.arrow.services.state;
+
+import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.ArrowStore;
+import dev.arrow.platform.arrows.ArrowSummary;
+import dev.arrow.platform.arrows.Revision;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Arrows and their revisions in the {@code arrows} and {@code revisions} tables. */
+final class SqliteArrowStore implements ArrowStore {
+
+    private static final String SUMMARY = """
+            SELECT name, traffic_revision, created_at_ns, updated_at_ns,
+                   (SELECT MAX(number) FROM revisions WHERE arrow = arrows.name) AS latest_revision
+            FROM arrows""";
+
+    private final Database database;
+
+    SqliteArrowStore(Database database) {
+        this.database = database;
+    }
+
+    @Override
+    public Revision addRevision(ArrowSpec spec, Instant now) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(now, "now");
+        String json = SpecCodec.encode(spec);
+        long at = Times.nanos(now);
+        // One transaction on the single writer: the max+1 read and both inserts cannot interleave
+        // with another deploy, here or (thanks to BEGIN IMMEDIATE) in another process.
+        int number = database.write(connection -> {
+            int next;
+            try (var select = connection.prepareStatement(
+                    "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE arrow = ?")) {
+                select.setString(1, spec.name());
+                try (ResultSet rows = select.executeQuery()) {
+                    rows.next();
+                    next = rows.getInt(1);
+                }
+            }
+            try (var upsert = connection.prepareStatement("""
+                    INSERT INTO arrows (name, traffic_revision, created_at_ns, updated_at_ns) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET traffic_revision = excluded.traffic_revision,
+                                                     updated_at_ns = excluded.updated_at_ns""")) {
+                upsert.setString(1, spec.name());
+                upsert.setInt(2, next);
+                upsert.setLong(3, at);
+                upsert.setLong(4, at);
+                upsert.executeUpdate();
+            }
+            try (var insert = connection.prepareStatement(
+                    "INSERT INTO revisions (arrow, number, spec, created_at_ns) VALUES (?, ?, ?, ?)")) {
+                insert.setString(1, spec.name());
+                insert.setInt(2, next);
+                insert.setString(3, json);
+                insert.setLong(4, at);
+                insert.executeUpdate();
+            }
+            return next;
+        });
+        return new Revision(spec.name(), number, spec, now);
+    }
+
+    @Override
+    public Optional<ArrowSummary> arrow(String name) {
+        return database.read(connection -> {
+            try (var select = connection.prepareStatement(SUMMARY + " WHERE name = ?")) {
+                select.setString(1, name);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next() ? Optional.of(summary(rows)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<ArrowSummary> arrows() {
+        return database.read(connection -> {
+            try (var select = connection.prepareStatement(SUMMARY + " ORDER BY name");
+                 ResultSet rows = select.executeQuery()) {
+                var summaries = new ArrayList<ArrowSummary>();
+                while (rows.next()) {
+                    summaries.add(summary(rows));
+                }
+                return List.copyOf(summaries);
+            }
+        });
+    }
+
+    private static ArrowSummary summary(ResultSet rows) throws SQLException {
+        return new ArrowSummary(rows.getString("name"), rows.getInt("latest_revision"), rows.getInt("traffic_revision"),
+                Times.instant(rows.getLong("created_at_ns")), Times.instant(rows.getLong("updated_at_ns")));
+    }
+
+    @Override
+    public Optional<Revision> revision(String name, int number) {
+        return database.read(connection -> {
+            try (var select = connection.prepareStatement(
+                    "SELECT arrow, number, spec, created_at_ns FROM revisions WHERE arrow = ? AND number = ?")) {
+                select.setString(1, name);
+                select.setInt(2, number);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next() ? Optional.of(revision(rows)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<Revision> revisions(String name) {
+        return database.read(connection -> {
+            try (var select = connection.prepareStatement(
+                    "SELECT arrow, number, spec, created_at_ns FROM revisions WHERE arrow = ? ORDER BY number DESC")) {
+                select.setString(1, name);
+                try (ResultSet rows = select.executeQuery()) {
+                    var revisions = new ArrayList<Revision>();
+                    while (rows.next()) {
+                        revisions.add(revision(rows));
+                    }
+                    return List.copyOf(revisions);
+                }
+            }
+        });
+    }
+
+    private static Revision revision(ResultSet rows) throws SQLException {
+        return new Revision(rows.getString("arrow"), rows.getInt("number"), SpecCodec.decode(rows.getString("spec")),
+                Times.instant(rows.getLong("created_at_ns")));
+    }
+
+    @Override
+    public boolean route(String name, int revision, Instant now) {
+        long at = Times.nanos(now);
+        return database.write(connection -> {
+            try (var update = connection.prepareStatement("""
+                    UPDATE arrows SET traffic_revision = ?, updated_at_ns = ?
+                    WHERE name = ? AND EXISTS (SELECT 1 FROM revisions WHERE arrow = ? AND number = ?)""")) {
+                update.setInt(1, revision);
+                update.setLong(2, at);
+                update.setString(3, name);
+                update.setString(4, name);
+                update.setInt(5, revision);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean delete(String name) {
+        // Revisions go with it (ON DELETE CASCADE); invocations have no foreign key and stay.
+        return database.write(connection -> {
+            try (var delete = connection.prepareStatement("DELETE FROM arrows WHERE name = ?")) {
+                delete.setString(1, name);
+                return delete.executeUpdate() == 1;
+            }
+        });
+    }
+}

@@ -74,11 +74,9 @@ public final class InvocationService implements AutoCloseable {
 
     /** Resumes the async invocations a previous run of the node accepted and did not finish. */
     public void start() {
-        List<PendingInvocation> unfinished = store.unfinished();
+        List<InvocationRecord> unfinished = store.unfinished();
         pending.set(unfinished.size());
-        for (PendingInvocation invocation : unfinished) {
-            launchAsync(invocation.record(), invocation.input());
-        }
+        unfinished.forEach(this::launchAsync);
         if (!unfinished.isEmpty()) {
             LOG.info(() -> "resuming " + unfinished.size() + " accepted async invocation(s)");
         }
@@ -113,7 +111,7 @@ public final class InvocationService implements AutoCloseable {
             pending.decrementAndGet();
             throw e;
         }
-        launchAsync(accepted, input);
+        launchAsync(accepted);
         return accepted;
     }
 
@@ -177,13 +175,14 @@ public final class InvocationService implements AutoCloseable {
         }
     }
 
-    private void launchAsync(InvocationRecord accepted, byte[] input) {
-        Thread thread = Thread.ofVirtual().name("async-" + accepted.id()).unstarted(() -> runAsync(accepted, input));
+    /** One virtual thread per pending invocation; it holds only the record until it runs. */
+    private void launchAsync(InvocationRecord accepted) {
+        Thread thread = Thread.ofVirtual().name("async-" + accepted.id()).unstarted(() -> runAsync(accepted));
         asyncThreads.add(thread);
         thread.start();
     }
 
-    private void runAsync(InvocationRecord accepted, byte[] input) {
+    private void runAsync(InvocationRecord accepted) {
         try {
             Optional<Revision> revision = arrows.revision(accepted.arrow(), accepted.revision());
             int arrowMax = revision.map(r -> r.spec().scaling().maxInstances()).orElse(1);
@@ -193,6 +192,7 @@ public final class InvocationService implements AutoCloseable {
                 }
                 asyncRunning.incrementAndGet();
                 try {
+                    byte[] input = store.input(accepted.id()).orElse(new byte[0]);
                     InvocationRecord running = accepted.started(clock.instant());
                     store.start(running);
                     if (revision.isEmpty()) {
@@ -218,11 +218,13 @@ public final class InvocationService implements AutoCloseable {
     private CompletedInvocation execute(InvocationRecord accepted, Revision revision, byte[] input)
             throws InterruptedException {
         ArrowSpec spec = revision.spec();
-        Instant startedAt = clock.instant();
+        // An async invocation was marked running (and its attempt counted) when it got capacity.
+        InvocationRecord running = accepted.status() == InvocationStatus.RUNNING ? accepted : accepted.started(clock.instant());
+        Instant startedAt = running.startedAt().orElseThrow();
         ExecResult result;
         Optional<Path> code = spec.bundle().flatMap(bundles::path);
         if (spec.bundle().isPresent() && code.isEmpty()) {
-            return finishWithoutSandbox(accepted.started(startedAt), "the code bundle " + spec.bundle().get()
+            return finishWithoutSandbox(running, "the code bundle " + spec.bundle().get()
                     + " is missing from this node");
         }
         var task = new ExecTask(spec.command(), environment(accepted, spec), code, limitsOf(spec.limits()),
@@ -230,7 +232,7 @@ public final class InvocationService implements AutoCloseable {
         try {
             result = invoker.invoke(task, input);
         } catch (SandboxException e) {
-            return finishWithoutSandbox(accepted.started(startedAt), e.getMessage());
+            return finishWithoutSandbox(running, e.getMessage());
         }
         SandboxResult sandbox = result.sandbox();
         Duration billed = Metering.billed(sandbox.wallTime());
@@ -241,7 +243,7 @@ public final class InvocationService implements AutoCloseable {
         var execution = new Execution(startedAt, true, sandbox.setupTime(), sandbox.wallTime(), sandbox.outcome(), error,
                 sandbox.cpuUser(), sandbox.cpuSystem(), sandbox.peakMemoryBytes(), memory, billed,
                 Metering.gbSeconds(memory, billed), result.outputBytes(), result.logBytes(), result.logTruncated());
-        InvocationRecord finished = accepted.started(startedAt).finished(execution);
+        InvocationRecord finished = running.finished(execution);
         byte[] output = result.outputTooLarge() ? new byte[0] : result.output();
         store.finish(finished, output, result.log());
         listener.finished(finished);

@@ -32,8 +32,14 @@ public interface InvocationStore {
 
     List<InvocationRecord> list(InvocationQuery query);
 
-    /** Async invocations accepted but not finished (QUEUED or RUNNING), oldest first, with their input. */
-    List<PendingInvocation> unfinished();
+    /** Async invocations accepted but not finished (QUEUED or RUNNING), oldest first. */
+    List<InvocationRecord> unfinished();
+
+    /**
+     * The input of an accepted, unfinished async invocation. Read when the invocation gets to run,
+     * so that a long queue costs disk, not memory.
+     */
+    Optional<byte[]> input(String id);
 
     /** How many async invocations are accepted but not finished. */
     int countUnfinished();

@@ -5,7 +5,6 @@ import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
 import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.InvocationStore;
-import dev.arrow.platform.invocations.PendingInvocation;
 import dev.arrow.platform.invocations.Trigger;
 import dev.arrow.sandbox.Outcome;
 import java.sql.PreparedStatement;
@@ -254,16 +253,32 @@ final class SqliteInvocationStore implements InvocationStore {
     }
 
     @Override
-    public List<PendingInvocation> unfinished() {
+    public List<InvocationRecord> unfinished() {
         return database.read(connection -> {
             try (var select = connection.prepareStatement("SELECT " + RECORD_COLUMNS
-                    + ", input FROM invocations WHERE " + UNFINISHED + " ORDER BY id");
+                    + " FROM invocations WHERE " + UNFINISHED + " ORDER BY id");
                  ResultSet rows = select.executeQuery()) {
-                var pending = new ArrayList<PendingInvocation>();
+                var pending = new ArrayList<InvocationRecord>();
                 while (rows.next()) {
-                    pending.add(new PendingInvocation(record(rows), rows.getBytes("input")));
+                    pending.add(record(rows));
                 }
                 return List.copyOf(pending);
+            }
+        });
+    }
+
+    @Override
+    public Optional<byte[]> input(String id) {
+        return database.read(connection -> {
+            try (var select = connection.prepareStatement("SELECT input FROM invocations WHERE id = ? AND " + UNFINISHED)) {
+                select.setString(1, id);
+                try (ResultSet rows = select.executeQuery()) {
+                    if (!rows.next()) {
+                        return Optional.<byte[]>empty();
+                    }
+                    byte[] input = rows.getBytes(1);
+                    return Optional.of(input == null ? new byte[0] : input);
+                }
             }
         });
     }

@@ -15,7 +15,6 @@ import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
 import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.InvocationStore;
-import dev.arrow.platform.invocations.PendingInvocation;
 import dev.arrow.platform.invocations.Trigger;
 import dev.arrow.sandbox.Outcome;
 import java.nio.file.Path;
@@ -102,7 +101,7 @@ class SqliteInvocationStoreTest {
         invocations.accept(queued(id, "app", at(0)), new byte[0]);
 
         assertThat(invocations.unfinished()).singleElement()
-                .satisfies(pending -> assertThat(pending.input()).isEmpty());
+                .satisfies(pending -> assertThat(invocations.input(pending.id())).hasValueSatisfying(in -> assertThat(in).isEmpty()));
 
         InvocationRecord running = queued(id, "app", at(0)).started(at(1));
         invocations.start(running);
@@ -122,8 +121,8 @@ class SqliteInvocationStoreTest {
 
         assertThat(invocations.find(id)).contains(accepted);
         assertThat(invocations.unfinished()).singleElement().satisfies(pending -> {
-            assertThat(pending.record()).isEqualTo(accepted);
-            assertThat(pending.input()).isEqualTo(input);
+            assertThat(pending).isEqualTo(accepted);
+            assertThat(invocations.input(id)).hasValueSatisfying(in -> assertThat(in).isEqualTo(input));
         });
         assertThat(invocations.countUnfinished()).isEqualTo(1);
         assertThat(invocations.output(id)).isEmpty();
@@ -135,8 +134,8 @@ class SqliteInvocationStoreTest {
         assertThat(invocations.find(id)).contains(running);
         assertThat(running.attempts()).isEqualTo(1);
         assertThat(invocations.unfinished()).singleElement().satisfies(pending -> {
-            assertThat(pending.record()).isEqualTo(running);
-            assertThat(pending.input()).isEqualTo(input);
+            assertThat(pending).isEqualTo(running);
+            assertThat(invocations.input(id)).hasValueSatisfying(in -> assertThat(in).isEqualTo(input));
         });
         assertThat(invocations.output(id)).isEmpty();
 
@@ -160,8 +159,8 @@ class SqliteInvocationStoreTest {
         invocations.start(accepted.started(at(1)));
 
         // After a node restart, recovery starts it again from what unfinished() gave back.
-        PendingInvocation recovered = invocations.unfinished().getFirst();
-        InvocationRecord again = recovered.record().started(at(60));
+        InvocationRecord recovered = invocations.unfinished().getFirst();
+        InvocationRecord again = recovered.started(at(60));
         invocations.start(again);
 
         assertThat(invocations.find(id).orElseThrow()).satisfies(record -> {
@@ -169,7 +168,7 @@ class SqliteInvocationStoreTest {
             assertThat(record.startedAt()).contains(at(60));
             assertThat(record.status()).isEqualTo(InvocationStatus.RUNNING);
         });
-        assertThat(invocations.unfinished().getFirst().input()).asString(UTF_8).isEqualTo("in");
+        assertThat(invocations.input(id)).hasValueSatisfying(in -> assertThat(in).asString(UTF_8).isEqualTo("in"));
     }
 
     @Test
@@ -190,12 +189,14 @@ class SqliteInvocationStoreTest {
         invocations.finish(doneRunning.finished(execution(at(5), new Outcome.Exited(0), Optional.empty())), new byte[0], "");
         invocations.finish(syncSucceeded(nextId(), "a", at(6)), new byte[0], "");
 
-        List<PendingInvocation> pending = invocations.unfinished();
+        List<InvocationRecord> pending = invocations.unfinished();
 
-        assertThat(pending).extracting(p -> p.record().id()).containsExactly(first, second, third, fourth);
-        assertThat(pending).extracting(p -> p.record().status()).containsExactly(
+        assertThat(pending).extracting(InvocationRecord::id).containsExactly(first, second, third, fourth);
+        assertThat(pending).extracting(InvocationRecord::status).containsExactly(
                 InvocationStatus.QUEUED, InvocationStatus.RUNNING, InvocationStatus.QUEUED, InvocationStatus.QUEUED);
-        assertThat(pending).extracting(p -> p.input()[0]).containsExactly((byte) 1, (byte) 2, (byte) 3, (byte) 5);
+        assertThat(pending).extracting(p -> invocations.input(p.id()).orElseThrow()[0])
+                .containsExactly((byte) 1, (byte) 2, (byte) 3, (byte) 5);
+        assertThat(invocations.input(done)).as("no input once finished").isEmpty();
         assertThat(invocations.countUnfinished()).isEqualTo(4);
     }
 

@@ -92,7 +92,8 @@ class SqliteStateTest {
             assertThat(state.arrows().revisions("app")).containsExactly(second, first);
             assertThat(state.invocations().list(InvocationQuery.all())).containsExactly(
                     finished, running, queued(queuedId, "app", at(0)));
-            assertThat(state.invocations().unfinished()).extracting(p -> new String(p.input(), UTF_8)).containsExactly("q", "r");
+            assertThat(state.invocations().unfinished())
+                    .extracting(p -> new String(state.invocations().input(p.id()).orElseThrow(), UTF_8)).containsExactly("q", "r");
             assertThat(state.invocations().output(finishedId)).hasValueSatisfying(out -> assertThat(out).asString(UTF_8).isEqualTo("out"));
             assertThat(state.invocations().log(finishedId)).contains("log");
         }

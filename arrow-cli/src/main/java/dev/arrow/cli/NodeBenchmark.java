@@ -1,0 +1,303 @@
+package dev.arrow.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.runtime.ExecInvoker;
+import dev.arrow.runtime.ExecResult;
+import dev.arrow.runtime.ExecTask;
+import dev.arrow.runtime.OutputPolicy;
+import dev.arrow.sandbox.Limits;
+import dev.arrow.sandbox.NetworkPolicy;
+import dev.arrow.sandbox.Outcome;
+import dev.arrow.sandbox.Sandboxes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code arrow bench node}: a real {@code arrow serve} process measured from outside: time to
+ * ready and idle memory, exec-mode throughput, and the latency the node adds over driving the
+ * sandbox directly from one JVM, both measured in this run, in turns.
+ */
+@Command(
+        name = "node",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Starts 'arrow serve' (a separate JVM, its own temporary home) --starts times and reports time to"
+                    + " ready (process start to the first /healthz answer) and idle RSS. Then it deploys an arrow"
+                    + " running /bin/true and measures: -n sequential invocations through the node next to -n runs"
+                    + " of the same sandbox from this JVM (in turns), and --total invocations from --concurrency"
+                    + " clients at once (fresh-sandbox invocations per second)."
+        })
+final class NodeBenchmark implements Callable<Integer> {
+
+    private static final Pattern LISTENING = Pattern.compile("node listening on (http://\\S+)");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-n", paramLabel = "N", defaultValue = "200", description = "Sequential runs per way (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--total", paramLabel = "N", defaultValue = "1000",
+            description = "Invocations in the throughput run (default: ${DEFAULT-VALUE}).")
+    int total;
+
+    @Option(names = "--concurrency", paramLabel = "C", defaultValue = "16",
+            description = "Clients at once in the throughput run (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--starts", paramLabel = "N", defaultValue = "5",
+            description = "Node starts to time (default: ${DEFAULT-VALUE}).")
+    int starts;
+
+    @Option(names = "--json", description = "Print the results as JSON.")
+    boolean json;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || total < 1 || concurrency < 1 || starts < 1) {
+            throw new ParameterException(spec.commandLine(), "-n, --total, --concurrency and --starts must be at least 1");
+        }
+        List<Long> readyNanos = new ArrayList<>();
+        List<Long> idleRss = new ArrayList<>();
+        for (int i = 0; i < starts; i++) {
+            try (RunningNode node = RunningNode.start()) {
+                readyNanos.add(node.readyNanos);
+                Thread.sleep(2000); // let start-up garbage settle, as an idle node would
+                idleRss.add(node.rssBytes());
+            }
+        }
+        ObjectNode out = new ObjectMapper().createObjectNode();
+        try (RunningNode node = RunningNode.start()) {
+            URI base = node.base;
+            String token = node.token;
+            send(base, token, "POST", "/v1/arrows",
+                    "{\"name\":\"bench-true\",\"command\":[\"/bin/true\"],\"limits\":{\"memory\":\"64m\"},"
+                            + "\"scaling\":{\"maxInstances\":1000}}");
+            var invoker = new ExecInvoker(Sandboxes.processDriver(), OutputPolicy.DEFAULT);
+            var task = new ExecTask(List.of("/bin/true"), Map.of(), Optional.empty(),
+                    Limits.DEFAULT.withMemoryBytes(64L << 20).withCpuMillis(1000).withPids(128)
+                            .withWallTime(Duration.ofSeconds(30)), NetworkPolicy.NONE);
+            for (int i = 0; i < 20; i++) { // warm-up: JIT, page cache, the node's first requests
+                invokeThroughNode(base, token);
+                invoker.invoke(task, new byte[0]);
+            }
+            long[] direct = new long[runs];
+            long[] through = new long[runs];
+            for (int i = 0; i < runs; i++) {
+                if (i % 2 == 0) {
+                    through[i] = invokeThroughNode(base, token);
+                    direct[i] = invokeDirectly(invoker, task);
+                } else {
+                    direct[i] = invokeDirectly(invoker, task);
+                    through[i] = invokeThroughNode(base, token);
+                }
+            }
+            var failures = new AtomicInteger();
+            var next = new AtomicInteger();
+            long started = System.nanoTime();
+            try (var clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int c = 0; c < concurrency; c++) {
+                    futures.add(clients.submit(() -> {
+                        while (next.getAndIncrement() < total) {
+                            try {
+                                invokeThroughNode(base, token);
+                            } catch (Exception e) {
+                                failures.incrementAndGet();
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> future : futures) {
+                    future.get();
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            Timings directTimings = new Timings(direct);
+            Timings nodeTimings = new Timings(through);
+            Timings ready = new Timings(readyNanos.stream().mapToLong(Long::longValue).toArray());
+            long rss = idleRss.stream().sorted().toList().get(idleRss.size() / 2);
+            out.put("readyMedianMs", round(ready.medianMillis()));
+            out.put("idleRssMiB", round(rss / 1048576.0));
+            out.put("directMedianMs", round(directTimings.medianMillis()));
+            out.put("directP99Ms", round(directTimings.p99Millis()));
+            out.put("nodeMedianMs", round(nodeTimings.medianMillis()));
+            out.put("nodeP99Ms", round(nodeTimings.p99Millis()));
+            out.put("addedMedianMs", round(nodeTimings.medianMillis() - directTimings.medianMillis()));
+            out.put("throughputPerSecond", round((total - failures.get()) / seconds));
+            out.put("throughputFailures", failures.get());
+            out.put("concurrency", concurrency);
+            out.put("total", total);
+        }
+        if (json) {
+            System.out.println(out.toPrettyString());
+        } else {
+            System.out.printf(Locale.ROOT, "node start to ready (median of %d)   %8.1f ms%n", starts, out.get("readyMedianMs").asDouble());
+            System.out.printf(Locale.ROOT, "idle node RSS (median of %d)         %8.1f MiB%n", starts, out.get("idleRssMiB").asDouble());
+            System.out.printf(Locale.ROOT, "sandbox from this JVM, /bin/true     %8.2f ms median  %8.2f ms p99  (n=%d)%n",
+                    out.get("directMedianMs").asDouble(), out.get("directP99Ms").asDouble(), runs);
+            System.out.printf(Locale.ROOT, "sync invocation through the node     %8.2f ms median  %8.2f ms p99  (n=%d)%n",
+                    out.get("nodeMedianMs").asDouble(), out.get("nodeP99Ms").asDouble(), runs);
+            System.out.printf(Locale.ROOT, "added by the node                    %8.2f ms median%n", out.get("addedMedianMs").asDouble());
+            System.out.printf(Locale.ROOT, "throughput, %d clients               %8.1f invocations/s  (%d invocations, %d failed)%n",
+                    concurrency, out.get("throughputPerSecond").asDouble(), total, out.get("throughputFailures").asInt());
+        }
+        return 0;
+    }
+
+    private long invokeThroughNode(URI base, String token) throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(base.resolve("/v1/arrows/bench-true/invoke"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        long elapsed = System.nanoTime() - start;
+        if (response.statusCode() != 200) {
+            throw new IOException("invocation answered " + response.statusCode() + ": "
+                    + new String(response.body(), StandardCharsets.UTF_8));
+        }
+        return elapsed;
+    }
+
+    private static long invokeDirectly(ExecInvoker invoker, ExecTask task) throws Exception {
+        long start = System.nanoTime();
+        ExecResult result = invoker.invoke(task, new byte[0]);
+        long elapsed = System.nanoTime() - start;
+        if (!(result.sandbox().outcome() instanceof Outcome.Exited(int code)) || code != 0) {
+            throw new IOException("the sandbox ended " + result.sandbox().outcome());
+        }
+        return elapsed;
+    }
+
+    private void send(URI base, String token, String method, String path, String body) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve(path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new IOException(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 100) / 100.0;
+    }
+
+    /** An {@code arrow serve} child process with a temporary home, stopped and removed on close. */
+    private static final class RunningNode implements AutoCloseable {
+        final Process process;
+        final Path home;
+        final URI base;
+        final String token;
+        final long readyNanos;
+
+        private RunningNode(Process process, Path home, URI base, String token, long readyNanos) {
+            this.process = process;
+            this.home = home;
+            this.base = base;
+            this.token = token;
+            this.readyNanos = readyNanos;
+        }
+
+        static RunningNode start() throws Exception {
+            Path home = Files.createTempDirectory("arrow-bench-node");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Path jar = Path.of(ArrowCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            List<String> command = new ArrayList<>(List.of(java));
+            Optional.ofNullable(System.getProperty("arrow.helper")).ifPresent(h -> command.add("-Darrow.helper=" + h));
+            command.addAll(List.of("-cp", jar.toString(), ArrowCli.class.getName(), "serve", "--listen", "127.0.0.1:0",
+                    "--home", home.toString()));
+            long start = System.nanoTime();
+            Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            var reader = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+            URI base = null;
+            String line;
+            while (base == null && (line = reader.readLine()) != null) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    base = URI.create(m.group(1));
+                }
+            }
+            if (base == null) {
+                process.destroyForcibly();
+                throw new IOException("arrow serve ended before it listened (exit " + process.waitFor() + ")");
+            }
+            Thread.ofVirtual().start(() -> {
+                try {
+                    reader.transferTo(java.io.Writer.nullWriter()); // keep draining so the node never blocks on stderr
+                } catch (IOException ignored) {
+                    // the node ended
+                }
+            });
+            HttpClient client = HttpClient.newHttpClient();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try {
+                    if (client.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException notYet) {
+                    if (System.nanoTime() > deadline) {
+                        throw notYet;
+                    }
+                }
+                Thread.sleep(1);
+            }
+            long ready = System.nanoTime() - start;
+            String token = Files.readString(home.resolve("token")).strip();
+            return new RunningNode(process, home, base, token, ready);
+        }
+
+        long rssBytes() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            throw new IOException("no VmRSS for pid " + process.pid());
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy(); // SIGTERM: the node stops gracefully
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            try (Stream<Path> files = Files.walk(home)) {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+}

@@ -3,10 +3,11 @@ package dev.arrow.cli;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -113,9 +114,18 @@ final class Manifest {
      */
     static List<Deployable> parse(String yaml, String fileName, Path dir) throws CliException {
         List<Document> documents = new ArrayList<>();
-        try (MappingIterator<Document> values = YAML.readerFor(Document.class).readValues(yaml)) {
-            while (values.hasNextValue()) {
-                documents.add(values.nextValue());
+        // Document by document: an empty one (a stray ---) is skipped, anything but a mapping refused.
+        try (JsonParser parser = YAML.createParser(yaml)) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.VALUE_NULL) {
+                    continue;
+                }
+                if (token != JsonToken.START_OBJECT) {
+                    JsonLocation location = parser.currentTokenLocation();
+                    throw CliException.usage(fileName + " line " + location.getLineNr()
+                            + ": a document must be a mapping: one arrow, or arrows: and a list of them");
+                }
+                documents.add(YAML.readerFor(Document.class).readValue(parser));
             }
         } catch (JacksonException e) {
             throw CliException.usage(describe(e, fileName));

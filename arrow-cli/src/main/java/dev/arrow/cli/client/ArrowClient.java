@@ -74,7 +74,7 @@ public final class ArrowClient implements AutoCloseable {
         try {
             uri = new URI(text.strip());
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a URL, e.g. " + DEFAULT_NODE);
+            throw new IllegalArgumentException("'" + text + "' is not a node URL: use http://HOST:PORT, e.g. " + DEFAULT_NODE);
         }
         if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
                 || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {

@@ -78,6 +78,9 @@ public final class ArrowCli implements Callable<Integer> {
     static CommandLine commandLine(CliContext context) {
         CommandLine cli = new CommandLine(new ArrowCli(context))
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                // "@FILE" is data ("arrow invoke x --data @in.json", "arrow run -- curl -d @x"), not picocli's
+                // argument file.
+                .setExpandAtFiles(false)
                 .setParameterExceptionHandler(ArrowCli::usageError)
                 .setExecutionExceptionHandler(ArrowCli::executionError);
         // "arrow run ls -l" works like "arrow run -- ls -l": options after COMMAND are its own.

@@ -31,13 +31,13 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         customSynopsis = {
             "arrow deploy -f FILE [NODE OPTIONS]",
-            "arrow deploy [OPTIONS] NAME -- COMMAND [ARG...]"
+            "       arrow deploy [OPTIONS] NAME -- COMMAND [ARG...]"
         },
         description = {
             "Deploys arrows: each becomes its arrow's next revision and gets the traffic.",
             "With -f, every arrow of a manifest: one mapping, a YAML stream of documents separated by ---,"
                     + " or a list under 'arrows:'. Fields are the API's (name, mode, command, env, bundle, limits,"
-                    + " network, scaling; values as the API takes them, e.g. timeout: 10s) plus code: a directory,"
+                    + " network, scaling; values as the API takes them, like timeout: 10s) plus code: a directory,"
                     + " .tar.gz or .zip relative to the manifest. command is a list, or a string split on spaces.",
             "Without -f, one arrow NAME running COMMAND; put -- before COMMAND so its options stay its own.",
             "A code directory is packed into a reproducible .tar.gz; archives are uploaded as they are."

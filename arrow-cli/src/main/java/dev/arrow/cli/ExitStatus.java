@@ -28,8 +28,8 @@ final class ExitStatus {
     static final String HEADING = "%nExit status:%n";
     static final String[] FOOTER = {
         "  0    success",
-        "  1    invoke: the invocation failed (non-zero exit, signal, out of memory, timeout,",
-        "       pids limit, failed to start, output too large)",
+        "  1    invoke: the invocation failed (non-zero exit, signal, out of",
+        "       memory, timeout, pids limit, failed to start, output too large)",
         "  2    the node rejected the request (invalid input or another 4xx)",
         "  3    not found: no such arrow, revision or invocation (404)",
         "  4    no token found, or the node refused it (401/403)",

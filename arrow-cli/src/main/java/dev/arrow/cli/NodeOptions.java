@@ -19,12 +19,11 @@ final class NodeOptions {
     CommandSpec mixee;
 
     @Option(names = "--node", paramLabel = "URL", order = 100,
-            description = "The node's API (env ARROW_NODE; default " + ArrowClient.DEFAULT_NODE + ").")
+            description = {"The node's API (env ARROW_NODE),", "default " + ArrowClient.DEFAULT_NODE})
     String node;
 
     @Option(names = "--token", paramLabel = "TOKEN", order = 101,
-            description = "API token (env ARROW_TOKEN; default: the file $ARROW_HOME/token, ARROW_HOME being ~/.arrow"
-                    + " unless set).")
+            description = {"API token (env ARROW_TOKEN), default: the file", "$ARROW_HOME/token (ARROW_HOME: ~/.arrow)"})
     String token;
 
     @Option(names = "--json", order = 102, description = "Print the node's JSON instead of text.")

@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import dev.arrow.cli.client.ApiException;
+import dev.arrow.cli.client.NodeUnreachableException;
 import dev.arrow.sandbox.SandboxException;
 import java.io.PrintWriter;
 import java.util.List;
@@ -21,26 +23,74 @@ import picocli.CommandLine.UnmatchedArgumentException;
         mixinStandardHelpOptions = true,
         versionProvider = ArrowCli.Version.class,
         description = "Arrow runs single Linux programs on demand, each in its own sandbox.",
-        subcommands = {RunCommand.class, BenchCommand.class})
+        subcommands = {
+            RunCommand.class, BenchCommand.class,
+            DeployCommand.class, InvokeCommand.class, ListCommand.class, InspectCommand.class, RemoveCommand.class,
+            RollbackCommand.class, InvocationsCommand.class, LogsCommand.class
+        })
 public final class ArrowCli implements Callable<Integer> {
 
     /** What arrow exits with when it, rather than the program, failed: the helper's convention. */
     static final int USAGE_ERROR = 125;
 
+    /** The commands that talk to a node; they share options and the exit statuses of {@link ExitStatus}. */
+    private static final List<String> NODE_COMMANDS =
+            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs");
+
     @Spec
     CommandSpec spec;
+
+    /** Streams, environment and clock of the node commands. */
+    final CliContext context;
+
+    ArrowCli() {
+        this(CliContext.system());
+    }
+
+    ArrowCli(CliContext context) {
+        this.context = context;
+    }
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
+    /**
+     * Runs {@code arrow ARGS...} in this JVM with the given streams and environment, as tests and
+     * embedders need, and answers the exit status; never calls System.exit.
+     */
+    public static int run(CliContext context, String... args) {
+        CommandLine cli = commandLine(context);
+        cli.setOut(new PrintWriter(context.out(), true));
+        cli.setErr(new PrintWriter(context.err(), true));
+        try {
+            return cli.execute(args);
+        } finally {
+            context.out().flush();
+            context.err().flush();
+        }
+    }
+
     static CommandLine commandLine() {
-        return new CommandLine(new ArrowCli())
-                // "arrow run ls -l" works like "arrow run -- ls -l": options after COMMAND are its own.
-                .setStopAtPositional(true)
+        return commandLine(CliContext.system());
+    }
+
+    static CommandLine commandLine(CliContext context) {
+        CommandLine cli = new CommandLine(new ArrowCli(context))
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                // "@FILE" is data ("arrow invoke x --data @in.json", "arrow run -- curl -d @x"), not picocli's
+                // argument file.
+                .setExpandAtFiles(false)
                 .setParameterExceptionHandler(ArrowCli::usageError)
                 .setExecutionExceptionHandler(ArrowCli::executionError);
+        // "arrow run ls -l" works like "arrow run -- ls -l": options after COMMAND are its own.
+        cli.getSubcommands().get("run").setStopAtPositional(true);
+        for (String name : NODE_COMMANDS) {
+            cli.getSubcommands().get(name).getCommandSpec().usageMessage()
+                    .footerHeading(ExitStatus.HEADING)
+                    .footer(ExitStatus.FOOTER);
+        }
+        return cli;
     }
 
     @Override
@@ -72,7 +122,17 @@ public final class ArrowCli implements Callable<Integer> {
 
     private static int executionError(Exception e, CommandLine commandLine, ParseResult parseResult) {
         PrintWriter err = commandLine.getErr();
+        int status = USAGE_ERROR;
         switch (e) {
+            case CliException failed -> {
+                err.println("arrow: " + failed.getMessage());
+                status = failed.status();
+            }
+            case ApiException refused -> {
+                err.println("arrow: " + ExitStatus.describe(refused));
+                status = ExitStatus.of(refused);
+            }
+            case NodeUnreachableException unreachable -> err.println("arrow: " + unreachable.getMessage());
             case SandboxException cannotStart -> err.println("arrow: " + cannotStart.getMessage());
             case ProcessFailedException failed -> err.println("arrow: " + failed.getMessage());
             // Options that parsed but make an invalid spec together, e.g. a negative --pids.
@@ -83,7 +143,7 @@ public final class ArrowCli implements Callable<Integer> {
             default -> err.println("arrow: internal error: " + e);
         }
         err.flush();
-        return USAGE_ERROR;
+        return status;
     }
 
     // Picocli's messages start with a capital; after "arrow: " a lower-case word reads as one sentence.

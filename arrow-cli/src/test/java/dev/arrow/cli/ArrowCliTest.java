@@ -82,4 +82,12 @@ class ArrowCliTest {
         assertThat(arrow("--version")).isZero();
         assertThat(out.toString()).contains("arrow ");
     }
+
+    @Test
+    void atArgumentsAreNotExpandedAsArgumentFiles() {
+        CommandLine cli = ArrowCli.commandLine();
+        cli.parseArgs("run", "--", "echo", "@/etc/hostname");
+        RunCommand run = cli.getSubcommands().get("run").getCommand();
+        assertThat(run.command).containsExactly("echo", "@/etc/hostname");
+    }
 }

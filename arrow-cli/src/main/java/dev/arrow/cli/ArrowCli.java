@@ -24,7 +24,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         versionProvider = ArrowCli.Version.class,
         description = "Arrow runs single Linux programs on demand, each in its own sandbox.",
         subcommands = {
-            RunCommand.class, BenchCommand.class,
+            RunCommand.class, ServeCommand.class, BenchCommand.class,
             DeployCommand.class, InvokeCommand.class, ListCommand.class, InspectCommand.class, RemoveCommand.class,
             RollbackCommand.class, InvocationsCommand.class, LogsCommand.class
         })

@@ -66,11 +66,11 @@ final class InspectCommand implements Callable<Integer> {
         spec.path("env").properties().forEach(variable ->
                 env.add(Formats.shellWord(variable.getKey() + "=" + variable.getValue().asText())));
         fields.add(new String[] {"env", env.isEmpty() ? "-" : String.join(" ", env)});
-        fields.add(new String[] {"limits", "memory " + size(limits.path("memoryBytes"))
+        fields.add(new String[] {"limits", "memory " + size(limits.path("memory"))
                 + ", cpus " + limits.path("cpus").asText("-")
                 + ", pids " + limits.path("pids").asText("-")
-                + ", timeout " + Formats.duration(limits.path("timeoutMs"))
-                + ", tmpfs " + size(limits.path("tmpfsBytes"))});
+                + ", timeout " + Formats.duration(limits.path("timeout"))
+                + ", tmpfs " + size(limits.path("tmpfs"))});
         fields.add(new String[] {"network", spec.path("network").asText("none")});
         fields.add(new String[] {"scaling", "concurrency " + scaling.path("concurrency").asText("-")
                 + ", instances " + scaling.path("minInstances").asText("-") + ".."

@@ -13,6 +13,7 @@ import dev.arrow.sandbox.Sandboxes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -234,7 +235,7 @@ final class NodeBenchmark implements Callable<Integer> {
             Path home = Files.createTempDirectory("arrow-bench-node");
             String java = ProcessHandle.current().info().command().orElse("java");
             Path jar = Path.of(ArrowCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            List<String> command = new ArrayList<>(List.of(java));
+            List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
             Optional.ofNullable(System.getProperty("arrow.helper")).ifPresent(h -> command.add("-Darrow.helper=" + h));
             command.addAll(List.of("-cp", jar.toString(), ArrowCli.class.getName(), "serve", "--listen", "127.0.0.1:0",
                     "--home", home.toString()));
@@ -255,7 +256,7 @@ final class NodeBenchmark implements Callable<Integer> {
             }
             Thread.ofVirtual().start(() -> {
                 try {
-                    reader.transferTo(java.io.Writer.nullWriter()); // keep draining so the node never blocks on stderr
+                    reader.transferTo(Writer.nullWriter()); // keep draining so the node never blocks on stderr
                 } catch (IOException ignored) {
                     // the node ended
                 }

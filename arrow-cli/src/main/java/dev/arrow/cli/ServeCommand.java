@@ -44,6 +44,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // One line per record, ISO time first: the JDK default spreads each record over two lines.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n");
+        }
         NodeConfig config = NodeConfig.defaults();
         int colon = listen.lastIndexOf(':');
         if (colon <= 0) {

@@ -66,8 +66,8 @@ class NodeCommandsTest {
         return "{\"name\":\"" + name + "\",\"latestRevision\":" + latest + ",\"trafficRevision\":" + traffic
                 + ",\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T23:55:00Z\","
                 + "\"spec\":{\"name\":\"" + name + "\",\"mode\":\"exec\",\"command\":[\"python3\",\"/code/wc.py\"],"
-                + "\"env\":{\"LANG\":\"C.UTF-8\"},\"bundle\":\"" + DIGEST + "\",\"limits\":{\"memoryBytes\":134217728,"
-                + "\"cpus\":1.0,\"pids\":128,\"timeoutMs\":30000,\"tmpfsBytes\":67108864},\"network\":\"none\","
+                + "\"env\":{\"LANG\":\"C.UTF-8\"},\"bundle\":\"" + DIGEST + "\",\"limits\":{\"memory\":134217728,"
+                + "\"cpus\":1.0,\"pids\":128,\"timeout\":30000,\"tmpfs\":67108864},\"network\":\"none\","
                 + "\"scaling\":{\"concurrency\":1,\"minInstances\":0,\"maxInstances\":10}}}";
     }
 

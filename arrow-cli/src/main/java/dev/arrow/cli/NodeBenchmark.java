@@ -60,7 +60,7 @@ import picocli.CommandLine.Spec;
         })
 final class NodeBenchmark implements Callable<Integer> {
 
-    private static final Pattern LISTENING = Pattern.compile("node listening on (http://\\S+)");
+    private static final Pattern LISTENING = Pattern.compile("node listening on (http://[^\\s,]+)");
 
     @Spec
     CommandSpec spec;

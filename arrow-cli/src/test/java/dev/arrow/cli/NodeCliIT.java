@@ -1,0 +1,165 @@
+package dev.arrow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged CLI against a real {@code arrow serve} process, walking the README's examples:
+ * what a user types, end to end.
+ */
+class NodeCliIT {
+
+    private static final Path JAR = Path.of("target", "arrow.jar").toAbsolutePath();
+    private static final Path HELPER = Path.of("..", "native", "target", "arrow-sandbox-helper").toAbsolutePath();
+    private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath();
+    private static final Pattern LISTENING = Pattern.compile("node listening on (http://[^\\s,]+)");
+
+    @TempDir
+    static Path home;
+
+    private static Process node;
+    private static String url;
+
+    record Run(int status, String stdout, String stderr) {}
+
+    private static List<String> java() {
+        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Darrow.helper=" + HELPER, "-jar", JAR.toString()));
+    }
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        List<String> command = java();
+        command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--home", home.toString()));
+        node = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        var reader = new BufferedReader(new InputStreamReader(node.getErrorStream(), StandardCharsets.UTF_8));
+        String line;
+        while (url == null && (line = reader.readLine()) != null) {
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+                url = m.group(1);
+            }
+        }
+        assertThat(url).as("arrow serve said where it listens").isNotNull();
+        Thread.ofVirtual().start(() -> {
+            try {
+                reader.transferTo(Writer.nullWriter());
+            } catch (IOException ignored) {
+                // the node ended
+            }
+        });
+    }
+
+    @AfterAll
+    static void stopNode() throws Exception {
+        if (node != null) {
+            node.destroy();
+            if (!node.waitFor(20, TimeUnit.SECONDS)) {
+                node.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private static Run arrow(String stdin, String... args) throws Exception {
+        List<String> command = java();
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> env = builder.environment();
+        env.put("ARROW_HOME", home.toString());
+        env.put("ARROW_NODE", url);
+        env.remove("ARROW_TOKEN");
+        Process process = builder.start();
+        try (var in = process.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        var err = new StringBuilder();
+        Thread errReader = Thread.ofVirtual().start(() -> {
+            try {
+                err.append(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // ended
+            }
+        });
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        errReader.join();
+        return new Run(process.exitValue(), out, err.toString());
+    }
+
+    @Test
+    void theReadmeWalkThrough() throws Exception {
+        for (String example : List.of("jq-names", "wordcount", "top-words")) {
+            Run deployed = arrow("", "deploy", "-f", EXAMPLES.resolve(example).resolve("arrow.yaml").toString());
+            assertThat(deployed.status()).as(deployed.stderr()).isZero();
+            assertThat(deployed.stdout()).contains("deployed");
+        }
+        assertThat(arrow("[{\"name\":\"ada\",\"active\":true},{\"name\":\"bob\",\"active\":false}]",
+                "invoke", "jq-names", "--data", "-").stdout()).isEqualTo("[\"ada\"]\n");
+        Run counted = arrow("the cat and the hat\n", "invoke", "wordcount", "--data", "-");
+        assertThat(counted.stdout()).isEqualTo("{\"lines\": 1, \"words\": 5, \"chars\": 20}");
+        assertThat(arrow("", "invoke", "top-words", "--data", "the cat and the hat").stdout().strip())
+                .startsWith("2 the");
+
+        Run listed = arrow("", "ls");
+        assertThat(listed.stdout()).contains("jq-names").contains("wordcount").contains("top-words").contains("top-word ");
+        assertThat(arrow("", "logs", "wordcount").stdout()).contains("counted 5 words");
+        assertThat(arrow("", "invocations", "wordcount", "--json").stdout()).contains("\"status\" : \"succeeded\"");
+    }
+
+    @Test
+    void asyncInvokeThenFetch() throws Exception {
+        assertThat(arrow("", "deploy", "echoer", "--", "cat").status()).isZero();
+        Run accepted = arrow("", "invoke", "echoer", "--async", "--data", "later");
+        assertThat(accepted.status()).isZero();
+        String id = accepted.stdout().strip();
+        assertThat(id).hasSize(26);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() ->
+                arrow("", "invocations", "echoer", "--json").stdout().contains("\"succeeded\""));
+    }
+
+    @Test
+    void failuresAndBadInputHaveTheDocumentedStatuses() throws Exception {
+        assertThat(arrow("", "deploy", "failing", "--", "/bin/sh", "-c", "echo why >&2; exit 3").status()).isZero();
+        Run failed = arrow("", "invoke", "failing");
+        assertThat(failed.status()).isEqualTo(1);
+        assertThat(failed.stderr()).contains("why").contains("exited with status 3");
+
+        Run missing = arrow("", "invoke", "no-such-arrow");
+        assertThat(missing.status()).isEqualTo(3);
+        Run invalid = arrow("", "deploy", "Bad_Name", "--", "true");
+        assertThat(invalid.status()).isIn(2, 125);
+        assertThat(invalid.stderr()).startsWith("arrow: ").doesNotContain("Exception").doesNotContain("\tat ");
+
+        Path manifest = home.resolve("typo.yaml");
+        Files.writeString(manifest, "name: typo\ncommand: [cat]\nlimits: {memroy: 1g}\n");
+        Run typo = arrow("", "deploy", "-f", manifest.toString());
+        assertThat(typo.status()).isEqualTo(125);
+        assertThat(typo.stderr()).contains("memroy").contains("line 3");
+
+        List<String> command = java();
+        command.addAll(List.of("ls"));
+        ProcessBuilder wrongToken = new ProcessBuilder(command);
+        wrongToken.environment().put("ARROW_NODE", url);
+        wrongToken.environment().put("ARROW_TOKEN", "not-the-token");
+        Process process = wrongToken.redirectErrorStream(true).start();
+        process.getInputStream().readAllBytes();
+        assertThat(process.waitFor()).isEqualTo(4);
+    }
+}

@@ -1,6 +1,5 @@
 package dev.arrow.server;
 
-import java.time.Duration;
 import java.util.Optional;
 
 /** An HTTP-level refusal the platform does not know about (auth, method, media type, sizes). */
@@ -9,7 +8,6 @@ final class ApiError extends RuntimeException {
     private final int status;
     private final String code;
     private final Optional<String> field;
-    private final Optional<Duration> retryAfter;
 
     ApiError(int status, String code, String message) {
         this(status, code, message, Optional.empty());
@@ -20,7 +18,6 @@ final class ApiError extends RuntimeException {
         this.status = status;
         this.code = code;
         this.field = field;
-        this.retryAfter = Optional.empty();
     }
 
     static ApiError invalid(String field, String message) {
@@ -37,9 +34,5 @@ final class ApiError extends RuntimeException {
 
     Optional<String> field() {
         return field;
-    }
-
-    Optional<Duration> retryAfter() {
-        return retryAfter;
     }
 }

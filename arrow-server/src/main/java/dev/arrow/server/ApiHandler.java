@@ -51,7 +51,6 @@ final class ApiHandler extends Handler.Abstract {
                 case Router.Match.NoRoute none -> throw new ApiError(404, "not_found", "no such endpoint: " + path);
             }
         } catch (ApiError e) {
-            e.retryAfter().ifPresent(after -> exchange.setHeader("Retry-After", Long.toString(after.toSeconds())));
             respond(exchange, e.status(), e.code(), e.getMessage(), e.field());
         } catch (PlatformException e) {
             switch (e) {

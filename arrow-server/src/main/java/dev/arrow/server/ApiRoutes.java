@@ -204,7 +204,7 @@ final class ApiRoutes {
             entry.put("id", record.id());
             entry.put("acceptedAt", record.acceptedAt().toString());
             entry.put("status", record.status().name().toLowerCase(Locale.ROOT));
-            entry.put("log", invocations.log(record.id()));
+            entry.put("log", invocations.log(record));
         }
         ex.json(200, out);
     }

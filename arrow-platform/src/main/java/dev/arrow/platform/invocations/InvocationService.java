@@ -129,8 +129,12 @@ public final class InvocationService implements AutoCloseable {
     }
 
     public String log(String id) {
-        InvocationRecord record = get(id);
-        return record.status().finished() ? store.log(id).orElse("") : "";
+        return log(get(id));
+    }
+
+    /** The log of a record already in hand: no second lookup. Empty until the invocation has finished. */
+    public String log(InvocationRecord record) {
+        return record.status().finished() ? store.log(record.id()).orElse("") : "";
     }
 
     public List<InvocationRecord> list(InvocationQuery query) {

@@ -257,8 +257,8 @@ public final class BundleUnpacker {
                 + detail, e);
     }
 
-    /** Removes a tree without following symlinks; a missing tree is fine. */
-    static void deleteTree(Path dir) throws IOException {
+    /** Removes a tree without following symlinks; a missing tree is fine. Also what stores of bundles clean up with. */
+    public static void deleteTree(Path dir) throws IOException {
         try {
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                 @Override

@@ -18,7 +18,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -85,7 +84,7 @@ public final class FileBundleStore implements BundleStore {
                 return new BundleInfo(digest, unpacked.files(), unpacked.bytes(), created);
             }
         } finally {
-            deleteTree(temp); // gone already when moved into place
+            BundleUnpacker.deleteTree(temp); // gone already when moved into place
         }
     }
 
@@ -140,7 +139,7 @@ public final class FileBundleStore implements BundleStore {
     private void removeLeftovers() throws IOException {
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(bundlesDir, TEMP_PREFIX + "*")) {
             for (Path leftover : leftovers) {
-                deleteTree(leftover);
+                BundleUnpacker.deleteTree(leftover);
             }
         }
     }
@@ -173,30 +172,6 @@ public final class FileBundleStore implements BundleStore {
     private static void syncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
-        }
-    }
-
-    /** Removes a tree without following symlinks; a missing tree is fine. */
-    private static void deleteTree(Path dir) throws IOException {
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    if (e != null) {
-                        throw e;
-                    }
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            // already gone
         }
     }
 }

@@ -241,6 +241,17 @@ final class NodeBenchmark implements Callable<Integer> {
                     "--home", home.toString()));
             long start = System.nanoTime();
             Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                return awaitReady(process, home, start);
+            } catch (Exception e) {
+                // A node that never became usable is still ours to stop, and its home ours to remove.
+                process.destroyForcibly().waitFor();
+                deleteHome(home);
+                throw e;
+            }
+        }
+
+        private static RunningNode awaitReady(Process process, Path home, long start) throws Exception {
             var reader = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
             URI base = null;
             String line;
@@ -251,7 +262,6 @@ final class NodeBenchmark implements Callable<Integer> {
                 }
             }
             if (base == null) {
-                process.destroyForcibly();
                 throw new IOException("arrow serve ended before it listened (exit " + process.waitFor() + ")");
             }
             Thread.ofVirtual().start(() -> {
@@ -296,6 +306,10 @@ final class NodeBenchmark implements Callable<Integer> {
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
             }
+            deleteHome(home);
+        }
+
+        private static void deleteHome(Path home) throws IOException {
             try (Stream<Path> files = Files.walk(home)) {
                 files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }

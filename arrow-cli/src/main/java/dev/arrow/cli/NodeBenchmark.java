@@ -68,6 +68,10 @@ final class NodeBenchmark implements Callable<Integer> {
     @Option(names = "-n", paramLabel = "N", defaultValue = "200", description = "Sequential runs per way (default: ${DEFAULT-VALUE}).")
     int runs;
 
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "300",
+            description = "Invocations through the node before the throughput is measured (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--total", paramLabel = "N", defaultValue = "1000",
             description = "Invocations in the throughput run (default: ${DEFAULT-VALUE}).")
     int total;
@@ -83,10 +87,15 @@ final class NodeBenchmark implements Callable<Integer> {
     @Option(names = "--json", description = "Print the results as JSON.")
     boolean json;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // Made on first use: picocli builds every command at start, and an HttpClient costs every
+    // other command (serve included) a few hundred milliseconds of start-up.
+    private HttpClient http;
 
     @Override
     public Integer call() throws Exception {
+        if (warmup < 0) {
+            throw new ParameterException(spec.commandLine(), "--warmup must be 0 or more");
+        }
         if (runs < 1 || total < 1 || concurrency < 1 || starts < 1) {
             throw new ParameterException(spec.commandLine(), "-n, --total, --concurrency and --starts must be at least 1");
         }
@@ -125,28 +134,16 @@ final class NodeBenchmark implements Callable<Integer> {
                     through[i] = invokeThroughNode(base, token);
                 }
             }
+            // The same load, first to warm the node's JIT (not measured), then measured: through the
+            // node, and straight from this JVM's sandbox driver as the baseline of what 2 cores give.
+            load(Math.min(total, warmup), () -> invokeThroughNode(base, token));
             var failures = new AtomicInteger();
-            var next = new AtomicInteger();
             long started = System.nanoTime();
-            try (var clients = Executors.newVirtualThreadPerTaskExecutor()) {
-                List<Future<?>> futures = new ArrayList<>();
-                for (int c = 0; c < concurrency; c++) {
-                    futures.add(clients.submit(() -> {
-                        while (next.getAndIncrement() < total) {
-                            try {
-                                invokeThroughNode(base, token);
-                            } catch (Exception e) {
-                                failures.incrementAndGet();
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> future : futures) {
-                    future.get();
-                }
-            }
+            failures.set(load(total, () -> invokeThroughNode(base, token)));
             double seconds = (System.nanoTime() - started) / 1e9;
+            long directStarted = System.nanoTime();
+            int directFailures = load(total, () -> invokeDirectly(invoker, task));
+            double directSeconds = (System.nanoTime() - directStarted) / 1e9;
             Timings directTimings = new Timings(direct);
             Timings nodeTimings = new Timings(through);
             Timings ready = new Timings(readyNanos.stream().mapToLong(Long::longValue).toArray());
@@ -160,6 +157,7 @@ final class NodeBenchmark implements Callable<Integer> {
             out.put("addedMedianMs", round(nodeTimings.medianMillis() - directTimings.medianMillis()));
             out.put("throughputPerSecond", round((total - failures.get()) / seconds));
             out.put("throughputFailures", failures.get());
+            out.put("directThroughputPerSecond", round((total - directFailures) / directSeconds));
             out.put("concurrency", concurrency);
             out.put("total", total);
         }
@@ -175,13 +173,46 @@ final class NodeBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "added by the node                    %8.2f ms median%n", out.get("addedMedianMs").asDouble());
             System.out.printf(Locale.ROOT, "throughput, %d clients               %8.1f invocations/s  (%d invocations, %d failed)%n",
                     concurrency, out.get("throughputPerSecond").asDouble(), total, out.get("throughputFailures").asInt());
+            System.out.printf(Locale.ROOT, "the same load from this JVM, no node  %8.1f sandboxes/s  (node: %.0f%% of it)%n",
+                    out.get("directThroughputPerSecond").asDouble(),
+                    100 * out.get("throughputPerSecond").asDouble() / out.get("directThroughputPerSecond").asDouble());
         }
         return 0;
     }
 
+    @FunctionalInterface
+    private interface Call {
+        long run() throws Exception;
+    }
+
+    /** Makes {@code count} calls from --concurrency virtual threads; returns how many failed. */
+    private int load(int count, Call call) throws Exception {
+        var failures = new AtomicInteger();
+        var next = new AtomicInteger();
+        try (var clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int c = 0; c < concurrency; c++) {
+                futures.add(clients.submit(() -> {
+                    while (next.getAndIncrement() < count) {
+                        try {
+                            call.run();
+                        } catch (Exception e) {
+                            failures.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get();
+            }
+        }
+        return failures.get();
+    }
+
     private long invokeThroughNode(URI base, String token) throws Exception {
         long start = System.nanoTime();
-        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(base.resolve("/v1/arrows/bench-true/invoke"))
+        HttpResponse<byte[]> response = http().send(HttpRequest.newBuilder(base.resolve("/v1/arrows/bench-true/invoke"))
                 .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         long elapsed = System.nanoTime() - start;
@@ -203,7 +234,7 @@ final class NodeBenchmark implements Callable<Integer> {
     }
 
     private void send(URI base, String token, String method, String path, String body) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve(path))
+        HttpResponse<String> response = http().send(HttpRequest.newBuilder(base.resolve(path))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() >= 300) {
@@ -233,12 +264,20 @@ final class NodeBenchmark implements Callable<Integer> {
 
         static RunningNode start() throws Exception {
             Path home = Files.createTempDirectory("arrow-bench-node");
-            String java = ProcessHandle.current().info().command().orElse("java");
-            Path jar = Path.of(ArrowCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
-            Optional.ofNullable(System.getProperty("arrow.helper")).ifPresent(h -> command.add("-Darrow.helper=" + h));
-            command.addAll(List.of("-cp", jar.toString(), ArrowCli.class.getName(), "serve", "--listen", "127.0.0.1:0",
-                    "--home", home.toString()));
+            // Started the way users start it: through the ./arrow launcher (its JVM options and
+            // start-up cache) when this JVM came from it, else a plain JVM on this jar.
+            var command = new ArrayList<String>();
+            String launcher = System.getProperty("arrow.launcher");
+            if (launcher != null && Files.isExecutable(Path.of(launcher))) {
+                command.add(launcher);
+            } else {
+                Path jar = Path.of(ArrowCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC",
+                        "--enable-native-access=ALL-UNNAMED"));
+                Optional.ofNullable(System.getProperty("arrow.helper")).ifPresent(h -> command.add("-Darrow.helper=" + h));
+                command.addAll(List.of("-cp", jar.toString(), ArrowCli.class.getName()));
+            }
+            command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--home", home.toString()));
             long start = System.nanoTime();
             Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
@@ -314,5 +353,12 @@ final class NodeBenchmark implements Callable<Integer> {
                 files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        return http;
     }
 }

@@ -42,6 +42,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Sandboxes running at once (default: ${DEFAULT-VALUE}).", defaultValue = "32")
     int maxConcurrent;
 
+    // The launcher's start-up cache is recorded from this run: the classes a node loads and the
+    // methods it runs while it starts, deploys and invokes are the ones a real start needs.
+    @Option(names = "--training-run", hidden = true,
+            description = "Start a node in a temporary home, deploy and invoke one arrow through the API, stop.")
+    boolean trainingRun;
+
     @Override
     public Integer call() throws Exception {
         // One line per record, ISO time first: the JDK default spreads each record over two lines.
@@ -70,6 +76,9 @@ final class ServeCommand implements Callable<Integer> {
         config = config.withListen(host, port).withDispatch(dispatch);
         if (home != null) {
             config = config.withHome(home.toAbsolutePath());
+        }
+        if (trainingRun) {
+            return TrainingRun.run(config);
         }
         Node node;
         try {

@@ -1,0 +1,55 @@
+package dev.arrow.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.cli.client.ArrowClient;
+import dev.arrow.server.Node;
+import dev.arrow.server.NodeConfig;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The workload the launcher records its JVM start-up cache from ({@code serve --training-run}):
+ * a node in a temporary home, on a free loopback port, that is asked what a fresh node is asked
+ * first. Everything it made is removed afterwards.
+ */
+final class TrainingRun {
+
+    private TrainingRun() {
+    }
+
+    static int run(NodeConfig defaults) throws Exception {
+        Path home = Files.createTempDirectory("arrow-training-");
+        try (Node node = Node.start(defaults.withListen("127.0.0.1", 0).withHome(home.resolve("home")))) {
+            String token = Files.readString(node.home().resolve("token")).strip();
+            try (var client = new ArrowClient(node.uri(), token)) {
+                ObjectNode spec = ArrowClient.object();
+                spec.put("name", "training");
+                spec.putArray("command").add("/bin/cat");
+                client.deploy(spec);
+                for (int i = 0; i < 3; i++) {
+                    client.invoke("training", HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}"), false);
+                }
+                client.listArrows();
+                client.arrow("training");
+                client.invocations("training", null, 10, null);
+                client.arrowLogs("training", 10);
+                client.deleteArrow("training");
+            }
+        } finally {
+            deleteTree(home);
+        }
+        return 0;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

@@ -86,6 +86,12 @@ int cgroup_watch_pids(const struct cgroup *cg);    /* fd readable when pids.max 
 void cgroup_kill_all(const struct cgroup *cg);
 void cgroup_destroy(const struct cgroup *cg);
 
+/* main.c: builds one sandbox from helper options and supervises it; returns the exit status */
+int supervise(int argc, char **argv, int control_fd);
+
+/* spawner.c: the long-lived spawner (--serve SOCKET); returns when its parent closes stdin */
+int spawner_serve(const char *socket_path);
+
 /* sandbox.c: runs as pid 1 of the new pid namespace; never returns */
 void sandbox_init(const struct spec *s, const struct cgroup *cg, int error_fd, int status_fd)
     __attribute__((noreturn));

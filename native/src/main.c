@@ -30,6 +30,9 @@
 
 static const char *prog = "arrow-sandbox-helper";
 
+/* where results go before the options are read: the spawner connection, if any */
+static int control_result_fd = -1;
+
 /* how often a pids limit is checked where the kernel does not notify (cgroup v1) */
 #define PIDS_POLL_MS 50
 
@@ -159,7 +162,7 @@ static void parse_args(struct spec *s, int argc, char **argv, const char **clean
     s->uid = 65534;
     s->gid = 65534;
     s->hostname = "arrow";
-    s->result_fd = -1;
+    s->result_fd = control_result_fd;
     int have_path = 0, have_home = 0;
     int i = 1;
     for (; i < argc; i++) {
@@ -295,13 +298,25 @@ static void fail_to_start(const struct spec *s, struct result *r) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "--serve") == 0) return spawner_serve(argv[2]);
+    return supervise(argc, argv, -1);
+}
+
+/*
+ * Builds and supervises one sandbox. control_fd is the spawner connection this sandbox was asked
+ * for on (-1 when run from the command line): the result goes there, and a byte or EOF on it kills
+ * the sandbox.
+ */
+int supervise(int argc, char **argv, int control_fd) {
     struct spec s;
     const char *cleanup_id = NULL;
     struct result r = {0};
     uint64_t helper_started = now_ns();
     trace("start");
+    control_result_fd = control_fd;
     parse_args(&s, argc, argv, &cleanup_id);
     if (cleanup_id) return cleanup(cleanup_id);
+    if (control_fd >= 0) s.result_fd = control_fd;
 
     if (geteuid() != 0) {
         r.reason = "setup-failed";
@@ -320,7 +335,8 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaddset(&handled, sigs[i]);
     sigprocmask(SIG_BLOCK, &handled, &previous);
     int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
-    int parent_fd = (int) syscall(SYS_pidfd_open, getppid(), 0);
+    /* Whoever asked for the sandbox: its death (or, through the spawner, its word) ends it. */
+    int parent_fd = control_fd >= 0 ? control_fd : (int) syscall(SYS_pidfd_open, getppid(), 0);
 
     struct cgroup cg;
     char err[ERR_LEN];
@@ -408,9 +424,9 @@ int main(int argc, char **argv) {
             cgroup_read_stats(&cg, &st);
             if (st.pids_max_events > 0 && !pids_hit) pids_hit = kill_now = 1;
         }
-        if (p[4].revents & POLLIN) { /* whoever started us is gone: nobody will read the result */
+        if (p[4].revents) { /* whoever started us is gone or asks for the end */
             killed = kill_now = 1;
-            close(parent_fd);
+            if (parent_fd != control_fd) close(parent_fd); /* the control connection still takes the result */
             parent_fd = -1;
         }
         if (p[0].revents & POLLIN) {

@@ -9,13 +9,13 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** What a sandbox may leave on the host: processes, cgroups, mounts. Read straight from the kernel. */
-final class HostProcesses {
+public final class HostProcesses {
 
     private HostProcesses() {
     }
 
     /** Host pids whose command line contains {@code marker}. */
-    static List<Long> withMarker(String marker) throws IOException {
+    public static List<Long> withMarker(String marker) throws IOException {
         var found = new ArrayList<Long>();
         try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
             for (Path dir : entries.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
@@ -33,7 +33,7 @@ final class HostProcesses {
     }
 
     /** Sandbox cgroup directories left under every hierarchy's "arrow" root. */
-    static List<Path> sandboxCgroups() throws IOException {
+    public static List<Path> sandboxCgroups() throws IOException {
         var found = new ArrayList<Path>();
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path hierarchy : hierarchies.toList()) {
@@ -49,7 +49,7 @@ final class HostProcesses {
         return found;
     }
 
-    static long mountCount() throws IOException {
+    public static long mountCount() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
     }
 }

@@ -12,28 +12,52 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
-/** The process tier: each sandbox is one run of the native helper, started with ProcessBuilder. */
+/**
+ * The process tier: each sandbox is one supervisor of the native helper. Sandboxes with piped or
+ * discarded stdio come from the long-lived {@link Spawner} (a fork, no exec); those that inherit
+ * the JVM's own stdio (a CLI's terminal), or all of them when the spawner cannot run or
+ * {@code -Darrow.spawner=false}, from a run of the helper started with ProcessBuilder.
+ */
 public final class ProcessDriver implements SandboxDriver {
 
+    private static final System.Logger LOG = System.getLogger(ProcessDriver.class.getName());
+    private static final boolean SPAWNER_ENABLED = !"false".equals(System.getProperty("arrow.spawner"));
+
     /** Finds the helper anew for every sandbox, so a helper built after the JVM started is used. */
-    public static final ProcessDriver INSTANCE = new ProcessDriver(HelperLocator::locate);
+    public static final ProcessDriver INSTANCE = new ProcessDriver(HelperLocator::locate, SPAWNER_ENABLED);
 
     private static Path resultDirectory; // guarded by ProcessDriver.class
 
     private final HelperSource helperSource;
+    private final boolean spawn;
+    private Spawner spawner; // guarded by this
+    private boolean spawnerFailed; // guarded by this
 
-    /** A driver that always uses {@code helper}. */
-    ProcessDriver(Path helper) {
-        this(() -> helper);
+    /** A driver that always uses {@code helper}, through a spawner when {@code spawn} says so. */
+    ProcessDriver(Path helper, boolean spawn) {
+        this(() -> helper, spawn);
     }
 
-    private ProcessDriver(HelperSource helperSource) {
+    private ProcessDriver(HelperSource helperSource, boolean spawn) {
         this.helperSource = helperSource;
+        this.spawn = spawn;
     }
 
     @Override
     public Sandbox start(SandboxSpec spec, Stdio stdio) throws SandboxException {
         Path helper = helperSource.helper();
+        if (stdio != Stdio.INHERIT) {
+            Optional<Spawner> spawner = spawner(helper);
+            if (spawner.isPresent()) {
+                try {
+                    return spawner.get().spawn(spec, stdio);
+                } catch (IOException e) {
+                    // Gone (killed from outside?): the next sandbox starts a new one.
+                    LOG.log(System.Logger.Level.WARNING, "the sandbox spawner failed; restarting it: " + e.getMessage());
+                    retire(spawner.get());
+                }
+            }
+        }
         String id = HelperCommand.newSandboxId();
         Path resultFile = resultDirectory().resolve(id + ".json");
         var builder = new ProcessBuilder(HelperCommand.argv(helper, id, spec, Optional.of(resultFile)));
@@ -52,6 +76,34 @@ public final class ProcessDriver implements SandboxDriver {
         }
     }
 
+    private synchronized Optional<Spawner> spawner(Path helper) throws SandboxException {
+        if (!spawn || spawnerFailed) {
+            return Optional.empty();
+        }
+        if (spawner != null && (!spawner.isAlive() || !spawner.helper().equals(helper))) {
+            spawner.close(); // a rebuilt helper gets a spawner of its own
+            spawner = null;
+        }
+        if (spawner == null) {
+            try {
+                spawner = Spawner.start(helper, resultDirectory());
+            } catch (IOException e) {
+                spawnerFailed = true;
+                LOG.log(System.Logger.Level.WARNING,
+                        "cannot start the sandbox spawner, starting one helper per sandbox instead: " + e.getMessage());
+                return Optional.empty();
+            }
+        }
+        return Optional.of(spawner);
+    }
+
+    private synchronized void retire(Spawner failed) {
+        if (spawner == failed) {
+            spawner.close();
+            spawner = null;
+        }
+    }
+
     /**
      * Where helpers write their result files: one directory per JVM, readable by its owner only,
      * so no other user can plant or read a result.
@@ -62,6 +114,8 @@ public final class ProcessDriver implements SandboxDriver {
                 resultDirectory = Files.createTempDirectory("arrow-results-",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 resultDirectory.toFile().deleteOnExit(); // works because every result file is deleted once read
+                // Registered later, so deleted first: the spawner's socket.
+                resultDirectory.resolve("spawner.sock").toFile().deleteOnExit();
             } catch (IOException e) {
                 throw new SandboxException("cannot create a private temporary directory: " + e.getMessage(), e);
             }

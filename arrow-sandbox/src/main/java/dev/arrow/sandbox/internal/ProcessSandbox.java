@@ -1,11 +1,9 @@
 package dev.arrow.sandbox.internal;
 
-import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.Sandbox;
 import dev.arrow.sandbox.SandboxResult;
 import dev.arrow.sandbox.Stdio;
 import java.io.Closeable;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +19,6 @@ final class ProcessSandbox implements Sandbox {
 
     /** How long the helper gets to tear the sandbox down after SIGTERM before it is SIGKILLed. */
     private static final Duration KILL_GRACE = Duration.ofSeconds(5);
-    private static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(10);
 
     private final Process helperProcess;
     private final OutputStream stdin;
@@ -132,29 +129,7 @@ final class ProcessSandbox implements Sandbox {
     }
 
     private SandboxResult setupFailed(Duration wallTime, String detail) throws InterruptedException {
-        String cleanupProblem = cleanUp().map(problem -> "; " + problem).orElse("");
-        return new SandboxResult(new Outcome.FailedToStart("setup-failed", detail + cleanupProblem),
-                wallTime, Duration.ZERO, Duration.ZERO, 0);
-    }
-
-    /** Runs {@code helper --cleanup ID}; returns what went wrong, if anything. */
-    private Optional<String> cleanUp() throws InterruptedException {
-        try {
-            Process cleanup = new ProcessBuilder(HelperCommand.cleanupArgv(helper, id))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            if (!cleanup.waitFor(CLEANUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                cleanup.destroyForcibly();
-                return Optional.of("cleanup of " + id + " did not finish in " + CLEANUP_TIMEOUT.toSeconds() + " s");
-            }
-            return cleanup.exitValue() == 0
-                    ? Optional.empty()
-                    : Optional.of("cleanup of " + id + " failed with status " + cleanup.exitValue());
-        } catch (IOException e) {
-            return Optional.of("cannot run the cleanup of " + id + ": " + e.getMessage());
-        }
+        return HelperFailure.setupFailed(helper, id, wallTime, detail);
     }
 
     private static void closeQuietly(Closeable stream) {

@@ -36,7 +36,7 @@ class ProcessSandboxTest {
             Files.write(helper, script.readAllBytes());
         }
         Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwx------"));
-        driver = new ProcessDriver(helper);
+        driver = new ProcessDriver(helper, false); // the fake helper has no spawner mode (SpawnerIT covers it)
     }
 
     @Test

@@ -1,0 +1,196 @@
+package dev.arrow.sandbox.internal;
+
+import dev.arrow.sandbox.Sandbox;
+import dev.arrow.sandbox.SandboxResult;
+import dev.arrow.sandbox.Stdio;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/** One sandbox supervised by a child of the {@link Spawner}; it reports on its connection. */
+final class SpawnedSandbox implements Sandbox {
+
+    /** How long the supervisor gets to tear the sandbox down after being told to kill it. */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(5);
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("arrow-sandbox-timer").factory());
+
+    private final SocketChannel channel;
+    private final long pid;
+    private final OutputStream stdin;
+    private final InputStream stdout;
+    private final InputStream stderr;
+    private final Path helper;
+    private final String id;
+    private final long startNanos;
+    private final ByteArrayOutputStream received;
+    private SandboxResult result; // guarded by this
+
+    private SpawnedSandbox(SocketChannel channel, long pid, OutputStream stdin, InputStream stdout, InputStream stderr,
+            Path helper, String id, long startNanos, ByteArrayOutputStream received) {
+        this.channel = channel;
+        this.pid = pid;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.helper = helper;
+        this.id = id;
+        this.startNanos = startNanos;
+        this.received = received;
+    }
+
+    /**
+     * Reads the spawner's "ready PID" (or an early result), opens the FIFOs and says go. None of
+     * the opens waits: the supervisor holds the other ends before it says ready.
+     */
+    static SpawnedSandbox handshake(SocketChannel channel, Stdio stdio, Path fifos, Path helper, String id,
+            long startNanos) throws IOException {
+        var received = new ByteArrayOutputStream();
+        String first = readLine(channel, received).orElseThrow(() -> new IOException("the spawner closed the connection"));
+        if (!first.startsWith("ready ")) {
+            // Refused before anything started: the line is the result.
+            received.writeBytes((first + "\n").getBytes(StandardCharsets.UTF_8));
+            return new SpawnedSandbox(channel, -1, OutputStream.nullOutputStream(), InputStream.nullInputStream(),
+                    InputStream.nullInputStream(), helper, id, startNanos, received);
+        }
+        long pid = Long.parseLong(first.substring("ready ".length()).strip());
+        OutputStream stdin = OutputStream.nullOutputStream();
+        InputStream stdout = InputStream.nullInputStream();
+        InputStream stderr = InputStream.nullInputStream();
+        if (stdio == Stdio.PIPE) {
+            stdin = new FileOutputStream(fifos + ".in");
+            stdout = new FileInputStream(fifos + ".out");
+            stderr = new FileInputStream(fifos + ".err");
+        }
+        Spawner.writeFully(channel, ByteBuffer.wrap(new byte[] {'G'}));
+        return new SpawnedSandbox(channel, pid, stdin, stdout, stderr, helper, id, startNanos, received);
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return stdin;
+    }
+
+    @Override
+    public InputStream stdout() {
+        return stdout;
+    }
+
+    @Override
+    public InputStream stderr() {
+        return stderr;
+    }
+
+    @Override
+    public synchronized SandboxResult waitFor() throws InterruptedException {
+        if (result == null) {
+            result = collect();
+        }
+        return result;
+    }
+
+    /** One byte on the connection: the supervisor kills every process of the sandbox. */
+    @Override
+    public void kill() {
+        try {
+            Spawner.writeFully(channel, ByteBuffer.wrap(new byte[] {'K'}));
+        } catch (IOException e) {
+            // The supervisor has already gone; so has the sandbox.
+        }
+    }
+
+    /** Closes the connection without a word, as the death of this JVM would. For tests. */
+    void dropConnection() {
+        closeQuietly(channel);
+    }
+
+    @Override
+    public void close() {
+        try {
+            boolean finished;
+            synchronized (this) {
+                finished = result != null;
+            }
+            if (!finished) {
+                kill();
+                // Closing the connection ends a read that waits too long for the result.
+                ScheduledFuture<?> deadline = TIMER.schedule(() -> closeQuietly(channel), KILL_GRACE.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                waitFor();
+                deadline.cancel(false);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeQuietly(channel);
+            closeQuietly(stdin);
+            closeQuietly(stdout);
+            closeQuietly(stderr);
+        }
+    }
+
+    private SandboxResult collect() throws InterruptedException {
+        Optional<String> line;
+        try {
+            line = readLine(channel, received);
+        } catch (IOException e) {
+            line = Optional.empty();
+        }
+        Duration wallTime = Duration.ofNanos(System.nanoTime() - startNanos);
+        if (line.isEmpty()) {
+            return HelperFailure.setupFailed(helper, id, wallTime, "the sandbox's supervisor ended and wrote no result");
+        }
+        try {
+            return ResultParser.parse(line.get());
+        } catch (ResultParser.MalformedResultException e) {
+            return HelperFailure.setupFailed(helper, id, wallTime, "unreadable result from the helper: " + e.getMessage());
+        }
+    }
+
+    /** The next line from the connection; bytes after it stay in {@code received} for the next call. */
+    private static Optional<String> readLine(SocketChannel channel, ByteArrayOutputStream received) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(4096);
+        while (true) {
+            byte[] bytes = received.toByteArray();
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == '\n') {
+                    received.reset();
+                    received.write(bytes, i + 1, bytes.length - i - 1);
+                    return Optional.of(new String(bytes, 0, i, StandardCharsets.UTF_8));
+                }
+            }
+            buffer.clear();
+            if (channel.read(buffer) < 0) {
+                return Optional.empty();
+            }
+            received.write(buffer.array(), 0, buffer.position());
+        }
+    }
+
+    private static void closeQuietly(Closeable closeable) {
+        try {
+            closeable.close();
+        } catch (IOException e) {
+            // Nothing more can be done with the streams of a sandbox that has ended.
+        }
+    }
+}

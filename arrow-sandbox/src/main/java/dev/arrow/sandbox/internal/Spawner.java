@@ -1,0 +1,153 @@
+package dev.arrow.sandbox.internal;
+
+import dev.arrow.sandbox.SandboxSpec;
+import dev.arrow.sandbox.Stdio;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The helper in spawner mode ({@code arrow-sandbox-helper --serve SOCKET}, native/src/spawner.c):
+ * one long-lived process that forks a supervisor per sandbox, so a sandbox costs no JVM process
+ * launch, no exec of the helper and no result file. Stdio goes through three FIFOs the supervisor
+ * makes in this JVM's private directory; the result comes back on the sandbox's connection.
+ *
+ * <p>The spawner reads its stdin only to see EOF: when this JVM ends, however it ends, the pipe
+ * closes and the spawner exits; every supervisor, seeing its own connection close, kills its
+ * sandbox. Closing a spawner stops it taking new sandboxes; those running finish normally.
+ */
+final class Spawner implements AutoCloseable {
+
+    private static final long START_TIMEOUT_SECONDS = 10;
+
+    private final Path helper;
+    private final Path directory;
+    private final Path socket;
+    private final Process process;
+    private final OutputStream lifeline;
+    private final AtomicLong sequence = new AtomicLong();
+
+    private Spawner(Path helper, Path directory, Path socket, Process process) {
+        this.helper = helper;
+        this.directory = directory;
+        this.socket = socket;
+        this.process = process;
+        this.lifeline = process.getOutputStream();
+    }
+
+    /** Starts a spawner listening in {@code directory}, which must be private to this JVM's user. */
+    static Spawner start(Path helper, Path directory) throws IOException {
+        Path socket = directory.resolve("spawner.sock");
+        Process process = new ProcessBuilder(helper.toString(), "--serve", socket.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        try {
+            var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+            // It says "listening" once its socket is bound; anything else means it could not start.
+            String line = reader.readLine();
+            if (!"listening".equals(line)) {
+                throw new IOException("the spawner did not start (exit " + exitOf(process) + ")");
+            }
+            return new Spawner(helper, directory, socket, process);
+        } catch (IOException | RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    Path helper() {
+        return helper;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Asks for one sandbox; returns once it is about to start, with its stdio open. */
+    SpawnedSandbox spawn(SandboxSpec spec, Stdio stdio) throws IOException {
+        String id = HelperCommand.newSandboxId();
+        Path fifos = directory.resolve(id + "-" + sequence.incrementAndGet());
+        var words = new ArrayList<String>();
+        if (stdio == Stdio.PIPE) {
+            words.add("fifo");
+            words.add(fifos.toString());
+        } else {
+            words.add("null");
+        }
+        words.addAll(HelperCommand.argv(helper, id, spec, Optional.empty()));
+        long startNanos = System.nanoTime();
+        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        try {
+            writeFully(channel, request(words));
+            return SpawnedSandbox.handshake(channel, stdio, fifos, helper, id, startNanos);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    private static ByteBuffer request(List<String> words) {
+        var body = new java.io.ByteArrayOutputStream();
+        for (String word : words) {
+            if (word.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("an argument holds a NUL character");
+            }
+            body.writeBytes(word.getBytes(StandardCharsets.UTF_8));
+            body.write(0);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(4 + body.size()).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(body.size()).put(body.toByteArray()).flip();
+        return buffer;
+    }
+
+    static void writeFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    /** Closes the lifeline: the spawner exits; sandboxes already running are not affected. */
+    @Override
+    public void close() {
+        try {
+            lifeline.close();
+        } catch (IOException e) {
+            // already gone
+        }
+        try {
+            if (!process.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            // the directory is removed at exit anyway
+        }
+    }
+
+    private static String exitOf(Process process) {
+        try {
+            return process.waitFor(START_TIMEOUT_SECONDS, TimeUnit.SECONDS) ? Integer.toString(process.exitValue()) : "none";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.arrow.sandbox.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.arrow.sandbox.HostProcesses;
+import dev.arrow.sandbox.Limits;
+import dev.arrow.sandbox.Outcome;
+import dev.arrow.sandbox.Sandbox;
+import dev.arrow.sandbox.SandboxResult;
+import dev.arrow.sandbox.SandboxSpec;
+import dev.arrow.sandbox.Stdio;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spawner (helper --serve) with the real helper: the path every node sandbox takes. */
+@Timeout(60)
+class SpawnerIT {
+
+    @TempDir
+    Path dir;
+
+    private Path helper;
+    private Spawner spawner;
+
+    @BeforeEach
+    void startSpawner() throws Exception {
+        helper = HelperLocator.locate();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        spawner = Spawner.start(helper, dir);
+    }
+
+    @AfterEach
+    void stopSpawner() {
+        spawner.close();
+    }
+
+    @Test
+    void pipesStdioAndReportsTheResultOnTheConnection() throws Exception {
+        try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sh", "-c", "cat; echo oops >&2; exit 7").build(), Stdio.PIPE)) {
+            sandbox.stdin().write("hello\n".getBytes(StandardCharsets.UTF_8));
+            sandbox.stdin().close();
+
+            assertThat(new String(sandbox.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("hello\n");
+            assertThat(new String(sandbox.stderr().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("oops\n");
+            SandboxResult result = sandbox.waitFor();
+            assertThat(result.outcome()).isEqualTo(new Outcome.Exited(7));
+            assertThat(result.setupTime()).isPositive();
+            assertThat(sandbox.pid()).isPositive();
+        }
+        // The FIFOs are gone once both sides have opened them.
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("spawner.sock");
+        }
+    }
+
+    @Test
+    void killEndsTheWholeSandbox() throws Exception {
+        String marker = "spawner-kill-" + System.nanoTime();
+        try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sh", "-c", "sleep 60 & sleep 60", marker).build(),
+                Stdio.DISCARD)) {
+            await().until(() -> !HostProcesses.withMarker(marker).isEmpty());
+            sandbox.kill();
+            assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Signaled(9));
+        }
+        assertThat(HostProcesses.withMarker(marker)).isEmpty();
+    }
+
+    @Test
+    void closingARunningSandboxKillsIt() throws Exception {
+        String marker = "spawner-close-" + System.nanoTime();
+        Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sh", "-c", "sleep 60", marker).build(), Stdio.PIPE);
+        await().until(() -> !HostProcesses.withMarker(marker).isEmpty());
+        sandbox.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> HostProcesses.withMarker(marker).isEmpty());
+    }
+
+    @Test
+    void aSandboxWhoseConnectionDropsIsKilled() throws Exception {
+        // What happens to every running sandbox when the JVM dies: the kernel closes its sockets.
+        String marker = "spawner-drop-" + System.nanoTime();
+        var sandbox = (SpawnedSandbox) spawner.spawn(SandboxSpec.builder("sh", "-c", "sleep 60", marker).build(),
+                Stdio.DISCARD);
+        await().until(() -> !HostProcesses.withMarker(marker).isEmpty());
+
+        sandbox.dropConnection();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> HostProcesses.withMarker(marker).isEmpty());
+        sandbox.close();
+    }
+
+    @Test
+    void aClosedSpawnerTakesNoNewSandboxesButLetsRunningOnesFinish() throws Exception {
+        try (Sandbox running = spawner.spawn(SandboxSpec.builder("sh", "-c", "read line; echo $line").build(), Stdio.PIPE)) {
+            spawner.close();
+            assertThat(spawner.isAlive()).isFalse();
+            assertThatThrownBy(() -> spawner.spawn(SandboxSpec.builder("true").build(), Stdio.PIPE))
+                    .isInstanceOf(java.io.IOException.class);
+
+            running.stdin().write("still here\n".getBytes(StandardCharsets.UTF_8));
+            running.stdin().close();
+            assertThat(new String(running.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("still here\n");
+            assertThat(running.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+        }
+    }
+
+    @Test
+    void badOptionsComeBackAsAResultNotAHang() throws Exception {
+        var spec = SandboxSpec.builder("true").mount(dev.arrow.sandbox.Mount.readOnly(Path.of("/no/such/dir"), "/data")).build();
+        try (Sandbox sandbox = spawner.spawn(spec, Stdio.PIPE)) {
+            assertThat(sandbox.waitFor().outcome()).isInstanceOfSatisfying(Outcome.FailedToStart.class,
+                    failed -> assertThat(failed.reason()).isEqualTo("bad-mount-source"));
+        }
+    }
+
+    @Test
+    void limitsStillApply() throws Exception {
+        var spec = SandboxSpec.builder("sh", "-c", "sleep 5").limits(Limits.DEFAULT.withWallTime(Duration.ofMillis(200))).build();
+        try (Sandbox sandbox = spawner.spawn(spec, Stdio.PIPE)) {
+            assertThat(sandbox.waitFor().outcome()).isInstanceOf(Outcome.TimedOut.class);
+        }
+    }
+
+    @Test
+    void servesManySandboxesAtOnce() throws Exception {
+        List<Future<String>> outputs = new ArrayList<>();
+        try (var clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 40; i++) {
+                String word = "word-" + i;
+                outputs.add(clients.submit(() -> {
+                    try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("echo", word).build(), Stdio.PIPE)) {
+                        sandbox.stdin().close();
+                        String out = new String(sandbox.stdout().readAllBytes(), StandardCharsets.UTF_8);
+                        assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+                        return out;
+                    }
+                }));
+            }
+        }
+        for (int i = 0; i < 40; i++) {
+            assertThat(outputs.get(i).get()).isEqualTo("word-" + i + "\n");
+        }
+    }
+
+    @Test
+    void theDriverReplacesASpawnerKilledFromOutside() throws Exception {
+        var driver = new ProcessDriver(helper, true);
+        try (Sandbox first = driver.start(SandboxSpec.builder("true").build(), Stdio.DISCARD)) {
+            assertThat(first).isInstanceOf(SpawnedSandbox.class);
+            assertThat(first.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+        }
+        List<ProcessHandle> spawners = ProcessHandle.current().children()
+                .filter(p -> p.info().arguments().map(a -> a.length > 0 && a[0].equals("--serve")).orElse(false))
+                .toList();
+        assertThat(spawners).isNotEmpty();
+        spawners.forEach(ProcessHandle::destroyForcibly);
+        await().until(() -> spawners.stream().noneMatch(ProcessHandle::isAlive));
+
+        try (Sandbox next = driver.start(SandboxSpec.builder("true").build(), Stdio.DISCARD)) {
+            assertThat(next.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+        }
+    }
+}

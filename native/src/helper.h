@@ -88,6 +88,7 @@ void cgroup_destroy(const struct cgroup *cg);
 
 /* main.c: builds one sandbox from helper options and supervises it; returns the exit status */
 int supervise(int argc, char **argv, int control_fd);
+extern int supervise_netns_fd; /* set by the spawner: a pooled network namespace to use */
 
 /* spawner.c: the long-lived spawner (--serve SOCKET); returns when its parent closes stdin */
 int spawner_serve(const char *socket_path);

@@ -30,6 +30,9 @@
 
 static const char *prog = "arrow-sandbox-helper";
 
+/* a network namespace lent by the spawner for a sandbox with private networking, or -1 */
+int supervise_netns_fd = -1;
+
 /* where results go before the options are read: the spawner connection, if any */
 static int control_result_fd = -1;
 
@@ -358,8 +361,13 @@ int supervise(int argc, char **argv, int control_fd) {
         fail_to_start(&s, &r);
     }
 
+    /* A lent namespace is joined here and inherited by the sandbox; otherwise it gets a new one. */
+    int new_netns = !s.network_host;
+    if (new_netns && supervise_netns_fd >= 0 && setns(supervise_netns_fd, CLONE_NEWNET) == 0) new_netns = 0;
+    if (supervise_netns_fd >= 0) close(supervise_netns_fd);
+
     uint64_t started = now_ns();
-    unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (s.network_host ? 0 : CLONE_NEWNET);
+    unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (new_netns ? CLONE_NEWNET : 0);
     pid_t init = (pid_t) syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
     if (init == 0) {
         close(errp[0]);

@@ -28,11 +28,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/*
+ * Network namespaces are the dearest part of a sandbox to make and, above all, to destroy (the
+ * kernel tears them down on a single work queue). The spawner keeps up to NETNS_POOL of them,
+ * each with only its loopback up, and lends one to each sandbox with private networking; it is
+ * back in the pool when the sandbox's supervisor has ended, which is after every process of the
+ * sandbox has died and so every socket in it has closed. Nothing a sandbox can change in it
+ * outlives it: the namespace belongs to the host's user namespace, and sandboxes have no
+ * capabilities.
+ */
+#define NETNS_POOL 64
 
 #define MAX_REQUEST (1 << 20)
 #define MAX_ARGS 4096
@@ -85,8 +99,66 @@ static int open_fifos(const char *prefix, int fds[3], char paths[3][PATH_MAX]) {
     return fds[0] < 0 || fds[1] < 0 || fds[2] < 0 ? -1 : 0;
 }
 
+struct netns_slot {
+    int fd;     /* -1: not made yet */
+    pid_t user; /* the supervisor it is lent to, 0 when free */
+};
+
+static struct netns_slot pool[NETNS_POOL];
+static int host_netns = -1;
+
+static int lo_up(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    int ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+/* A new namespace with its loopback up, or -1; the spawner itself stays in the host's. */
+static int make_netns(void) {
+    if (host_netns < 0 || unshare(CLONE_NEWNET) < 0) return -1;
+    int fd = lo_up() == 0 ? open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC) : -1;
+    if (setns(host_netns, CLONE_NEWNET) < 0) {
+        fprintf(stderr, "arrow-sandbox-helper: cannot return to the host network namespace: %s\n", strerror(errno));
+        exit(EXIT_HELPER_ERROR);
+    }
+    return fd;
+}
+
+/* The slot to lend to the next sandbox, or -1 when all NETNS_POOL are lent (it makes its own). */
+static int lend_netns(void) {
+    for (int i = 0; i < NETNS_POOL; i++) {
+        if (pool[i].user == 0 && pool[i].fd >= 0) return i;
+    }
+    for (int i = 0; i < NETNS_POOL; i++) {
+        if (pool[i].fd < 0) {
+            pool[i].fd = make_netns();
+            return pool[i].fd >= 0 ? i : -1;
+        }
+    }
+    return -1;
+}
+
+static void reap(pid_t pid) {
+    for (int i = 0; i < NETNS_POOL; i++) {
+        if (pool[i].user == pid) pool[i].user = 0;
+    }
+}
+
 /* One connection, in a forked child of the spawner: becomes the sandbox's supervisor. */
-static int serve_connection(int conn) {
+static int serve_connection(int conn, int netns_slot) {
+    /* Only the namespace lent to this sandbox stays open here. */
+    for (int i = 0; i < NETNS_POOL; i++) {
+        if (i != netns_slot && pool[i].fd >= 0) close(pool[i].fd);
+    }
+    if (host_netns >= 0) close(host_netns);
+    supervise_netns_fd = netns_slot >= 0 ? pool[netns_slot].fd : -1;
     signal(SIGCHLD, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
@@ -167,6 +239,8 @@ int spawner_serve(const char *socket_path) {
         fprintf(stderr, "arrow-sandbox-helper: cannot listen on %s: %s\n", socket_path, strerror(errno));
         return EXIT_HELPER_ERROR;
     }
+    for (int i = 0; i < NETNS_POOL; i++) pool[i] = (struct netns_slot){-1, 0};
+    host_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     write_all(1, "listening\n");
 
     /* Supervisors are reaped as they end; none of them must linger as a zombie. */
@@ -175,8 +249,8 @@ int spawner_serve(const char *socket_path) {
     for (;;) {
         struct pollfd p[2] = {{listener, POLLIN, 0}, {0, POLLIN, 0}};
         int ready = poll(p, 2, 1000);
-        while (waitpid(-1, NULL, WNOHANG) > 0) {
-        }
+        pid_t ended;
+        while ((ended = waitpid(-1, NULL, WNOHANG)) > 0) reap(ended);
         if (ready < 0 && errno != EINTR) break;
         if (p[1].revents) {
             char buf[64];
@@ -186,6 +260,7 @@ int spawner_serve(const char *socket_path) {
         if (p[0].revents & POLLIN) {
             int conn = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
             if (conn < 0) continue;
+            int slot = lend_netns();
             pid_t pid = fork();
             if (pid == 0) {
                 close(listener);
@@ -195,8 +270,9 @@ int spawner_serve(const char *socket_path) {
                     close(null);
                 }
                 signal(SIGPIPE, SIG_DFL);
-                _exit(serve_connection(conn));
+                _exit(serve_connection(conn, slot));
             }
+            if (pid > 0 && slot >= 0) pool[slot].user = pid;
             if (pid < 0) refuse(conn, "fork failed");
             close(conn);
         }

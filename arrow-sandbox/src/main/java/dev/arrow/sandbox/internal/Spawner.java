@@ -72,6 +72,10 @@ final class Spawner implements AutoCloseable {
         return helper;
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

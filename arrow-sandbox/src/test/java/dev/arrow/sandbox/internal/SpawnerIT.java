@@ -156,6 +156,64 @@ class SpawnerIT {
     }
 
     @Test
+    void pooledNetworkNamespacesAreNeverSharedAndComeBackEmpty() throws Exception {
+        // A listener on loopback, running while others start and then killed with its sandbox.
+        String listen = "import os,socket,time; s=socket.socket(); s.bind(('127.0.0.1',4567)); s.listen();"
+                + " print(os.readlink('/proc/self/ns/net'),flush=True); time.sleep(60)";
+        try (Sandbox listener = spawner.spawn(SandboxSpec.builder("python3", "-c", listen).build(), Stdio.PIPE)) {
+            listener.stdin().close();
+            var lines = new java.io.BufferedReader(new java.io.InputStreamReader(listener.stdout(), StandardCharsets.UTF_8));
+            String listenerNet = lines.readLine();
+            assertThat(listenerNet).startsWith("net:[");
+
+            assertThat(listeningPorts()).doesNotContain("11D7"); // 4567: not visible next door
+            assertThat(netnsOfNew().strip()).isNotEqualTo(listenerNet);
+            listener.kill();
+            listener.waitFor();
+        }
+        for (int i = 0; i < 5; i++) {
+            assertThat(listeningPorts()).doesNotContain("11D7");
+            assertThat(netnsOfNew().strip()).as("a namespace the spawner holds in its pool").isIn(pooledNamespaces());
+        }
+    }
+
+    /** The network namespaces the spawner process holds open: its pool. */
+    private java.util.Set<String> pooledNamespaces() throws Exception {
+        var pooled = new java.util.HashSet<String>();
+        try (var fds = Files.list(Path.of("/proc", Long.toString(spawner.pid()), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("net:[")) {
+                        pooled.add(target);
+                    }
+                } catch (java.io.IOException closed) {
+                    // closed while we looked
+                }
+            }
+        }
+        pooled.remove(Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString()); // the host's own
+        return pooled;
+    }
+
+    private String listeningPorts() throws Exception {
+        return run("cat /proc/net/tcp");
+    }
+
+    private String netnsOfNew() throws Exception {
+        return run("readlink /proc/self/ns/net");
+    }
+
+    private String run(String script) throws Exception {
+        try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sh", "-c", script).build(), Stdio.PIPE)) {
+            sandbox.stdin().close();
+            String out = new String(sandbox.stdout().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+            return out;
+        }
+    }
+
+    @Test
     void theDriverReplacesASpawnerKilledFromOutside() throws Exception {
         var driver = new ProcessDriver(helper, true);
         try (Sandbox first = driver.start(SandboxSpec.builder("true").build(), Stdio.DISCARD)) {

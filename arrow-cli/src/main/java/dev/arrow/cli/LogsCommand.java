@@ -53,6 +53,11 @@ final class LogsCommand implements Callable<Integer> {
             description = "Milliseconds between polls with -f.")
     long intervalMillis;
 
+    // Bounds the loop so tests can follow without a thread to stop; 0 is until interrupted.
+    @Option(names = "--max-polls", paramLabel = "N", hidden = true, defaultValue = "0",
+            description = "With -f, stop after N polls.")
+    long maxPolls;
+
     @Mixin
     NodeOptions node;
 
@@ -89,26 +94,37 @@ final class LogsCommand implements Callable<Integer> {
         }
     }
 
-    /** Polls until interrupted (Ctrl-C ends the JVM); one request a second while idle. */
+    /**
+     * Polls until interrupted (Ctrl-C ends the JVM; in-JVM, an interrupt ends it with status 0) or
+     * {@code --max-polls}; one request a second while idle.
+     */
     private void follow(ArrowClient client, CliContext context) throws Exception {
         var follower = new LogFollower(limit == null ? 20 : limit);
-        while (!Thread.currentThread().isInterrupted()) {
-            JsonNode page = client.invocations(name, null, FOLLOW_PAGE, null).path("invocations");
-            for (JsonNode record : follower.next(page)) {
-                String log = client.invocationLogs(record.path("id").asText());
-                if (node.json) {
-                    ObjectNode entry = ArrowClient.object();
-                    entry.put("id", record.path("id").asText());
-                    entry.set("acceptedAt", record.path("acceptedAt"));
-                    entry.put("status", record.path("status").asText());
-                    entry.put("log", log);
-                    context.out().println(JSON.writeValueAsString(entry));
-                    context.out().flush();
-                } else {
-                    print(record, log, context);
+        try {
+            for (long polls = 1; !Thread.currentThread().isInterrupted(); polls++) {
+                JsonNode page = client.invocations(name, null, FOLLOW_PAGE, null).path("invocations");
+                for (JsonNode record : follower.next(page)) {
+                    String log = client.invocationLogs(record.path("id").asText());
+                    if (node.json) {
+                        ObjectNode entry = ArrowClient.object();
+                        entry.put("id", record.path("id").asText());
+                        entry.set("acceptedAt", record.path("acceptedAt"));
+                        entry.put("status", record.path("status").asText());
+                        entry.put("log", log);
+                        context.out().println(JSON.writeValueAsString(entry));
+                        context.out().flush();
+                    } else {
+                        print(record, log, context);
+                    }
                 }
+                if (polls == maxPolls) {
+                    return;
+                }
+                Thread.sleep(intervalMillis);
             }
-            Thread.sleep(intervalMillis);
+        } catch (InterruptedException e) {
+            // Being interrupted is how following ends in-JVM (sleep and requests throw): not an error.
+            Thread.currentThread().interrupt();
         }
     }
 

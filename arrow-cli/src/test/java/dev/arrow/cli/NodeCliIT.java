@@ -1,17 +1,24 @@
 package dev.arrow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,7 +84,8 @@ class NodeCliIT {
         }
     }
 
-    private static Run arrow(String stdin, String... args) throws Exception {
+    /** {@code arrow ARGS...} run as a user runs it against the node. */
+    private static ProcessBuilder cli(String... args) {
         List<String> command = java();
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
@@ -85,7 +93,11 @@ class NodeCliIT {
         env.put("ARROW_HOME", home.toString());
         env.put("ARROW_NODE", url);
         env.remove("ARROW_TOKEN");
-        Process process = builder.start();
+        return builder;
+    }
+
+    private static Run arrow(String stdin, String... args) throws Exception {
+        Process process = cli(args).start();
         try (var in = process.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }
@@ -161,5 +173,85 @@ class NodeCliIT {
         Process process = wrongToken.redirectErrorStream(true).start();
         process.getInputStream().readAllBytes();
         assertThat(process.waitFor()).isEqualTo(4);
+    }
+
+    @Test
+    void logsFollowPrintsEachInvocationOnceAsItFinishesUntilStopped() throws Exception {
+        assertThat(arrow("", "deploy", "greeter", "--", "/bin/sh", "-c", "echo \"handled $(cat)\" >&2").status()).isZero();
+        String before = invocationId(arrow("", "invoke", "greeter", "--data", "before", "-v"));
+
+        Process follower = cli("logs", "greeter", "-f", "--interval", "100").start();
+        var lines = new CopyOnWriteArrayList<String>();
+        var err = new StringBuffer();
+        Thread outReader = Thread.ofVirtual().start(() -> {
+            try (var out = follower.inputReader(StandardCharsets.UTF_8)) {
+                out.lines().forEach(lines::add);
+            } catch (IOException | UncheckedIOException ignored) {
+                // the follower ended
+            }
+        });
+        Thread errReader = Thread.ofVirtual().start(() -> {
+            try {
+                err.append(new String(follower.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the follower ended
+            }
+        });
+        List<String> ids = new ArrayList<>(List.of(before));
+        try {
+            // The backlog shows that the first poll is done: what is invoked from now on finishes after it.
+            await().atMost(Duration.ofSeconds(20)).until(() -> lines.contains("handled before"));
+            for (String data : List.of("one", "two", "three")) {
+                // Each is invoked once the one before was printed, so later polls saw the earlier ones again.
+                ids.add(invocationId(arrow("", "invoke", "greeter", "--data", data, "-v")));
+                await().atMost(Duration.ofSeconds(20)).until(() -> lines.contains("handled " + data));
+            }
+        } finally {
+            // What a supervisor sends, and ends the JVM as Ctrl-C does; SIGINT stays ignored in a
+            // build started in the background.
+            follower.destroy();
+        }
+        assertThat(follower.waitFor(20, TimeUnit.SECONDS)).as("logs -f stopped").isTrue();
+        outReader.join();
+        errReader.join();
+
+        assertThat(lines).filteredOn(line -> line.startsWith("==> "))
+                .map(line -> line.split(" ")[1])
+                .containsExactlyElementsOf(ids);
+        assertThat(lines).filteredOn(line -> !line.startsWith("==> "))
+                .containsExactly("handled before", "handled one", "handled two", "handled three");
+        assertThat(lines).filteredOn(line -> line.startsWith("==> ")).allMatch(line -> line.contains(" succeeded, "));
+        assertThat(err.toString()).isEmpty();
+    }
+
+    private static String invocationId(Run invoked) {
+        assertThat(invoked.status()).as(invoked.stderr()).isZero();
+        Matcher id = Pattern.compile("(?m)^X-Arrow-Invocation-Id: (\\S+)$").matcher(invoked.stderr());
+        assertThat(id.find()).as(invoked.stderr()).isTrue();
+        return id.group(1);
+    }
+
+    @Test
+    void aLargeCodeDirectoryIsUploadedAndMountedAtCode(@TempDir Path code) throws Exception {
+        // 20 MiB that gzip cannot shrink, so the upload is as large as the directory.
+        var random = new Random(20);
+        byte[] part = new byte[4 << 20];
+        for (int i = 0; i < 5; i++) {
+            random.nextBytes(part);
+            Files.write(code.resolve("part-" + i + ".bin"), part);
+        }
+        String lastDigest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(part));
+
+        Run deployed = arrow("", "deploy", "big-code", "--code", code.toString(), "--",
+                "/bin/sh", "-c", "ls /code; sha256sum /code/part-4.bin");
+        assertThat(deployed.status()).as(deployed.stderr()).isZero();
+        assertThat(deployed.stdout()).startsWith("deployed big-code revision 1 (bundle sha256:").contains(" 5 files, ");
+        // stderr is a pipe here, not a terminal: no progress bar.
+        assertThat(deployed.stderr()).isEmpty();
+
+        Run invoked = arrow("", "invoke", "big-code");
+        assertThat(invoked.status()).as(invoked.stderr()).isZero();
+        assertThat(invoked.stdout()).isEqualTo("part-0.bin\npart-1.bin\npart-2.bin\npart-3.bin\npart-4.bin\n"
+                + lastDigest + "  /code/part-4.bin\n");
     }
 }

@@ -1,6 +1,7 @@
 package dev.arrow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.arrow.cli.client.FakeNode;
 import dev.arrow.cli.client.FakeNode.Answer;
@@ -16,8 +17,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +41,7 @@ class NodeCommandsTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private final Map<String, String> env = new HashMap<>();
     private byte[] stdin = new byte[0];
+    private boolean terminal;
 
     NodeCommandsTest() throws IOException {
         node = new FakeNode();
@@ -50,7 +56,7 @@ class NodeCommandsTest {
 
     private int arrow(String... args) {
         var context = new CliContext(new ByteArrayInputStream(stdin), new PrintStream(out, true),
-                new PrintStream(err, true), env, dir, false, Clock.fixed(NOW, ZoneOffset.UTC));
+                new PrintStream(err, true), env, dir, terminal, Clock.fixed(NOW, ZoneOffset.UTC));
         return ArrowCli.run(context, args);
     }
 
@@ -131,6 +137,59 @@ class NodeCommandsTest {
         assertThat(arrow("deploy", "a", "--code", dir.resolve("nope").toString(), "--", "x")).isEqualTo(125);
         assertThat(err()).contains("--code " + dir.resolve("nope") + " does not exist");
         assertThat(node.requests()).isEmpty();
+    }
+
+    @Test
+    void deployShowsUploadProgressOnATerminalForBundlesOverOneMebibyte() throws IOException {
+        Path archive = randomFile(dir.resolve("big.tar.gz"), 1536 * 1024);
+        node.answerJson("POST /v1/bundles", 201, "{\"digest\":\"" + DIGEST + "\",\"files\":1,\"bytes\":1572864}")
+                .answerJson("POST /v1/arrows", 201, arrowJson("big", 1, 1));
+        terminal = true;
+
+        assertThat(arrow("deploy", "big", "--code", archive.toString(), "--", "cat")).as(err()).isZero();
+
+        // The bar ends at 100% on a line of its own; the result goes to stdout.
+        assertThat(ProgressBarTest.screen(err())).map(String::stripTrailing)
+                .containsExactly("uploading big [" + "#".repeat(30) + "] 100% 1.5MiB/1.5MiB", "");
+        assertThat(out()).startsWith("deployed big revision 1");
+        assertThat(node.requests().getFirst().body()).hasSize(1536 * 1024);
+    }
+
+    @Test
+    void deployShowsNoProgressWhenStderrIsNoTerminalOrTheBundleIsSmall() throws IOException {
+        Path big = randomFile(dir.resolve("big.tar.gz"), 1536 * 1024);
+        Path small = randomFile(dir.resolve("small.tar.gz"), 1024 * 1024); // not over the threshold
+        node.answerJson("POST /v1/bundles", 201, "{\"digest\":\"" + DIGEST + "\",\"files\":1,\"bytes\":1}")
+                .answerJson("POST /v1/arrows", 201, arrowJson("big", 1, 1));
+
+        assertThat(arrow("deploy", "big", "--code", big.toString(), "--", "cat")).isZero();
+        terminal = true;
+        assertThat(arrow("deploy", "big", "--code", small.toString(), "--", "cat")).isZero();
+
+        assertThat(err()).isEmpty();
+        assertThat(node.requests()).extracting(FakeNode.Request::pathAndQuery)
+                .containsExactly("/v1/bundles", "/v1/arrows", "/v1/bundles", "/v1/arrows");
+    }
+
+    @Test
+    void aFailedUploadIsReportedBelowTheBar() throws IOException {
+        Path archive = randomFile(dir.resolve("big.tar.gz"), 1536 * 1024);
+        node.answer("POST /v1/bundles", Answer.error(507, "insufficient_storage", "disk full"));
+        terminal = true;
+
+        assertThat(arrow("deploy", "big", "--code", archive.toString(), "--", "cat")).isNotZero();
+
+        List<String> screen = ProgressBarTest.screen(err());
+        assertThat(screen).hasSize(3);
+        assertThat(screen.get(0)).startsWith("uploading big [").contains("1.5MiB");
+        assertThat(screen.get(1)).startsWith("arrow: big: upload of the code failed: ").contains("disk full");
+        assertThat(node.requests()).extracting(FakeNode.Request::pathAndQuery).containsExactly("/v1/bundles");
+    }
+
+    private static Path randomFile(Path file, int size) throws IOException {
+        byte[] data = new byte[size];
+        new Random(size).nextBytes(data);
+        return Files.write(file, data);
     }
 
     @Test
@@ -312,6 +371,85 @@ class NodeCommandsTest {
         assertThat(arrow("logs", "--invocation", "01b")).isZero();
         assertThat(out()).isEqualTo("boom\n");
         assertThat(arrow("logs", "wordcount", "--invocation", "01b")).isEqualTo(125);
+    }
+
+    /** A page of {@code GET /v1/invocations}, newest first, from "id:status" pairs. */
+    private static Answer invocationsPage(String... records) {
+        var page = new StringBuilder("{\"invocations\":[");
+        for (String record : records) {
+            String[] parts = record.split(":");
+            page.append(page.charAt(page.length() - 1) == '[' ? "" : ",")
+                    .append("{\"id\":\"").append(parts[0]).append("\",\"arrow\":\"wordcount\",\"status\":\"")
+                    .append(parts[1]).append("\",\"acceptedAt\":\"2026-01-01T23:59:50Z\"}");
+        }
+        return Answer.json(200, page.append("]}").toString());
+    }
+
+    private void logOf(String id) {
+        node.answer("GET /v1/invocations/" + id + "/logs",
+                new Answer(200, ("log of " + id + "\n").getBytes(StandardCharsets.UTF_8), "text/plain", Map.of()));
+    }
+
+    private static final String FOLLOW_POLL = "GET /v1/invocations?arrow=wordcount&limit=200";
+
+    @Test
+    void followPrintsEachInvocationOnceWhenItHasFinished() {
+        List.of("01", "02", "03", "04", "05").forEach(this::logOf);
+        node.answerInTurn(FOLLOW_POLL,
+                invocationsPage("03:running", "02:succeeded", "01:succeeded"),
+                invocationsPage("04:queued", "03:failed", "02:succeeded", "01:succeeded"),
+                invocationsPage("05:succeeded", "04:succeeded", "03:failed", "02:succeeded", "01:succeeded"),
+                invocationsPage("05:succeeded", "04:succeeded", "03:failed", "02:succeeded", "01:succeeded"));
+
+        assertThat(arrow("logs", "wordcount", "-f", "-n", "1", "--interval", "0", "--max-polls", "4")).as(err()).isZero();
+
+        // 02 is the backlog of one; 03 was running when following started, 04 and 05 came after.
+        assertThat(out()).isEqualTo("""
+                ==> 02 succeeded, 10s ago <==
+                log of 02
+                ==> 03 failed, 10s ago <==
+                log of 03
+                ==> 04 succeeded, 10s ago <==
+                log of 04
+                ==> 05 succeeded, 10s ago <==
+                log of 05
+                """);
+        assertThat(err()).isEmpty();
+        assertThat(node.requests()).extracting(FakeNode.Request::pathAndQuery).containsExactly(
+                "/v1/invocations?arrow=wordcount&limit=200", "/v1/invocations/02/logs",
+                "/v1/invocations?arrow=wordcount&limit=200", "/v1/invocations/03/logs",
+                "/v1/invocations?arrow=wordcount&limit=200", "/v1/invocations/04/logs", "/v1/invocations/05/logs",
+                "/v1/invocations?arrow=wordcount&limit=200");
+    }
+
+    @Test
+    void followWithJsonPrintsOneObjectPerLine() {
+        logOf("01");
+        node.answerInTurn(FOLLOW_POLL, invocationsPage("02:running", "01:failed"));
+
+        assertThat(arrow("logs", "wordcount", "-f", "--json", "--max-polls", "1")).as(err()).isZero();
+
+        assertThat(out()).isEqualTo("{\"id\":\"01\",\"acceptedAt\":\"2026-01-01T23:59:50Z\",\"status\":\"failed\","
+                + "\"log\":\"log of 01\\n\"}\n");
+    }
+
+    @Test
+    void followEndsCleanlyWhenInterrupted() {
+        logOf("01");
+        node.answer(FOLLOW_POLL, invocationsPage("01:succeeded"));
+        var status = new AtomicInteger(-1);
+        Thread follower = Thread.ofPlatform().start(
+                () -> status.set(arrow("logs", "wordcount", "-f", "--interval", "10")));
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> node.requests().size() >= 3);
+        } finally {
+            follower.interrupt();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> !follower.isAlive());
+
+        assertThat(status).hasValue(0);
+        assertThat(err()).isEmpty();
+        assertThat(out()).isEqualTo("==> 01 succeeded, 10s ago <==\nlog of 01\n");
     }
 
     @Test

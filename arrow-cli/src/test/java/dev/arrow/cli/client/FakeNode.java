@@ -8,9 +8,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -54,6 +57,7 @@ public final class FakeNode implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+    private final Map<String, Queue<Answer>> turns = new ConcurrentHashMap<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile boolean checkToken = true;
 
@@ -76,6 +80,12 @@ public final class FakeNode implements AutoCloseable {
         return answer(methodAndPath, Answer.json(status, json));
     }
 
+    /** Answers in turn, one per request, for what changes between polls; then as {@link #answer}. */
+    public FakeNode answerInTurn(String methodAndPath, Answer... inTurn) {
+        turns.put(methodAndPath, new ConcurrentLinkedQueue<>(List.of(inTurn)));
+        return this;
+    }
+
     public List<Request> requests() {
         return requests;
     }
@@ -96,8 +106,10 @@ public final class FakeNode implements AutoCloseable {
             if (checkToken && !("Bearer " + TOKEN).equals(request.header("Authorization"))) {
                 answer = Answer.error(401, "unauthorized", "missing or invalid token");
             } else {
-                answer = answers.getOrDefault(request.method() + " " + pathAndQuery,
-                        Answer.error(404, "not_found", "no route " + pathAndQuery));
+                String key = request.method() + " " + pathAndQuery;
+                Answer next = turns.getOrDefault(key, new ArrayDeque<>()).poll();
+                answer = next != null ? next
+                        : answers.getOrDefault(key, Answer.error(404, "not_found", "no route " + pathAndQuery));
             }
             answer.headers().forEach(exchange.getResponseHeaders()::add);
             if (answer.contentType() != null) {

@@ -9,11 +9,22 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Arrows and their revisions in the {@code arrows} and {@code revisions} tables. */
+/**
+ * Arrows and their revisions in the {@code arrows} and {@code revisions} tables.
+ *
+ * <p>Every invocation looks up its arrow and traffic revision; both are kept in memory, since this
+ * store is the only writer of its file (one node per file) and drops an arrow's entries when it
+ * writes that arrow. A read that raced with such a write is not cached (see {@link #remember}).
+ */
 final class SqliteArrowStore implements ArrowStore {
+
+    private record RevisionKey(String arrow, int number) {
+    }
 
     private static final String SUMMARY = """
             SELECT name, traffic_revision, created_at_ns, updated_at_ns,
@@ -21,9 +32,39 @@ final class SqliteArrowStore implements ArrowStore {
             FROM arrows""";
 
     private final Database database;
+    private final Map<String, ArrowSummary> summaries = new ConcurrentHashMap<>();
+    private final Map<RevisionKey, Revision> revisionCache = new ConcurrentHashMap<>();
+    private final Object cacheLock = new Object();
+    private long generation; // guarded by cacheLock: counts writes
 
     SqliteArrowStore(Database database) {
         this.database = database;
+    }
+
+    private long generation() {
+        synchronized (cacheLock) {
+            return generation;
+        }
+    }
+
+    /** Caches what a read found, unless a write happened since the read began. */
+    private <K, V> void remember(Map<K, V> cache, K key, V value, long readGeneration) {
+        synchronized (cacheLock) {
+            if (generation == readGeneration) {
+                cache.put(key, value);
+            }
+        }
+    }
+
+    /** After a write of {@code name}: its cached summary, and with {@code revisionsToo} its revisions, go. */
+    private void forget(String name, boolean revisionsToo) {
+        synchronized (cacheLock) {
+            generation++;
+            summaries.remove(name);
+            if (revisionsToo) {
+                revisionCache.keySet().removeIf(key -> key.arrow().equals(name));
+            }
+        }
     }
 
     @Override
@@ -64,12 +105,19 @@ final class SqliteArrowStore implements ArrowStore {
             }
             return next;
         });
+        forget(spec.name(), false);
         return new Revision(spec.name(), number, spec, now);
     }
 
     @Override
     public Optional<ArrowSummary> arrow(String name) {
-        return database.read(connection -> {
+        ArrowSummary cached = summaries.get(name);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        long readGeneration = generation();
+        // Absent names are not cached: anyone may ask for any number of them.
+        Optional<ArrowSummary> found = database.read(connection -> {
             try (var select = connection.prepareStatement(SUMMARY + " WHERE name = ?")) {
                 select.setString(1, name);
                 try (ResultSet rows = select.executeQuery()) {
@@ -77,6 +125,8 @@ final class SqliteArrowStore implements ArrowStore {
                 }
             }
         });
+        found.ifPresent(summary -> remember(summaries, name, summary, readGeneration));
+        return found;
     }
 
     @Override
@@ -100,7 +150,13 @@ final class SqliteArrowStore implements ArrowStore {
 
     @Override
     public Optional<Revision> revision(String name, int number) {
-        return database.read(connection -> {
+        var key = new RevisionKey(name, number);
+        Revision cached = revisionCache.get(key);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        long readGeneration = generation();
+        Optional<Revision> found = database.read(connection -> {
             try (var select = connection.prepareStatement(
                     "SELECT arrow, number, spec, created_at_ns FROM revisions WHERE arrow = ? AND number = ?")) {
                 select.setString(1, name);
@@ -110,6 +166,8 @@ final class SqliteArrowStore implements ArrowStore {
                 }
             }
         });
+        found.ifPresent(revision -> remember(revisionCache, key, revision, readGeneration));
+        return found;
     }
 
     @Override
@@ -137,7 +195,7 @@ final class SqliteArrowStore implements ArrowStore {
     @Override
     public boolean route(String name, int revision, Instant now) {
         long at = Times.nanos(now);
-        return database.write(connection -> {
+        boolean routed = database.write(connection -> {
             try (var update = connection.prepareStatement("""
                     UPDATE arrows SET traffic_revision = ?, updated_at_ns = ?
                     WHERE name = ? AND EXISTS (SELECT 1 FROM revisions WHERE arrow = ? AND number = ?)""")) {
@@ -149,16 +207,20 @@ final class SqliteArrowStore implements ArrowStore {
                 return update.executeUpdate() == 1;
             }
         });
+        forget(name, false);
+        return routed;
     }
 
     @Override
     public boolean delete(String name) {
         // Revisions go with it (ON DELETE CASCADE); invocations have no foreign key and stay.
-        return database.write(connection -> {
+        boolean deleted = database.write(connection -> {
             try (var delete = connection.prepareStatement("DELETE FROM arrows WHERE name = ?")) {
                 delete.setString(1, name);
                 return delete.executeUpdate() == 1;
             }
         });
+        forget(name, true);
+        return deleted;
     }
 }

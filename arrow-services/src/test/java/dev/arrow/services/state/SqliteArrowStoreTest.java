@@ -221,4 +221,43 @@ class SqliteArrowStoreTest {
             return all;
         }
     }
+
+    // The store keeps arrows and revisions in memory: every write must show in the next read.
+
+    @Test
+    void aDeployAfterAReadIsSeenByTheNextRead() {
+        arrows.addRevision(simpleSpec("cached"), at(0));
+        assertThat(arrows.arrow("cached").orElseThrow().trafficRevision()).isEqualTo(1);
+
+        arrows.addRevision(simpleSpec("cached"), at(1));
+
+        assertThat(arrows.arrow("cached").orElseThrow().trafficRevision()).isEqualTo(2);
+        assertThat(arrows.arrow("cached").orElseThrow().latestRevision()).isEqualTo(2);
+    }
+
+    @Test
+    void aRollbackAfterAReadIsSeenByTheNextRead() {
+        arrows.addRevision(simpleSpec("cached"), at(0));
+        arrows.addRevision(simpleSpec("cached"), at(1));
+        assertThat(arrows.arrow("cached").orElseThrow().trafficRevision()).isEqualTo(2);
+
+        assertThat(arrows.route("cached", 1, at(2))).isTrue();
+
+        assertThat(arrows.arrow("cached").orElseThrow().trafficRevision()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeleteDropsTheCachedArrowAndItsRevisions() {
+        arrows.addRevision(fullSpec("cached"), at(0));
+        assertThat(arrows.revision("cached", 1)).isPresent();
+        assertThat(arrows.arrow("cached")).isPresent();
+
+        arrows.delete("cached");
+
+        assertThat(arrows.arrow("cached")).isEmpty();
+        assertThat(arrows.revision("cached", 1)).isEmpty();
+        // Deployed again, its first revision is the new spec, not the remembered one.
+        arrows.addRevision(simpleSpec("cached"), at(1));
+        assertThat(arrows.revision("cached", 1).orElseThrow().spec()).isEqualTo(simpleSpec("cached"));
+    }
 }

@@ -10,6 +10,10 @@ import dev.arrow.sandbox.Stdio;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.Objects;
 
 /**
@@ -18,6 +22,14 @@ import java.util.Objects;
  * call blocks its (virtual) thread until the sandbox has ended.
  */
 public final class ExecInvoker {
+
+    /**
+     * The sandbox's stdio is pumped by platform threads, reused across invocations: a blocking read
+     * of a pipe holds a virtual thread's carrier, and a few running sandboxes would otherwise hold
+     * every carrier of a 2-core node, stalling all its other requests until they end.
+     */
+    private static final ExecutorService STDIO_PUMPS = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("arrow-exec-stdio-", 0).factory());
 
     private final SandboxDriver driver;
     private final OutputPolicy policy;
@@ -38,23 +50,32 @@ public final class ExecInvoker {
         try (Sandbox sandbox = driver.start(spec, Stdio.PIPE)) {
             var output = new OutputCapture(policy.maxOutputBytes(), sandbox::kill);
             var log = new LogCapture(policy.maxLogBytes(), policy.tailBytes());
-            Thread writer = Thread.ofVirtual().name("exec-stdin").start(() -> feed(sandbox.stdin(), input));
-            Thread outReader = Thread.ofVirtual().name("exec-stdout").start(() -> output.drain(sandbox.stdout()));
-            Thread errReader = Thread.ofVirtual().name("exec-stderr").start(() -> log.drain(sandbox.stderr()));
+            Future<?> writer = STDIO_PUMPS.submit(() -> feed(sandbox.stdin(), input));
+            Future<?> outReader = STDIO_PUMPS.submit(() -> output.drain(sandbox.stdout()));
+            Future<?> errReader = STDIO_PUMPS.submit(() -> log.drain(sandbox.stderr()));
             SandboxResult result;
             try {
                 result = sandbox.waitFor();
                 // The pipes reach EOF once every process of the sandbox is gone, which waitFor guarantees.
-                outReader.join();
-                errReader.join();
-                writer.join();
+                await(outReader);
+                await(errReader);
+                await(writer);
             } catch (InterruptedException e) {
                 sandbox.kill();
-                writer.interrupt();
+                writer.cancel(true);
                 throw e;
             }
             return new ExecResult(result, output.bytes(), output.total(), output.overflowed(), log.text(), log.total(),
                     log.truncated(), log.tail());
+        }
+    }
+
+    private static void await(Future<?> pump) throws InterruptedException {
+        try {
+            pump.get();
+        } catch (ExecutionException e) {
+            // The pumps catch their own I/O errors; anything else is a bug worth seeing.
+            throw new IllegalStateException("stdio pump failed", e.getCause());
         }
     }
 

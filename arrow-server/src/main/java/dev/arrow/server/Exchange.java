@@ -74,19 +74,36 @@ final class Exchange {
         return Request.asInputStream(request);
     }
 
+    /**
+     * How much of a refused body is read and dropped before the 413 goes out: a client still
+     * sending when the connection closes gets a reset instead of the answer. Beyond this, the
+     * connection is closed on it.
+     */
+    private static final long DRAIN_LIMIT = 16L << 20;
+
     /** The whole body, refused with 413 once it passes {@code max} bytes. */
     byte[] body(int max) throws IOException {
         long declared = contentLength();
-        if (declared > max) {
-            throw tooLarge(max);
-        }
         try (InputStream in = bodyStream()) {
+            if (declared > max) {
+                throw drainedTooLarge(in, max);
+            }
             byte[] body = in.readNBytes(max + 1);
             if (body.length > max) {
-                throw tooLarge(max);
+                throw drainedTooLarge(in, max);
             }
             return body;
         }
+    }
+
+    private static ApiError drainedTooLarge(InputStream in, int max) throws IOException {
+        long dropped = 0;
+        byte[] sink = new byte[64 * 1024];
+        int n;
+        while (dropped < DRAIN_LIMIT && (n = in.read(sink)) > 0) {
+            dropped += n;
+        }
+        return tooLarge(max);
     }
 
     /** A JSON object body; an empty body is {@code {}} when {@code emptyAllowed}. */

@@ -2,6 +2,7 @@ package dev.arrow.sandbox;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.OptionalLong;
 
 /** One running sandbox. Closing it kills it if it still runs and releases its resources. */
 public interface Sandbox extends AutoCloseable {
@@ -11,6 +12,16 @@ public interface Sandbox extends AutoCloseable {
      * pid namespace, so its host pid is of little use to a caller; signals go through {@link #kill()}.
      */
     long pid();
+
+    /**
+     * The host pid of the sandbox's pid 1, whose namespaces (its network namespace among them) are
+     * the sandbox's. Blocks until the sandbox has been cloned; empty when it never was, or when the
+     * driver does not tell. A caller that joins these namespaces must check afterwards that the
+     * process still lives (e.g. with a pidfd), since pids and pooled namespaces are reused.
+     */
+    default OptionalLong namespacePid() throws InterruptedException {
+        return OptionalLong.empty();
+    }
 
     /** The program's stdin; a stream that discards everything unless started with {@link Stdio#PIPE}. */
     OutputStream stdin();

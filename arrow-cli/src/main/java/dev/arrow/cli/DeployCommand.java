@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
             "Deploys arrows: each becomes its arrow's next revision and gets the traffic.",
             "With -f, every arrow of a manifest: one mapping, a YAML stream of documents separated by ---,"
                     + " or a list under 'arrows:'. Fields are the API's (name, mode, command, env, bundle, limits,"
-                    + " network, scaling; values as the API takes them, like timeout: 10s) plus code: a directory,"
+                    + " network, scaling, runtime, handler, http; values as the API takes them, like timeout: 10s) plus code: a directory,"
                     + " .tar.gz or .zip relative to the manifest. command is a list, or a string split on spaces.",
             "Without -f, one arrow NAME running COMMAND; put -- before COMMAND so its options stay its own.",
             "A code directory is packed into a reproducible .tar.gz; archives are uploaded as they are."
@@ -90,6 +90,33 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--max-instances", paramLabel = "N", description = "Most instances at once (node default: 10).")
     Integer maxInstances;
 
+    @Option(names = "--mode", paramLabel = "exec|http",
+            description = "exec: a fresh sandbox per invocation (default); http: a server on $PORT, kept warm.")
+    Mode mode;
+
+    @Option(names = "--runtime", paramLabel = "python3|node|shell",
+            description = "Run --handler with one of Arrow's language runtimes instead of a COMMAND (http mode).")
+    String runtime;
+
+    @Option(names = "--handler", paramLabel = "HANDLER",
+            description = "python3: module.function; node: file.export; shell: a script. Needs --runtime.")
+    String handler;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "http mode: the port the app listens on (node default: 8080).")
+    Integer port;
+
+    @Option(names = "--readiness-path", paramLabel = "PATH",
+            description = "http mode: a path that must answer before traffic is sent (default: the port accepting).")
+    String readinessPath;
+
+    @Option(names = "--start-timeout", paramLabel = "DURATION", converter = Converters.Time.class,
+            description = "http mode: how long an instance may take to become ready (node default: 30s).")
+    java.time.Duration startTimeout;
+
+    @Option(names = "--keep-alive", paramLabel = "DURATION", converter = Converters.Time.class,
+            description = "http mode: how long an idle instance is kept (node default: 5m).")
+    java.time.Duration keepAlive;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The arrow's name.")
     String name;
 
@@ -100,6 +127,8 @@ final class DeployCommand implements Callable<Integer> {
     NodeOptions node;
 
     enum Network { NONE, HOST }
+
+    enum Mode { EXEC, HTTP }
 
     @Override
     public Integer call() throws Exception {
@@ -138,7 +167,8 @@ final class DeployCommand implements Callable<Integer> {
     private List<Manifest.Deployable> fromManifest() throws CliException {
         boolean options = code != null || !env.isEmpty() || memoryBytes != null || cpuMillis != null || pids != null
                 || timeout != null || tmpfsBytes != null || network != null || concurrency != null
-                || minInstances != null || maxInstances != null;
+                || minInstances != null || maxInstances != null || mode != null || runtime != null || handler != null
+                || port != null || readinessPath != null || startTimeout != null || keepAlive != null;
         if (name != null || options) {
             throw new ParameterException(spec.commandLine(),
                     "-f takes everything from the manifest: give either -f FILE or NAME, options and COMMAND");
@@ -151,12 +181,36 @@ final class DeployCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "give -f FILE, or NAME and COMMAND, e.g."
                     + " 'arrow deploy wordcount --code . -- python3 /code/wc.py'");
         }
-        if (command.isEmpty()) {
+        if (command.isEmpty() && runtime == null) {
             throw new ParameterException(spec.commandLine(), "missing COMMAND: 'arrow deploy " + name
-                    + " [OPTIONS] -- COMMAND [ARG...]'");
+                    + " [OPTIONS] -- COMMAND [ARG...]', or --runtime and --handler");
         }
         ObjectNode body = ArrowClient.object().put("name", name);
-        command.forEach(body.putArray("command")::add);
+        if (mode != null) {
+            body.put("mode", mode.name().toLowerCase(Locale.ROOT));
+        }
+        if (!command.isEmpty()) {
+            command.forEach(body.putArray("command")::add);
+        }
+        if (runtime != null) {
+            body.put("runtime", runtime);
+        }
+        if (handler != null) {
+            body.put("handler", handler);
+        }
+        ObjectNode http = ArrowClient.object();
+        if (port != null) {
+            http.put("port", port);
+        }
+        if (readinessPath != null) {
+            http.put("readinessPath", readinessPath);
+        }
+        if (startTimeout != null) {
+            http.put("startTimeout", startTimeout.toMillis());
+        }
+        if (!http.isEmpty()) {
+            body.set("http", http);
+        }
         if (!env.isEmpty()) {
             ObjectNode variables = body.putObject("env");
             env.forEach(variable -> variables.put(variable.name(), variable.value()));
@@ -192,6 +246,9 @@ final class DeployCommand implements Callable<Integer> {
         }
         if (maxInstances != null) {
             scaling.put("maxInstances", maxInstances);
+        }
+        if (keepAlive != null) {
+            scaling.put("keepAlive", keepAlive.toMillis());
         }
         if (!scaling.isEmpty()) {
             body.set("scaling", scaling);

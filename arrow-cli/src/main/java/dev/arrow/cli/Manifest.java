@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
 /**
  * Reads {@code arrow.yaml}: one arrow as a mapping, several as a YAML multi-document stream
  * ({@code ---} between them) or as a list under a top-level {@code arrows:}. An arrow's fields are
- * the API's ({@code name, mode, command, env, bundle, limits, network, scaling}), values passed to
+ * the API's ({@code name, mode, command, env, bundle, limits, network, scaling, runtime, handler,
+ * http}), values passed to
  * the node as written, plus {@code code}: a directory, .tar.gz or .zip relative to the manifest's
  * directory. {@code command} is a list, or a string split on whitespace (no quoting).
  */
@@ -71,7 +72,17 @@ final class Manifest {
         public Limits limits;
         public String network;
         public Scaling scaling;
+        public String runtime;
+        public String handler;
+        public Http http;
         public String code;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Http {
+        public JsonNode port;
+        public JsonNode readinessPath;
+        public JsonNode startTimeout;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -88,6 +99,7 @@ final class Manifest {
         public JsonNode concurrency;
         public JsonNode minInstances;
         public JsonNode maxInstances;
+        public JsonNode keepAlive;
     }
 
     /** A YAML document: one arrow, or {@code arrows:} with a list of them. */
@@ -177,6 +189,9 @@ final class Manifest {
         entry.limits = document.limits;
         entry.network = document.network;
         entry.scaling = document.scaling;
+        entry.runtime = document.runtime;
+        entry.handler = document.handler;
+        entry.http = document.http;
         entry.code = document.code;
         return entry;
     }
@@ -188,7 +203,9 @@ final class Manifest {
         String where = source + ": " + entry.name;
         ObjectNode spec = JSON.valueToTree(entry);
         spec.remove("code");
-        spec.set("command", command(entry.command, where));
+        if (entry.runtime == null || entry.command != null) {
+            spec.set("command", command(entry.command, where));
+        }
         Optional<Path> code = Optional.empty();
         if (entry.code != null) {
             if (entry.bundle != null) {

@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
  * Stderr within a budget: the head and the tail survive, the middle is dropped behind a marker.
  * The head says how a program started, the tail how it failed; both matter more than the middle.
  */
-final class LogCapture {
+public final class LogCapture {
 
     private final int headMax;
     private final byte[] ring;
@@ -16,7 +16,7 @@ final class LogCapture {
     private long ringWritten;
     private long total;
 
-    LogCapture(int maxBytes, int tailBytes) {
+    public LogCapture(int maxBytes, int tailBytes) {
         this.headMax = maxBytes - tailBytes;
         this.ring = new byte[Math.max(1, tailBytes)];
     }
@@ -25,7 +25,8 @@ final class LogCapture {
         ExecInvoker.drainTo(in, this::accept);
     }
 
-    private synchronized void accept(byte[] buffer, int length) {
+    /** Adds {@code length} bytes of {@code buffer}. */
+    public synchronized void accept(byte[] buffer, int length) {
         total += length;
         int toHead = (int) Math.min(length, Math.max(0, headMax - head.size()));
         if (toHead > 0) {
@@ -37,16 +38,16 @@ final class LogCapture {
         }
     }
 
-    synchronized long total() {
+    public synchronized long total() {
         return total;
     }
 
-    synchronized boolean truncated() {
+    public synchronized boolean truncated() {
         return total > head.size() + (long) ring.length;
     }
 
     /** The whole log if it fits, else head + marker + tail. */
-    synchronized String text() {
+    public synchronized String text() {
         if (total <= head.size()) {
             return head.toString(StandardCharsets.UTF_8);
         }
@@ -60,7 +61,7 @@ final class LogCapture {
     }
 
     /** The end of the log, at most the tail budget. */
-    synchronized String tail() {
+    public synchronized String tail() {
         return new String(lastBytes(Math.min(total, ring.length)), StandardCharsets.UTF_8);
     }
 

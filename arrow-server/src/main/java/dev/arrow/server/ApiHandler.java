@@ -22,11 +22,13 @@ final class ApiHandler extends Handler.Abstract {
 
     private final Router router;
     private final String token;
+    private final Gateway gateway;
 
-    ApiHandler(Router router, String token) {
+    ApiHandler(Router router, String token, Gateway gateway) {
         super(InvocationType.BLOCKING); // routes block (sandboxes, SQLite): Jetty runs them on virtual threads
         this.router = router;
         this.token = token;
+        this.gateway = gateway;
     }
 
     @Override
@@ -34,6 +36,10 @@ final class ApiHandler extends Handler.Abstract {
         var exchange = new Exchange(request, response, callback);
         try {
             String path = exchange.path();
+            if (path != null && path.startsWith(Gateway.PREFIX)) {
+                gateway.handle(exchange);
+                return true;
+            }
             if (path != null && (path.equals("/v1") || path.startsWith("/v1/")) && !authorized(exchange)) {
                 exchange.setHeader("WWW-Authenticate", "Bearer");
                 throw new ApiError(401, "unauthorized", "missing or invalid token");
@@ -57,6 +63,10 @@ final class ApiHandler extends Handler.Abstract {
                 case InvalidInputException invalid ->
                         respond(exchange, 400, "invalid_input", invalid.getMessage(), Optional.ofNullable(invalid.field()));
                 case NotFoundException notFound -> respond(exchange, 404, "not_found", notFound.getMessage(), Optional.empty());
+                case dev.arrow.platform.InstanceUnavailableException unavailable -> {
+                    exchange.setHeader("X-Arrow-Invocation-Id", unavailable.invocationId());
+                    respond(exchange, 503, "instance_unavailable", unavailable.getMessage(), Optional.empty());
+                }
                 case OverloadedException overloaded -> {
                     exchange.setHeader("Retry-After", Long.toString(Math.max(1, overloaded.retryAfter().toSeconds())));
                     respond(exchange, 429, "overloaded", overloaded.getMessage(), Optional.empty());

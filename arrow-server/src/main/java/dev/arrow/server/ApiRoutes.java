@@ -53,11 +53,16 @@ final class ApiRoutes {
                         metrics.scrape().getBytes(StandardCharsets.UTF_8)))
                 .add("GET", "/v1/openapi.json", ex -> ex.bytes(200, "application/json", openApi))
                 .add("POST", "/v1/bundles", this::uploadBundle)
-                .add("POST", "/v1/arrows", ex -> ex.json(201, RecordJson.arrow(arrows.deploy(SpecJson.parse(ex.json(false))))))
+                .add("POST", "/v1/arrows", ex -> {
+                    var deployed = arrows.deploy(SpecJson.parse(ex.json(false)));
+                    invocations.arrowChanged(deployed.summary().name());
+                    ex.json(201, RecordJson.arrow(deployed));
+                })
                 .add("GET", "/v1/arrows", this::listArrows)
                 .add("GET", "/v1/arrows/{name}", ex -> ex.json(200, RecordJson.arrow(arrows.details(ex.param("name")))))
                 .add("DELETE", "/v1/arrows/{name}", ex -> {
                     arrows.delete(ex.param("name"));
+                    invocations.arrowChanged(ex.param("name"));
                     ex.empty(204);
                 })
                 .add("GET", "/v1/arrows/{name}/revisions", this::listRevisions)
@@ -121,7 +126,9 @@ final class ApiRoutes {
             }
             revision = Optional.of(node.intValue());
         }
-        ex.json(200, RecordJson.arrow(arrows.rollback(ex.param("name"), revision)));
+        var rolledBack = arrows.rollback(ex.param("name"), revision);
+        invocations.arrowChanged(ex.param("name"));
+        ex.json(200, RecordJson.arrow(rolledBack));
     }
 
     private void invoke(Exchange ex) throws Exception {

@@ -39,6 +39,23 @@ final class Exchange {
         return request;
     }
 
+    Response response() {
+        return response;
+    }
+
+    /** The route wrote the response itself (streaming). */
+    void markResponded() {
+        responded = true;
+    }
+
+    void succeed() {
+        callback.succeeded();
+    }
+
+    void fail(Throwable failure) {
+        callback.failed(failure);
+    }
+
     String method() {
         return request.getMethod();
     }

@@ -2,6 +2,9 @@ package dev.arrow.server;
 
 import dev.arrow.platform.arrows.ArrowService;
 import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.platform.invocations.WarmInstances;
+import dev.arrow.runtime.instances.MemoryBudget;
+import java.time.Duration;
 import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.bundle.BundleLimits;
 import dev.arrow.sandbox.Sandboxes;
@@ -33,13 +36,16 @@ public final class Node implements AutoCloseable {
     private final NodeConfig config;
     private final SqliteState state;
     private final InvocationService invocations;
+    private final WarmInstances warm;
     private final Server server;
     private final int port;
 
-    private Node(NodeConfig config, SqliteState state, InvocationService invocations, Server server, int port) {
+    private Node(NodeConfig config, SqliteState state, InvocationService invocations, WarmInstances warm, Server server,
+            int port) {
         this.config = config;
         this.state = state;
         this.invocations = invocations;
+        this.warm = warm;
         this.server = server;
         this.port = port;
     }
@@ -52,15 +58,20 @@ public final class Node implements AutoCloseable {
         Clock clock = Clock.systemUTC();
 
         SqliteState state = SqliteState.open(home.resolve("arrow.db"));
+        WarmInstances warm = null;
         try {
             var bundles = new FileBundleStore(home.resolve("bundles"), BundleLimits.DEFAULT);
             var metrics = new NodeMetrics();
-            var invoker = new ExecInvoker(Sandboxes.processDriver(), config.dispatch().output());
+            var driver = Sandboxes.processDriver();
+            var invoker = new ExecInvoker(driver, config.dispatch().output());
             var arrows = new ArrowService(state.arrows(), bundles, clock);
-            var invocations = new InvocationService(state.arrows(), bundles, state.invocations(), invoker,
+            warm = new WarmInstances(driver, bundles, config.runtimes(), config.dispatch(), clock, metrics,
+                    MemoryBudget.ofMachine(), Duration.ofSeconds(1));
+            var invocations = new InvocationService(state.arrows(), bundles, state.invocations(), invoker, warm,
                     config.dispatch(), clock, metrics);
-            metrics.bind(invocations);
+            metrics.bind(invocations, warm, driver);
             var routes = new ApiRoutes(arrows, invocations, bundles, metrics, openApi(), config.dispatch().maxInputBytes());
+            var gateway = new Gateway(invocations, warm.client(), config.dispatch().maxInputBytes());
 
             var threads = new VirtualThreadPool();
             threads.setName("arrow-http");
@@ -72,7 +83,7 @@ public final class Node implements AutoCloseable {
             connector.setHost(config.host());
             connector.setPort(config.port());
             server.addConnector(connector);
-            server.setHandler(new ApiHandler(routes.router(), token));
+            server.setHandler(new ApiHandler(routes.router(), token, gateway));
             server.setErrorHandler(new JsonErrorHandler());
             server.setStopTimeout(config.dispatch().shutdownGrace().toMillis());
             try {
@@ -85,8 +96,11 @@ public final class Node implements AutoCloseable {
             invocations.start();
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + ", state in " + home);
-            return new Node(config, state, invocations, server, port);
+            return new Node(config, state, invocations, warm, server, port);
         } catch (IOException | RuntimeException e) {
+            if (warm != null) {
+                warm.close();
+            }
             state.close();
             throw e;
         }
@@ -115,6 +129,7 @@ public final class Node implements AutoCloseable {
         try {
             invocations.close();
             server.stop();
+            warm.close();
         } catch (Exception e) {
             LOG.warning("stopping the HTTP server: " + e.getMessage());
         } finally {

@@ -1,6 +1,7 @@
 package dev.arrow.server;
 
 import dev.arrow.platform.invocations.DispatchSettings;
+import dev.arrow.platform.invocations.RuntimeLaunchers;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -12,8 +13,9 @@ import java.util.Objects;
  * @param port     port to listen on; 0 picks a free one (tests)
  * @param home     directory of the node's state: {@code arrow.db}, {@code bundles/}, {@code token}
  * @param dispatch capacity and queue bounds
+ * @param runtimes how handlers of Arrow's language runtimes are run
  */
-public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch) {
+public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -22,13 +24,19 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(dispatch, "dispatch");
+        Objects.requireNonNull(runtimes, "runtimes");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
         }
     }
 
+    /** Without language runtimes. */
+    public NodeConfig(String host, int port, Path home, DispatchSettings dispatch) {
+        this(host, port, home, dispatch, RuntimeLaunchers.NONE);
+    }
+
     public static NodeConfig defaults() {
-        return new NodeConfig(DEFAULT_HOST, DEFAULT_PORT, defaultHome(), DispatchSettings.DEFAULT);
+        return new NodeConfig(DEFAULT_HOST, DEFAULT_PORT, defaultHome(), DispatchSettings.DEFAULT, RuntimeLaunchers.NONE);
     }
 
     /** {@code $ARROW_HOME}, else {@code ~/.arrow}. */
@@ -38,14 +46,18 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     }
 
     public NodeConfig withListen(String newHost, int newPort) {
-        return new NodeConfig(newHost, newPort, home, dispatch);
+        return new NodeConfig(newHost, newPort, home, dispatch, runtimes);
     }
 
     public NodeConfig withHome(Path newHome) {
-        return new NodeConfig(host, port, newHome, dispatch);
+        return new NodeConfig(host, port, newHome, dispatch, runtimes);
     }
 
     public NodeConfig withDispatch(DispatchSettings settings) {
-        return new NodeConfig(host, port, home, settings);
+        return new NodeConfig(host, port, home, settings, runtimes);
+    }
+
+    public NodeConfig withRuntimes(RuntimeLaunchers launchers) {
+        return new NodeConfig(host, port, home, dispatch, launchers);
     }
 }

@@ -13,10 +13,16 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.arrow.platform.invocations.WarmInstances;
+import dev.arrow.runtime.instances.FleetEvents;
+import dev.arrow.runtime.instances.Instance;
+import dev.arrow.runtime.instances.InstanceStartException;
+import dev.arrow.sandbox.SandboxDriver;
+import dev.arrow.sandbox.SandboxResult;
 import java.time.Duration;
 
 /** The node's Prometheus metrics: invocations by arrow and outcome, cold starts, durations, load, the JVM. */
-final class NodeMetrics implements InvocationListener {
+final class NodeMetrics implements InvocationListener, FleetEvents {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -28,7 +34,15 @@ final class NodeMetrics implements InvocationListener {
     }
 
     /** Gauges that read the live service; bound once it exists (it needs this listener first). */
-    void bind(InvocationService invocations) {
+    void bind(InvocationService invocations, WarmInstances warm, SandboxDriver driver) {
+        Gauge.builder("arrow.instances", warm, w -> w.stats().instances())
+                .description("Warm instances of http-mode arrows running now").register(registry);
+        Gauge.builder("arrow.instances.starting", warm, w -> w.stats().starting())
+                .description("Instances being started").register(registry);
+        Gauge.builder("arrow.instances.inflight", warm, w -> w.stats().inFlight())
+                .description("Requests being served by warm instances").register(registry);
+        Gauge.builder("arrow.instances.waiting", warm, w -> w.stats().waiting())
+                .description("Requests waiting for a free instance").register(registry);
         Gauge.builder("arrow.sandboxes.alive", invocations, InvocationService::running)
                 .description("Sandboxes running invocations now").register(registry);
         Gauge.builder("arrow.queue.depth", invocations, InvocationService::queueDepth)
@@ -49,6 +63,20 @@ final class NodeMetrics implements InvocationListener {
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry).record(run.duration());
+    }
+
+    @Override
+    public void ended(String fleet, Instance instance, SandboxResult result, boolean crashed) {
+        if (crashed) {
+            Counter.builder("arrow.instance.crashes").description("Instances that ended on their own, by how")
+                    .tag("outcome", result.outcome().name()).register(registry).increment();
+        }
+    }
+
+    @Override
+    public void startFailed(String fleet, InstanceStartException failure) {
+        Counter.builder("arrow.instance.start.failures").description("Instances that never became ready")
+                .register(registry).increment();
     }
 
     String scrape() {

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.HttpSettings;
 import dev.arrow.platform.arrows.Mode;
+import dev.arrow.platform.arrows.RuntimeHandler;
 import dev.arrow.platform.arrows.Scaling;
 import dev.arrow.sandbox.NetworkPolicy;
 import java.math.BigDecimal;
@@ -30,9 +32,11 @@ import java.util.regex.Pattern;
 final class SpecJson {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final Set<String> TOP = Set.of("name", "mode", "command", "env", "bundle", "limits", "network", "scaling");
+    private static final Set<String> TOP = Set.of("name", "mode", "command", "env", "bundle", "limits", "network", "scaling",
+            "runtime", "handler", "http");
     private static final Set<String> LIMITS = Set.of("memory", "cpus", "pids", "timeout", "tmpfs");
-    private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances");
+    private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances", "keepAlive");
+    private static final Set<String> HTTP = Set.of("port", "readinessPath", "startTimeout");
     private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*([kmgt]?)(i?b?)", Pattern.CASE_INSENSITIVE);
     private static final Pattern TIME = Pattern.compile("(\\d{1,12}(?:\\.\\d{1,9})?)\\s*(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
 
@@ -43,14 +47,23 @@ final class SpecJson {
         requireObject(body, "body");
         rejectUnknown(body, TOP, "");
         String name = text(body, "name", "name").orElseThrow(() -> ApiError.invalid("name", "name is required"));
-        Mode mode = text(body, "mode", "mode").map(SpecJson::mode).orElse(Mode.EXEC);
-        List<String> command = command(body.get("command"));
+        Optional<String> runtime = text(body, "runtime", "runtime");
+        Optional<String> handler = text(body, "handler", "handler");
+        if (handler.isPresent() && runtime.isEmpty()) {
+            throw ApiError.invalid("runtime", "a handler needs a runtime: python3, node or shell");
+        }
+        Mode mode = text(body, "mode", "mode").map(SpecJson::mode).orElse(runtime.isPresent() ? Mode.HTTP : Mode.EXEC);
+        JsonNode commandNode = body.get("command");
+        List<String> command = runtime.isPresent() && (commandNode == null || commandNode.isNull()) ? List.of()
+                : command(commandNode);
         Map<String, String> env = env(body.get("env"));
         Optional<String> bundle = text(body, "bundle", "bundle");
         ArrowLimits limits = limits(body.get("limits"));
         NetworkPolicy network = text(body, "network", "network").map(SpecJson::network).orElse(NetworkPolicy.NONE);
         Scaling scaling = scaling(body.get("scaling"));
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling);
+        HttpSettings http = http(body.get("http"));
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
+                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http);
     }
 
     static ObjectNode write(ArrowSpec spec) {
@@ -77,6 +90,15 @@ final class SpecJson {
         scaling.put("concurrency", spec.scaling().concurrency());
         scaling.put("minInstances", spec.scaling().minInstances());
         scaling.put("maxInstances", spec.scaling().maxInstances());
+        scaling.put("keepAlive", spec.scaling().keepAlive().toMillis());
+        spec.runtime().ifPresent(runtime -> {
+            out.put("runtime", runtime.runtime());
+            out.put("handler", runtime.handler());
+        });
+        ObjectNode http = out.putObject("http");
+        http.put("port", spec.http().port());
+        spec.http().readinessPath().ifPresent(path -> http.put("readinessPath", path));
+        http.put("startTimeout", spec.http().startTimeout().toMillis());
         return out;
     }
 
@@ -155,7 +177,21 @@ final class SpecJson {
         int concurrency = node.has("concurrency") ? integer(node.get("concurrency"), "scaling.concurrency") : scaling.concurrency();
         int min = node.has("minInstances") ? integer(node.get("minInstances"), "scaling.minInstances") : scaling.minInstances();
         int max = node.has("maxInstances") ? integer(node.get("maxInstances"), "scaling.maxInstances") : scaling.maxInstances();
-        return new Scaling(concurrency, min, max);
+        Duration keepAlive = node.has("keepAlive") ? duration(node.get("keepAlive"), "scaling.keepAlive") : scaling.keepAlive();
+        return new Scaling(concurrency, min, max, keepAlive);
+    }
+
+    private static HttpSettings http(JsonNode node) {
+        HttpSettings http = HttpSettings.DEFAULT;
+        if (node == null || node.isNull()) {
+            return http;
+        }
+        requireObject(node, "http");
+        rejectUnknown(node, HTTP, "http.");
+        int port = node.has("port") ? integer(node.get("port"), "http.port") : http.port();
+        Optional<String> readiness = text(node, "readinessPath", "http.readinessPath");
+        Duration start = node.has("startTimeout") ? duration(node.get("startTimeout"), "http.startTimeout") : http.startTimeout();
+        return new HttpSettings(port, readiness, start);
     }
 
     /** Bytes as a number, or a string with a binary suffix: 128m, 128Mi, 1g, 512k. */

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  * @param limits  resources of each sandbox
  * @param network what network the sandbox sees
  * @param scaling how many may run at once
+ * @param runtime a handler for one of Arrow's language runtimes, instead of a command (http mode)
+ * @param http    how an http-mode instance is reached and found ready
  */
 public record ArrowSpec(
         String name,
@@ -30,7 +32,9 @@ public record ArrowSpec(
         Optional<String> bundle,
         ArrowLimits limits,
         NetworkPolicy network,
-        Scaling scaling) {
+        Scaling scaling,
+        Optional<RuntimeHandler> runtime,
+        HttpSettings http) {
 
     public static final int MAX_COMMAND_ARGS = 256;
     public static final int MAX_ENV = 256;
@@ -43,10 +47,17 @@ public record ArrowSpec(
         if (mode == null) {
             throw new InvalidInputException("mode", "mode is required");
         }
-        if (mode != Mode.EXEC) {
-            throw new InvalidInputException("mode", "mode '" + mode.name().toLowerCase() + "' is not supported yet: use exec");
-        }
-        if (command == null || command.isEmpty()) {
+        runtime = runtime == null ? Optional.empty() : runtime;
+        http = Objects.requireNonNullElse(http, HttpSettings.DEFAULT);
+        command = command == null ? List.of() : command;
+        if (runtime.isPresent()) {
+            if (mode != Mode.HTTP) {
+                throw new InvalidInputException("mode", "an arrow with a runtime runs in http mode");
+            }
+            if (!command.isEmpty()) {
+                throw new InvalidInputException("command", "give either a command or a runtime and handler, not both");
+            }
+        } else if (command.isEmpty()) {
             throw new InvalidInputException("command", "command must name a program");
         }
         if (command.size() > MAX_COMMAND_ARGS) {
@@ -87,30 +98,52 @@ public record ArrowSpec(
         scaling = Objects.requireNonNullElse(scaling, Scaling.DEFAULT);
     }
 
+    /** An arrow of the arrow's own command, without runtime and with default http settings. */
+    public ArrowSpec(String name, Mode mode, List<String> command, Map<String, String> env, Optional<String> bundle,
+            ArrowLimits limits, NetworkPolicy network, Scaling scaling) {
+        this(name, mode, command, env, bundle, limits, network, scaling, Optional.empty(), HttpSettings.DEFAULT);
+    }
+
     /** An exec-mode arrow with every default. */
     public static ArrowSpec exec(String name, List<String> command) {
         return new ArrowSpec(name, Mode.EXEC, command, Map.of(), Optional.empty(), ArrowLimits.DEFAULT,
                 NetworkPolicy.NONE, Scaling.DEFAULT);
     }
 
+    /** An http-mode arrow serving on $PORT with every default. */
+    public static ArrowSpec http(String name, List<String> command) {
+        return new ArrowSpec(name, Mode.HTTP, command, Map.of(), Optional.empty(), ArrowLimits.DEFAULT,
+                NetworkPolicy.NONE, Scaling.DEFAULT);
+    }
+
+    /** An arrow whose handler one of Arrow's language runtimes runs. */
+    public static ArrowSpec handler(String name, String runtime, String handler) {
+        return new ArrowSpec(name, Mode.HTTP, List.of(), Map.of(), Optional.empty(), ArrowLimits.DEFAULT,
+                NetworkPolicy.NONE, Scaling.DEFAULT, Optional.of(new RuntimeHandler(runtime, handler)), HttpSettings.DEFAULT);
+    }
+
     public ArrowSpec withEnv(Map<String, String> newEnv) {
-        return new ArrowSpec(name, mode, command, newEnv, bundle, limits, network, scaling);
+        return new ArrowSpec(name, mode, command, newEnv, bundle, limits, network, scaling, runtime, http);
     }
 
     public ArrowSpec withBundle(String digest) {
-        return new ArrowSpec(name, mode, command, env, Optional.of(digest), limits, network, scaling);
+        return new ArrowSpec(name, mode, command, env, Optional.of(digest), limits, network, scaling, runtime, http);
     }
 
     public ArrowSpec withLimits(ArrowLimits newLimits) {
-        return new ArrowSpec(name, mode, command, env, bundle, newLimits, network, scaling);
+        return new ArrowSpec(name, mode, command, env, bundle, newLimits, network, scaling, runtime, http);
     }
 
     public ArrowSpec withNetwork(NetworkPolicy policy) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, policy, scaling);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, policy, scaling, runtime, http);
     }
 
     public ArrowSpec withScaling(Scaling newScaling) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, newScaling);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, newScaling, runtime, http);
+    }
+
+    public ArrowSpec withHttp(HttpSettings settings) {
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, settings);
     }
 
     private static void requirePlainText(String value, String field) {

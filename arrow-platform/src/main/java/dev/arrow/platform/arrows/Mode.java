@@ -4,6 +4,6 @@ package dev.arrow.platform.arrows;
 public enum Mode {
     /** A fresh sandbox per invocation: body on stdin, response on stdout, stderr is the log. */
     EXEC,
-    /** A long-lived server on $PORT (the warm-instance issue); refused at deploy until then. */
+    /** A long-lived server on $PORT, kept warm between invocations; the node forwards requests to it. */
     HTTP
 }

@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param outputBytes      size of stdout
  * @param logBytes         size of stderr as written, before any truncation
  * @param logTruncated     whether the stored log is cut short (it then ends with a marker saying so)
+ * @param instance         http mode: the instance that served it
  */
 public record Execution(
         Instant startedAt,
@@ -40,9 +41,19 @@ public record Execution(
         double gbSeconds,
         long outputBytes,
         long logBytes,
-        boolean logTruncated) {
+        boolean logTruncated,
+        Optional<String> instance) {
+
+    /** A run in a sandbox of its own (exec mode). */
+    public Execution(Instant startedAt, boolean cold, Duration initTime, Duration duration, Outcome outcome,
+            Optional<String> error, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes, long memoryLimitBytes,
+            Duration billed, double gbSeconds, long outputBytes, long logBytes, boolean logTruncated) {
+        this(startedAt, cold, initTime, duration, outcome, error, cpuUser, cpuSystem, peakMemoryBytes, memoryLimitBytes,
+                billed, gbSeconds, outputBytes, logBytes, logTruncated, Optional.empty());
+    }
 
     public Execution {
+        Objects.requireNonNull(instance, "instance");
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(initTime, "initTime");
         Objects.requireNonNull(duration, "duration");

@@ -8,12 +8,16 @@ import dev.arrow.platform.arrows.ArrowName;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.arrows.ArrowSummary;
+import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.Revision;
 import dev.arrow.platform.bundles.BundleStore;
 import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.ExecResult;
 import dev.arrow.runtime.ExecTask;
 import dev.arrow.runtime.Metering;
+import dev.arrow.runtime.instances.FleetBusyException;
+import dev.arrow.runtime.instances.InstanceFleet;
+import dev.arrow.runtime.instances.InstanceStartException;
 import dev.arrow.sandbox.Limits;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.SandboxException;
@@ -56,10 +60,18 @@ public final class InvocationService implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicInteger asyncRunning = new AtomicInteger();
     private final Set<Thread> asyncThreads = ConcurrentHashMap.newKeySet();
+    private final WarmInstances warm;
     private volatile boolean closed;
 
     public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
             DispatchSettings settings, Clock clock, InvocationListener listener) {
+        this(arrows, bundles, store, invoker, null, settings, clock, listener);
+    }
+
+    /** @param warm the node's http-mode instances; null when the node runs none */
+    public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
+            WarmInstances warm, DispatchSettings settings, Clock clock, InvocationListener listener) {
+        this.warm = warm;
         this.arrows = Objects.requireNonNull(arrows, "arrows");
         this.bundles = Objects.requireNonNull(bundles, "bundles");
         this.store = Objects.requireNonNull(store, "store");
@@ -74,6 +86,9 @@ public final class InvocationService implements AutoCloseable {
 
     /** Resumes the async invocations a previous run of the node accepted and did not finish. */
     public void start() {
+        if (warm != null) {
+            arrows.arrows().forEach(summary -> arrowChanged(summary.name()));
+        }
         List<InvocationRecord> unfinished = store.unfinished();
         pending.set(unfinished.size());
         unfinished.forEach(this::launchAsync);
@@ -89,6 +104,9 @@ public final class InvocationService implements AutoCloseable {
         Revision revision = trafficRevision(arrow);
         InvocationRecord accepted = InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.SYNC,
                 clock.instant());
+        if (revision.spec().mode() == Mode.HTTP) {
+            return executeWarm(accepted, revision, input, false);
+        }
         try (Capacity.Lease lease = capacity.acquireSync(arrow, revision.spec().scaling().maxInstances())) {
             return execute(accepted, revision, input);
         }
@@ -202,6 +220,8 @@ public final class InvocationService implements AutoCloseable {
                     if (revision.isEmpty()) {
                         finishWithoutSandbox(running, "the arrow or its revision " + accepted.revision()
                                 + " was deleted before the invocation ran");
+                    } else if (revision.get().spec().mode() == Mode.HTTP) {
+                        executeWarm(running, revision.get(), input, true);
                     } else {
                         execute(running, revision.get(), input);
                     }
@@ -255,13 +275,113 @@ public final class InvocationService implements AutoCloseable {
     }
 
     private CompletedInvocation finishWithoutSandbox(InvocationRecord running, String why) {
+        return finishWithoutSandbox(running, "setup-failed", why, "");
+    }
+
+    private CompletedInvocation finishWithoutSandbox(InvocationRecord running, String reason, String why, String log) {
         var execution = new Execution(running.startedAt().orElse(clock.instant()), true, Duration.ZERO, Duration.ZERO,
-                new Outcome.FailedToStart("setup-failed", why), Optional.empty(), Duration.ZERO, Duration.ZERO, 0, 0,
-                Duration.ZERO, 0, 0, 0, false);
+                new Outcome.FailedToStart(reason, why), Optional.empty(), Duration.ZERO, Duration.ZERO, 0, 0,
+                Duration.ZERO, 0, 0, log.length(), false);
         InvocationRecord finished = running.finished(execution);
-        store.finish(finished, new byte[0], "");
+        store.finish(finished, new byte[0], log);
         listener.finished(finished);
-        return new CompletedInvocation(finished, new byte[0], "");
+        return new CompletedInvocation(finished, new byte[0], log);
+    }
+
+    /**
+     * An invocation of an http-mode arrow through the API: the input is POSTed to / of a warm
+     * instance (a language runtime's bootstrap calls the handler with it).
+     *
+     * @param patient an accepted async invocation: it waits for a free instance as long as it takes
+     */
+    private CompletedInvocation executeWarm(InvocationRecord accepted, Revision revision, byte[] input, boolean patient)
+            throws InterruptedException {
+        InvocationRecord running = accepted.status() == InvocationStatus.RUNNING ? accepted : accepted.started(clock.instant());
+        InstanceFleet.Lease lease;
+        try {
+            lease = acquire(revision, patient);
+        } catch (InstanceStartException e) {
+            return finishWithoutSandbox(running, "instance-start-failed", e.getMessage(), e.logTail());
+        }
+        WarmCall call = new WarmCall(this, running, revision.spec(), lease, clock);
+        var headers = Map.of("Arrow-Invocation-Id", accepted.id(),
+                "Arrow-Deadline-Ms", Long.toString(clock.millis() + revision.spec().limits().timeout().toMillis()));
+        return call.invoke(warm.client(), input, headers, settings.output());
+    }
+
+    /** A slot on an instance of the revision; a drained fleet (redeploy) sends the request to the new one. */
+    InstanceFleet.Lease acquire(Revision revision, boolean patient) throws InterruptedException, InstanceStartException {
+        if (warm == null) {
+            throw new InvalidInputException("mode", "this node does not run http-mode arrows");
+        }
+        while (true) {
+            InstanceFleet fleet = warm.fleet(revision);
+            try {
+                return fleet.acquire();
+            } catch (FleetBusyException e) {
+                if (fleet.retired()) {
+                    revision = trafficRevision(revision.spec().name());
+                    continue;
+                }
+                if (!patient) {
+                    throw new OverloadedException(e.getMessage() + ": try again later", Duration.ofSeconds(1));
+                }
+                Thread.sleep(1000);
+            }
+        }
+    }
+
+    /**
+     * A gateway request to an http-mode arrow: a slot on one of its warm instances, through which the
+     * caller forwards the request; {@link WarmCall#finish} records the invocation.
+     *
+     * @throws InvalidInputException the arrow runs in exec mode
+     */
+    public WarmCall openHttp(String arrow) throws InterruptedException {
+        requireOpen();
+        Revision revision = trafficRevision(arrow);
+        if (revision.spec().mode() != Mode.HTTP) {
+            throw new InvalidInputException("arrow", "'" + arrow + "' runs in exec mode");
+        }
+        InvocationRecord running = InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.HTTP,
+                clock.instant()).started(clock.instant());
+        try {
+            return new WarmCall(this, running, revision.spec(), acquire(revision, false), clock);
+        } catch (InstanceStartException e) {
+            finishWithoutSandbox(running, "instance-start-failed", e.getMessage(), e.logTail());
+            throw new dev.arrow.platform.InstanceUnavailableException(running.id(), e.getMessage());
+        }
+    }
+
+    /**
+     * An arrow was deployed, rolled back or deleted: its warm instances follow its traffic revision
+     * (the minimum is started now), or stop when it is gone or runs in exec mode.
+     */
+    public void arrowChanged(String arrow) {
+        if (warm == null) {
+            return;
+        }
+        Optional<Revision> revision = arrows.arrow(arrow).flatMap(summary -> arrows.revision(arrow, summary.trafficRevision()));
+        if (revision.isPresent() && revision.get().spec().mode() == Mode.HTTP) {
+            warm.warm(revision.get());
+        } else {
+            warm.remove(arrow);
+        }
+    }
+
+    /** The mode of an arrow's traffic revision. */
+    public Mode mode(String arrow) {
+        return trafficRevision(arrow).spec().mode();
+    }
+
+    /** Stores a finished warm invocation and tells the listener. */
+    void record(InvocationRecord finished, byte[] output, String log) {
+        store.finish(finished, output, log);
+        listener.finished(finished);
+    }
+
+    DispatchSettings settings() {
+        return settings;
     }
 
     /** The platform's variables come last, so an arrow's env cannot fake them. */

@@ -5,5 +5,7 @@ public enum Trigger {
     /** A synchronous API call that waits for the result. */
     SYNC,
     /** An asynchronous API call: accepted and persisted first, run when capacity allows. */
-    ASYNC
+    ASYNC,
+    /** A request to the gateway, {@code /a/{arrow}/...}, forwarded to an http-mode instance. */
+    HTTP
 }

@@ -81,7 +81,9 @@ final class Schema {
                     ) STRICT""",
                     "CREATE INDEX invocations_by_arrow ON invocations (arrow, id)",
                     // Serves list by status and, through status IN (queued, running), recovery.
-                    "CREATE INDEX invocations_by_status ON invocations (status, id)"));
+                    "CREATE INDEX invocations_by_status ON invocations (status, id)"),
+            // http mode: the instance that served an invocation
+            List.of("ALTER TABLE invocations ADD COLUMN instance TEXT"));
 
     /** The schema version this code writes. */
     static int currentVersion() {

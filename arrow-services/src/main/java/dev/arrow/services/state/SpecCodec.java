@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.HttpSettings;
 import dev.arrow.platform.arrows.Mode;
+import dev.arrow.platform.arrows.RuntimeHandler;
 import dev.arrow.platform.arrows.Scaling;
 import dev.arrow.sandbox.NetworkPolicy;
 import java.time.Duration;
@@ -25,13 +27,18 @@ final class SpecCodec {
     }
 
     record StoredSpec(String name, String mode, List<String> command, Map<String, String> env, String bundle,
-                      StoredLimits limits, String network, StoredScaling scaling) {
+                      StoredLimits limits, String network, StoredScaling scaling, String runtime, String handler,
+                      StoredHttp http) {
+    }
+
+    /** Absent from revisions stored before http mode existed: the defaults then apply. */
+    record StoredHttp(int port, String readinessPath, long startTimeoutNanos) {
     }
 
     record StoredLimits(long memoryBytes, int cpuMillis, int pids, long timeoutNanos, long tmpfsBytes) {
     }
 
-    record StoredScaling(int concurrency, int minInstances, int maxInstances) {
+    record StoredScaling(int concurrency, int minInstances, int maxInstances, Long keepAliveNanos) {
     }
 
     static String encode(ArrowSpec spec) {
@@ -42,7 +49,12 @@ final class SpecCodec {
                 new StoredLimits(limits.memoryBytes(), limits.cpuMillis(), limits.pids(), limits.timeout().toNanos(),
                         limits.tmpfsBytes()),
                 spec.network().name(),
-                new StoredScaling(scaling.concurrency(), scaling.minInstances(), scaling.maxInstances()));
+                new StoredScaling(scaling.concurrency(), scaling.minInstances(), scaling.maxInstances(),
+                        scaling.keepAlive().toNanos()),
+                spec.runtime().map(RuntimeHandler::runtime).orElse(null),
+                spec.runtime().map(RuntimeHandler::handler).orElse(null),
+                new StoredHttp(spec.http().port(), spec.http().readinessPath().orElse(null),
+                        spec.http().startTimeout().toNanos()));
         try {
             return JSON.writeValueAsString(stored);
         } catch (JsonProcessingException e) {
@@ -65,6 +77,11 @@ final class SpecCodec {
                 new ArrowLimits(limits.memoryBytes(), limits.cpuMillis(), limits.pids(),
                         Duration.ofNanos(limits.timeoutNanos()), limits.tmpfsBytes()),
                 NetworkPolicy.valueOf(stored.network()),
-                new Scaling(scaling.concurrency(), scaling.minInstances(), scaling.maxInstances()));
+                new Scaling(scaling.concurrency(), scaling.minInstances(), scaling.maxInstances(),
+                        scaling.keepAliveNanos() == null ? Scaling.DEFAULT_KEEP_ALIVE : Duration.ofNanos(scaling.keepAliveNanos())),
+                stored.runtime() == null ? Optional.empty() : Optional.of(new RuntimeHandler(stored.runtime(), stored.handler())),
+                stored.http() == null ? HttpSettings.DEFAULT
+                        : new HttpSettings(stored.http().port(), Optional.ofNullable(stored.http().readinessPath()),
+                                Duration.ofNanos(stored.http().startTimeoutNanos())));
     }
 }

@@ -25,7 +25,7 @@ final class SqliteInvocationStore implements InvocationStore {
             id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
             run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
             cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
-            output_bytes, log_bytes, log_truncated""";
+            output_bytes, log_bytes, log_truncated, instance""";
     private static final String UNFINISHED = "status IN ('QUEUED', 'RUNNING')";
     private static final String FINISHED = "status IN ('SUCCEEDED', 'FAILED')";
 
@@ -88,8 +88,8 @@ final class SqliteInvocationStore implements InvocationStore {
                     INSERT INTO invocations (id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
                         run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
                         cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
-                        output_bytes, log_bytes, log_truncated, input, output, log)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+                        output_bytes, log_bytes, log_truncated, instance, input, output, log)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET
                         arrow = excluded.arrow, revision = excluded.revision, trigger = excluded.trigger,
                         status = excluded.status, accepted_at_ns = excluded.accepted_at_ns,
@@ -102,7 +102,7 @@ final class SqliteInvocationStore implements InvocationStore {
                         memory_limit_bytes = excluded.memory_limit_bytes, billed_ns = excluded.billed_ns,
                         gb_seconds = excluded.gb_seconds, output_bytes = excluded.output_bytes,
                         log_bytes = excluded.log_bytes, log_truncated = excluded.log_truncated,
-                        input = NULL, output = excluded.output, log = excluded.log""")) {
+                        instance = excluded.instance, input = NULL, output = excluded.output, log = excluded.log""")) {
                 int i = 0;
                 upsert.setString(++i, finished.id());
                 upsert.setString(++i, finished.arrow());
@@ -127,6 +127,7 @@ final class SqliteInvocationStore implements InvocationStore {
                 upsert.setLong(++i, run.outputBytes());
                 upsert.setLong(++i, run.logBytes());
                 upsert.setBoolean(++i, run.logTruncated());
+                setOptionalText(upsert, ++i, run.instance());
                 upsert.setBytes(++i, output);
                 upsert.setString(++i, log);
                 return upsert.executeUpdate();
@@ -325,7 +326,8 @@ final class SqliteInvocationStore implements InvocationStore {
                     rows.getDouble("gb_seconds"),
                     rows.getLong("output_bytes"),
                     rows.getLong("log_bytes"),
-                    rows.getBoolean("log_truncated")));
+                    rows.getBoolean("log_truncated"),
+                    Optional.ofNullable(rows.getString("instance"))));
         }
         return new InvocationRecord(
                 rows.getString("id"),

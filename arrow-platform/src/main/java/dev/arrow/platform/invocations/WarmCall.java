@@ -1,0 +1,202 @@
+package dev.arrow.platform.invocations;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.runtime.LogCapture;
+import dev.arrow.runtime.Metering;
+import dev.arrow.runtime.OutputPolicy;
+import dev.arrow.runtime.instances.Instance;
+import dev.arrow.runtime.instances.InstanceClient;
+import dev.arrow.runtime.instances.InstanceFleet;
+import dev.arrow.runtime.instances.InstanceResponse;
+import dev.arrow.sandbox.Outcome;
+import dev.arrow.sandbox.SandboxResult;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One invocation served by a warm instance: holds its slot from {@link InvocationService#openHttp}
+ * (or an API invoke) until {@link #finish}, which frees the slot and stores the record.
+ */
+public final class WarmCall {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final InvocationService service;
+    private final InvocationRecord running;
+    private final ArrowSpec spec;
+    private final InstanceFleet.Lease lease;
+    private final Clock clock;
+    private final Instant startedAt;
+    private final long startNanos;
+    private final LogCapture log;
+    private boolean finished;
+
+    WarmCall(InvocationService service, InvocationRecord running, ArrowSpec spec, InstanceFleet.Lease lease, Clock clock) {
+        this.service = service;
+        this.running = running;
+        this.spec = spec;
+        this.lease = lease;
+        this.clock = clock;
+        this.startedAt = clock.instant();
+        this.startNanos = System.nanoTime();
+        OutputPolicy output = service.settings().output();
+        // Only an instance serving this request alone writes this request's log.
+        this.log = lease.exclusive() ? new LogCapture(output.maxLogBytes(), output.tailBytes()) : null;
+        if (log != null) {
+            lease.instance().beginCapture(log);
+        }
+    }
+
+    public String invocationId() {
+        return running.id();
+    }
+
+    public Instance instance() {
+        return lease.instance();
+    }
+
+    public boolean cold() {
+        return lease.cold();
+    }
+
+    /** The longest a request may take: the arrow's timeout. */
+    public Duration timeout() {
+        return spec.limits().timeout();
+    }
+
+    /**
+     * Records how the forwarded request went and frees the instance's slot. Call once.
+     *
+     * @param status  the instance's HTTP status, or 0 when no answer came
+     * @param failure why no (whole) answer came: the connection broke, the timeout passed
+     */
+    public InvocationRecord finish(int status, long responseBytes, Optional<Throwable> failure) {
+        Outcome outcome = new Outcome.Exited(0);
+        Optional<String> error = Optional.empty();
+        if (failure.isPresent()) {
+            Throwable cause = failure.get();
+            if (cause instanceof TimeoutException) {
+                outcome = new Outcome.TimedOut();
+                if (lease.exclusive()) {
+                    lease.instance().stop(); // it is stuck on this request
+                }
+            } else {
+                Optional<SandboxResult> ended = awaitEnd(lease.instance());
+                if (ended.isPresent()) {
+                    outcome = crashOutcome(ended.get().outcome());
+                    error = Optional.of("the instance " + lease.instance().id() + " crashed while serving ("
+                            + ended.get().outcome().name() + ")");
+                } else {
+                    outcome = new Outcome.FailedToStart("instance-unreachable", "the instance " + lease.instance().id()
+                            + " did not answer: " + describe(cause));
+                }
+            }
+        } else if (status >= 500) {
+            error = Optional.of("the instance answered with status " + status);
+        }
+        return complete(outcome, error, responseBytes, new byte[0]);
+    }
+
+    /** Sends the input to / and records the answer (API invocations). */
+    CompletedInvocation invoke(InstanceClient client, byte[] input, Map<String, String> headers, OutputPolicy output)
+            throws InterruptedException {
+        InstanceResponse response;
+        try {
+            response = client.invoke(lease.instance(), input, contentTypeOf(input), headers, spec.limits().timeout(),
+                    output.maxOutputBytes());
+        } catch (IOException | TimeoutException e) {
+            if (e instanceof IOException && String.valueOf(e.getMessage()).contains("larger than")) {
+                InvocationRecord record = complete(new Outcome.Exited(0), Optional.of("the output is larger than "
+                        + output.maxOutputBytes() + " bytes"), 0, new byte[0]);
+                return new CompletedInvocation(record, new byte[0], tail());
+            }
+            InvocationRecord record = finish(0, 0, Optional.of(e));
+            return new CompletedInvocation(record, new byte[0], tail());
+        }
+        Optional<String> error = Optional.empty();
+        if (response.error() != null) {
+            error = Optional.of(handlerError(response.body()));
+        } else if (response.status() >= 500) {
+            error = Optional.of("the instance answered with status " + response.status());
+        }
+        byte[] body = response.body();
+        InvocationRecord record = complete(new Outcome.Exited(0), error, body.length, error.isPresent() ? new byte[0] : body);
+        return new CompletedInvocation(record, error.isPresent() ? new byte[0] : body, tail());
+    }
+
+    private InvocationRecord complete(Outcome outcome, Optional<String> error, long outputBytes, byte[] output) {
+        if (finished) {
+            throw new IllegalStateException("invocation " + running.id() + " is already finished");
+        }
+        finished = true;
+        Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
+        if (log != null) {
+            lease.instance().endCapture(log);
+        }
+        lease.close();
+        Duration billed = Metering.billed(duration);
+        long memory = spec.limits().memoryBytes();
+        Instance instance = lease.instance();
+        var execution = new Execution(startedAt, lease.cold(), lease.cold() ? instance.initTime() : Duration.ZERO, duration,
+                outcome, error, Duration.ZERO, Duration.ZERO, 0, memory, billed, Metering.gbSeconds(memory, billed),
+                outputBytes, log == null ? 0 : log.total(), log != null && log.truncated(), Optional.of(instance.id()));
+        InvocationRecord finishedRecord = running.finished(execution);
+        service.record(finishedRecord, output, log == null ? "" : log.text());
+        return finishedRecord;
+    }
+
+    private String tail() {
+        return log != null ? log.tail() : lease.instance().logTail();
+    }
+
+    /** A broken connection is how a crash shows first; the sandbox's end follows within moments. */
+    private static Optional<SandboxResult> awaitEnd(Instance instance) {
+        try {
+            return Optional.of(instance.endedWithin(Duration.ofMillis(500)));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** An instance that exited on its own while serving still failed the request. */
+    private static Outcome crashOutcome(Outcome outcome) {
+        return outcome instanceof Outcome.Exited(int code) && code == 0 ? new Outcome.Exited(1) : outcome;
+    }
+
+    private static String describe(Throwable cause) {
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+
+    /** "TypeError: message", from a language runtime's error body. */
+    private static String handlerError(byte[] body) {
+        try {
+            JsonNode error = JSON.readTree(body);
+            String type = error.path("errorType").asText("Error");
+            String message = error.path("errorMessage").asText("");
+            return "the handler failed: " + type + (message.isEmpty() ? "" : ": " + message);
+        } catch (IOException e) {
+            return "the handler failed";
+        }
+    }
+
+    private static String contentTypeOf(byte[] input) {
+        for (byte b : input) {
+            if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+                continue;
+            }
+            return b == '{' || b == '[' || b == '"' ? "application/json" : "application/octet-stream";
+        }
+        return "application/json";
+    }
+}

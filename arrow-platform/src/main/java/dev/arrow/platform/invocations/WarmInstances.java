@@ -1,0 +1,199 @@
+package dev.arrow.platform.invocations;
+
+import dev.arrow.platform.arrows.ArrowLimits;
+import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.Revision;
+import dev.arrow.platform.bundles.BundleStore;
+import dev.arrow.runtime.instances.FleetEvents;
+import dev.arrow.runtime.instances.FleetPolicy;
+import dev.arrow.runtime.instances.FleetStats;
+import dev.arrow.runtime.instances.Instance;
+import dev.arrow.runtime.instances.InstanceClient;
+import dev.arrow.runtime.instances.InstanceFleet;
+import dev.arrow.runtime.instances.InstanceSpec;
+import dev.arrow.runtime.instances.InstanceStartException;
+import dev.arrow.runtime.instances.MemoryBudget;
+import dev.arrow.sandbox.Limits;
+import dev.arrow.sandbox.Mount;
+import dev.arrow.sandbox.SandboxDriver;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The node's warm instances: one {@link InstanceFleet} per http-mode arrow, for its traffic
+ * revision. A deploy or rollback drains the fleet of the previous revision (its busy instances
+ * finish their requests); a background task stops idle instances after their keep-alive.
+ */
+public final class WarmInstances implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(WarmInstances.class.getName());
+
+    private final SandboxDriver driver;
+    private final InstanceClient client;
+    private final BundleStore bundles;
+    private final RuntimeLaunchers runtimes;
+    private final DispatchSettings settings;
+    private final Clock clock;
+    private final FleetEvents events;
+    private final MemoryBudget budget;
+    private final ConcurrentHashMap<String, Entry> fleets = new ConcurrentHashMap<>();
+    private final List<InstanceFleet> draining = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService reaper;
+
+    private record Entry(int revision, InstanceFleet fleet) {
+    }
+
+    /** @param reapEvery how often idle instances are looked for */
+    public WarmInstances(SandboxDriver driver, BundleStore bundles, RuntimeLaunchers runtimes, DispatchSettings settings,
+            Clock clock, FleetEvents events, MemoryBudget budget, Duration reapEvery) {
+        this.driver = Objects.requireNonNull(driver, "driver");
+        this.bundles = Objects.requireNonNull(bundles, "bundles");
+        this.runtimes = Objects.requireNonNull(runtimes, "runtimes");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.events = Objects.requireNonNull(events, "events");
+        this.budget = Objects.requireNonNull(budget, "budget");
+        this.client = new InstanceClient();
+        this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("arrow-reaper").factory());
+        reaper.scheduleWithFixedDelay(this::reapIdle, reapEvery.toMillis(), reapEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public InstanceClient client() {
+        return client;
+    }
+
+    /** The fleet serving {@code revision} of its arrow, made on first use. */
+    InstanceFleet fleet(Revision revision) {
+        String arrow = revision.spec().name();
+        Entry entry = fleets.compute(arrow, (name, current) -> {
+            if (current != null && current.revision() == revision.number() && !current.fleet().retired()) {
+                return current;
+            }
+            if (current != null) {
+                retire(current.fleet());
+            }
+            return new Entry(revision.number(), newFleet(revision));
+        });
+        return entry.fleet();
+    }
+
+    /** Starts the minimum of instances of the traffic revision (after a deploy, or at start-up). */
+    public void warm(Revision revision) {
+        if (revision.spec().scaling().minInstances() > 0) {
+            fleet(revision).ensureMinimum();
+        }
+    }
+
+    /** Stops an arrow's instances: it was deleted, or no longer runs in http mode. */
+    public void remove(String arrow) {
+        Entry entry = fleets.remove(arrow);
+        if (entry != null) {
+            retire(entry.fleet());
+        }
+    }
+
+    /** Stops idle instances past their keep-alive; drops drained fleets with nothing left. */
+    public void reapIdle() {
+        try {
+            fleets.values().forEach(entry -> entry.fleet().reapIdle());
+            draining.removeIf(fleet -> fleet.stats().instances() == 0 && fleet.stats().starting() == 0);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reaping idle instances failed", e);
+        }
+    }
+
+    /** Every fleet's numbers, summed. */
+    public FleetStats stats() {
+        int instances = 0;
+        int starting = 0;
+        int busy = 0;
+        int inFlight = 0;
+        int waiting = 0;
+        List<InstanceFleet> all = new ArrayList<>(draining);
+        fleets.values().forEach(entry -> all.add(entry.fleet()));
+        for (InstanceFleet fleet : all) {
+            FleetStats stats = fleet.stats();
+            instances += stats.instances();
+            starting += stats.starting();
+            busy += stats.busy();
+            inFlight += stats.inFlight();
+            waiting += stats.waiting();
+        }
+        return new FleetStats(instances, starting, busy, inFlight, waiting);
+    }
+
+    /** The running instances of an arrow's current fleet. */
+    public List<Instance> instances(String arrow) {
+        Entry entry = fleets.get(arrow);
+        return entry == null ? List.of() : entry.fleet().instances();
+    }
+
+    @Override
+    public void close() {
+        reaper.shutdownNow();
+        fleets.values().forEach(entry -> entry.fleet().close());
+        draining.forEach(InstanceFleet::close);
+        client.close();
+    }
+
+    private void retire(InstanceFleet fleet) {
+        fleet.drain();
+        draining.add(fleet);
+    }
+
+    private InstanceFleet newFleet(Revision revision) {
+        ArrowSpec spec = revision.spec();
+        var policy = new FleetPolicy(spec.scaling().concurrency(), spec.scaling().minInstances(),
+                spec.scaling().maxInstances(), spec.scaling().keepAlive(), settings.maxWaiting(), settings.maxWait());
+        String name = spec.name() + "-r" + revision.number();
+        return new InstanceFleet(name, policy, spec.limits().memoryBytes(), id -> start(revision, id), clock, events, budget);
+    }
+
+    private Instance start(Revision revision, String id) throws InstanceStartException, InterruptedException {
+        return Instance.start(driver, instanceSpec(revision), id, clock);
+    }
+
+    private InstanceSpec instanceSpec(Revision revision) throws InstanceStartException {
+        ArrowSpec spec = revision.spec();
+        Optional<Path> code = spec.bundle().flatMap(bundles::path);
+        if (spec.bundle().isPresent() && code.isEmpty()) {
+            throw new InstanceStartException("the code bundle " + spec.bundle().get() + " is missing from this node",
+                    Optional.empty(), "");
+        }
+        List<String> command = spec.command();
+        Map<String, String> env = new LinkedHashMap<>(spec.env());
+        List<Mount> mounts = List.of();
+        if (spec.runtime().isPresent()) {
+            RuntimeLaunchers.Launch launch = runtimes.launch(spec.runtime().get());
+            command = launch.command();
+            env.putAll(launch.env());
+            mounts = launch.mounts();
+        }
+        env.put("ARROW_NAME", spec.name());
+        env.put("ARROW_REVISION", Integer.toString(revision.number()));
+        env.put("ARROW_MEMORY_LIMIT_BYTES", Long.toString(spec.limits().memoryBytes()));
+        return new InstanceSpec(command, env, code, mounts, limits(spec.limits()), spec.network(), spec.http().port(),
+                spec.http().readinessPath(), spec.http().startTimeout());
+    }
+
+    private static Limits limits(ArrowLimits limits) {
+        return Limits.DEFAULT
+                .withMemoryBytes(limits.memoryBytes())
+                .withCpuMillis(limits.cpuMillis())
+                .withPids(limits.pids())
+                .withTmpfsBytes(limits.tmpfsBytes());
+    }
+}

@@ -1,0 +1,354 @@
+package dev.arrow.runtime.instances;
+
+import dev.arrow.runtime.ExecTask;
+import dev.arrow.runtime.LogCapture;
+import dev.arrow.sandbox.Mount;
+import dev.arrow.sandbox.NetworkPolicy;
+import dev.arrow.sandbox.Sandbox;
+import dev.arrow.sandbox.SandboxDriver;
+import dev.arrow.sandbox.SandboxException;
+import dev.arrow.sandbox.SandboxResult;
+import dev.arrow.sandbox.SandboxSpec;
+import dev.arrow.sandbox.Stdio;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.LockSupport;
+import org.eclipse.jetty.io.Transport;
+
+/**
+ * One running sandbox serving HTTP for one arrow revision. It is reached on 127.0.0.1:port inside
+ * its own network namespace ({@link NetworkNamespaces}), or on a host port picked for it when it
+ * shares the host's network.
+ */
+public final class Instance {
+
+    /** The log pumps block on FIFO reads: platform threads, reused. */
+    private static final ExecutorService LOG_PUMPS = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("arrow-instance-log-", 0).factory());
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private final String id;
+    private final Sandbox sandbox;
+    private final int pidfd;      // -1 when the instance shares the host's network
+    private final int port;
+    private final InstanceLog log;
+    private final Instant startedAt;
+    private final CompletableFuture<SandboxResult> ended = new CompletableFuture<>();
+    private final InstanceTransport transport;
+    private volatile Instant readyAt;
+    private volatile long readyNanos;
+    private volatile boolean stopped;
+
+    private Instance(String id, Sandbox sandbox, int pidfd, int port, InstanceLog log, Instant startedAt) {
+        this.id = id;
+        this.sandbox = sandbox;
+        this.pidfd = pidfd;
+        this.port = port;
+        this.log = log;
+        this.startedAt = startedAt;
+        this.transport = new InstanceTransport(this);
+    }
+
+    /**
+     * Starts an instance and waits until it is ready: its port accepts (and its readiness path
+     * answers, if it has one) within the spec's start timeout.
+     */
+    public static Instance start(SandboxDriver driver, InstanceSpec spec, String id, Clock clock)
+            throws InstanceStartException, InterruptedException {
+        boolean host = spec.network() == NetworkPolicy.HOST;
+        int port = host ? freeHostPort() : spec.port();
+        SandboxSpec.Builder builder = SandboxSpec.builder(spec.command())
+                .env(spec.env())
+                .env("PORT", Integer.toString(port))
+                .limits(withoutWallTime(spec.limits()))
+                .network(spec.network());
+        spec.code().ifPresent(dir -> builder.mount(Mount.readOnly(dir, ExecTask.CODE_DIR)).workdir(ExecTask.CODE_DIR));
+        spec.mounts().forEach(builder::mount);
+        Instant startedAt = clock.instant();
+        long startNanos = System.nanoTime();
+        Sandbox sandbox;
+        try {
+            sandbox = driver.start(builder.build(), Stdio.PIPE);
+        } catch (SandboxException e) {
+            throw new InstanceStartException("the instance's sandbox could not be started: " + e.getMessage(),
+                    Optional.empty(), "");
+        }
+        var log = new InstanceLog();
+        Instance instance = null;
+        int pidfd = -1;
+        try {
+            sandbox.stdin().close();
+            LOG_PUMPS.execute(() -> log.pump(sandbox.stdout()));
+            LOG_PUMPS.execute(() -> log.pump(sandbox.stderr()));
+            if (!host) {
+                OptionalLong init = sandbox.namespacePid();
+                if (init.isEmpty()) {
+                    init = childOf(sandbox.pid(), startNanos + spec.startTimeout().toNanos());
+                }
+                if (init.isEmpty()) {
+                    throw failed(sandbox, log, "the instance's sandbox did not start");
+                }
+                pidfd = NetworkNamespaces.pidfd(init.getAsLong());
+            }
+            instance = new Instance(id, sandbox, pidfd, port, log, startedAt);
+            Thread.ofVirtual().name("instance-" + id).start(instance::watch);
+            instance.awaitReady(spec, startNanos);
+            instance.readyNanos = System.nanoTime();
+            instance.readyAt = startedAt.plusNanos(instance.readyNanos - startNanos);
+            return instance;
+        } catch (IOException e) {
+            sandbox.kill();
+            throw failed(sandbox, log, "the instance could not be reached: " + e.getMessage());
+        } catch (InstanceStartException | InterruptedException | RuntimeException e) {
+            sandbox.kill();
+            if (instance == null && pidfd >= 0) {
+                NetworkNamespaces.close(pidfd);
+            }
+            throw e;
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** When it became ready; its init time is from {@link #startedAt()} to this. */
+    public Instant readyAt() {
+        return readyAt;
+    }
+
+    /** {@link System#nanoTime()} when it became ready. */
+    long readyNanos() {
+        return readyNanos;
+    }
+
+    public Duration initTime() {
+        return Duration.between(startedAt, readyAt);
+    }
+
+    /** The host pid of its supervisor. */
+    public long pid() {
+        return sandbox.pid();
+    }
+
+    public boolean alive() {
+        return !ended.isDone();
+    }
+
+    /** How its sandbox ended, once it has. */
+    public Optional<SandboxResult> result() {
+        return Optional.ofNullable(ended.getNow(null));
+    }
+
+    /** Whether it was stopped on purpose (scale-down, redeploy), rather than crashing. */
+    public boolean stopped() {
+        return stopped;
+    }
+
+    CompletableFuture<SandboxResult> ended() {
+        return ended;
+    }
+
+    /** How its sandbox ended, waiting up to {@code wait} for that. */
+    public SandboxResult endedWithin(Duration wait) throws TimeoutException, InterruptedException {
+        try {
+            return ended.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new InterruptedException("interrupted while waiting for " + id);
+        }
+    }
+
+    /** The last of what it wrote to stdout and stderr. */
+    public String logTail() {
+        return log.tail();
+    }
+
+    /** Its output from now until {@link #endCapture}, for an invocation while it serves only that one. */
+    public void beginCapture(LogCapture capture) {
+        log.attach(capture);
+    }
+
+    public void endCapture(LogCapture capture) {
+        log.settle();
+        log.detach(capture);
+    }
+
+    /** Stops it: kills its sandbox. Returns at once. */
+    public void stop() {
+        stopped = true;
+        sandbox.kill();
+    }
+
+    /** The Jetty transport that opens connections to it: one connection pool per instance. */
+    Transport transport() {
+        return transport;
+    }
+
+    InetSocketAddress address() {
+        return new InetSocketAddress(LOOPBACK, port);
+    }
+
+    /** A new, unconnected socket from which 127.0.0.1:port is this instance. */
+    SocketChannel newSocket() throws IOException {
+        if (pidfd < 0) {
+            return SocketChannel.open();
+        }
+        if (!alive()) {
+            throw new IOException("instance " + id + " has ended");
+        }
+        return NetworkNamespaces.socketIn(pidfd);
+    }
+
+    /**
+     * Checked after a connect: pooled network namespaces are reused by later sandboxes, but not
+     * before this one's pid 1 has died; if it still lives, the connection reached this instance.
+     */
+    void confirmConnected(SocketChannel channel) throws IOException {
+        if (pidfd >= 0 && !NetworkNamespaces.alive(pidfd)) {
+            channel.close();
+            throw new IOException("instance " + id + " ended while connecting");
+        }
+    }
+
+    private void watch() {
+        try {
+            ended.complete(sandbox.waitFor());
+        } catch (InterruptedException e) {
+            ended.completeExceptionally(e);
+        } finally {
+            sandbox.close();
+            if (pidfd >= 0) {
+                NetworkNamespaces.close(pidfd);
+            }
+        }
+    }
+
+    private void awaitReady(InstanceSpec spec, long startNanos) throws InstanceStartException, InterruptedException {
+        long deadline = startNanos + spec.startTimeout().toNanos();
+        long pauseNanos = 200_000;
+        String lastProblem = "its port " + port + " never accepted a connection";
+        while (true) {
+            if (!alive()) {
+                throw failed(sandbox, log, "the instance exited before it was ready");
+            }
+            try (SocketChannel channel = newSocket()) {
+                channel.connect(address());
+                confirmConnected(channel);
+                if (spec.readinessPath().isEmpty()) {
+                    return;
+                }
+                int status = probe(channel, spec.readinessPath().get());
+                if (status > 0 && status < 500) {
+                    return;
+                }
+                lastProblem = "its readiness path " + spec.readinessPath().get() + " answered "
+                        + (status > 0 ? "with status " + status : "with no HTTP response");
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                sandbox.kill();
+                throw new InstanceStartException("the instance was not ready within " + spec.startTimeout().toMillis()
+                        + " ms: " + lastProblem, Optional.empty(), log.tail());
+            }
+            LockSupport.parkNanos(pauseNanos);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            pauseNanos = Math.min(pauseNanos * 2, 20_000_000);
+        }
+    }
+
+    /** GET path; the status code of the answer, or 0 when none came. */
+    private static int probe(SocketChannel channel, String path) throws IOException {
+        String request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nUser-Agent: arrow-readiness\r\n\r\n";
+        channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.ISO_8859_1)));
+        channel.socket().setSoTimeout(2000);
+        InputStream in = channel.socket().getInputStream();
+        byte[] head = in.readNBytes(12);
+        String line = new String(head, StandardCharsets.ISO_8859_1);
+        if (!line.startsWith("HTTP/1.") || line.length() < 12) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(line.substring(9, 12));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static InstanceStartException failed(Sandbox sandbox, InstanceLog log, String message)
+            throws InterruptedException {
+        sandbox.kill();
+        SandboxResult result = sandbox.waitFor();
+        String tail = log.tail();
+        String detail = switch (result.outcome()) {
+            case dev.arrow.sandbox.Outcome.FailedToStart failed -> ": " + failed.detail();
+            case dev.arrow.sandbox.Outcome.Exited exited -> " (exit status " + exited.code() + ")";
+            default -> " (" + result.outcome().name() + ")";
+        };
+        return new InstanceStartException(message + detail + (tail.isBlank() ? "" : "; its output ended with:\n" + tail),
+                Optional.of(result.outcome()), tail);
+    }
+
+    private static dev.arrow.sandbox.Limits withoutWallTime(dev.arrow.sandbox.Limits limits) {
+        return new dev.arrow.sandbox.Limits(limits.memoryBytes(), limits.cpuMillis(), limits.pids(), limits.openFiles(),
+                limits.tmpfsBytes(), Optional.empty());
+    }
+
+    /**
+     * For drivers that do not report the sandbox's pid 1: the supervisor's only child is it. Waits
+     * until the supervisor has cloned it, or has ended.
+     */
+    private static OptionalLong childOf(long supervisor, long deadlineNanos) throws InterruptedException {
+        java.nio.file.Path children = java.nio.file.Path.of("/proc", Long.toString(supervisor), "task",
+                Long.toString(supervisor), "children");
+        while (System.nanoTime() - deadlineNanos < 0) {
+            try {
+                String text = java.nio.file.Files.readString(children).strip();
+                if (!text.isEmpty()) {
+                    return OptionalLong.of(Long.parseLong(text.split("\\s+")[0]));
+                }
+            } catch (IOException e) {
+                return OptionalLong.empty(); // the supervisor is gone
+            }
+            Thread.sleep(1);
+        }
+        return OptionalLong.empty();
+    }
+
+    /** A host port free now; the app is told to listen on it. */
+    private static int freeHostPort() throws InstanceStartException {
+        try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new InstanceStartException("no free host port: " + e.getMessage(), Optional.empty(), "");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "instance " + id;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.arrow.runtime.instances;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * HTTP/1.1 to instances, with kept-alive connections pooled per instance. One per node: the
+ * gateway proxies through {@link #http()}, invocations of the API use {@link #invoke}.
+ */
+public final class InstanceClient implements AutoCloseable {
+
+    private final HttpClient http;
+
+    public InstanceClient() {
+        http = new HttpClient();
+        var threads = new QueuedThreadPool(64, 2, 60_000);
+        threads.setName("arrow-instance-client");
+        threads.setDaemon(true);
+        http.setExecutor(threads);
+        http.setMaxConnectionsPerDestination(1024);
+        http.setMaxRequestsQueuedPerDestination(4096);
+        http.setFollowRedirects(false);
+        http.setUserAgentField(null);
+        http.setConnectTimeout(5_000);
+        http.setIdleTimeout(60_000);
+        http.setDestinationIdleTimeout(60_000);
+        // A proxy passes bodies as they are: no decoding of gzip, no Accept-Encoding added.
+        http.getContentDecoderFactories().clear();
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the instance HTTP client", e);
+        }
+    }
+
+    /** The client behind; its requests must be made with {@link #newRequest}. */
+    public HttpClient http() {
+        return http;
+    }
+
+    /** A request to {@code pathAndQuery} of this instance. */
+    public Request newRequest(Instance instance, String pathAndQuery) {
+        return http.newRequest("http://127.0.0.1:" + instance.address().getPort() + pathAndQuery)
+                .transport(instance.transport());
+    }
+
+    /**
+     * POSTs {@code body} to / and waits for the whole answer.
+     *
+     * @throws TimeoutException no answer within {@code timeout}
+     * @throws IOException      the connection failed or broke (the instance may have crashed), or the
+     *                          answer is larger than {@code maxBytes}
+     */
+    public InstanceResponse invoke(Instance instance, byte[] body, String contentType, Map<String, String> headers,
+            Duration timeout, int maxBytes) throws IOException, TimeoutException, InterruptedException {
+        Request request = newRequest(instance, "/")
+                .method(HttpMethod.POST)
+                .body(new BytesRequestContent(contentType, body))
+                .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        request.headers(fields -> headers.forEach(fields::put));
+        ContentResponse response;
+        try {
+            response = new CompletableResponseListener(request, maxBytes).send().get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TimeoutException timeoutException) {
+                throw timeoutException;
+            }
+            if (cause instanceof IllegalArgumentException tooLarge && String.valueOf(tooLarge.getMessage()).contains("Buffering capacity")) {
+                throw new IOException("the response is larger than " + maxBytes + " bytes", cause);
+            }
+            throw new IOException(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
+        }
+        return new InstanceResponse(response.getStatus(), response.getHeaders().get("Content-Type"),
+                response.getHeaders().get("Arrow-Error"), response.getContent());
+    }
+
+    @Override
+    public void close() {
+        try {
+            http.stop();
+        } catch (Exception e) {
+            // stopping: nothing left to do with it
+        }
+    }
+}

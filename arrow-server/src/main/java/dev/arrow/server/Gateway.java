@@ -1,0 +1,155 @@
+package dev.arrow.server;
+
+import dev.arrow.platform.arrows.ArrowName;
+import dev.arrow.platform.arrows.Mode;
+import dev.arrow.platform.invocations.CompletedInvocation;
+import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.platform.invocations.InvocationStatus;
+import dev.arrow.platform.invocations.WarmCall;
+import dev.arrow.runtime.instances.InstanceClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.ContentSourceRequestContent;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+
+/**
+ * The user-facing gateway: {@code ANY /a/{arrow}/{path...}} forwards the request, with the rest
+ * of the path, to a warm instance of an http-mode arrow, streaming bodies both ways; an exec-mode
+ * arrow is invoked with the body as input and answers with its output. No token: this is the
+ * arrows' own traffic. Every request is an invocation with a record (trigger http).
+ */
+final class Gateway {
+
+    static final String PREFIX = "/a/";
+
+    /** Hop-by-hop headers (RFC 9110 7.6.1) and those the client sets itself. */
+    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
+            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
+            "content-length");
+
+    private final InvocationService invocations;
+    private final InstanceClient client;
+    private final int maxInputBytes;
+
+    Gateway(InvocationService invocations, InstanceClient client, int maxInputBytes) {
+        this.invocations = invocations;
+        this.client = client;
+        this.maxInputBytes = maxInputBytes;
+    }
+
+    void handle(Exchange exchange) throws Exception {
+        Request request = exchange.request();
+        String rawPath = request.getHttpURI().getPath();
+        String rest = rawPath.substring(PREFIX.length());
+        int slash = rest.indexOf('/');
+        String arrow = slash < 0 ? rest : rest.substring(0, slash);
+        String path = slash < 0 ? "/" : rest.substring(slash);
+        ArrowName.require(arrow, "arrow");
+        if (invocations.mode(arrow) == Mode.EXEC) {
+            invokeExec(exchange, arrow);
+            return;
+        }
+        String query = request.getHttpURI().getQuery();
+        forward(exchange, arrow, path + (query == null ? "" : "?" + query));
+    }
+
+    private void invokeExec(Exchange exchange, String arrow) throws Exception {
+        byte[] input = exchange.body(maxInputBytes);
+        CompletedInvocation done = invocations.invoke(arrow, input);
+        exchange.setHeader("X-Arrow-Invocation-Id", done.record().id());
+        if (done.record().status() == InvocationStatus.SUCCEEDED) {
+            exchange.bytes(200, "application/octet-stream", done.output());
+        } else {
+            exchange.error(502, "invocation_failed", "'" + arrow + "' failed; see invocation " + done.record().id(),
+                    Optional.empty(), null);
+        }
+    }
+
+    private void forward(Exchange exchange, String arrow, String pathAndQuery) throws Exception {
+        Request request = exchange.request();
+        Response response = exchange.response();
+        WarmCall call = invocations.openHttp(arrow);
+        var outgoing = client.newRequest(call.instance(), pathAndQuery)
+                .method(request.getMethod())
+                .timeout(call.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        String forwardedFor = Request.getRemoteAddr(request);
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        outgoing.headers(headers -> {
+            for (HttpField field : request.getHeaders()) {
+                if (!NOT_FORWARDED.contains(field.getLowerCaseName())) {
+                    headers.add(field);
+                }
+            }
+            headers.put("X-Forwarded-For", forwardedFor);
+            headers.put("X-Forwarded-Proto", request.getHttpURI().getScheme());
+            if (host != null) {
+                headers.put("X-Forwarded-Host", host);
+            }
+            headers.put("X-Forwarded-Prefix", PREFIX + arrow);
+            headers.put("Arrow-Invocation-Id", call.invocationId());
+        });
+        long length = request.getLength();
+        if (length != 0) {
+            outgoing.body(new ContentSourceRequestContent(request, request.getHeaders().get(HttpHeader.CONTENT_TYPE)));
+        }
+        var listener = new InputStreamResponseListener();
+        outgoing.send(listener);
+        org.eclipse.jetty.client.Response answer;
+        try {
+            answer = listener.get(call.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            outgoing.abort(cause);
+            var record = call.finish(0, 0, Optional.of(cause));
+            exchange.setHeader("X-Arrow-Invocation-Id", call.invocationId());
+            boolean timedOut = cause instanceof TimeoutException;
+            exchange.error(timedOut ? 504 : 502, timedOut ? "timed_out" : "instance_failed",
+                    record.execution().flatMap(run -> run.error().or(() -> Optional.of(run.outcome() instanceof
+                            dev.arrow.sandbox.Outcome.FailedToStart failed ? failed.detail() : run.outcome().name())))
+                            .orElse("the instance did not answer"), Optional.empty(), null);
+            return;
+        }
+        response.setStatus(answer.getStatus());
+        HttpFields.Mutable headers = response.getHeaders();
+        for (HttpField field : answer.getHeaders()) {
+            String name = field.getLowerCaseName();
+            if (!NOT_FORWARDED.contains(name) || name.equals("content-length")) {
+                headers.add(field);
+            }
+        }
+        headers.put("X-Arrow-Invocation-Id", call.invocationId());
+        headers.put("X-Arrow-Cold", Boolean.toString(call.cold()));
+        long copied = 0;
+        Optional<Throwable> failure = Optional.empty();
+        try (InputStream in = listener.getInputStream(); OutputStream out = Content.Sink.asOutputStream(response)) {
+            byte[] buffer = new byte[32 * 1024];
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, n);
+                copied += n;
+            }
+        } catch (IOException e) {
+            failure = Optional.of(e);
+        }
+        call.finish(answer.getStatus(), copied, failure);
+        exchange.markResponded();
+        if (failure.isPresent()) {
+            // Headers are out: the client sees the response cut short, which is the truth.
+            exchange.fail(failure.get());
+        } else {
+            exchange.succeed();
+        }
+    }
+}

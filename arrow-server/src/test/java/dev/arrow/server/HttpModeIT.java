@@ -1,0 +1,228 @@
+package dev.arrow.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arrow.platform.invocations.DispatchSettings;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** http mode end to end: a real node, real sandboxes, a real python3 app behind the gateway. */
+class HttpModeIT {
+
+    @TempDir
+    Path home;
+
+    private Node node;
+    private NodeClient client;
+    private String bundle;
+
+    @BeforeEach
+    void start() throws Exception {
+        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT));
+        client = new NodeClient(node);
+        byte[] app;
+        try (InputStream in = HttpModeIT.class.getResourceAsStream("app.py")) {
+            app = in.readAllBytes();
+        }
+        NodeClient.Reply uploaded = client.post("/v1/bundles", "application/gzip",
+                tarGz("app.py", app, "site/index.html", "<h1>hello from arrow</h1>\n".getBytes(StandardCharsets.UTF_8)));
+        assertThat(uploaded.status()).isIn(200, 201);
+        bundle = uploaded.json().path("digest").asText();
+    }
+
+    @AfterEach
+    void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private void deploy(String name, String extra) throws Exception {
+        NodeClient.Reply deployed = client.deploy("{\"name\":\"" + name + "\",\"mode\":\"http\",\"bundle\":\"" + bundle
+                + "\",\"command\":[\"python3\",\"/code/app.py\"]" + extra + "}");
+        assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
+    }
+
+    private NodeClient.Reply gateway(String method, String path, String body) throws Exception {
+        return client.send(method, path, body == null ? null : "text/plain",
+                body == null ? null : body.getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    private JsonNode record(String id) throws Exception {
+        return client.get("/v1/invocations/" + id).json();
+    }
+
+    @Test
+    void servesAStaticSiteThroughTheGatewayColdThenWarm() throws Exception {
+        deploy("site", "");
+        NodeClient.Reply first = gateway("GET", "/a/site/index.html", null);
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.text()).contains("hello from arrow");
+        assertThat(first.header("Content-Type")).isEqualTo("text/html");
+        assertThat(first.header("X-Arrow-Cold")).isEqualTo("true");
+        NodeClient.Reply second = gateway("GET", "/a/site/", null);
+        assertThat(second.text()).contains("hello from arrow");
+        assertThat(second.header("X-Arrow-Cold")).isEqualTo("false");
+
+        JsonNode cold = record(first.header("X-Arrow-Invocation-Id"));
+        JsonNode warm = record(second.header("X-Arrow-Invocation-Id"));
+        assertThat(cold.path("trigger").asText()).isEqualTo("http");
+        assertThat(cold.path("cold").asBoolean()).isTrue();
+        assertThat(cold.path("initMs").asDouble()).isPositive();
+        assertThat(warm.path("cold").asBoolean()).isFalse();
+        assertThat(warm.path("initMs").asDouble()).isZero();
+        assertThat(warm.path("instance").asText()).isEqualTo(cold.path("instance").asText()).isNotEmpty();
+
+        assertThat(gateway("GET", "/a/site/missing.html", null).status()).isEqualTo(404);
+        assertThat(gateway("GET", "/a/nosuch/", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void forwardsMethodQueryAndBodyAndKeepsModuleState() throws Exception {
+        deploy("echo", "");
+        NodeClient.Reply echo = gateway("POST", "/a/echo/submit?x=1&y=two", "hello body");
+        assertThat(echo.text()).isEqualTo("echo:hello body query:/submit?x=1&y=two");
+        // concurrency 1: what the app logged during the request is that invocation's log
+        String id = echo.header("X-Arrow-Invocation-Id");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(client.get("/v1/invocations/" + id + "/logs").text()).contains("got 10 bytes"));
+        int before = Integer.parseInt(gateway("GET", "/a/echo/count", null).text());
+        assertThat(Integer.parseInt(gateway("GET", "/a/echo/count", null).text())).isEqualTo(before + 1);
+
+        // a large body streams through whole
+        String big = "x".repeat(3 << 20);
+        assertThat(gateway("POST", "/a/echo/big", big).text()).hasSize("echo: query:/big".length() + big.length());
+    }
+
+    @Test
+    void scalesUpUnderConcurrentLoadAndBackToZeroAfterKeepAlive() throws Exception {
+        deploy("slow", ",\"scaling\":{\"concurrency\":1,\"maxInstances\":4,\"keepAlive\":\"1s\"}");
+        var pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<NodeClient.Reply>> replies = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                replies.add(pool.submit(() -> gateway("GET", "/a/slow/slow", null)));
+            }
+            Set<String> instances = new HashSet<>();
+            for (Future<NodeClient.Reply> reply : replies) {
+                NodeClient.Reply done = reply.get();
+                assertThat(done.status()).isEqualTo(200);
+                instances.add(record(done.header("X-Arrow-Invocation-Id")).path("instance").asText());
+            }
+            assertThat(instances).hasSizeGreaterThan(1).hasSizeLessThanOrEqualTo(4);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(metric("arrow_instances")).isGreaterThan(1);
+        await().atMost(Duration.ofSeconds(15)).until(() -> metric("arrow_instances") == 0);
+    }
+
+    @Test
+    void minInstancesAreStartedAtDeployAndKeptWarm() throws Exception {
+        deploy("kept", ",\"scaling\":{\"minInstances\":2,\"keepAlive\":\"0s\"}");
+        await().atMost(Duration.ofSeconds(15)).until(() -> metric("arrow_instances") == 2);
+        Thread.sleep(2500); // several reaper rounds with a zero keep-alive
+        assertThat(metric("arrow_instances")).isEqualTo(2);
+        assertThat(gateway("GET", "/a/kept/count", null).header("X-Arrow-Cold")).isEqualTo("false");
+        assertThat(client.delete("/v1/arrows/kept").status()).isEqualTo(204);
+        await().atMost(Duration.ofSeconds(15)).until(() -> metric("arrow_instances") == 0);
+    }
+
+    @Test
+    void aCrashFailsOnlyItsRequestAndTheInstanceIsReplaced() throws Exception {
+        deploy("fragile", "");
+        String firstInstance = record(gateway("GET", "/a/fragile/count", null).header("X-Arrow-Invocation-Id"))
+                .path("instance").asText();
+        NodeClient.Reply crash = gateway("GET", "/a/fragile/crash", null);
+        assertThat(crash.status()).isEqualTo(502);
+        assertThat(crash.json().path("error").path("message").asText()).contains("crashed");
+        JsonNode crashed = record(crash.header("X-Arrow-Invocation-Id"));
+        assertThat(crashed.path("status").asText()).isEqualTo("failed");
+        await().atMost(Duration.ofSeconds(5)).until(() -> metric("arrow_instance_crashes_total") >= 1);
+
+        NodeClient.Reply after = gateway("GET", "/a/fragile/count", null);
+        assertThat(after.status()).isEqualTo(200);
+        assertThat(after.text()).isEqualTo("1"); // a new instance: its state starts over
+        assertThat(record(after.header("X-Arrow-Invocation-Id")).path("instance").asText()).isNotEqualTo(firstInstance);
+    }
+
+    @Test
+    void anInstanceOverItsMemoryIsKilledAndReportedOutOfMemory() throws Exception {
+        deploy("hog", ",\"limits\":{\"memory\":\"64m\"}");
+        NodeClient.Reply oom = gateway("GET", "/a/hog/oom", null);
+        assertThat(oom.status()).isEqualTo(502);
+        JsonNode record = record(oom.header("X-Arrow-Invocation-Id"));
+        assertThat(record.path("outcome").asText()).isEqualTo("out-of-memory");
+        assertThat(gateway("GET", "/a/hog/count", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void anAppThatNeverListensFailsWithAClearErrorAfterTheStartTimeout() throws Exception {
+        NodeClient.Reply deployed = client.deploy("{\"name\":\"deaf\",\"mode\":\"http\",\"command\":[\"sleep\",\"60\"],"
+                + "\"http\":{\"startTimeout\":\"1s\"}}");
+        assertThat(deployed.status()).isEqualTo(201);
+        NodeClient.Reply reply = gateway("GET", "/a/deaf/", null);
+        assertThat(reply.status()).isEqualTo(503);
+        assertThat(reply.json().path("error").path("message").asText()).contains("not ready within 1000 ms");
+
+        client.deploy("{\"name\":\"dies\",\"mode\":\"http\",\"command\":[\"sh\",\"-c\",\"echo no config >&2; exit 4\"]}");
+        NodeClient.Reply died = gateway("GET", "/a/dies/", null);
+        assertThat(died.status()).isEqualTo(503);
+        assertThat(died.json().path("error").path("message").asText()).contains("exited before it was ready")
+                .contains("exit status 4").contains("no config");
+    }
+
+    @Test
+    void apiInvokeOfAnHttpArrowPostsTheInputToIt() throws Exception {
+        deploy("api", "");
+        NodeClient.Reply reply = client.invoke("api", "{\"n\":1}");
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.text()).isEqualTo("echo:{\"n\":1} query:/");
+    }
+
+    private double metric(String name) throws Exception {
+        String text = client.get("/metrics").text();
+        double sum = 0;
+        boolean found = false;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                found = true;
+            }
+        }
+        return found ? sum : 0;
+    }
+
+    private static byte[] tarGz(String name1, byte[] content1, String name2, byte[] content2) throws Exception {
+        var bytes = new ByteArrayOutputStream();
+        try (var tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+            for (var file : List.of(new Object[] {name1, content1}, new Object[] {name2, content2})) {
+                var entry = new TarArchiveEntry((String) file[0]);
+                byte[] content = (byte[]) file[1];
+                entry.setSize(content.length);
+                tar.putArchiveEntry(entry);
+                tar.write(content);
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+}

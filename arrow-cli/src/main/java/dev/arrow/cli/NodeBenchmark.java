@@ -247,7 +247,7 @@ final class NodeBenchmark implements Callable<Integer> {
     }
 
     /** An {@code arrow serve} child process with a temporary home, stopped and removed on close. */
-    private static final class RunningNode implements AutoCloseable {
+    static final class RunningNode implements AutoCloseable {
         final Process process;
         final Path home;
         final URI base;

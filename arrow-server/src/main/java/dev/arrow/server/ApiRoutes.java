@@ -167,7 +167,10 @@ final class ApiRoutes {
         }
         extra.put("stderrTail", done.stderrTail());
         extra.set("invocation", RecordJson.invocation(done.record()));
-        String code = run.error().isPresent() ? "output_too_large" : run.outcome().name().replace('-', '_');
+        String code = run.error().isEmpty() ? run.outcome().name().replace('-', '_')
+                : run.error().get().startsWith("the handler failed") ? "handler_error"
+                : run.error().get().startsWith("the output is larger") ? "output_too_large"
+                : run.instance().isPresent() ? "instance_failed" : "output_too_large";
         int status = run.outcome() instanceof Outcome.TimedOut ? 504 : 502;
         ex.error(status, code, failureMessage(name, run), Optional.empty(), extra);
     }

@@ -2,6 +2,7 @@ package dev.arrow.server;
 
 import dev.arrow.platform.arrows.ArrowService;
 import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.platform.invocations.RuntimeLaunchers;
 import dev.arrow.platform.invocations.WarmInstances;
 import dev.arrow.runtime.instances.MemoryBudget;
 import java.time.Duration;
@@ -65,7 +66,9 @@ public final class Node implements AutoCloseable {
             var driver = Sandboxes.processDriver();
             var invoker = new ExecInvoker(driver, config.dispatch().output());
             var arrows = new ArrowService(state.arrows(), bundles, clock);
-            warm = new WarmInstances(driver, bundles, config.runtimes(), config.dispatch(), clock, metrics,
+            RuntimeLaunchers runtimes = config.runtimes() == RuntimeLaunchers.NONE ? InstalledRuntimes.install(home)
+                    : config.runtimes();
+            warm = new WarmInstances(driver, bundles, runtimes, config.dispatch(), clock, metrics,
                     MemoryBudget.ofMachine(), Duration.ofSeconds(1));
             var invocations = new InvocationService(state.arrows(), bundles, state.invocations(), invoker, warm,
                     config.dispatch(), clock, metrics);

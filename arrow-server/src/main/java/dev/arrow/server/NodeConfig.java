@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param port     port to listen on; 0 picks a free one (tests)
  * @param home     directory of the node's state: {@code arrow.db}, {@code bundles/}, {@code token}
  * @param dispatch capacity and queue bounds
- * @param runtimes how handlers of Arrow's language runtimes are run
+ * @param runtimes how handlers of Arrow's language runtimes are run; NONE: the node installs Arrow's own
+ *                 under {@code home} at start
  */
 public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes) {
 

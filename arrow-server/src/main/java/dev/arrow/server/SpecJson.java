@@ -62,6 +62,14 @@ final class SpecJson {
         NetworkPolicy network = text(body, "network", "network").map(SpecJson::network).orElse(NetworkPolicy.NONE);
         Scaling scaling = scaling(body.get("scaling"));
         HttpSettings http = http(body.get("http"));
+        if (runtime.isPresent() && handler.isPresent()) {
+            try {
+                dev.arrow.runtime.runtimes.LanguageRuntime.of(runtime.get()).validateHandler(handler.get());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid(runtime.get().equals("python3") || runtime.get().equals("node")
+                        || runtime.get().equals("shell") ? "handler" : "runtime", e.getMessage());
+            }
+        }
         return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
                 runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http);
     }

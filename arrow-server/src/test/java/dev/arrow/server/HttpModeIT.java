@@ -198,6 +198,60 @@ class HttpModeIT {
         assertThat(reply.text()).isEqualTo("echo:{\"n\":1} query:/");
     }
 
+    @Test
+    void languageRuntimesCallHandlersAndKeepTheirStateBetweenInvocations() throws Exception {
+        byte[] python = """
+                calls = 0
+                def handler(event, context):
+                    global calls
+                    calls += 1
+                    if event.get("fail"):
+                        raise ValueError("asked to fail")
+                    print("handling", context.invocation_id)
+                    return {"calls": calls, "hello": event.get("name")}
+                """.getBytes(StandardCharsets.UTF_8);
+        byte[] node = """
+                let calls = 0;
+                exports.handler = async (event, context) => ({ calls: ++calls, id: context.invocationId.length > 0 });
+                """.getBytes(StandardCharsets.UTF_8);
+        NodeClient.Reply uploaded = client.post("/v1/bundles", "application/gzip", tarGz("main.py", python, "index.js", node));
+        String code = uploaded.json().path("digest").asText();
+        assertThat(client.deploy("{\"name\":\"py\",\"runtime\":\"python3\",\"handler\":\"main.handler\",\"bundle\":\""
+                + code + "\"}").status()).isEqualTo(201);
+        assertThat(client.deploy("{\"name\":\"js\",\"runtime\":\"node\",\"handler\":\"index.handler\",\"bundle\":\""
+                + code + "\"}").status()).isEqualTo(201);
+
+        NodeClient.Reply first = client.invoke("py", "{\"name\":\"arrow\"}");
+        assertThat(first.status()).as(first.text()).isEqualTo(200);
+        assertThat(first.json().path("calls").asInt()).isEqualTo(1);
+        assertThat(first.json().path("hello").asText()).isEqualTo("arrow");
+        assertThat(first.header("X-Arrow-Cold")).isEqualTo("true");
+        NodeClient.Reply second = client.invoke("py", "{}");
+        assertThat(second.json().path("calls").asInt()).isEqualTo(2);
+        assertThat(second.header("X-Arrow-Cold")).isEqualTo("false");
+        String id = second.header("X-Arrow-Invocation-Id");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(client.get("/v1/invocations/" + id + "/logs").text()).contains("handling " + id));
+
+        NodeClient.Reply failed = client.invoke("py", "{\"fail\":true}");
+        assertThat(failed.status()).isEqualTo(502);
+        assertThat(failed.json().path("error").path("message").asText()).contains("ValueError: asked to fail");
+        String failedId = failed.header("X-Arrow-Invocation-Id");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(client.get("/v1/invocations/" + failedId + "/logs").text()).contains("Traceback"));
+
+        assertThat(client.invoke("js", "{}").json().path("calls").asInt()).isEqualTo(1);
+        NodeClient.Reply again = client.invoke("js", "{}");
+        assertThat(again.json().path("calls").asInt()).isEqualTo(2);
+        assertThat(again.json().path("id").asBoolean()).isTrue();
+
+        NodeClient.Reply bad = client.deploy("{\"name\":\"bad\",\"runtime\":\"python3\",\"handler\":\"../x\"}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().path("error").path("field").asText()).isEqualTo("handler");
+        assertThat(client.deploy("{\"name\":\"bad\",\"runtime\":\"ruby\",\"handler\":\"x.y\"}").json()
+                .path("error").path("field").asText()).isEqualTo("runtime");
+    }
+
     private double metric(String name) throws Exception {
         String text = client.get("/metrics").text();
         double sum = 0;

@@ -1,0 +1,223 @@
+package dev.arrow.cli;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code arrow bench http}: a warm http-mode instance through the node's gateway against the same
+ * app called directly on its port, in one run: latency (sequential requests, alternating between
+ * the two) and throughput (the same concurrent load on each), and what an idle instance costs
+ * beyond the app's own memory.
+ */
+@Command(name = "http", mixinStandardHelpOptions = true,
+        description = "Warm http-mode latency and throughput through the gateway vs the app called directly.")
+final class HttpBenchmark implements Callable<Integer> {
+
+    private static final String MARKER = "arrow-bench-app";
+    private static final Map<String, List<String>> APPS = Map.of(
+            "python", List.of("python3", "-c", """
+                    import http.server, os  # %s
+                    class H(http.server.BaseHTTPRequestHandler):
+                        protocol_version = "HTTP/1.1"
+                        disable_nagle_algorithm = True  # headers and body go out as separate writes
+                        def log_message(self, *a): pass
+                        def do_GET(self):
+                            self.send_response(200)
+                            self.send_header("Content-Length", "2")
+                            self.end_headers()
+                            self.wfile.write(b"ok")
+                    http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()
+                    """.formatted(MARKER)),
+            "node", List.of("node", "-e", """
+                    // %s
+                    require('http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT);
+                    """.formatted(MARKER)));
+
+    @Option(names = "-n", description = "Sequential requests for the latency (default: ${DEFAULT-VALUE}).")
+    int runs = 2000;
+
+    @Option(names = "--total", description = "Requests of the throughput load (default: ${DEFAULT-VALUE}).")
+    int total = 20000;
+
+    @Option(names = "--concurrency", description = "Clients of the throughput load (default: ${DEFAULT-VALUE}).")
+    int concurrency = 8;
+
+    @Option(names = "--app", description = "python or node (default: ${DEFAULT-VALUE}).")
+    String app = "python";
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> command = APPS.get(app);
+        if (command == null) {
+            throw CliException.usage("--app must be python or node");
+        }
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("PORT", Integer.toString(port));
+        Process direct = builder.start();
+        try (var node = NodeBenchmark.RunningNode.start()) {
+            awaitPort(port);
+            URI directUri = URI.create("http://127.0.0.1:" + port + "/");
+            URI gatewayUri = node.base.resolve("/a/bench/");
+            String spec = NodeClientJson.spec(command, concurrency);
+            HttpResponse<String> deployed = http.send(HttpRequest.newBuilder(node.base.resolve("/v1/arrows"))
+                    .header("Authorization", "Bearer " + node.token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+            if (deployed.statusCode() != 201) {
+                throw new IOException("deploy answered " + deployed.statusCode() + ": " + deployed.body());
+            }
+            for (int i = 0; i < 3000; i++) { // warm-up: both JITs, the instance started
+                get(gatewayUri);
+                get(directUri);
+            }
+            long[] viaDirect = new long[runs];
+            long[] viaNode = new long[runs];
+            for (int i = 0; i < runs; i++) {
+                if (i % 2 == 0) {
+                    viaNode[i] = get(gatewayUri);
+                    viaDirect[i] = get(directUri);
+                } else {
+                    viaDirect[i] = get(directUri);
+                    viaNode[i] = get(gatewayUri);
+                }
+            }
+            load(Math.min(total, 5000), gatewayUri);
+            double directRate = load(total, directUri);
+            double nodeRate = load(total, gatewayUri);
+            Timings d = new Timings(viaDirect);
+            Timings n = new Timings(viaNode);
+            long[] memory = instanceMemory();
+            System.out.printf(Locale.ROOT, "app: %s, one instance serving %d at once%n", app, concurrency);
+            System.out.printf(Locale.ROOT, "direct to the app         %8.3f ms median  %8.3f ms p99  (n=%d)%n", d.medianMillis(), d.p99Millis(), runs);
+            System.out.printf(Locale.ROOT, "through the gateway       %8.3f ms median  %8.3f ms p99  (n=%d)%n", n.medianMillis(), n.p99Millis(), runs);
+            System.out.printf(Locale.ROOT, "added by the node         %8.3f ms median  (goal: under 0.2)%n", n.medianMillis() - d.medianMillis());
+            System.out.printf(Locale.ROOT, "throughput direct         %8.0f requests/s  (%d clients, %d requests)%n", directRate, concurrency, total);
+            System.out.printf(Locale.ROOT, "throughput via gateway    %8.0f requests/s  (%.0f%% of direct; goal: at least 60%%)%n",
+                    nodeRate, 100 * nodeRate / directRate);
+            System.out.printf(Locale.ROOT, "idle instance: app RSS %.1f MiB, sandbox beyond it (supervisor + init) %.1f MiB%n",
+                    memory[0] / 1048576.0, memory[1] / 1048576.0);
+        } finally {
+            direct.destroy();
+            direct.waitFor();
+        }
+        return 0;
+    }
+
+    /** The JSON of the benchmark's arrow: the app as an http-mode arrow, one instance. */
+    private static final class NodeClientJson {
+        static String spec(List<String> command, int concurrency) {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            json.put("name", "bench");
+            json.put("mode", "http");
+            command.forEach(json.putArray("command")::add);
+            json.putObject("scaling").put("concurrency", concurrency).put("maxInstances", 1).put("minInstances", 1);
+            json.putObject("limits").put("memory", "256m").put("cpus", 2);
+            return json.toString();
+        }
+    }
+
+    private long get(URI uri) throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new IOException(uri + " answered " + response.statusCode());
+        }
+        return System.nanoTime() - start;
+    }
+
+    /** Requests per second of {@code count} requests from {@code concurrency} clients. */
+    private double load(int count, URI uri) throws Exception {
+        var next = new AtomicInteger();
+        var failures = new AtomicInteger();
+        long start = System.nanoTime();
+        try (var clients = Executors.newFixedThreadPool(concurrency)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int c = 0; c < concurrency; c++) {
+                futures.add(clients.submit(() -> {
+                    while (next.getAndIncrement() < count) {
+                        try {
+                            get(uri);
+                        } catch (Exception e) {
+                            failures.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get();
+            }
+        }
+        if (failures.get() > 0) {
+            throw new IOException(failures.get() + " of " + count + " requests to " + uri + " failed");
+        }
+        return (count - failures.get()) / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** {app RSS, supervisor + init RSS} of the sandboxed app: the one whose parent is a sandbox's init. */
+    private static long[] instanceMemory() throws IOException {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmdline = Files.readString(proc.resolve("cmdline"));
+                    long ppid = field(proc, "PPid:");
+                    if (!cmdline.contains(MARKER) || !Files.readString(Path.of("/proc", Long.toString(ppid), "comm")).strip().equals("arrow-init")) {
+                        continue;
+                    }
+                    long supervisor = field(Path.of("/proc", Long.toString(ppid)), "PPid:");
+                    return new long[] {field(proc, "VmRSS:") * 1024,
+                            (field(Path.of("/proc", Long.toString(ppid)), "VmRSS:") + field(Path.of("/proc", Long.toString(supervisor)), "VmRSS:")) * 1024};
+                } catch (IOException | RuntimeException e) {
+                    // a process that ended while we looked
+                }
+            }
+        }
+        return new long[] {0, 0};
+    }
+
+    private static long field(Path proc, String name) throws IOException {
+        for (String line : Files.readAllLines(proc.resolve("status"))) {
+            if (line.startsWith(name)) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException(name + " missing in " + proc);
+    }
+
+    private static void awaitPort(int port) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(20);
+            }
+        }
+        throw new IOException("the app never listened on " + port);
+    }
+}

@@ -48,7 +48,8 @@ class NodeCliIT {
 
     private static List<String> java() {
         return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Darrow.helper=" + HELPER, "-jar", JAR.toString()));
+                "--enable-native-access=ALL-UNNAMED", "-Darrow.helper=" + HELPER,
+                "-Darrow.shellRuntime=" + System.getProperty("arrow.shellRuntime", ""), "-jar", JAR.toString()));
     }
 
     @BeforeAll
@@ -133,6 +134,23 @@ class NodeCliIT {
         assertThat(listed.stdout()).contains("jq-names").contains("wordcount").contains("top-words").contains("top-word ");
         assertThat(arrow("", "logs", "wordcount").stdout()).contains("counted 5 words");
         assertThat(arrow("", "invocations", "wordcount", "--json").stdout()).contains("\"status\" : \"succeeded\"");
+    }
+
+    @Test
+    void theWarmInstancesWalkThrough() throws Exception {
+        for (String example : List.of("website", "hello-python")) {
+            Run deployed = arrow("", "deploy", "-f", EXAMPLES.resolve(example).resolve("arrow.yaml").toString());
+            assertThat(deployed.status()).as(deployed.stderr()).isZero();
+        }
+        var http = java.net.http.HttpClient.newHttpClient();
+        var page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/a/website/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("Served by an arrow");
+        Run hello = arrow("", "invoke", "hello", "--data", "{\"name\":\"ada\"}");
+        assertThat(hello.status()).as(hello.stderr()).isZero();
+        assertThat(hello.stdout()).contains("hello ada").contains("\"greetedByThisInstance\": 1");
+        assertThat(arrow("", "invoke", "hello", "--data", "{}").stdout()).contains("\"greetedByThisInstance\": 2");
     }
 
     @Test

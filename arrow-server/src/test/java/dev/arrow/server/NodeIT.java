@@ -257,7 +257,7 @@ class NodeIT {
             bad size            | {"name":"a","command":["true"],"limits":{"memory":"12x"}}  | limits.memory
             memory too small    | {"name":"a","command":["true"],"limits":{"memory":1}}      | limits.memory
             bad network         | {"name":"a","command":["true"],"network":"wifi"}          | network
-            http not yet        | {"name":"a","command":["true"],"mode":"http"}              | mode
+            exec with runtime   | {"name":"a","mode":"exec","runtime":"python3","handler":"m.f"} | mode
             bad env name        | {"name":"a","command":["true"],"env":{"1X":"y"}}           | env
             not json            | {"name":                                                   | body
             """)

@@ -66,8 +66,15 @@ class HttpModeIT {
                 body == null ? null : body.getBytes(StandardCharsets.UTF_8), null);
     }
 
+    /** A gateway request's record is stored just after its response has gone out: wait for it. */
     private JsonNode record(String id) throws Exception {
-        return client.get("/v1/invocations/" + id).json();
+        var found = new java.util.concurrent.atomic.AtomicReference<JsonNode>();
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            NodeClient.Reply reply = client.get("/v1/invocations/" + id);
+            found.set(reply.status() == 200 ? reply.json() : null);
+            return found.get() != null && found.get().has("outcome");
+        });
+        return found.get();
     }
 
     @Test

@@ -100,7 +100,7 @@ class ManifestTest {
         assertThatThrownBy(() -> parse("name: a\ncommand: [x]\nmemroy: 1m\n"))
                 .isInstanceOf(CliException.class)
                 .hasMessage("arrow.yaml line 3: unknown field 'memroy' (known: arrows, bundle, code, command, env,"
-                        + " limits, mode, name, network, scaling)");
+                        + " handler, http, limits, mode, name, network, runtime, scaling)");
     }
 
     @Test

@@ -143,7 +143,6 @@ final class Gateway {
         } catch (IOException e) {
             failure = Optional.of(e);
         }
-        call.finish(answer.getStatus(), copied, failure);
         exchange.markResponded();
         if (failure.isPresent()) {
             // Headers are out: the client sees the response cut short, which is the truth.
@@ -151,5 +150,7 @@ final class Gateway {
         } else {
             exchange.succeed();
         }
+        // After the response: a kept-alive client's next request need not wait for the record.
+        call.finish(answer.getStatus(), copied, failure);
     }
 }

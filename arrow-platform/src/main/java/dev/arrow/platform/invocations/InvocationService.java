@@ -387,14 +387,22 @@ public final class InvocationService implements AutoCloseable {
     /** The platform's variables come last, so an arrow's env cannot fake them. */
     private static Map<String, String> environment(InvocationRecord invocation, ArrowSpec spec) {
         var env = new LinkedHashMap<>(spec.env());
-        env.put("ARROW_NAME", invocation.arrow());
-        env.put("ARROW_REVISION", Integer.toString(invocation.revision()));
+        env.putAll(platformVariables(invocation.arrow(), invocation.revision(), spec));
         env.put("ARROW_INVOCATION_ID", invocation.id());
+        return env;
+    }
+
+    /** What every sandbox of an arrow is told about itself, exec sandbox or warm instance. */
+    static Map<String, String> platformVariables(String arrow, int revision, ArrowSpec spec) {
+        var env = new LinkedHashMap<String, String>();
+        env.put("ARROW_NAME", arrow);
+        env.put("ARROW_REVISION", Integer.toString(revision));
         env.put("ARROW_MEMORY_LIMIT_BYTES", Long.toString(spec.limits().memoryBytes()));
         return env;
     }
 
-    private static Limits limitsOf(ArrowLimits limits) {
+    /** An arrow's limits as a sandbox's; a warm instance drops the wall time (its requests time out instead). */
+    static Limits limitsOf(ArrowLimits limits) {
         return Limits.DEFAULT
                 .withMemoryBytes(limits.memoryBytes())
                 .withCpuMillis(limits.cpuMillis())

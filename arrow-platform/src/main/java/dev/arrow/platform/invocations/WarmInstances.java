@@ -1,6 +1,5 @@
 package dev.arrow.platform.invocations;
 
-import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Revision;
 import dev.arrow.platform.bundles.BundleStore;
@@ -13,7 +12,6 @@ import dev.arrow.runtime.instances.InstanceFleet;
 import dev.arrow.runtime.instances.InstanceSpec;
 import dev.arrow.runtime.instances.InstanceStartException;
 import dev.arrow.runtime.instances.MemoryBudget;
-import dev.arrow.sandbox.Limits;
 import dev.arrow.sandbox.Mount;
 import dev.arrow.sandbox.SandboxDriver;
 import java.nio.file.Path;
@@ -182,18 +180,9 @@ public final class WarmInstances implements AutoCloseable {
             env.putAll(launch.env());
             mounts = launch.mounts();
         }
-        env.put("ARROW_NAME", spec.name());
-        env.put("ARROW_REVISION", Integer.toString(revision.number()));
-        env.put("ARROW_MEMORY_LIMIT_BYTES", Long.toString(spec.limits().memoryBytes()));
-        return new InstanceSpec(command, env, code, mounts, limits(spec.limits()), spec.network(), spec.http().port(),
+        env.putAll(InvocationService.platformVariables(spec.name(), revision.number(), spec));
+        return new InstanceSpec(command, env, code, mounts, InvocationService.limitsOf(spec.limits()), spec.network(),
+                spec.http().port(),
                 spec.http().readinessPath(), spec.http().startTimeout());
-    }
-
-    private static Limits limits(ArrowLimits limits) {
-        return Limits.DEFAULT
-                .withMemoryBytes(limits.memoryBytes())
-                .withCpuMillis(limits.cpuMillis())
-                .withPids(limits.pids())
-                .withTmpfsBytes(limits.tmpfsBytes());
     }
 }

@@ -94,7 +94,7 @@ public final class InstanceFleet implements AutoCloseable {
                 closed = true;
                 slot.inFlight--;
                 slot.lastUsed = clock.instant();
-                if ((draining || closed()) && slot.inFlight == 0) {
+                if ((draining || fleetClosed()) && slot.inFlight == 0) {
                     slot.stop();
                 }
                 changed.signalAll();
@@ -103,7 +103,7 @@ public final class InstanceFleet implements AutoCloseable {
             }
         }
 
-        private boolean closed() {
+        private boolean fleetClosed() {
             return InstanceFleet.this.closed;
         }
     }

@@ -3,7 +3,6 @@ package dev.arrow.runtime.instances;
 import dev.arrow.runtime.LogCapture;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * What an instance writes to stdout and stderr. The last {@link #TAIL_BYTES} are kept for error
@@ -14,8 +13,7 @@ final class InstanceLog {
 
     static final int TAIL_BYTES = 8 * 1024;
 
-    private final byte[] ring = new byte[TAIL_BYTES];
-    private long written;
+    private final LogCapture recent = new LogCapture(TAIL_BYTES, TAIL_BYTES);
     private LogCapture capture; // guarded by this
     private int handing;        // chunks read and not yet accepted, guarded by this
     private final java.util.List<InputStream> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -69,9 +67,7 @@ final class InstanceLog {
 
     private synchronized void accept(byte[] buffer, int n) {
         handing = Math.max(0, handing - 1);
-        for (int i = 0; i < n; i++) {
-            ring[(int) (written++ % ring.length)] = buffer[i];
-        }
+        recent.accept(buffer, n);
         if (capture != null) {
             capture.accept(buffer, n);
         }
@@ -87,13 +83,7 @@ final class InstanceLog {
         }
     }
 
-    synchronized String tail() {
-        int count = (int) Math.min(written, ring.length);
-        byte[] out = new byte[count];
-        long start = written - count;
-        for (int i = 0; i < count; i++) {
-            out[i] = ring[(int) ((start + i) % ring.length)];
-        }
-        return new String(out, StandardCharsets.UTF_8);
+    String tail() {
+        return recent.tail();
     }
 }

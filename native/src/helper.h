@@ -105,6 +105,7 @@ int seccomp_install(void);
 
 /* util.c */
 int write_file(const char *path, const char *text);
+void write_all(int fd, const char *text);
 int read_file(const char *path, char *buf, size_t len);
 int mkdirs(const char *path, mode_t mode);
 void send_error(int fd, const char *reason, const char *fmt, ...)

@@ -382,6 +382,11 @@ int supervise(int argc, char **argv, int control_fd) {
         fail_to_start(&s, &r);
     }
     trace("cloned");
+    if (control_fd >= 0) { /* before the result line: the client may join the namespaces meanwhile */
+        char line[32];
+        snprintf(line, sizeof line, "init %d\n", (int) init);
+        write_all(control_fd, line);
+    }
     close(errp[1]);
     close(statusp[1]);
 

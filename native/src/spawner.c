@@ -11,7 +11,9 @@
  *   spawner: "ready PID\n" once the FIFOs PREFIX.in, .out and .err exist and the sandbox side has
  *            them open (PID: the supervisor), or a result line at once when the request is bad.
  *   client:  opens the FIFOs (none of those opens blocks), then writes "G".
- *   spawner: builds and runs the sandbox; writes the result line when it has ended.
+ *   spawner: builds and runs the sandbox; writes "init PID\n" as soon as the sandbox's pid 1 is
+ *            cloned (PID: its host pid, whose namespaces are the sandbox's; no such line when the
+ *            sandbox failed before), then the result line when it has ended.
  *   client:  any further byte, or closing the connection, kills the sandbox.
  * The spawner exits when its stdin reaches EOF: the JVM that started it is gone (or done with it).
  * Supervisors do not depend on the spawner: each watches its own connection, which closes when the
@@ -61,16 +63,6 @@ static int read_full(int fd, void *buf, size_t len) {
         got += (size_t) n;
     }
     return 0;
-}
-
-static void write_all(int fd, const char *text) {
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        done += (size_t) n;
-    }
 }
 
 /* A request that cannot be served ends with a result line of its own, as the helper would write. */

@@ -24,6 +24,16 @@ int write_file(const char *path, const char *text) {
     return 0;
 }
 
+void write_all(int fd, const char *text) {
+    size_t len = strlen(text), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        done += (size_t) n;
+    }
+}
+
 int read_file(const char *path, char *buf, size_t len) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;

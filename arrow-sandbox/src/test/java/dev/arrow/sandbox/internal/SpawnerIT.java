@@ -68,6 +68,33 @@ class SpawnerIT {
     }
 
     @Test
+    void namespacePidIsTheSandboxsPidOneInItsOwnNamespaces() throws Exception {
+        long pid;
+        try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sleep", "60").build(), Stdio.DISCARD)) {
+            pid = sandbox.namespacePid().orElseThrow();
+            assertThat(sandbox.namespacePid()).hasValue(pid); // asked again: the same, no more reading
+            Path proc = Path.of("/proc", Long.toString(pid));
+            assertThat(ProcessHandle.of(pid)).isPresent();
+            assertThat(Files.readSymbolicLink(proc.resolve("ns/net")))
+                    .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
+            assertThat(Files.readSymbolicLink(proc.resolve("ns/pid")))
+                    .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")));
+            sandbox.kill();
+            assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Signaled(9));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
+    }
+
+    @Test
+    void aSandboxThatNeverClonedHasNoNamespacePid() throws Exception {
+        var spec = SandboxSpec.builder("true").mount(dev.arrow.sandbox.Mount.readOnly(Path.of("/no/such/dir"), "/data")).build();
+        try (Sandbox sandbox = spawner.spawn(spec, Stdio.DISCARD)) {
+            assertThat(sandbox.namespacePid()).isEmpty();
+            assertThat(sandbox.waitFor().outcome()).isInstanceOf(Outcome.FailedToStart.class);
+        }
+    }
+
+    @Test
     void killEndsTheWholeSandbox() throws Exception {
         String marker = "spawner-kill-" + System.nanoTime();
         try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sh", "-c", "sleep 60 & sleep 60", marker).build(),

@@ -5,6 +5,9 @@
  * program with every privilege dropped, and stays as the namespace's init: it reaps orphans,
  * forwards signals, and reports the program's wait status. When it exits the kernel kills
  * whatever is left in the namespace.
+ *
+ * The root is built in two steps: what is the same for every sandbox (build_root), then what its
+ * spec says (finish_root). A prewarmed sandbox waits between the two for its assignment.
  */
 #include "helper.h"
 
@@ -124,13 +127,16 @@ static void share_system_dir(const char *name) {
  * interpreters' config), never shadow, gshadow, ssh keys, sudoers or private TLS keys. It is
  * copied once per state of the host's /etc into a cache directory (etc_cache.c) and bound with a
  * single mount. Users, groups, hosts and the host name differ per sandbox: the cache has symlinks
- * for them into /run/sandbox, written here, so the host's accounts stay private.
+ * for them into /run/sandbox, written by write_identity, so the host's accounts stay private.
  */
 static void build_etc(const struct spec *s) {
-    char buf[1024];
     mkdir(NEWROOT "/etc", 0755);
     bind_host(s->etc_dir, NEWROOT "/etc", 0);
     if (mkdirs(NEWROOT "/run/sandbox", 0755) < 0) FAIL("mkdir /run/sandbox: %s", strerror(errno));
+}
+
+static void write_identity(const struct spec *s) {
+    char buf[1024];
     snprintf(buf, sizeof buf,
              "root:x:0:0:root:/root:/usr/sbin/nologin\n"
              "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
@@ -148,9 +154,16 @@ static void build_etc(const struct spec *s) {
     write_new(NEWROOT "/run/sandbox/hostname", buf);
 }
 
-static void build_dev(const struct spec *s) {
+static void mount_tmpfs(const char *dst, long long bytes) {
+    char opts[64];
+    snprintf(opts, sizeof opts, "mode=1777,size=%lld", bytes);
+    do_mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, opts);
+}
+
+/* /dev/shm is mounted by finish_root, with the spec's size. */
+static void build_dev(void) {
     static const char *nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
-    char path[PATH_MAX], host[PATH_MAX], opts[64];
+    char path[PATH_MAX], host[PATH_MAX];
     mkdir(NEWROOT "/dev", 0755);
     do_mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k");
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
@@ -171,8 +184,6 @@ static void build_dev(const struct spec *s) {
     mkdir(NEWROOT "/dev/pts", 0755);
     do_mount("devpts", NEWROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
     mkdir(NEWROOT "/dev/shm", 01777);
-    snprintf(opts, sizeof opts, "mode=1777,size=%lld", s->tmpfs_bytes);
-    do_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts);
     do_mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k");
 }
 
@@ -241,8 +252,8 @@ static void loopback_up(void) {
     close(fd);
 }
 
+/* The part of the root that is the same for every sandbox (but for its /etc, network-dependent). */
 static void build_root(const struct spec *s) {
-    char opts[64];
     /* nothing done here may propagate back to the host */
     do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     do_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k");
@@ -258,13 +269,19 @@ static void build_root(const struct spec *s) {
     trace("init: system dirs");
     build_etc(s);
     trace("init: etc");
-    build_dev(s);
+    build_dev();
     trace("init: dev");
     build_proc();
     trace("init: proc");
     mkdir(NEWROOT "/tmp", 01777);
-    snprintf(opts, sizeof opts, "mode=1777,size=%lld", s->tmpfs_bytes);
-    do_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts);
+}
+
+/* What the spec says: names, sizes, the user's mounts; then the host's root goes for good. */
+static void finish_root(const struct spec *s) {
+    if (sethostname(s->hostname, strlen(s->hostname)) < 0) FAIL("hostname: %s", strerror(errno));
+    write_identity(s);
+    mount_tmpfs(NEWROOT "/dev/shm", s->tmpfs_bytes);
+    mount_tmpfs(NEWROOT "/tmp", s->tmpfs_bytes);
     build_user_mounts(s);
 
     /* switch to the new root and drop every reference to the host's */
@@ -325,8 +342,28 @@ static void forward(int sig) {
     if (p > 0 && kill(-p, sig) < 0) kill(p, sig);
 }
 
-void sandbox_init(const struct spec *s, const struct cgroup *cg, int err_fd, int status_fd) {
-    error_fd = err_fd;
+/*
+ * A prewarmed sandbox at the barrier: it says so, then waits for the spec of the sandbox it is to
+ * become and that sandbox's stdio. EOF instead means it is not wanted any more.
+ */
+static const struct spec *await_assignment(int fd, struct spec *assigned) {
+    char here = 'P';
+    if (write(fd, &here, 1) != 1) _exit(0);
+    int stdio[3];
+    if (assignment_receive(fd, assigned, stdio) < 0) {
+        if (errno == 0) _exit(0);
+        FAIL("assignment: %s", strerror(errno));
+    }
+    close(fd);
+    for (int i = 0; i < 3; i++) {
+        if (dup2(stdio[i], i) < 0) FAIL("stdio: %s", strerror(errno));
+        close(stdio[i]);
+    }
+    return assigned;
+}
+
+void sandbox_init(const struct spec *s, const struct cgroup *cg, const struct init_fds *fds) {
+    error_fd = fds->error;
     prctl(PR_SET_NAME, "arrow-init");
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 0 && kill(1, 0) < 0) _exit(EXIT_HELPER_ERROR);
@@ -335,10 +372,14 @@ void sandbox_init(const struct spec *s, const struct cgroup *cg, int err_fd, int
     if (unshare(CLONE_NEWCGROUP) < 0) FAIL("cgroup namespace: %s", strerror(errno));
     trace("init: joined cgroup");
     if (!s->network_host) loopback_up();
-    if (sethostname(s->hostname, strlen(s->hostname)) < 0) FAIL("hostname: %s", strerror(errno));
-    trace("init: network and hostname");
     build_root(s);
     trace("init: root built");
+    struct spec assigned;
+    if (fds->assign >= 0) s = await_assignment(fds->assign, &assigned);
+    trace("init: assigned");
+    finish_root(s);
+    trace("init: root finished");
+    int status_fd = fds->status;
 
     /* The supervisor reports setup time (init time) from this stamp; CLOCK_MONOTONIC is shared across pid namespaces. */
     struct timespec ready;

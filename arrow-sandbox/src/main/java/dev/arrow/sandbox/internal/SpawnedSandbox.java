@@ -149,6 +149,11 @@ final class SpawnedSandbox implements Sandbox {
         }
     }
 
+    /** The sandbox's id, which names its cgroup. */
+    String id() {
+        return id;
+    }
+
     /** Closes the connection without a word, as the death of this JVM would. For tests. */
     void dropConnection() {
         closeQuietly(channel);

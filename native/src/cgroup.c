@@ -27,9 +27,21 @@ static const char *root_name(void) {
     return (r && *r && !strstr(r, "..")) ? r : "arrow";
 }
 
+/* Looked up once per process (and inherited by forks): the mounts do not move. */
 static int is_v2(void) {
+    static int v2 = -1;
     struct statfs fs;
-    return statfs(CGROUP_FS, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+    if (v2 < 0) v2 = statfs(CGROUP_FS, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+    return v2;
+}
+
+/* v1: cpu may share a hierarchy with cpuacct (cpu,cpuacct), reached through a symlink */
+static const char *v1_hierarchy(int i, const char *controller) {
+    static char resolved[3][PATH_MAX];
+    char link[PATH_MAX];
+    snprintf(link, sizeof link, CGROUP_FS "/%s", controller);
+    if (!resolved[i][0] && !realpath(link, resolved[i])) return NULL;
+    return resolved[i];
 }
 
 static int path_join(char *out, const char *a, const char *b, const char *c) {
@@ -53,15 +65,14 @@ static int cgroup_paths(struct cgroup *cg, const char *id, int want_cpu, int wan
         strcpy(cg->pids, cg->dirs[0]);
         return 0;
     }
-    /* v1: cpu may share a hierarchy with cpuacct (cpu,cpuacct), reached through a symlink */
     const char *controllers[] = {"memory", want_cpu ? "cpu" : NULL, want_pids ? "pids" : NULL};
     char *slots[] = {cg->memory, cg->cpu, cg->pids};
-    char hierarchy[PATH_MAX], link[PATH_MAX];
     for (int i = 0; i < 3; i++) {
         if (!controllers[i]) continue;
-        snprintf(link, sizeof link, CGROUP_FS "/%s", controllers[i]);
-        if (!realpath(link, hierarchy)) {
-            snprintf(err, errlen, "the cgroup v1 %s controller is not mounted at %s", controllers[i], link);
+        const char *hierarchy = v1_hierarchy(i, controllers[i]);
+        if (!hierarchy) {
+            snprintf(err, errlen, "the cgroup v1 %s controller is not mounted at " CGROUP_FS "/%s", controllers[i],
+                     controllers[i]);
             return -1;
         }
         if (path_join(slots[i], hierarchy, root_name(), id) < 0) goto toolong;

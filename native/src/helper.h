@@ -28,6 +28,7 @@ struct bind {
     const char *target;       /* absolute path inside the sandbox */
     int writable;
     int is_dir;
+    int fd;                   /* a clone of the source's mount tree (open_tree), to move in place */
 };
 
 struct spec {

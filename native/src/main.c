@@ -53,6 +53,11 @@ static uint64_t now_ns(void) {
     return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
+static void close_fd(int *fd) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+}
+
 /* JSON string body: the detail may hold user-supplied paths. */
 static void json_escape(char *out, size_t outlen, const char *in) {
     size_t o = 0;
@@ -203,6 +208,7 @@ void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id) 
             b->source = need(s, argc, argv, &i);
             b->target = need(s, argc, argv, &i);
             b->writable = strcmp(a, "--bind") == 0;
+            b->fd = -1;
         } else if (strcmp(a, "--env") == 0) {
             const char *e = need(s, argc, argv, &i);
             const char *eq = strchr(e, '=');
@@ -250,7 +256,10 @@ void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id) 
     }
 }
 
-/* Mount sources are resolved in the host's view, before any namespace exists. */
+/*
+ * Mount sources are resolved in the host's view, before any namespace exists, and cloned as
+ * detached mount trees that pid 1 moves into its root: it never needs the host's root for them.
+ */
 static int resolve_binds(struct spec *s, struct result *r) {
     for (int i = 0; i < s->nbinds; i++) {
         struct bind *b = &s->binds[i];
@@ -276,8 +285,19 @@ static int resolve_binds(struct spec *s, struct result *r) {
             return -1;
         }
         b->is_dir = S_ISDIR(st.st_mode);
+        b->fd = (int) syscall(SYS_open_tree, AT_FDCWD, b->real, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | AT_RECURSIVE);
+        if (b->fd < 0) {
+            r->reason = "setup-failed";
+            snprintf(r->detail, sizeof r->detail, "mount %s: %s", b->real, strerror(errno));
+            return -1;
+        }
     }
     return 0;
+}
+
+/* Pid 1 has its own (inherited or sent): copies here would only keep the clones alive. */
+static void close_binds(struct spec *s) {
+    for (int i = 0; i < s->nbinds; i++) close_fd(&s->binds[i].fd);
 }
 
 static int cleanup(const char *id) {
@@ -336,6 +356,9 @@ struct box {
     int err_fd;               /* read ends of pid 1's error and status pipes */
     int status_fd;
     int assign_fd;            /* prewarmed: pid 1's barrier; else -1 */
+    int mnt_ns;               /* pid 1's mount namespace, held so that its teardown (unmounting
+                                 every mount, an RCU grace period) comes after the result, not
+                                 between the program's end and pid 1's */
     char etc_dir[PATH_MAX];   /* prewarmed: the /etc it has */
 };
 
@@ -355,11 +378,6 @@ int supervisor_signals(void) {
     sigprocmask(SIG_BLOCK, &handled, &previous_mask);
     sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
     return sfd;
-}
-
-static void close_fd(int *fd) {
-    if (*fd >= 0) close(*fd);
-    *fd = -1;
 }
 
 /* Clones pid 1 into new namespaces (the cgroup exists); a prewarmed one stops at the barrier. */
@@ -385,8 +403,9 @@ static int box_clone(struct box *b, const struct spec *s, int prewarmed, char *e
     if (init == 0) {
         sigprocmask(SIG_SETMASK, &previous_mask, NULL);
         struct init_fds fds = {errp[1], statusp[1], assignp[1]};
-        int keep[] = {fds.error, fds.status, fds.assign};
-        close_fds_except(keep, 3); /* nothing of the supervisor's: connection, signalfd, watchers */
+        int keep[MAX_BINDS + 3] = {fds.error, fds.status, fds.assign};
+        for (int i = 0; i < s->nbinds; i++) keep[3 + i] = s->binds[i].fd;
+        close_fds_except(keep, 3 + s->nbinds); /* nothing of the supervisor's: connection, signalfd, watchers */
         sandbox_init(s, &b->cg, &fds);
     }
     int saved = errno;
@@ -397,6 +416,12 @@ static int box_clone(struct box *b, const struct spec *s, int prewarmed, char *e
     close(statusp[1]);
     close_fd(&assignp[1]);
     b->init = init > 0 ? init : 0;
+    b->mnt_ns = -1;
+    if (init > 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int) init);
+        b->mnt_ns = open(path, O_RDONLY | O_CLOEXEC);
+    }
     b->err_fd = errp[0];
     b->status_fd = statusp[0];
     b->assign_fd = assignp[0];
@@ -419,6 +444,7 @@ static void box_destroy(struct box *b) {
     close_fd(&b->err_fd);
     close_fd(&b->status_fd);
     close_fd(&b->assign_fd);
+    close_fd(&b->mnt_ns);
 }
 
 int prewarm(const char *id, pid_t *init, char *err, size_t errlen) {
@@ -499,7 +525,7 @@ int supervise(int argc, char **argv, int control_fd) {
     /* Whoever asked for the sandbox: its death (or, through the spawner, its word) ends it. */
     int parent_fd = control_fd >= 0 ? control_fd : (int) syscall(SYS_pidfd_open, getppid(), 0);
 
-    struct box b = {.err_fd = -1, .status_fd = -1, .assign_fd = -1};
+    struct box b = {.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1};
     char err[ERR_LEN];
     r.prewarmed = take_prewarmed(&b, &s);
     if (!r.prewarmed) {
@@ -528,6 +554,7 @@ int supervise(int argc, char **argv, int control_fd) {
         box_destroy(&b);
         setup_failed(&s, &r, err);
     }
+    close_binds(&s);
     pid_t init = b.init;
     trace(r.prewarmed ? "assigned" : "cloned");
     if (control_fd >= 0) { /* before the result line: the client may join the namespaces meanwhile */
@@ -627,7 +654,8 @@ int supervise(int argc, char **argv, int control_fd) {
     r.stats.cpu_system_ns = (uint64_t) usage.ru_stime.tv_sec * 1000000000u + (uint64_t) usage.ru_stime.tv_usec * 1000u;
     if (r.stats.oom_kills > 0) oom = 1;
     if (s.pids > 0 && r.stats.pids_max_events > 0 && program_status != 0) pids_hit = 1;
-    cgroup_kill_all(&b.cg);
+    /* pid 1's end took every process of its namespace along; should any be left (moved in from
+     * outside?), the removal finds the cgroup busy and kills them */
     cgroup_destroy(&b.cg);
 
     if (setup_err_len == sizeof setup_err) {
@@ -661,5 +689,6 @@ int supervise(int argc, char **argv, int control_fd) {
     }
     trace("cleaned up");
     write_result(&s, &r);
+    close_fd(&b.mnt_ns);
     return exit_status_of(&r);
 }

@@ -50,8 +50,8 @@ int read_full(int fd, void *buf, size_t len) {
 
 /* Closes every descriptor from 3 up but those in keep (-1 entries ignored). */
 void close_fds_except(const int *keep, int n) {
-    int sorted[16], m = 0;
-    for (int i = 0; i < n && m < 16; i++)
+    int sorted[MAX_BINDS + 8], m = 0;
+    for (int i = 0; i < n && m < MAX_BINDS + 8; i++)
         if (keep[i] > 2) sorted[m++] = keep[i];
     for (int i = 1; i < m; i++)
         for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {

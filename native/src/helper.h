@@ -124,6 +124,7 @@ int assignment_receive(int fd, struct spec *s, int stdio[3]); /* 0, or -1 with e
 
 /* etc_cache.c: the filtered /etc for this state of the host's, made on first use */
 int etc_cache_path(int network_host, char *out, size_t outlen, char *err, size_t errlen);
+int etc_cache_watch(void);
 
 /* seccomp.c */
 int seccomp_install(void);

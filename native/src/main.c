@@ -356,6 +356,7 @@ struct box {
     int err_fd;               /* read ends of pid 1's error and status pipes */
     int status_fd;
     int assign_fd;            /* prewarmed: pid 1's barrier; else -1 */
+    int etc_watch;            /* prewarmed: quiet while its /etc is still the current one (or -1) */
     int mnt_ns;               /* pid 1's mount namespace, held so that its teardown (unmounting
                                  every mount, an RCU grace period) comes after the result, not
                                  between the program's end and pid 1's */
@@ -445,6 +446,7 @@ static void box_destroy(struct box *b) {
     close_fd(&b->status_fd);
     close_fd(&b->assign_fd);
     close_fd(&b->mnt_ns);
+    close_fd(&b->etc_watch);
 }
 
 int prewarm(const char *id, pid_t *init, char *err, size_t errlen) {
@@ -453,6 +455,7 @@ int prewarm(const char *id, pid_t *init, char *err, size_t errlen) {
     const char *cleanup_id = NULL;
     parse_args(&s, 5, argv, &cleanup_id); /* the defaults, private network */
     supervisor_signals();
+    warm = (struct box){.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1, .etc_watch = etc_cache_watch()};
     if (etc_cache_path(0, s.etc_dir, sizeof s.etc_dir, err, errlen) < 0) return -1;
     /* every controller: a cgroup namespace made now must already hold all the sandbox will use */
     if (cgroup_create(&warm.cg, id, 1, 1, err, errlen) < 0) return -1;
@@ -497,6 +500,11 @@ static int take_prewarmed(struct box *b, const struct spec *s) {
 static void check_request(struct spec *s, struct result *r) {
     if (geteuid() != 0) setup_failed(s, r, "the process sandbox needs root (rootless mode is not supported yet)");
     if (resolve_binds(s, r) < 0) fail_to_start(s, r);
+    struct pollfd etc = {warm.init > 0 && !s->network_host ? warm.etc_watch : -1, POLLIN, 0};
+    if (etc.fd >= 0 && poll(&etc, 1, 0) == 0) {
+        snprintf(s->etc_dir, sizeof s->etc_dir, "%s", warm.etc_dir); /* nothing changed since it was built */
+        return;
+    }
     char err[ERR_LEN];
     if (etc_cache_path(s->network_host, s->etc_dir, sizeof s->etc_dir, err, sizeof err) < 0) setup_failed(s, r, err);
 }
@@ -525,7 +533,7 @@ int supervise(int argc, char **argv, int control_fd) {
     /* Whoever asked for the sandbox: its death (or, through the spawner, its word) ends it. */
     int parent_fd = control_fd >= 0 ? control_fd : (int) syscall(SYS_pidfd_open, getppid(), 0);
 
-    struct box b = {.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1};
+    struct box b = {.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1, .etc_watch = -1};
     char err[ERR_LEN];
     r.prewarmed = take_prewarmed(&b, &s);
     if (!r.prewarmed) {

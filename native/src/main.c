@@ -8,9 +8,9 @@
  * writes the result line.
  *
  * A supervisor of the spawner's pool does the first steps before any sandbox is asked for
- * (prewarm: a generic cgroup, pid 1 with the root built but for the spec's part, waiting at a
- * barrier). Given a sandbox to run, it renames the cgroup, sets the limits and hands pid 1 the
- * spec (assign.c) where a cold supervisor would clone; the rest is the same code.
+ * (prewarm: a generic cgroup, pid 1 with the root built from the defaults, waiting at a barrier).
+ * Given a sandbox to run, it renames the cgroup, sets the limits and hands pid 1 the spec
+ * (assign.c) where a cold supervisor would clone; the rest is the same code.
  */
 #include "helper.h"
 

@@ -377,6 +377,20 @@ static void warm_reaped(pid_t pid) {
         if (warm[i].state == WARM_TAKEN && warm[i].pid == pid) warm_close(&warm[i]);
 }
 
+/*
+ * A pool supervisor that ended on its own removed its cgroup; one that was killed could not
+ * (its pid 1 dies with it): whatever is left goes here.
+ */
+static void warm_gone(struct warm_slot *w) {
+    struct cgroup cg;
+    char err[ERR_LEN];
+    if (cgroup_open(&cg, w->id, err, sizeof err) == 0) {
+        cgroup_kill_all(&cg);
+        cgroup_destroy(&cg);
+    }
+    warm_close(w);
+}
+
 /* Messages and EOF from a pool supervisor. */
 static void warm_event(struct warm_slot *w) {
     struct warm_msg m;
@@ -393,9 +407,9 @@ static void warm_event(struct warm_slot *w) {
             fprintf(stderr, "arrow-sandbox-helper: stopped prewarming after %d failed sandboxes in a row: %s\n",
                     warm_failures, m.detail);
         }
-        warm_close(w);
+        warm_gone(w);
     } else {
-        warm_close(w); /* ended: its sandbox died at the barrier, or it was told to go */
+        warm_gone(w); /* ended: its sandbox died at the barrier, or it was killed */
     }
 }
 

@@ -226,6 +226,38 @@ class PrewarmIT {
     }
 
     @Test
+    void aKilledPoolSupervisorLeavesNothingAndIsReplaced() throws Exception {
+        awaitReady(POOL);
+        ProcessHandle supervisor = ProcessHandle.of(spawner.pid()).orElseThrow().children().findFirst().orElseThrow();
+        ProcessHandle init = supervisor.children().findFirst().orElseThrow();
+        List<String> before = warmCgroups();
+
+        supervisor.destroyForcibly();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !init.isAlive() && !supervisor.isAlive());
+        await().atMost(Duration.ofSeconds(20)).until(() -> spawner.stats().ready() == POOL);
+        List<String> after = warmCgroups();
+        assertThat(after).hasSize(POOL);
+        assertThat(before).as("the killed one's cgroup is gone, its replacement has a new one")
+                .hasSize(POOL).isNotEqualTo(after);
+        assertThat(List.copyOf(after)).containsAnyElementsOf(before);
+    }
+
+    @Test
+    void aKilledSpawnerTakesItsPoolAlong() throws Exception {
+        awaitReady(POOL);
+        long spawnerPid = spawner.pid();
+        List<ProcessHandle> supervisors = ProcessHandle.of(spawnerPid).orElseThrow().children().toList();
+        List<ProcessHandle> inits = prewarmedInits();
+
+        ProcessHandle.of(spawnerPid).orElseThrow().destroyForcibly();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> supervisors.stream().noneMatch(ProcessHandle::isAlive)
+                && inits.stream().noneMatch(ProcessHandle::isAlive));
+        assertThat(cgroups()).noneMatch(name -> name.startsWith("warm-" + spawnerPid + "-"));
+    }
+
+    @Test
     void thePoolCanBeResized() throws Exception {
         awaitReady(POOL);
         spawner.prewarm(1);

@@ -258,6 +258,42 @@ class PrewarmIT {
     }
 
     @Test
+    void prewarmedSandboxesHoldNothingOfOtherSandboxes() throws Exception {
+        awaitReady(POOL);
+        try (Sandbox running = spawner.spawn(SandboxSpec.builder("sh", "-c", "read line").build(), Stdio.PIPE)) {
+            assertThat(running.namespacePid()).isPresent();
+            long runningSupervisor = running.pid();
+            await().atMost(Duration.ofSeconds(20)).until(() -> spawner.stats().ready() == POOL);
+
+            List<ProcessHandle> supervisors = ProcessHandle.of(spawner.pid()).orElseThrow().children()
+                    .filter(p -> p.pid() != runningSupervisor).toList();
+            assertThat(supervisors).hasSize(POOL);
+            for (ProcessHandle supervisor : supervisors) {
+                List<String> own = fdTargets(supervisor.pid());
+                assertThat(own).as("supervisor %d", supervisor.pid())
+                        .noneMatch(target -> target.startsWith(dir.toString()))
+                        .filteredOn(target -> target.startsWith("socket:")).hasSize(2); // spawner, pid 1
+                ProcessHandle init = supervisor.children().findFirst().orElseThrow();
+                assertThat(fdTargets(init.pid())).as("pid 1 %d", init.pid())
+                        .noneMatch(target -> target.startsWith(dir.toString()))
+                        .filteredOn(target -> target.startsWith("socket:")).hasSize(1); // its supervisor
+            }
+            running.stdin().close();
+            assertThat(running.waitFor().outcome()).isEqualTo(new Outcome.Exited(1));
+        }
+    }
+
+    private static List<String> fdTargets(long pid) throws IOException {
+        var targets = new ArrayList<String>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                targets.add(Files.readSymbolicLink(fd).toString());
+            }
+        }
+        return targets;
+    }
+
+    @Test
     void thePoolCanBeResized() throws Exception {
         awaitReady(POOL);
         spawner.prewarm(1);

@@ -132,6 +132,30 @@ class PrewarmIT {
     }
 
     @Test
+    void failuresComeBackAsFromAColdSandbox() throws Exception {
+        awaitReady(POOL);
+        SandboxResult missing = runToEnd(SandboxSpec.builder("no-such-command-anywhere").build());
+        assertThat(missing.outcome()).isEqualTo(new Outcome.FailedToStart("command-not-found",
+                "no-such-command-anywhere: command not found"));
+        assertThat(missing.prewarmed()).isTrue();
+
+        awaitReady(POOL);
+        SandboxResult noWorkdir = runToEnd(SandboxSpec.builder("true").workdir("/no/such/dir").build());
+        assertThat(noWorkdir.outcome()).isInstanceOfSatisfying(Outcome.FailedToStart.class,
+                failed -> assertThat(failed.detail()).contains("/no/such/dir"));
+        assertThat(noWorkdir.prewarmed()).isTrue();
+
+        awaitReady(POOL);
+        SandboxResult badMount = runToEnd(SandboxSpec.builder("true")
+                .mount(Mount.readOnly(Path.of("/no/such/dir"), "/data")).build());
+        assertThat(badMount.outcome()).isInstanceOfSatisfying(Outcome.FailedToStart.class,
+                failed -> assertThat(failed.reason()).isEqualTo("bad-mount-source"));
+        // refused before a sandbox was made of it: the pool supervisor removed its own
+        awaitReady(POOL);
+        assertThat(warmCgroups()).hasSize(POOL);
+    }
+
+    @Test
     void thePoolRefillsAfterUse() throws Exception {
         awaitReady(POOL);
         for (int i = 0; i < POOL; i++) {

@@ -357,6 +357,7 @@ struct box {
     int status_fd;
     int assign_fd;            /* prewarmed: pid 1's barrier; else -1 */
     int etc_watch;            /* prewarmed: quiet while its /etc is still the current one (or -1) */
+    int oom_fd;               /* prewarmed: the cgroup's OOM notification, registered ahead (or -1) */
     int mnt_ns;               /* pid 1's mount namespace, held so that its teardown (unmounting
                                  every mount, an RCU grace period) comes after the result, not
                                  between the program's end and pid 1's */
@@ -447,6 +448,7 @@ static void box_destroy(struct box *b) {
     close_fd(&b->assign_fd);
     close_fd(&b->mnt_ns);
     close_fd(&b->etc_watch);
+    close_fd(&b->oom_fd);
 }
 
 int prewarm(const char *id, pid_t *init, char *err, size_t errlen) {
@@ -455,10 +457,12 @@ int prewarm(const char *id, pid_t *init, char *err, size_t errlen) {
     const char *cleanup_id = NULL;
     parse_args(&s, 5, argv, &cleanup_id); /* the defaults, private network */
     supervisor_signals();
-    warm = (struct box){.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1, .etc_watch = etc_cache_watch()};
+    warm = (struct box){.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1, .oom_fd = -1,
+                        .etc_watch = etc_cache_watch()};
     if (etc_cache_path(0, s.etc_dir, sizeof s.etc_dir, err, errlen) < 0) return -1;
     /* every controller: a cgroup namespace made now must already hold all the sandbox will use */
     if (cgroup_create(&warm.cg, id, 1, 1, err, errlen) < 0) return -1;
+    warm.oom_fd = cgroup_watch_oom(&warm.cg); /* holds through the rename */
     if (box_clone(&warm, &s, 1, err, errlen) < 0) {
         box_destroy(&warm);
         return -1;
@@ -533,7 +537,7 @@ int supervise(int argc, char **argv, int control_fd) {
     /* Whoever asked for the sandbox: its death (or, through the spawner, its word) ends it. */
     int parent_fd = control_fd >= 0 ? control_fd : (int) syscall(SYS_pidfd_open, getppid(), 0);
 
-    struct box b = {.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1, .etc_watch = -1};
+    struct box b = {.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1, .etc_watch = -1, .oom_fd = -1};
     char err[ERR_LEN];
     r.prewarmed = take_prewarmed(&b, &s);
     if (!r.prewarmed) {
@@ -545,7 +549,7 @@ int supervise(int argc, char **argv, int control_fd) {
         setup_failed(&s, &r, err);
     }
     trace("cgroup created");
-    int oom_fd = cgroup_watch_oom(&b.cg);
+    int oom_fd = b.oom_fd >= 0 ? b.oom_fd : cgroup_watch_oom(&b.cg);
     int pids_fd = s.pids > 0 ? cgroup_watch_pids(&b.cg) : -1;
     int poll_pids = s.pids > 0 && pids_fd < 0;
 

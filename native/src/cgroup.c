@@ -27,9 +27,21 @@ static const char *root_name(void) {
     return (r && *r && !strstr(r, "..")) ? r : "arrow";
 }
 
+/* Looked up once per process (and inherited by forks): the mounts do not move. */
 static int is_v2(void) {
+    static int v2 = -1;
     struct statfs fs;
-    return statfs(CGROUP_FS, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+    if (v2 < 0) v2 = statfs(CGROUP_FS, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+    return v2;
+}
+
+/* v1: cpu may share a hierarchy with cpuacct (cpu,cpuacct), reached through a symlink */
+static const char *v1_hierarchy(int i, const char *controller) {
+    static char resolved[3][PATH_MAX];
+    char link[PATH_MAX];
+    snprintf(link, sizeof link, CGROUP_FS "/%s", controller);
+    if (!resolved[i][0] && !realpath(link, resolved[i])) return NULL;
+    return resolved[i];
 }
 
 static int path_join(char *out, const char *a, const char *b, const char *c) {
@@ -53,15 +65,14 @@ static int cgroup_paths(struct cgroup *cg, const char *id, int want_cpu, int wan
         strcpy(cg->pids, cg->dirs[0]);
         return 0;
     }
-    /* v1: cpu may share a hierarchy with cpuacct (cpu,cpuacct), reached through a symlink */
     const char *controllers[] = {"memory", want_cpu ? "cpu" : NULL, want_pids ? "pids" : NULL};
     char *slots[] = {cg->memory, cg->cpu, cg->pids};
-    char hierarchy[PATH_MAX], link[PATH_MAX];
     for (int i = 0; i < 3; i++) {
         if (!controllers[i]) continue;
-        snprintf(link, sizeof link, CGROUP_FS "/%s", controllers[i]);
-        if (!realpath(link, hierarchy)) {
-            snprintf(err, errlen, "the cgroup v1 %s controller is not mounted at %s", controllers[i], link);
+        const char *hierarchy = v1_hierarchy(i, controllers[i]);
+        if (!hierarchy) {
+            snprintf(err, errlen, "the cgroup v1 %s controller is not mounted at " CGROUP_FS "/%s", controllers[i],
+                     controllers[i]);
             return -1;
         }
         if (path_join(slots[i], hierarchy, root_name(), id) < 0) goto toolong;
@@ -72,6 +83,8 @@ toolong:
     snprintf(err, errlen, "cgroup path too long");
     return -1;
 }
+
+static uint64_t read_u64(const char *dir, const char *file);
 
 static int set(const char *dir, const char *file, const char *value, char *err, size_t errlen) {
     char path[PATH_MAX];
@@ -95,8 +108,8 @@ static int v2_enable_controllers(char *err, size_t errlen) {
     return set(root, "cgroup.subtree_control", "+memory +cpu +pids", err, errlen);
 }
 
-int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t errlen) {
-    if (cgroup_paths(cg, s->id, s->cpu_millis > 0, s->pids > 0, err, errlen) < 0) return -1;
+int cgroup_create(struct cgroup *cg, const char *id, int want_cpu, int want_pids, char *err, size_t errlen) {
+    if (cgroup_paths(cg, id, want_cpu, want_pids, err, errlen) < 0) return -1;
     for (int i = 0; i < cg->n; i++) {
         if (mkdirs(cg->dirs[i], 0755) < 0) {
             snprintf(err, errlen, "cannot create cgroup %s: %s", cg->dirs[i], strerror(errno));
@@ -108,6 +121,15 @@ int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t err
             return -1;
         }
     }
+    /* the whole sandbox dies on OOM, not just the biggest process */
+    if (cg->v2 && set(cg->memory, "memory.oom.group", "1", err, errlen) < 0) {
+        cgroup_destroy(cg);
+        return -1;
+    }
+    return 0;
+}
+
+int cgroup_limit(const struct cgroup *cg, const struct spec *s, char *err, size_t errlen) {
     char v[64];
     int rc = 0;
     if (cg->v2) {
@@ -116,8 +138,6 @@ int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t err
             rc |= set(cg->memory, "memory.max", v, err, errlen);
             rc |= set(cg->memory, "memory.swap.max", "0", err, errlen) && errno != ENOENT;
         }
-        /* the whole sandbox dies on OOM, not just the biggest process */
-        rc |= set(cg->memory, "memory.oom.group", "1", err, errlen);
         if (s->cpu_millis > 0) {
             snprintf(v, sizeof v, "%ld 100000", s->cpu_millis * 100);
             rc |= set(cg->cpu, "cpu.max", v, err, errlen);
@@ -145,11 +165,30 @@ int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t err
             rc |= set(cg->pids, "pids.max", v, err, errlen);
         }
     }
-    if (rc) {
-        cgroup_destroy(cg);
+    return rc ? -1 : 0;
+}
+
+/*
+ * A prewarmed sandbox's cgroup takes the id of the sandbox it becomes, so that `--cleanup ID`
+ * finds it. rename(2) of a cgroup directory works within its parent, with tasks inside.
+ */
+int cgroup_rename(struct cgroup *cg, const char *id, char *err, size_t errlen) {
+    struct cgroup to;
+    if (cgroup_paths(&to, id, cg->cpu[0] != '\0', cg->pids[0] != '\0', err, errlen) < 0) return -1;
+    for (int i = 0; i < cg->n; i++) {
+        if (rename(cg->dirs[i], to.dirs[i]) == 0) continue;
+        snprintf(err, errlen, "cannot rename cgroup %s to %s: %s", cg->dirs[i], to.dirs[i], strerror(errno));
+        while (--i >= 0) rename(to.dirs[i], cg->dirs[i]);
         return -1;
     }
+    *cg = to;
+    /* v1: the peak so far was the sandbox's preparation, not its program */
+    if (!cg->v2) set(cg->memory, "memory.max_usage_in_bytes", "0", err, errlen);
     return 0;
+}
+
+uint64_t cgroup_memory_usage(const struct cgroup *cg) {
+    return read_u64(cg->memory, cg->v2 ? "memory.current" : "memory.usage_in_bytes");
 }
 
 int cgroup_open(struct cgroup *cg, const char *id, char *err, size_t errlen) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,6 +143,36 @@ static int build(const char *tmp, int network_host) {
         if (copy_file("/etc/resolv.conf", dst, 0644) < 0) return -1;
     }
     return 0;
+}
+
+/*
+ * A prewarmed sandbox's /etc was picked when it was built; the key (above) is 40 lstat calls,
+ * dear on a start that is to cost little more than an exec. This inotify descriptor, made before
+ * the key, turns readable on anything that may change the key: entries of /etc, of the allowed
+ * directories and of the directories holding nested ones. Only while it stays quiet is the key
+ * taken as unchanged; -1 when inotify cannot be had (the key is computed every time).
+ */
+int etc_cache_watch(void) {
+    const uint32_t mask = IN_ATTRIB | IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+                          IN_DELETE_SELF | IN_MOVE_SELF;
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0 || inotify_add_watch(fd, "/etc", mask) < 0) goto fail;
+    char path[PATH_MAX];
+    struct stat st;
+    for (size_t i = 0; i < sizeof etc_allowed / sizeof etc_allowed[0]; i++) {
+        snprintf(path, sizeof path, "/etc/%s", etc_allowed[i]);
+        for (char *slash = strchr(path + 5, '/');; slash = strchr(slash + 1, '/')) {
+            if (slash) *slash = '\0';
+            /* absent: its creation shows on the parent's watch */
+            if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && inotify_add_watch(fd, path, mask) < 0) goto fail;
+            if (!slash) break;
+            *slash = '/';
+        }
+    }
+    return fd;
+fail:
+    if (fd >= 0) close(fd);
+    return -1;
 }
 
 int etc_cache_path(int network_host, char *out, size_t outlen, char *err, size_t errlen) {

@@ -24,10 +24,11 @@ enum {
 
 struct bind {
     const char *source;       /* as given */
-    char real[PATH_MAX];      /* resolved in the host's view before any namespace is made */
+    char *real;               /* resolved in the host's view before any namespace is made */
     const char *target;       /* absolute path inside the sandbox */
     int writable;
     int is_dir;
+    int fd;                   /* a clone of the source's mount tree (open_tree), to move in place */
 };
 
 struct spec {
@@ -76,8 +77,18 @@ struct cgroup_stats {
     uint64_t pids_max_events;
 };
 
+/* What pid 1 of a sandbox gets from its supervisor (-1: none). */
+struct init_fds {
+    int error;                /* write end: a struct setup_error when the sandbox cannot start */
+    int status;               /* write end: the ready stamp, then the program's wait status */
+    int assign;               /* prewarmed: the socket on which pid 1 waits for its assignment */
+};
+
 /* cgroup.c: fills everything in cgroup_stats but the CPU times */
-int cgroup_create(struct cgroup *cg, const struct spec *s, char *err, size_t errlen);
+int cgroup_create(struct cgroup *cg, const char *id, int want_cpu, int want_pids, char *err, size_t errlen);
+int cgroup_limit(const struct cgroup *cg, const struct spec *s, char *err, size_t errlen);
+int cgroup_rename(struct cgroup *cg, const char *id, char *err, size_t errlen);
+uint64_t cgroup_memory_usage(const struct cgroup *cg);
 int cgroup_open(struct cgroup *cg, const char *id, char *err, size_t errlen);
 int cgroup_join_self(const struct cgroup *cg, char *err, size_t errlen);
 void cgroup_read_stats(const struct cgroup *cg, struct cgroup_stats *st);
@@ -86,25 +97,43 @@ int cgroup_watch_pids(const struct cgroup *cg);    /* fd readable when pids.max 
 void cgroup_kill_all(const struct cgroup *cg);
 void cgroup_destroy(const struct cgroup *cg);
 
-/* main.c: builds one sandbox from helper options and supervises it; returns the exit status */
+/*
+ * main.c: builds one sandbox from helper options and supervises it; returns the exit status. It
+ * uses the prewarmed sandbox of this process when there is one and the options allow.
+ */
 int supervise(int argc, char **argv, int control_fd);
 extern int supervise_netns_fd; /* set by the spawner: a pooled network namespace to use */
+void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id);
+int supervisor_signals(void); /* blocks the signals the supervisor handles; their signalfd */
+/* A generic sandbox (cgroup `id`) whose pid 1 goes to the barrier; the fd that turns readable
+ * when it is there (prewarm_arrived), or -1 with err. */
+int prewarm(const char *id, pid_t *init, char *err, size_t errlen);
+int prewarm_arrived(char *err, size_t errlen); /* 1: waits at the barrier; 0: died (err: why) */
+void prewarm_discard(void);                    /* kills it, unless a sandbox was made of it */
 
 /* spawner.c: the long-lived spawner (--serve SOCKET); returns when its parent closes stdin */
-int spawner_serve(const char *socket_path);
+int spawner_serve(const char *socket_path, int prewarm_target);
 
 /* sandbox.c: runs as pid 1 of the new pid namespace; never returns */
-void sandbox_init(const struct spec *s, const struct cgroup *cg, int error_fd, int status_fd)
+void sandbox_init(const struct spec *s, const struct cgroup *cg, const struct init_fds *fds)
     __attribute__((noreturn));
+
+/* assign.c: a prewarmed sandbox's assignment, from its supervisor to its pid 1 */
+int assignment_send(int fd, int argc, char **argv, const struct spec *s);
+int assignment_receive(int fd, struct spec *s, int stdio[3]); /* 0, or -1 with errno (0: EOF) */
 
 /* etc_cache.c: the filtered /etc for this state of the host's, made on first use */
 int etc_cache_path(int network_host, char *out, size_t outlen, char *err, size_t errlen);
+int etc_cache_watch(void);
 
 /* seccomp.c */
 int seccomp_install(void);
 
 /* util.c */
 int write_file(const char *path, const char *text);
+void write_all(int fd, const char *text);
+int read_full(int fd, void *buf, size_t len);
+void close_fds_except(const int *keep, int n);
 int read_file(const char *path, char *buf, size_t len);
 int mkdirs(const char *path, mode_t mode);
 void send_error(int fd, const char *reason, const char *fmt, ...)

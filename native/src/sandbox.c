@@ -5,6 +5,11 @@
  * program with every privilege dropped, and stays as the namespace's init: it reaps orphans,
  * forwards signals, and reports the program's wait status. When it exits the kernel kills
  * whatever is left in the namespace.
+ *
+ * The root is built, pivoted into and the host's root detached before anything depends on more
+ * than the spec's network and /etc; then come the spec's names, sizes and mounts (the mounts as
+ * trees the supervisor cloned in the host's view, open_tree). A prewarmed sandbox is built with a
+ * generic spec and waits between the two for its assignment, then changes what differs.
  */
 #include "helper.h"
 
@@ -43,6 +48,9 @@ struct mount_attr {
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
 #define SECBIT_NOROOT (1 << 0)
 #define SECBIT_NOROOT_LOCKED (1 << 1)
 #define SECBIT_NO_SETUID_FIXUP_LOCKED (1 << 3)
@@ -52,8 +60,6 @@ struct mount_attr {
 
 #define NEWROOT "/newroot"
 #define OLDROOT "/oldroot"
-
-extern char **environ;
 
 static int error_fd = -1;
 static volatile pid_t program_pid = 0;
@@ -70,12 +76,14 @@ static void do_mount(const char *src, const char *dst, const char *type, unsigne
         FAIL("mount %s on %s: %s", src ? src : type, dst, strerror(errno));
 }
 
-/* Applies read-only/nosuid/nodev to a bind and every mount below it. */
+/* Applies read-only/nosuid/nodev and private propagation to a bind and every mount below it. */
 static void restrict_bind(const char *dst, int writable) {
     struct mount_attr attr = {0};
     attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (writable ? 0 : MOUNT_ATTR_RDONLY);
+    attr.propagation = MS_PRIVATE;
     if (syscall(SYS_mount_setattr, -1, dst, AT_RECURSIVE, &attr, sizeof attr) == 0) return;
     /* kernels before 5.12: only the top mount can be changed */
+    do_mount(NULL, dst, NULL, MS_REC | MS_PRIVATE, NULL);
     do_mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | (writable ? 0 : MS_RDONLY), NULL);
 }
 
@@ -124,33 +132,48 @@ static void share_system_dir(const char *name) {
  * interpreters' config), never shadow, gshadow, ssh keys, sudoers or private TLS keys. It is
  * copied once per state of the host's /etc into a cache directory (etc_cache.c) and bound with a
  * single mount. Users, groups, hosts and the host name differ per sandbox: the cache has symlinks
- * for them into /run/sandbox, written here, so the host's accounts stay private.
+ * for them into /run/sandbox, written by write_identity, so the host's accounts stay private.
  */
 static void build_etc(const struct spec *s) {
-    char buf[1024];
     mkdir(NEWROOT "/etc", 0755);
     bind_host(s->etc_dir, NEWROOT "/etc", 0);
     if (mkdirs(NEWROOT "/run/sandbox", 0755) < 0) FAIL("mkdir /run/sandbox: %s", strerror(errno));
+}
+
+/* Users, groups and names of this sandbox: /etc links here. */
+static void write_identity(const struct spec *s) {
+    char buf[1024];
     snprintf(buf, sizeof buf,
              "root:x:0:0:root:/root:/usr/sbin/nologin\n"
              "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
     if (s->uid != 0 && s->uid != 65534)
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "arrow:x:%u:%u:arrow:/tmp:/usr/sbin/nologin\n",
                  (unsigned) s->uid, (unsigned) s->gid);
-    write_new(NEWROOT "/run/sandbox/passwd", buf);
+    write_new("/run/sandbox/passwd", buf);
     snprintf(buf, sizeof buf, "root:x:0:\nnogroup:x:65534:\n");
     if (s->gid != 0 && s->gid != 65534)
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "arrow:x:%u:\n", (unsigned) s->gid);
-    write_new(NEWROOT "/run/sandbox/group", buf);
+    write_new("/run/sandbox/group", buf);
     snprintf(buf, sizeof buf, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", s->hostname);
-    write_new(NEWROOT "/run/sandbox/hosts", buf);
+    write_new("/run/sandbox/hosts", buf);
     snprintf(buf, sizeof buf, "%s\n", s->hostname);
-    write_new(NEWROOT "/run/sandbox/hostname", buf);
+    write_new("/run/sandbox/hostname", buf);
 }
 
-static void build_dev(const struct spec *s) {
+/* /tmp and /dev/shm, with the spec's size; again: only the size changes. */
+static void mount_scratch(const struct spec *s, int again) {
+    static const char *dirs[] = {"/tmp", "/dev/shm"};
+    char opts[64];
+    snprintf(opts, sizeof opts, again ? "size=%lld" : "mode=1777,size=%lld", s->tmpfs_bytes);
+    for (int i = 0; i < 2; i++)
+        do_mount(again ? NULL : "tmpfs", dirs[i], again ? NULL : "tmpfs", MS_NOSUID | MS_NODEV | (again ? MS_REMOUNT : 0),
+                 opts);
+}
+
+/* /dev/shm is mounted by mount_scratch. */
+static void build_dev(void) {
     static const char *nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
-    char path[PATH_MAX], host[PATH_MAX], opts[64];
+    char path[PATH_MAX], host[PATH_MAX];
     mkdir(NEWROOT "/dev", 0755);
     do_mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k");
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
@@ -171,8 +194,6 @@ static void build_dev(const struct spec *s) {
     mkdir(NEWROOT "/dev/pts", 0755);
     do_mount("devpts", NEWROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
     mkdir(NEWROOT "/dev/shm", 01777);
-    snprintf(opts, sizeof opts, "mode=1777,size=%lld", s->tmpfs_bytes);
-    do_mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts);
     do_mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k");
 }
 
@@ -212,10 +233,9 @@ static void build_user_mounts(const struct spec *s) {
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
-    char dst[PATH_MAX];
     for (int i = 0; i < s->nbinds; i++) {
         const struct bind *b = order[i];
-        snprintf(dst, sizeof dst, NEWROOT "%s", b->target);
+        const char *dst = b->target;
         if (b->is_dir) {
             if (mkdirs(dst, 0755) < 0) FAIL("cannot create mount target %s: %s", b->target, strerror(errno));
         } else {
@@ -225,7 +245,10 @@ static void build_user_mounts(const struct spec *s) {
             if (mkdirs(parent, 0755) < 0) FAIL("cannot create mount target %s: %s", b->target, strerror(errno));
             touch(dst);
         }
-        bind_host(b->real, dst, b->writable);
+        if (syscall(SYS_move_mount, b->fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            FAIL("mount %s on %s: %s", b->real, b->target, strerror(errno));
+        close(b->fd);
+        restrict_bind(dst, b->writable);
     }
 }
 
@@ -241,8 +264,8 @@ static void loopback_up(void) {
     close(fd);
 }
 
+/* The root as every sandbox has it (but for its /etc, network-dependent), and the host's gone. */
 static void build_root(const struct spec *s) {
-    char opts[64];
     /* nothing done here may propagate back to the host */
     do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
     do_mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k");
@@ -258,33 +281,47 @@ static void build_root(const struct spec *s) {
     trace("init: system dirs");
     build_etc(s);
     trace("init: etc");
-    build_dev(s);
+    build_dev();
     trace("init: dev");
     build_proc();
     trace("init: proc");
     mkdir(NEWROOT "/tmp", 01777);
-    snprintf(opts, sizeof opts, "mode=1777,size=%lld", s->tmpfs_bytes);
-    do_mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts);
-    build_user_mounts(s);
 
     /* switch to the new root and drop every reference to the host's */
     if (chdir(NEWROOT) < 0) FAIL("chdir: %s", strerror(errno));
     if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL("pivot_root: %s", strerror(errno));
     if (umount2(".", MNT_DETACH) < 0) FAIL("detach old root: %s", strerror(errno));
     if (chdir("/") < 0) FAIL("chdir: %s", strerror(errno));
-    do_mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
 }
 
+/* What the spec says of names and sizes, where it differs from `base` (NULL: all of it). */
+static void apply_spec(const struct spec *s, const struct spec *base) {
+    int renamed = !base || strcmp(s->hostname, base->hostname) != 0;
+    if (renamed && sethostname(s->hostname, strlen(s->hostname)) < 0) FAIL("hostname: %s", strerror(errno));
+    if (renamed || s->uid != base->uid || s->gid != base->gid) write_identity(s);
+    if (!base || s->tmpfs_bytes != base->tmpfs_bytes) mount_scratch(s, base != NULL);
+}
+
+/*
+ * Done by pid 1 before it starts the program (before the barrier, when prewarmed): the program
+ * inherits the defaults and the empty bounding set. The bounding set only limits what an exec may
+ * gain, so pid 1 keeps the capabilities it needs to finish the root.
+ */
+static void reset_inheritance(void) {
+    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+    for (int cap = 0; cap <= 63; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) FAIL("drop capability %d: %s", cap, strerror(errno));
+}
+
+/* Raw system calls: the program's process shares pid 1's memory until its exec (see sandbox_init). */
 static void drop_privileges(const struct spec *s) {
     if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED |
                                      SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
                                      SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) < 0)
         FAIL("securebits: %s", strerror(errno));
-    for (int cap = 0; cap <= 63; cap++)
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) FAIL("drop capability %d: %s", cap, strerror(errno));
-    if (setgroups(0, NULL) < 0) FAIL("setgroups: %s", strerror(errno));
-    if (setresgid(s->gid, s->gid, s->gid) < 0) FAIL("setresgid: %s", strerror(errno));
-    if (setresuid(s->uid, s->uid, s->uid) < 0) FAIL("setresuid: %s", strerror(errno));
+    if (syscall(SYS_setgroups, 0, NULL) < 0) FAIL("setgroups: %s", strerror(errno));
+    if (syscall(SYS_setresgid, s->gid, s->gid, s->gid) < 0) FAIL("setresgid: %s", strerror(errno));
+    if (syscall(SYS_setresuid, s->uid, s->uid, s->uid) < 0) FAIL("setresuid: %s", strerror(errno));
     /* uid 0 keeps its capabilities across setresuid: clear them all explicitly */
     struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
@@ -293,12 +330,12 @@ static void drop_privileges(const struct spec *s) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) FAIL("no_new_privs: %s", strerror(errno));
 }
 
-static void start_program(const struct spec *s) __attribute__((noreturn));
-static void start_program(const struct spec *s) {
+static int start_program(void *spec) __attribute__((noreturn));
+static int start_program(void *spec) {
+    const struct spec *s = spec;
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
     setsid();
     struct rlimit nofile = {(rlim_t) s->nofile, (rlim_t) s->nofile};
     struct rlimit core = {0, 0};
@@ -309,8 +346,7 @@ static void start_program(const struct spec *s) {
     syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC: the error pipe must live until exec */);
     if (seccomp_install() < 0) FAIL("seccomp: %s", strerror(errno));
     trace("program: privileges dropped");
-    environ = (char **) s->env;
-    execvp(s->argv[0], s->argv);
+    execvpe(s->argv[0], s->argv, s->env);
     int e = errno;
     if (e == ENOENT || e == ENOTDIR) {
         send_error(error_fd, "command-not-found", "%s: command not found", s->argv[0]);
@@ -325,8 +361,28 @@ static void forward(int sig) {
     if (p > 0 && kill(-p, sig) < 0) kill(p, sig);
 }
 
-void sandbox_init(const struct spec *s, const struct cgroup *cg, int err_fd, int status_fd) {
-    error_fd = err_fd;
+/*
+ * A prewarmed sandbox at the barrier: it says so, then waits for the spec of the sandbox it is to
+ * become and that sandbox's stdio. EOF instead means it is not wanted any more.
+ */
+static const struct spec *await_assignment(int fd, struct spec *assigned) {
+    char here = 'P';
+    if (write(fd, &here, 1) != 1) _exit(0);
+    int stdio[3];
+    if (assignment_receive(fd, assigned, stdio) < 0) {
+        if (errno == 0) _exit(0);
+        FAIL("assignment: %s", strerror(errno));
+    }
+    close(fd);
+    for (int i = 0; i < 3; i++) {
+        if (dup2(stdio[i], i) < 0) FAIL("stdio: %s", strerror(errno));
+        close(stdio[i]);
+    }
+    return assigned;
+}
+
+void sandbox_init(const struct spec *s, const struct cgroup *cg, const struct init_fds *fds) {
+    error_fd = fds->error;
     prctl(PR_SET_NAME, "arrow-init");
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 0 && kill(1, 0) < 0) _exit(EXIT_HELPER_ERROR);
@@ -335,10 +391,19 @@ void sandbox_init(const struct spec *s, const struct cgroup *cg, int err_fd, int
     if (unshare(CLONE_NEWCGROUP) < 0) FAIL("cgroup namespace: %s", strerror(errno));
     trace("init: joined cgroup");
     if (!s->network_host) loopback_up();
-    if (sethostname(s->hostname, strlen(s->hostname)) < 0) FAIL("hostname: %s", strerror(errno));
-    trace("init: network and hostname");
     build_root(s);
+    apply_spec(s, NULL);
+    reset_inheritance();
     trace("init: root built");
+    const struct spec *base = s;
+    struct spec assigned;
+    if (fds->assign >= 0) s = await_assignment(fds->assign, &assigned);
+    trace("init: assigned");
+    apply_spec(s, base);
+    build_user_mounts(s);
+    do_mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+    trace("init: root finished");
+    int status_fd = fds->status;
 
     /* The supervisor reports setup time (init time) from this stamp; CLOCK_MONOTONIC is shared across pid namespaces. */
     struct timespec ready;
@@ -346,9 +411,13 @@ void sandbox_init(const struct spec *s, const struct cgroup *cg, int err_fd, int
     uint64_t ready_ns = (uint64_t) ready.tv_sec * 1000000000u + (uint64_t) ready.tv_nsec;
     if (write(status_fd, &ready_ns, sizeof ready_ns) != (ssize_t) sizeof ready_ns) FAIL("status pipe: %s", strerror(errno));
 
-    pid_t pid = fork();
+    /*
+     * Like posix_spawn: the program's process shares pid 1's memory (pid 1 waits) until its exec,
+     * which saves copying pid 1's page tables, the dearest part of a fork here.
+     */
+    static char stack[256 * 1024] __attribute__((aligned(16)));
+    pid_t pid = clone(start_program, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, (void *) s);
     if (pid < 0) FAIL("fork: %s", strerror(errno));
-    if (pid == 0) start_program(s);
     program_pid = pid;
     close(error_fd);
 

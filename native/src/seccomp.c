@@ -60,11 +60,41 @@ static const unsigned allowed_personality[] = {0x0, 0x8, 0x20000, 0x20008, 0xfff
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
 #define ERRNO(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
 
+/*
+ * The denied numbers as a binary search (sorted[lo, hi)): EPERM on a match, otherwise a jump past
+ * the search, whose targets are patched by the caller. The kernel runs the filter once for every
+ * system call number when it is installed (to find those it may always allow): a search costs a
+ * third of a list there, on the critical path of every sandbox's start.
+ */
+static void emit_search(struct sock_filter *f, unsigned *n, const unsigned *sorted, int lo, int hi,
+                        unsigned *exits, unsigned *nexits) {
+    if (hi - lo <= 3) {
+        for (int i = lo; i < hi; i++) {
+            f[(*n)++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, sorted[i], 0, 1);
+            f[(*n)++] = (struct sock_filter) RET(ERRNO(EPERM));
+        }
+        exits[(*nexits)++] = *n;
+        f[(*n)++] = (struct sock_filter) BPF_STMT(BPF_JMP | BPF_JA, 0);
+        return;
+    }
+    int mid = (lo + hi) / 2;
+    unsigned at = (*n)++;
+    emit_search(f, n, sorted, lo, mid, exits, nexits);
+    f[at] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, sorted[mid], (unsigned char) (*n - at - 1), 0);
+    emit_search(f, n, sorted, mid, hi, exits, nexits);
+}
+
 int seccomp_install(void) {
     struct sock_filter f[256];
     unsigned n = 0;
     const unsigned ndenied = sizeof denied / sizeof denied[0];
     const unsigned npers = sizeof allowed_personality / sizeof allowed_personality[0];
+    unsigned sorted[sizeof denied / sizeof denied[0]], exits[sizeof denied / sizeof denied[0]], nexits = 0;
+    for (unsigned i = 0; i < ndenied; i++) {
+        unsigned j = i;
+        for (; j > 0 && sorted[j - 1] > (unsigned) denied[i]; j--) sorted[j] = sorted[j - 1];
+        sorted[j] = (unsigned) denied[i];
+    }
 
     f[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
     f[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0);
@@ -74,10 +104,8 @@ int seccomp_install(void) {
     f[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1);
     f[n++] = (struct sock_filter) RET(ERRNO(EPERM));
 #endif
-    for (unsigned i = 0; i < ndenied; i++) {
-        f[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned) denied[i], 0, 1);
-        f[n++] = (struct sock_filter) RET(ERRNO(EPERM));
-    }
+    emit_search(f, &n, sorted, 0, (int) ndenied, exits, &nexits);
+    for (unsigned i = 0; i < nexits; i++) f[exits[i]].k = n - exits[i] - 1;
     /* clone3 passes its flags in memory, out of the filter's reach: ENOSYS makes libc use clone. */
     f[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
     f[n++] = (struct sock_filter) RET(ERRNO(ENOSYS));

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,48 @@ int write_file(const char *path, const char *text) {
         return -1;
     }
     return 0;
+}
+
+void write_all(int fd, const char *text) {
+    size_t len = strlen(text), done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        done += (size_t) n;
+    }
+}
+
+/* -1 on EOF too, with errno 0 */
+int read_full(int fd, void *buf, size_t len) {
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, (char *) buf + got, len - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) errno = 0;
+        if (n <= 0) return -1;
+        got += (size_t) n;
+    }
+    return 0;
+}
+
+/* Closes every descriptor from 3 up but those in keep (-1 entries ignored). */
+void close_fds_except(const int *keep, int n) {
+    int sorted[MAX_BINDS + 8], m = 0;
+    for (int i = 0; i < n && m < MAX_BINDS + 8; i++)
+        if (keep[i] > 2) sorted[m++] = keep[i];
+    for (int i = 1; i < m; i++)
+        for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+            int t = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = t;
+        }
+    unsigned from = 3;
+    for (int i = 0; i < m; i++) {
+        if ((unsigned) sorted[i] > from) syscall(SYS_close_range, from, (unsigned) sorted[i] - 1, 0);
+        from = (unsigned) sorted[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0);
 }
 
 int read_file(const char *path, char *buf, size_t len) {

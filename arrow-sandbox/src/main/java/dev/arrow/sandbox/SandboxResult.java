@@ -21,10 +21,11 @@ import java.util.Objects;
  * @param peakMemoryBytes the sandbox's highest memory use
  * @param setupTime       from the helper's start to the program's fork: the sandbox's own start-up cost
  *                        (zero when the program never started)
+ * @param prewarmed       whether the sandbox was made of a prewarmed one
  */
 public record SandboxResult(
         Outcome outcome, Duration wallTime, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes,
-        Duration setupTime) {
+        Duration setupTime, boolean prewarmed) {
 
     // Plain notation: scientific notation would surprise whoever reads or greps the line.
     private static final JsonFactory JSON =
@@ -36,6 +37,12 @@ public record SandboxResult(
         Objects.requireNonNull(cpuUser, "cpuUser");
         Objects.requireNonNull(cpuSystem, "cpuSystem");
         Objects.requireNonNull(setupTime, "setupTime");
+    }
+
+    /** A result of a sandbox started cold. */
+    public SandboxResult(Outcome outcome, Duration wallTime, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes,
+            Duration setupTime) {
+        this(outcome, wallTime, cpuUser, cpuSystem, peakMemoryBytes, setupTime, false);
     }
 
     /** A result whose setup time is unknown or nil. */

@@ -65,6 +65,11 @@ class EscapeIT {
         hostListener.close();
     }
 
+    /** Runs one sandbox; {@link PrewarmedEscapeIT} runs them all from a prewarm pool. */
+    SandboxRun run(SandboxSpec spec) throws Exception {
+        return SandboxRun.run(spec);
+    }
+
     private static List<String> probeArgs(String roDir, String setuid) {
         return List.of(String.valueOf(hostProcess.pid()), String.valueOf(hostListener.getLocalPort()),
                 hostFile.toString(), roDir, setuid);
@@ -91,7 +96,7 @@ class EscapeIT {
                 .mount(Mount.readOnly(setuidBinary, "/probe/suid-id"))
                 .build();
 
-        SandboxRun run = SandboxRun.run(spec);
+        SandboxRun run = run(spec);
 
         assertThat(run.result().outcome()).as(run.stderr()).isEqualTo(new Outcome.Exited(0));
         Map<String, String> attempts = attempts(run.stdout());
@@ -127,7 +132,7 @@ class EscapeIT {
 
     @Test
     void theHostsSecretsAreNotInEtc() throws Exception {
-        SandboxRun run = SandboxRun.run(SandboxSpec.builder("sh", "-c",
+        SandboxRun run = run(SandboxSpec.builder("sh", "-c",
                 "ls -A /etc /etc/ssl; cat /etc/passwd; hostname; cat /proc/self/cgroup").build());
 
         assertThat(run.result().outcome()).isEqualTo(new Outcome.Exited(0));
@@ -140,8 +145,21 @@ class EscapeIT {
     }
 
     @Test
+    void nothingOfTheHostsRootOrOfTheHelperIsLeft() throws Exception {
+        SandboxRun run = run(SandboxSpec.builder("sh", "-c",
+                "ls -d /oldroot /newroot 2>&1; cat /proc/self/mountinfo; ls /proc/self/fd; ls /proc/1/fd 2>&1; true").build());
+
+        assertThat(run.result().outcome()).as(run.stderr()).isEqualTo(new Outcome.Exited(0));
+        assertThat(run.stdout()).contains("'/oldroot': No such file", "'/newroot': No such file")
+                .doesNotContain(dir.toString(), " /oldroot", " /newroot")
+                .contains("ls: cannot open directory '/proc/1/fd': Permission denied");
+        // stdio and the directory ls reads: nothing inherited from the helper
+        assertThat(run.stdout()).containsPattern("(?m)^0\\n1\\n2\\n3\\n");
+    }
+
+    @Test
     void onlyItsOwnProcessesAndLoopbackAreVisible() throws Exception {
-        SandboxRun run = SandboxRun.run(SandboxSpec.builder("python3", "-c",
+        SandboxRun run = run(SandboxSpec.builder("python3", "-c",
                 "import os, socket; print(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()));"
                         + "print([n for _, n in socket.if_nameindex()])").build());
 

@@ -32,7 +32,10 @@ public final class HostProcesses {
         return found;
     }
 
-    /** Sandbox cgroup directories left under every hierarchy's "arrow" root. */
+    /**
+     * Sandbox cgroup directories left under every hierarchy's "arrow" root. Those of prewarmed
+     * sandboxes waiting in a pool ("warm-...") are the pool's, not left by any sandbox.
+     */
     public static List<Path> sandboxCgroups() throws IOException {
         var found = new ArrayList<Path>();
         try (Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
@@ -42,7 +45,9 @@ public final class HostProcesses {
                     continue;
                 }
                 try (Stream<Path> children = Files.list(root)) {
-                    children.filter(Files::isDirectory).forEach(found::add);
+                    children.filter(Files::isDirectory)
+                            .filter(p -> !p.getFileName().toString().startsWith("warm-"))
+                            .forEach(found::add);
                 }
             }
         }

@@ -9,9 +9,14 @@ import org.junit.jupiter.api.Test;
 /** Each limit ends or throttles the sandbox as promised, and the host does not notice. */
 class LimitsIT {
 
+    /** Runs one sandbox; {@link PrewarmedLimitsIT} runs them all from a prewarm pool. */
+    SandboxRun run(SandboxSpec spec) throws Exception {
+        return SandboxRun.run(spec);
+    }
+
     @Test
     void aMemoryHogEndsAsOutOfMemory() throws Exception {
-        SandboxRun run = SandboxRun.run(SandboxSpec.builder("python3", "-c",
+        SandboxRun run = run(SandboxSpec.builder("python3", "-c",
                         "x = []\nwhile True: x.append(bytearray(1 << 20))")
                 .limits(Limits.DEFAULT.withMemoryBytes(64L << 20).withWallTime(Duration.ofSeconds(60)))
                 .build());
@@ -26,7 +31,7 @@ class LimitsIT {
     @Test
     void aForkBombIsContainedByThePidsLimit() throws Exception {
         String marker = "fork-bomb-" + System.nanoTime();
-        SandboxRun run = SandboxRun.run(SandboxSpec.builder("sh", "-c", "f(){ f | f & }; f; sleep 30", marker)
+        SandboxRun run = run(SandboxSpec.builder("sh", "-c", "f(){ f | f & }; f; sleep 30", marker)
                 .limits(Limits.DEFAULT.withPids(32).withWallTime(Duration.ofSeconds(20)))
                 .build());
 
@@ -37,7 +42,7 @@ class LimitsIT {
 
     @Test
     void aBusyLoopUnderHalfACpuGetsAboutHalfACore() throws Exception {
-        SandboxRun run = SandboxRun.run(SandboxSpec.builder("python3", "-c",
+        SandboxRun run = run(SandboxSpec.builder("python3", "-c",
                         "import time\nt = time.monotonic()\nwhile time.monotonic() - t < 2: pass")
                 .limits(Limits.DEFAULT.withCpuMillis(500))
                 .build());
@@ -51,7 +56,7 @@ class LimitsIT {
     @Test
     void aTimeoutKillsTheWholeTree() throws Exception {
         String marker = "timeout-tree-" + System.nanoTime();
-        SandboxRun run = SandboxRun.run(SandboxSpec.builder("sh", "-c",
+        SandboxRun run = run(SandboxSpec.builder("sh", "-c",
                         "sh -c 'sleep 300' & sh -c 'sleep 300' & sleep 300", marker)
                 .limits(Limits.DEFAULT.withWallTime(Duration.ofMillis(500)))
                 .build());
@@ -65,7 +70,7 @@ class LimitsIT {
 
     @Test
     void theTmpfsSizeCapsWhatTmpCanHold() throws Exception {
-        SandboxRun run = SandboxRun.run(SandboxSpec.builder("sh", "-c",
+        SandboxRun run = run(SandboxSpec.builder("sh", "-c",
                         "head -c 20000000 /dev/zero > /tmp/big; echo status=$?")
                 .limits(Limits.DEFAULT.withTmpfsBytes(8L << 20))
                 .build());
@@ -76,7 +81,7 @@ class LimitsIT {
 
     @Test
     void theOpenFilesLimitApplies() throws Exception {
-        SandboxRun run = SandboxRun.run(SandboxSpec.builder("sh", "-c", "ulimit -n; ulimit -c")
+        SandboxRun run = run(SandboxSpec.builder("sh", "-c", "ulimit -n; ulimit -c")
                 .limits(Limits.DEFAULT.withOpenFiles(77))
                 .build());
 

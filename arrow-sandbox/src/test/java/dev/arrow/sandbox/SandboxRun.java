@@ -11,7 +11,11 @@ import java.util.concurrent.CompletableFuture;
 record SandboxRun(SandboxResult result, String stdout, String stderr) {
 
     static SandboxRun run(SandboxSpec spec) throws Exception {
-        try (Sandbox sandbox = Sandboxes.processDriver().start(spec, Stdio.PIPE)) {
+        return run(Sandboxes.processDriver(), spec);
+    }
+
+    static SandboxRun run(SandboxDriver driver, SandboxSpec spec) throws Exception {
+        try (Sandbox sandbox = driver.start(spec, Stdio.PIPE)) {
             sandbox.stdin().close();
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(sandbox.stdout()));
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(sandbox.stderr()));

@@ -1,5 +1,6 @@
 package dev.arrow.sandbox.internal;
 
+import dev.arrow.sandbox.PrewarmStats;
 import dev.arrow.sandbox.Sandbox;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.SandboxException;
@@ -17,14 +18,19 @@ import java.util.Optional;
  * discarded stdio come from the long-lived {@link Spawner} (a fork, no exec); those that inherit
  * the JVM's own stdio (a CLI's terminal), or all of them when the spawner cannot run or
  * {@code -Darrow.spawner=false}, from a run of the helper started with ProcessBuilder.
+ *
+ * <p>The spawner keeps a pool of prewarmed sandboxes: {@link #prewarm(int)} sizes it (the
+ * spawner is told on its stdin; one is started if none runs), {@code -Darrow.prewarm=N} gives the
+ * size the driver starts with (default 0).
  */
 public final class ProcessDriver implements SandboxDriver {
 
     private static final System.Logger LOG = System.getLogger(ProcessDriver.class.getName());
     private static final boolean SPAWNER_ENABLED = !"false".equals(System.getProperty("arrow.spawner"));
+    private static final int MAX_PREWARM = 64;
 
     /** Finds the helper anew for every sandbox, so a helper built after the JVM started is used. */
-    public static final ProcessDriver INSTANCE = new ProcessDriver(HelperLocator::locate, SPAWNER_ENABLED);
+    public static final ProcessDriver INSTANCE = newDriver();
 
     private static Path resultDirectory; // guarded by ProcessDriver.class
 
@@ -32,6 +38,7 @@ public final class ProcessDriver implements SandboxDriver {
     private final boolean spawn;
     private Spawner spawner; // guarded by this
     private boolean spawnerFailed; // guarded by this
+    private int prewarm; // guarded by this
 
     /** A driver that always uses {@code helper}, through a spawner when {@code spawn} says so. */
     ProcessDriver(Path helper, boolean spawn) {
@@ -41,6 +48,54 @@ public final class ProcessDriver implements SandboxDriver {
     private ProcessDriver(HelperSource helperSource, boolean spawn) {
         this.helperSource = helperSource;
         this.spawn = spawn;
+        this.prewarm = Math.clamp(Integer.getInteger("arrow.prewarm", 0), 0, MAX_PREWARM);
+    }
+
+    /**
+     * A driver with a spawner (and prewarm pool) of its own, next to {@link #INSTANCE}'s: e.g. to
+     * time cold and prewarmed starts side by side.
+     */
+    public static ProcessDriver newDriver() {
+        return new ProcessDriver(HelperLocator::locate, SPAWNER_ENABLED);
+    }
+
+    @Override
+    public void prewarm(int sandboxes) {
+        if (sandboxes < 0 || sandboxes > MAX_PREWARM) {
+            throw new IllegalArgumentException("prewarm: 0 to " + MAX_PREWARM + " sandboxes, not " + sandboxes);
+        }
+        Spawner running;
+        synchronized (this) {
+            prewarm = sandboxes;
+            running = spawner != null && spawner.isAlive() ? spawner : null;
+        }
+        try {
+            if (running != null) {
+                running.prewarm(sandboxes);
+            } else if (sandboxes > 0) {
+                spawner(helperSource.helper()); // starts with the new size
+            }
+        } catch (IOException | SandboxException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot prewarm sandboxes: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public PrewarmStats prewarmStats() {
+        Spawner running;
+        int target;
+        synchronized (this) {
+            running = spawner != null && spawner.isAlive() ? spawner : null;
+            target = prewarm;
+        }
+        if (running != null) {
+            try {
+                return running.stats();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "no stats from the sandbox spawner: " + e.getMessage());
+            }
+        }
+        return new PrewarmStats(target, 0, 0, 0);
     }
 
     @Override
@@ -86,7 +141,7 @@ public final class ProcessDriver implements SandboxDriver {
         }
         if (spawner == null) {
             try {
-                spawner = Spawner.start(helper, resultDirectory());
+                spawner = Spawner.start(helper, resultDirectory(), prewarm);
             } catch (IOException e) {
                 spawnerFailed = true;
                 LOG.log(System.Logger.Level.WARNING,
@@ -113,9 +168,9 @@ public final class ProcessDriver implements SandboxDriver {
             try {
                 resultDirectory = Files.createTempDirectory("arrow-results-",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                resultDirectory.toFile().deleteOnExit(); // works because every result file is deleted once read
-                // Registered later, so deleted first: the spawner's socket.
-                resultDirectory.resolve("spawner.sock").toFile().deleteOnExit();
+                // Works because every result file is deleted once read, and spawners' sockets,
+                // registered later, are deleted first.
+                resultDirectory.toFile().deleteOnExit();
             } catch (IOException e) {
                 throw new SandboxException("cannot create a private temporary directory: " + e.getMessage(), e);
             }

@@ -43,6 +43,7 @@ final class ResultParser {
                     case "peakMemoryBytes" -> fields.peakMemoryBytes = json.getLongValue();
                     case "reason" -> fields.reason = json.getValueAsString("");
                     case "detail" -> fields.detail = json.getValueAsString("");
+                    case "prewarmed" -> fields.prewarmed = json.getValueAsBoolean();
                     default -> json.skipChildren();
                 }
             }
@@ -57,7 +58,8 @@ final class ResultParser {
                 Duration.ofNanos(fields.cpuUserNanos),
                 Duration.ofNanos(fields.cpuSystemNanos),
                 fields.peakMemoryBytes,
-                Duration.ofNanos(fields.setupNanos));
+                Duration.ofNanos(fields.setupNanos),
+                fields.prewarmed);
     }
 
     private static Outcome outcome(Fields fields) throws MalformedResultException {
@@ -88,6 +90,7 @@ final class ResultParser {
         long peakMemoryBytes;
         String reason = "";
         String detail = "";
+        boolean prewarmed;
     }
 
     /** The helper wrote something that is not a result line. */

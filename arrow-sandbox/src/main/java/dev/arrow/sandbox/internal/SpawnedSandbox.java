@@ -11,11 +11,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -38,6 +40,11 @@ final class SpawnedSandbox implements Sandbox {
     private final String id;
     private final long startNanos;
     private final ByteArrayOutputStream received;
+    /* Its own lock: namespacePid() must not wait behind a waitFor() that holds this until the end. */
+    private final Object initLock = new Object();
+    private boolean initRead; // guarded by initLock
+    private OptionalLong namespacePid = OptionalLong.empty(); // guarded by initLock
+    private Optional<String> earlyResult = Optional.empty(); // guarded by initLock; the line read instead of "init"
     private SandboxResult result; // guarded by this
 
     private SpawnedSandbox(SocketChannel channel, long pid, OutputStream stdin, InputStream stdout, InputStream stderr,
@@ -85,6 +92,30 @@ final class SpawnedSandbox implements Sandbox {
         return pid;
     }
 
+    /** Reads the supervisor's "init PID" line, or finds the result line in its place. */
+    @Override
+    public OptionalLong namespacePid() throws InterruptedException {
+        synchronized (initLock) {
+            if (!initRead) {
+                Optional<String> line;
+                try {
+                    line = readLine(channel, received);
+                } catch (ClosedByInterruptException e) {
+                    throw new InterruptedException("interrupted while waiting for the sandbox's pid 1");
+                } catch (IOException e) {
+                    line = Optional.empty();
+                }
+                if (line.isPresent() && line.get().startsWith("init ")) {
+                    namespacePid = OptionalLong.of(Long.parseLong(line.get().substring("init ".length()).strip()));
+                } else {
+                    earlyResult = line; // failed before the clone: this is already the result, or nothing
+                }
+                initRead = true;
+            }
+            return namespacePid;
+        }
+    }
+
     @Override
     public OutputStream stdin() {
         return stdin;
@@ -116,6 +147,11 @@ final class SpawnedSandbox implements Sandbox {
         } catch (IOException e) {
             // The supervisor has already gone; so has the sandbox.
         }
+    }
+
+    /** The sandbox's id, which names its cgroup. */
+    String id() {
+        return id;
     }
 
     /** Closes the connection without a word, as the death of this JVM would. For tests. */
@@ -150,10 +186,16 @@ final class SpawnedSandbox implements Sandbox {
 
     private SandboxResult collect() throws InterruptedException {
         Optional<String> line;
-        try {
-            line = readLine(channel, received);
-        } catch (IOException e) {
-            line = Optional.empty();
+        synchronized (initLock) {
+            namespacePid();
+            line = earlyResult;
+        }
+        if (line.isEmpty()) {
+            try {
+                line = readLine(channel, received);
+            } catch (IOException e) {
+                line = Optional.empty();
+            }
         }
         Duration wallTime = Duration.ofNanos(System.nanoTime() - startNanos);
         if (line.isEmpty()) {

@@ -1,18 +1,26 @@
 package dev.arrow.sandbox.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.arrow.sandbox.PrewarmStats;
 import dev.arrow.sandbox.SandboxSpec;
 import dev.arrow.sandbox.Stdio;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Spawner implements AutoCloseable {
 
     private static final long START_TIMEOUT_SECONDS = 10;
+    private static final AtomicLong SPAWNERS = new AtomicLong();
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+    private static final Duration STATS_TIMEOUT = Duration.ofSeconds(2);
 
     private final Path helper;
     private final Path directory;
@@ -48,10 +59,16 @@ final class Spawner implements AutoCloseable {
         this.lifeline = process.getOutputStream();
     }
 
-    /** Starts a spawner listening in {@code directory}, which must be private to this JVM's user. */
-    static Spawner start(Path helper, Path directory) throws IOException {
-        Path socket = directory.resolve("spawner.sock");
-        Process process = new ProcessBuilder(helper.toString(), "--serve", socket.toString())
+    /**
+     * Starts a spawner listening in {@code directory}, which must be private to this JVM's user,
+     * keeping {@code prewarm} sandboxes prewarmed.
+     */
+    static Spawner start(Path helper, Path directory, int prewarm) throws IOException {
+        // One socket per spawner: a JVM may run several (drivers of their own, a replaced one).
+        Path socket = directory.resolve("spawner-" + SPAWNERS.incrementAndGet() + ".sock");
+        socket.toFile().deleteOnExit();
+        Process process = new ProcessBuilder(helper.toString(), "--serve", socket.toString(),
+                "--prewarm", Integer.toString(prewarm))
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         try {
@@ -78,6 +95,66 @@ final class Spawner implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** Resizes the pool of prewarmed sandboxes (0 to 64). */
+    void prewarm(int sandboxes) throws IOException {
+        synchronized (lifeline) {
+            lifeline.write(("prewarm " + sandboxes + "\n").getBytes(StandardCharsets.US_ASCII));
+            lifeline.flush();
+        }
+    }
+
+    /** The pool of prewarmed sandboxes now, as the spawner tells on a "stats" request. */
+    PrewarmStats stats() throws IOException {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                Selector selector = Selector.open()) {
+            writeFully(channel, request(List.of("stats")));
+            // Bounded: a scrape of /metrics must not hang on a spawner that stopped answering.
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_READ);
+            long deadline = System.nanoTime() + STATS_TIMEOUT.toNanos();
+            var line = new ByteArrayOutputStream();
+            ByteBuffer buffer = ByteBuffer.allocate(256);
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw new IOException("the sandbox spawner did not answer a stats request within "
+                            + STATS_TIMEOUT.toMillis() + " ms");
+                }
+                selector.select(left);
+                selector.selectedKeys().clear();
+                int read = channel.read(buffer.clear());
+                if (read < 0) {
+                    return parseStats(line.toString(StandardCharsets.US_ASCII).strip());
+                }
+                line.write(buffer.array(), 0, buffer.position());
+            }
+        }
+    }
+
+    static PrewarmStats parseStats(String line) throws IOException {
+        int target = 0;
+        int ready = 0;
+        int processes = 0;
+        long memoryBytes = 0;
+        try (JsonParser json = JSON.createParser(line)) {
+            if (json.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not the spawner's stats: " + line);
+            }
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String name = json.currentName();
+                json.nextToken();
+                switch (name) {
+                    case "target" -> target = json.getIntValue();
+                    case "ready" -> ready = json.getIntValue();
+                    case "processes" -> processes = json.getIntValue();
+                    case "memoryBytes" -> memoryBytes = json.getLongValue();
+                    default -> json.skipChildren();
+                }
+            }
+        }
+        return new PrewarmStats(target, ready, processes, memoryBytes);
     }
 
     /** Asks for one sandbox; returns once it is about to start, with its stdio open. */

@@ -21,6 +21,21 @@ class ResultParserTest {
     }
 
     @Test
+    void readsWhetherTheSandboxWasPrewarmed() throws Exception {
+        String line = "{\"outcome\":\"exited\",\"exitCode\":0,\"setupNanos\":5,\"prewarmed\":%s}";
+        assertThat(ResultParser.parse(line.formatted("true"))).isEqualTo(new SandboxResult(new Outcome.Exited(0),
+                Duration.ZERO, Duration.ZERO, Duration.ZERO, 0, Duration.ofNanos(5), true));
+        assertThat(ResultParser.parse(line.formatted("false")).prewarmed()).isFalse();
+        assertThat(ResultParser.parse("{\"outcome\":\"exited\"}").prewarmed()).isFalse();
+    }
+
+    @Test
+    void readsThePoolStats() throws Exception {
+        assertThat(Spawner.parseStats("{\"target\":4,\"ready\":3,\"starting\":1,\"processes\":7,\"memoryBytes\":123456789012}"))
+                .isEqualTo(new dev.arrow.sandbox.PrewarmStats(4, 3, 7, 123456789012L));
+    }
+
+    @Test
     void parsesEveryOutcome() throws Exception {
         assertThat(outcomeOf("{\"outcome\":\"exited\",\"exitCode\":42}")).isEqualTo(new Outcome.Exited(42));
         assertThat(outcomeOf("{\"outcome\":\"signaled\",\"exitCode\":0,\"signal\":11}"))

@@ -26,9 +26,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The spawner (helper --serve) with the real helper: the path every node sandbox takes. */
+/**
+ * The spawner (helper --serve) with the real helper: the path every node sandbox takes. With
+ * {@code -Darrow.prewarm=N} the spawner keeps N prewarmed sandboxes, which must change nothing.
+ */
 @Timeout(60)
 class SpawnerIT {
+
+    private static final int PREWARM = Integer.getInteger("arrow.prewarm", 0);
 
     @TempDir
     Path dir;
@@ -40,7 +45,7 @@ class SpawnerIT {
     void startSpawner() throws Exception {
         helper = HelperLocator.locate();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        spawner = Spawner.start(helper, dir);
+        spawner = Spawner.start(helper, dir, PREWARM);
     }
 
     @AfterEach
@@ -63,7 +68,35 @@ class SpawnerIT {
         }
         // The FIFOs are gone once both sides have opened them.
         try (var left = Files.list(dir)) {
-            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("spawner.sock");
+            assertThat(left.map(p -> p.getFileName().toString())).singleElement().asString()
+                    .matches("spawner-\\d+\\.sock");
+        }
+    }
+
+    @Test
+    void namespacePidIsTheSandboxsPidOneInItsOwnNamespaces() throws Exception {
+        long pid;
+        try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sleep", "60").build(), Stdio.DISCARD)) {
+            pid = sandbox.namespacePid().orElseThrow();
+            assertThat(sandbox.namespacePid()).hasValue(pid); // asked again: the same, no more reading
+            Path proc = Path.of("/proc", Long.toString(pid));
+            assertThat(ProcessHandle.of(pid)).isPresent();
+            assertThat(Files.readSymbolicLink(proc.resolve("ns/net")))
+                    .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
+            assertThat(Files.readSymbolicLink(proc.resolve("ns/pid")))
+                    .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")));
+            sandbox.kill();
+            assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Signaled(9));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
+    }
+
+    @Test
+    void aSandboxThatNeverClonedHasNoNamespacePid() throws Exception {
+        var spec = SandboxSpec.builder("true").mount(dev.arrow.sandbox.Mount.readOnly(Path.of("/no/such/dir"), "/data")).build();
+        try (Sandbox sandbox = spawner.spawn(spec, Stdio.DISCARD)) {
+            assertThat(sandbox.namespacePid()).isEmpty();
+            assertThat(sandbox.waitFor().outcome()).isInstanceOf(Outcome.FailedToStart.class);
         }
     }
 

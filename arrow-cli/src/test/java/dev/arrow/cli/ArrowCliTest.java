@@ -43,6 +43,16 @@ class ArrowCliTest {
     }
 
     @Test
+    void badServeOptions() {
+        assertThat(arrow("serve", "--prewarm", "65")).isEqualTo(125);
+        assertThat(arrow("serve", "--prewarm", "-1")).isEqualTo(125);
+        assertThat(arrow("serve", "--listen", "nowhere")).isEqualTo(125);
+        assertThat(err.toString()).contains("arrow: --prewarm must be between 0 and 64\n")
+                .contains("arrow: --listen must be HOST:PORT, not 'nowhere'\n")
+                .doesNotContain("Exception");
+    }
+
+    @Test
     void missingCommand() {
         assertThat(arrow("run", "--memory", "1m")).isEqualTo(125);
         assertThat(err.toString()).startsWith("arrow: missing required parameter: 'COMMAND'");

@@ -4,10 +4,10 @@ import dev.arrow.platform.arrows.ArrowService;
 import dev.arrow.platform.invocations.InvocationService;
 import dev.arrow.platform.invocations.RuntimeLaunchers;
 import dev.arrow.platform.invocations.WarmInstances;
-import dev.arrow.runtime.instances.MemoryBudget;
-import java.time.Duration;
 import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.bundle.BundleLimits;
+import dev.arrow.runtime.instances.MemoryBudget;
+import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.Sandboxes;
 import dev.arrow.services.bundles.FileBundleStore;
 import dev.arrow.services.state.SqliteState;
@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.logging.Logger;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -38,15 +39,17 @@ public final class Node implements AutoCloseable {
     private final SqliteState state;
     private final InvocationService invocations;
     private final WarmInstances warm;
+    private final SandboxDriver driver;
     private final Server server;
     private final int port;
 
-    private Node(NodeConfig config, SqliteState state, InvocationService invocations, WarmInstances warm, Server server,
-            int port) {
+    private Node(NodeConfig config, SqliteState state, InvocationService invocations, WarmInstances warm,
+            SandboxDriver driver, Server server, int port) {
         this.config = config;
         this.state = state;
         this.invocations = invocations;
         this.warm = warm;
+        this.driver = driver;
         this.server = server;
         this.port = port;
     }
@@ -60,10 +63,10 @@ public final class Node implements AutoCloseable {
 
         SqliteState state = SqliteState.open(home.resolve("arrow.db"));
         WarmInstances warm = null;
+        SandboxDriver driver = Sandboxes.processDriver();
         try {
             var bundles = new FileBundleStore(home.resolve("bundles"), BundleLimits.DEFAULT);
             var metrics = new NodeMetrics();
-            var driver = Sandboxes.processDriver();
             var invoker = new ExecInvoker(driver, config.dispatch().output());
             var arrows = new ArrowService(state.arrows(), bundles, clock);
             RuntimeLaunchers runtimes = config.runtimes() == RuntimeLaunchers.NONE ? InstalledRuntimes.install(home)
@@ -73,6 +76,7 @@ public final class Node implements AutoCloseable {
             var invocations = new InvocationService(state.arrows(), bundles, state.invocations(), invoker, warm,
                     config.dispatch(), clock, metrics);
             metrics.bind(invocations, warm, driver);
+            driver.prewarm(config.prewarm());
             var routes = new ApiRoutes(arrows, invocations, bundles, metrics, openApi(), config.dispatch().maxInputBytes());
             var gateway = new Gateway(invocations, warm.client(), config.dispatch().maxInputBytes());
 
@@ -99,11 +103,12 @@ public final class Node implements AutoCloseable {
             invocations.start();
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + ", state in " + home);
-            return new Node(config, state, invocations, warm, server, port);
+            return new Node(config, state, invocations, warm, driver, server, port);
         } catch (IOException | RuntimeException e) {
             if (warm != null) {
                 warm.close();
             }
+            driver.prewarm(0);
             state.close();
             throw e;
         }
@@ -133,6 +138,7 @@ public final class Node implements AutoCloseable {
             invocations.close();
             server.stop();
             warm.close();
+            driver.prewarm(0); // the pool's processes end with the node, not with the JVM
         } catch (Exception e) {
             LOG.warning("stopping the HTTP server: " + e.getMessage());
         } finally {

@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * How a node runs. Defaults ({@link #defaults()}): listen on 127.0.0.1:7070, state under
- * {@code $ARROW_HOME} or {@code ~/.arrow}, {@link DispatchSettings#DEFAULT} capacity.
+ * {@code $ARROW_HOME} or {@code ~/.arrow}, {@link DispatchSettings#DEFAULT} capacity, a pool of
+ * {@value #DEFAULT_PREWARM} prewarmed sandboxes.
  *
  * @param host     address to listen on; loopback unless asked, because the API holds an admin token
  * @param port     port to listen on; 0 picks a free one (tests)
@@ -15,11 +16,16 @@ import java.util.Objects;
  * @param dispatch capacity and queue bounds
  * @param runtimes how handlers of Arrow's language runtimes are run; NONE: the node installs Arrow's own
  *                 under {@code home} at start
+ * @param prewarm  sandboxes kept prewarmed for cold starts (0 to {@value #MAX_PREWARM}); each costs
+ *                 two idle processes and a few MiB, reported in /metrics
  */
-public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes) {
+public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
+        int prewarm) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
+    public static final int DEFAULT_PREWARM = 4;
+    public static final int MAX_PREWARM = 64;
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -29,6 +35,14 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
         }
+        if (prewarm < 0 || prewarm > MAX_PREWARM) {
+            throw new IllegalArgumentException("prewarm must be between 0 and " + MAX_PREWARM + ": " + prewarm);
+        }
+    }
+
+    /** With the default prewarm pool. */
+    public NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes) {
+        this(host, port, home, dispatch, runtimes, DEFAULT_PREWARM);
     }
 
     /** Without language runtimes. */
@@ -37,7 +51,8 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     }
 
     public static NodeConfig defaults() {
-        return new NodeConfig(DEFAULT_HOST, DEFAULT_PORT, defaultHome(), DispatchSettings.DEFAULT, RuntimeLaunchers.NONE);
+        return new NodeConfig(DEFAULT_HOST, DEFAULT_PORT, defaultHome(), DispatchSettings.DEFAULT, RuntimeLaunchers.NONE,
+                DEFAULT_PREWARM);
     }
 
     /** {@code $ARROW_HOME}, else {@code ~/.arrow}. */
@@ -47,18 +62,22 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     }
 
     public NodeConfig withListen(String newHost, int newPort) {
-        return new NodeConfig(newHost, newPort, home, dispatch, runtimes);
+        return new NodeConfig(newHost, newPort, home, dispatch, runtimes, prewarm);
     }
 
     public NodeConfig withHome(Path newHome) {
-        return new NodeConfig(host, port, newHome, dispatch, runtimes);
+        return new NodeConfig(host, port, newHome, dispatch, runtimes, prewarm);
     }
 
     public NodeConfig withDispatch(DispatchSettings settings) {
-        return new NodeConfig(host, port, home, settings, runtimes);
+        return new NodeConfig(host, port, home, settings, runtimes, prewarm);
     }
 
     public NodeConfig withRuntimes(RuntimeLaunchers launchers) {
-        return new NodeConfig(host, port, home, dispatch, launchers);
+        return new NodeConfig(host, port, home, dispatch, launchers, prewarm);
+    }
+
+    public NodeConfig withPrewarm(int sandboxes) {
+        return new NodeConfig(host, port, home, dispatch, runtimes, sandboxes);
     }
 }

@@ -4,6 +4,13 @@ import dev.arrow.platform.invocations.Execution;
 import dev.arrow.platform.invocations.InvocationListener;
 import dev.arrow.platform.invocations.InvocationRecord;
 import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.platform.invocations.WarmInstances;
+import dev.arrow.runtime.instances.FleetEvents;
+import dev.arrow.runtime.instances.Instance;
+import dev.arrow.runtime.instances.InstanceStartException;
+import dev.arrow.sandbox.PrewarmStats;
+import dev.arrow.sandbox.SandboxDriver;
+import dev.arrow.sandbox.SandboxResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -13,12 +20,6 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.arrow.platform.invocations.WarmInstances;
-import dev.arrow.runtime.instances.FleetEvents;
-import dev.arrow.runtime.instances.Instance;
-import dev.arrow.runtime.instances.InstanceStartException;
-import dev.arrow.sandbox.SandboxDriver;
-import dev.arrow.sandbox.SandboxResult;
 import java.time.Duration;
 
 /** The node's Prometheus metrics: invocations by arrow and outcome, cold starts, durations, load, the JVM. */
@@ -43,6 +44,15 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
                 .description("Requests being served by warm instances").register(registry);
         Gauge.builder("arrow.instances.waiting", warm, w -> w.stats().waiting())
                 .description("Requests waiting for a free instance").register(registry);
+        var pool = new PoolStats(driver); // held by the gauges alone: strong references, or it is collected
+        Gauge.builder("arrow.prewarm.target", pool, p -> p.now().target()).strongReference(true)
+                .description("Prewarmed sandboxes the pool keeps").register(registry);
+        Gauge.builder("arrow.prewarm.ready", pool, p -> p.now().ready()).strongReference(true)
+                .description("Prewarmed sandboxes waiting for a cold start now").register(registry);
+        Gauge.builder("arrow.prewarm.processes", pool, p -> p.now().processes()).strongReference(true)
+                .description("Processes the prewarm pool runs (a supervisor and a pid 1 per sandbox)").register(registry);
+        Gauge.builder("arrow.prewarm.memory", pool, p -> p.now().memoryBytes()).baseUnit("bytes").strongReference(true)
+                .description("Memory the prewarm pool holds").register(registry);
         Gauge.builder("arrow.sandboxes.alive", invocations, InvocationService::running)
                 .description("Sandboxes running invocations now").register(registry);
         Gauge.builder("arrow.queue.depth", invocations, InvocationService::queueDepth)
@@ -66,7 +76,18 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
     }
 
     @Override
+    public void sandboxEnded(SandboxResult sandbox) {
+        countSandbox(sandbox);
+    }
+
+    private void countSandbox(SandboxResult sandbox) {
+        Counter.builder("arrow.sandboxes.ended").description("Sandboxes that ended, by whether the prewarm pool made them")
+                .tag("prewarmed", Boolean.toString(sandbox.prewarmed())).register(registry).increment();
+    }
+
+    @Override
     public void ended(String fleet, Instance instance, SandboxResult result, boolean crashed) {
+        countSandbox(result);
         if (crashed) {
             Counter.builder("arrow.instance.crashes").description("Instances that ended on their own, by how")
                     .tag("outcome", result.outcome().name()).register(registry).increment();
@@ -85,5 +106,26 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
 
     private static String outcomeOf(Execution run) {
         return run.error().isPresent() ? "output-too-large" : run.succeeded() ? "success" : run.outcome().name();
+    }
+
+    /** The pool's stats, asked of the driver once per scrape rather than once per gauge. */
+    private static final class PoolStats {
+        private static final long FRESH_NANOS = 500_000_000L;
+        private final SandboxDriver driver;
+        private PrewarmStats stats; // guarded by this
+        private long readAt; // guarded by this
+
+        PoolStats(SandboxDriver driver) {
+            this.driver = driver;
+        }
+
+        synchronized PrewarmStats now() {
+            long at = System.nanoTime();
+            if (stats == null || at - readAt > FRESH_NANOS) {
+                stats = driver.prewarmStats();
+                readAt = at;
+            }
+            return stats;
+        }
     }
 }

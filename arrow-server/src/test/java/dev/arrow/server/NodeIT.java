@@ -138,6 +138,30 @@ class NodeIT {
     }
 
     @Test
+    void coldStartsTakePrewarmedSandboxesAndThePoolIsReportedInMetrics() throws Exception {
+        await().atMost(Duration.ofSeconds(20)).until(() -> metric("arrow_prewarm_ready") == NodeConfig.DEFAULT_PREWARM);
+        assertThat(metric("arrow_prewarm_target")).isEqualTo(NodeConfig.DEFAULT_PREWARM);
+        assertThat(metric("arrow_prewarm_processes")).as("a supervisor and a pid 1 each")
+                .isEqualTo(2 * NodeConfig.DEFAULT_PREWARM);
+        assertThat(metric("arrow_prewarm_memory_bytes")).isGreaterThan(NodeConfig.DEFAULT_PREWARM * (256 << 10));
+
+        client.deploy(spec("echo", "cat", ""));
+        for (int i = 0; i < 3; i++) {
+            NodeClient.Reply reply = client.invoke("echo", "n" + i);
+            assertThat(reply.text()).isEqualTo("n" + i);
+            // the pool refills between calls this far apart, so each one finds a ready sandbox
+            await().atMost(Duration.ofSeconds(20)).until(() -> metric("arrow_prewarm_ready") == NodeConfig.DEFAULT_PREWARM);
+        }
+        assertThat(metric("arrow_sandboxes_ended_total{prewarmed=\"true\"}")).isEqualTo(3);
+    }
+
+    private double metric(String series) throws Exception {
+        String text = client.send("GET", "/metrics", null, null, null).text();
+        return text.lines().filter(line -> line.startsWith(series + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(series.length() + 1))).orElse(-1.0);
+    }
+
+    @Test
     void asyncInvocationIsAcceptedThenRun() throws Exception {
         client.deploy(spec("later", "cat; echo async-log >&2", ""));
         NodeClient.Reply accepted = client.post("/v1/arrows/later/invoke?async=true", "text/plain",

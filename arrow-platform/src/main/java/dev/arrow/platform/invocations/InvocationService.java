@@ -259,6 +259,7 @@ public final class InvocationService implements AutoCloseable {
             return finishWithoutSandbox(running, e.getMessage());
         }
         SandboxResult sandbox = result.sandbox();
+        listener.sandboxEnded(sandbox);
         Duration billed = Metering.billed(sandbox.wallTime());
         long memory = spec.limits().memoryBytes();
         Optional<String> error = result.outputTooLarge()

@@ -2,6 +2,7 @@ package dev.arrow.runtime.instances;
 
 import dev.arrow.runtime.ExecTask;
 import dev.arrow.runtime.LogCapture;
+import dev.arrow.sandbox.Limits;
 import dev.arrow.sandbox.Mount;
 import dev.arrow.sandbox.NetworkPolicy;
 import dev.arrow.sandbox.Sandbox;
@@ -18,6 +19,8 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,10 +28,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.eclipse.jetty.io.Transport;
 
@@ -312,8 +315,8 @@ public final class Instance {
                 Optional.of(result.outcome()), tail);
     }
 
-    private static dev.arrow.sandbox.Limits withoutWallTime(dev.arrow.sandbox.Limits limits) {
-        return new dev.arrow.sandbox.Limits(limits.memoryBytes(), limits.cpuMillis(), limits.pids(), limits.openFiles(),
+    private static Limits withoutWallTime(Limits limits) {
+        return new Limits(limits.memoryBytes(), limits.cpuMillis(), limits.pids(), limits.openFiles(),
                 limits.tmpfsBytes(), Optional.empty());
     }
 
@@ -322,11 +325,11 @@ public final class Instance {
      * until the supervisor has cloned it, or has ended.
      */
     private static OptionalLong childOf(long supervisor, long deadlineNanos) throws InterruptedException {
-        java.nio.file.Path children = java.nio.file.Path.of("/proc", Long.toString(supervisor), "task",
+        Path children = Path.of("/proc", Long.toString(supervisor), "task",
                 Long.toString(supervisor), "children");
         while (System.nanoTime() - deadlineNanos < 0) {
             try {
-                String text = java.nio.file.Files.readString(children).strip();
+                String text = Files.readString(children).strip();
                 if (!text.isEmpty()) {
                     return OptionalLong.of(Long.parseLong(text.split("\\s+")[0]));
                 }

@@ -249,7 +249,6 @@ public final class Instance {
 
     private void awaitReady(InstanceSpec spec, long startNanos) throws InstanceStartException, InterruptedException {
         long deadline = startNanos + spec.startTimeout().toNanos();
-        long pauseNanos = 200_000;
         String lastProblem = "its port " + port + " never accepted a connection";
         while (true) {
             if (!alive()) {
@@ -275,11 +274,10 @@ public final class Instance {
                 throw new InstanceStartException("the instance was not ready within " + spec.startTimeout().toMillis()
                         + " ms: " + lastProblem, Optional.empty(), log.tail());
             }
-            LockSupport.parkNanos(pauseNanos);
+            LockSupport.parkNanos(ReadinessPolling.pauseNanos(System.nanoTime() - startNanos));
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            pauseNanos = Math.min(pauseNanos * 2, 20_000_000);
         }
     }
 

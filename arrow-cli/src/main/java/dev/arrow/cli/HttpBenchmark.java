@@ -1,5 +1,6 @@
 package dev.arrow.cli;
 
+import dev.arrow.runtime.instances.ReadinessPolling;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -8,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,10 +29,13 @@ import picocli.CommandLine.Option;
  * {@code arrow bench http}: a warm http-mode instance through the node's gateway against the same
  * app called directly on its port, in one run: latency (sequential requests, alternating between
  * the two) and throughput (the same concurrent load on each), and what an idle instance costs
- * beyond the app's own memory.
+ * beyond the app's own memory. Then cold starts, in turns: the app forked and exec'd by this JVM,
+ * waited for and asked once, against the first request through the gateway of a node with its
+ * prewarm pool and of one without.
  */
 @Command(name = "http", mixinStandardHelpOptions = true,
-        description = "Warm http-mode latency and throughput through the gateway vs the app called directly.")
+        description = "Warm http-mode latency and throughput through the gateway vs the app called directly;"
+                + " cold starts through the gateway with and without the prewarm pool vs a fork+exec of the app.")
 final class HttpBenchmark implements Callable<Integer> {
 
     private static final String MARKER = "arrow-bench-app";
@@ -64,6 +70,9 @@ final class HttpBenchmark implements Callable<Integer> {
     @Option(names = "--app", description = "python or node (default: ${DEFAULT-VALUE}).")
     String app = "python";
 
+    @Option(names = "--cold", description = "Cold starts timed each way (default: ${DEFAULT-VALUE}).")
+    int coldRuns = 20;
+
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -72,6 +81,9 @@ final class HttpBenchmark implements Callable<Integer> {
         List<String> command = APPS.get(app);
         if (command == null) {
             throw CliException.usage("--app must be python or node");
+        }
+        if (runs < 1 || total < 1 || concurrency < 1 || coldRuns < 1) {
+            throw CliException.usage("-n, --total, --concurrency and --cold must be at least 1");
         }
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -121,11 +133,157 @@ final class HttpBenchmark implements Callable<Integer> {
                     nodeRate, 100 * nodeRate / directRate);
             System.out.printf(Locale.ROOT, "idle instance: app RSS %.1f MiB, sandbox beyond it (supervisor + init) %.1f MiB%n",
                     memory[0] / 1048576.0, memory[1] / 1048576.0);
+            System.out.flush();
+            // Its warm instance would count among the instances awaited to stop below.
+            HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(node.base.resolve("/v1/arrows/bench"))
+                    .header("Authorization", "Bearer " + node.token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            if (deleted.statusCode() / 100 != 2) {
+                throw new IOException("delete answered " + deleted.statusCode() + ": " + deleted.body());
+            }
+            coldStarts(command, node);
         } finally {
             direct.destroy();
             direct.waitFor();
         }
         return 0;
+    }
+
+    /**
+     * Each turn: the app forked and exec'd here, its port tried on the node's readiness schedule,
+     * one request; then one cold request through each node's gateway (a new revision each turn,
+     * so that no instance is warm). Each is timed with nothing else running: the old instances
+     * gone and the pool refilled first.
+     */
+    private void coldStarts(List<String> command, NodeBenchmark.RunningNode pooled) throws Exception {
+        try (var unpooled = NodeBenchmark.RunningNode.start("--prewarm", "0")) {
+            long[] forkExec = new long[coldRuns];
+            long[] viaPool = new long[coldRuns];
+            long[] withoutPool = new long[coldRuns];
+            int poolSize = (int) metric(pooled, "arrow_prewarm_target");
+            for (int i = -2; i < coldRuns; i++) { // two turns of warm-up
+                redeploy(pooled, command, i);
+                redeploy(unpooled, command, i);
+                awaitQuiet(pooled, poolSize);
+                awaitQuiet(unpooled, 0);
+                long direct = directColdStart(command);
+                long first = coldRequest(pooled);
+                awaitQuiet(pooled, poolSize);
+                long second = coldRequest(unpooled);
+                if (i >= 0) {
+                    forkExec[i] = direct;
+                    viaPool[i] = first;
+                    withoutPool[i] = second;
+                }
+            }
+            Timings base = new Timings(forkExec);
+            Timings pool = new Timings(viaPool);
+            Timings cold = new Timings(withoutPool);
+            System.out.printf(Locale.ROOT, "cold start to the first answer (n=%d each, in turns)%n", coldRuns);
+            System.out.printf(Locale.ROOT, "fork+exec of the app      %8.3f ms median  %8.3f ms p99%n", base.medianMillis(), base.p99Millis());
+            System.out.printf(Locale.ROOT, "gateway, prewarm pool     %8.3f ms median  %8.3f ms p99  (+%.3f ms; goal: under 1)%n",
+                    pool.medianMillis(), pool.p99Millis(), pool.medianMillis() - base.medianMillis());
+            System.out.printf(Locale.ROOT, "gateway, no pool          %8.3f ms median  %8.3f ms p99  (+%.3f ms)%n",
+                    cold.medianMillis(), cold.p99Millis(), cold.medianMillis() - base.medianMillis());
+        }
+    }
+
+    /** Nanoseconds from a fork+exec of the app to the end of its first answer. */
+    private static long directColdStart(List<String> command) throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("PORT", Integer.toString(port));
+        long start = System.nanoTime();
+        Process app = builder.start();
+        try {
+            var address = new InetSocketAddress("127.0.0.1", port);
+            while (true) {
+                try (Socket probe = new Socket()) {
+                    probe.connect(address);
+                    break;
+                } catch (IOException e) {
+                    if (!app.isAlive() || System.nanoTime() - start > Duration.ofSeconds(30).toNanos()) {
+                        throw new IOException("the app never listened on " + port);
+                    }
+                    LockSupport.parkNanos(ReadinessPolling.pauseNanos(System.nanoTime() - start));
+                }
+            }
+            String answer = rawGet(address, "/");
+            long took = System.nanoTime() - start;
+            if (!answer.startsWith("HTTP/1.1 200")) {
+                throw new IOException("the app answered " + answer.lines().findFirst().orElse(""));
+            }
+            return took;
+        } finally {
+            app.destroy();
+            app.waitFor();
+        }
+    }
+
+    /** Nanoseconds of one request through the gateway that must start an instance. */
+    private static long coldRequest(NodeBenchmark.RunningNode node) throws Exception {
+        var address = new InetSocketAddress(node.base.getHost(), node.base.getPort());
+        long start = System.nanoTime();
+        String answer = rawGet(address, "/a/cold/");
+        long took = System.nanoTime() - start;
+        if (!answer.startsWith("HTTP/1.1 200")) {
+            throw new IOException("the gateway answered " + answer.lines().findFirst().orElse(""));
+        }
+        if (!answer.toLowerCase(Locale.ROOT).contains("x-arrow-cold: true")) {
+            throw new IOException("a request meant to start an instance found one warm");
+        }
+        return took;
+    }
+
+    /** A GET on a new connection, as a first visitor makes it; the whole answer. */
+    private static String rawGet(InetSocketAddress address, String path) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(30_000);
+            socket.connect(address);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** A new revision of the arrow "cold" (a turn number in its env), so the next request starts an instance. */
+    private void redeploy(NodeBenchmark.RunningNode node, List<String> command, int turn) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        json.put("name", "cold");
+        json.put("mode", "http");
+        command.forEach(json.putArray("command")::add);
+        json.putObject("env").put("TURN", Integer.toString(turn));
+        json.putObject("scaling").put("maxInstances", 1);
+        json.putObject("limits").put("memory", "256m").put("cpus", 2);
+        HttpResponse<String> deployed = http.send(HttpRequest.newBuilder(node.base.resolve("/v1/arrows"))
+                .header("Authorization", "Bearer " + node.token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        if (deployed.statusCode() != 201) {
+            throw new IOException("deploy answered " + deployed.statusCode() + ": " + deployed.body());
+        }
+    }
+
+    /** Waits until the node runs no instance of "cold" and its pool holds {@code poolSize} ready sandboxes. */
+    private void awaitQuiet(NodeBenchmark.RunningNode node, int poolSize) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (metric(node, "arrow_instances") > 0 || metric(node, "arrow_prewarm_ready") < poolSize) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the node's old instances did not stop, or its pool did not refill, within 30 s");
+            }
+            Thread.sleep(5);
+        }
+        Thread.sleep(20); // the retired sandbox's cgroup and namespaces are torn down just after it ends
+    }
+
+    private double metric(NodeBenchmark.RunningNode node, String series) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(node.base.resolve("/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return text.lines().filter(line -> line.startsWith(series + " ")).findFirst()
+                .map(line -> Double.parseDouble(line.substring(series.length() + 1)))
+                .orElseThrow(() -> new IOException("the node's /metrics has no " + series));
     }
 
     /** The JSON of the benchmark's arrow: the app as an http-mode arrow, one instance. */

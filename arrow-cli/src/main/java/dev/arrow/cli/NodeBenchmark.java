@@ -262,7 +262,7 @@ final class NodeBenchmark implements Callable<Integer> {
             this.readyNanos = readyNanos;
         }
 
-        static RunningNode start() throws Exception {
+        static RunningNode start(String... serveOptions) throws Exception {
             Path home = Files.createTempDirectory("arrow-bench-node");
             // Started the way users start it: through the ./arrow launcher (its JVM options and
             // start-up cache) when this JVM came from it, else a plain JVM on this jar.
@@ -278,6 +278,7 @@ final class NodeBenchmark implements Callable<Integer> {
                 command.addAll(List.of("-cp", jar.toString(), ArrowCli.class.getName()));
             }
             command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--home", home.toString()));
+            command.addAll(List.of(serveOptions));
             long start = System.nanoTime();
             Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {

@@ -100,6 +100,14 @@ class HttpModeIT {
 
         assertThat(gateway("GET", "/a/site/missing.html", null).status()).isEqualTo(404);
         assertThat(gateway("GET", "/a/nosuch/", null).status()).isEqualTo(404);
+
+        // a new revision takes the traffic: the old one's instance stops now, not after its keep-alive
+        deploy("site", "");
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.get("/metrics").text().contains("\narrow_instances 0.0\n"));
+        NodeClient.Reply afterDeploy = gateway("GET", "/a/site/", null);
+        assertThat(afterDeploy.header("X-Arrow-Cold")).isEqualTo("true");
+        assertThat(record(afterDeploy.header("X-Arrow-Invocation-Id")).path("instance").asText())
+                .isNotEqualTo(cold.path("instance").asText());
     }
 
     @Test

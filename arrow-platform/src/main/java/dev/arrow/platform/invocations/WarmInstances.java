@@ -88,10 +88,15 @@ public final class WarmInstances implements AutoCloseable {
         return entry.fleet();
     }
 
-    /** Starts the minimum of instances of the traffic revision (after a deploy, or at start-up). */
+    /**
+     * Makes {@code revision} the one served (after a deploy or rollback, or at start-up): the
+     * previous revision's instances are drained now, not at the next request, and the minimum of
+     * instances is started.
+     */
     public void warm(Revision revision) {
+        InstanceFleet fleet = fleet(revision);
         if (revision.spec().scaling().minInstances() > 0) {
-            fleet(revision).ensureMinimum();
+            fleet.ensureMinimum();
         }
     }
 

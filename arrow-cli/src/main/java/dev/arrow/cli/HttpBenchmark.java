@@ -82,6 +82,7 @@ final class HttpBenchmark implements Callable<Integer> {
         if (command == null) {
             throw CliException.usage("--app must be python or node");
         }
+        command = withSystemProgram(command);
         if (runs < 1 || total < 1 || concurrency < 1 || coldRuns < 1) {
             throw CliException.usage("-n, --total, --concurrency and --cold must be at least 1");
         }
@@ -163,11 +164,11 @@ final class HttpBenchmark implements Callable<Integer> {
             for (int i = -2; i < coldRuns; i++) { // two turns of warm-up
                 redeploy(pooled, command, i);
                 redeploy(unpooled, command, i);
-                awaitQuiet(pooled, poolSize);
-                awaitQuiet(unpooled, 0);
+                awaitQuiet(pooled, 0, poolSize);
+                awaitQuiet(unpooled, 0, 0);
                 long direct = directColdStart(command);
                 long first = coldRequest(pooled);
-                awaitQuiet(pooled, poolSize);
+                awaitQuiet(pooled, 1, poolSize); // the instance just started stays warm
                 long second = coldRequest(unpooled);
                 if (i >= 0) {
                     forkExec[i] = direct;
@@ -185,6 +186,22 @@ final class HttpBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "gateway, no pool          %8.3f ms median  %8.3f ms p99  (+%.3f ms)%n",
                     cold.medianMillis(), cold.p99Millis(), cold.medianMillis() - base.medianMillis());
         }
+    }
+
+    /**
+     * The app with its interpreter as a sandbox finds it, in the system's directories: the same
+     * program both ways (this user's PATH may lead to a wrapper, e.g. a version manager's shim).
+     */
+    private static List<String> withSystemProgram(List<String> command) throws IOException {
+        for (String dir : List.of("/usr/local/bin", "/usr/bin", "/bin")) {
+            Path program = Path.of(dir, command.getFirst());
+            if (Files.isExecutable(program)) {
+                var resolved = new ArrayList<>(command);
+                resolved.set(0, program.toString());
+                return List.copyOf(resolved);
+            }
+        }
+        throw new IOException(command.getFirst() + " is not installed in /usr/local/bin, /usr/bin or /bin");
     }
 
     /** Nanoseconds from a fork+exec of the app to the end of its first answer. */
@@ -266,14 +283,16 @@ final class HttpBenchmark implements Callable<Integer> {
         }
     }
 
-    /** Waits until the node runs no instance of "cold" and its pool holds {@code poolSize} ready sandboxes. */
-    private void awaitQuiet(NodeBenchmark.RunningNode node, int poolSize) throws Exception {
+    /** Waits until the node runs {@code instances} instances and its pool holds {@code poolSize} ready sandboxes. */
+    private void awaitQuiet(NodeBenchmark.RunningNode node, int instances, int poolSize) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (metric(node, "arrow_instances") > 0 || metric(node, "arrow_prewarm_ready") < poolSize) {
+        while (metric(node, "arrow_instances") != instances || metric(node, "arrow_prewarm_ready") < poolSize) {
             if (System.nanoTime() > deadline) {
-                throw new IOException("the node's old instances did not stop, or its pool did not refill, within 30 s");
+                throw new IOException("the node's old instances did not stop, or its pool did not refill, within 30 s: "
+                        + metric(node, "arrow_instances") + " instances, " + metric(node, "arrow_prewarm_ready")
+                        + " of " + poolSize + " prewarmed sandboxes ready");
             }
-            Thread.sleep(5);
+            Thread.sleep(10); // a scrape of /metrics costs the node a little CPU
         }
         Thread.sleep(20); // the retired sandbox's cgroup and namespaces are torn down just after it ends
     }

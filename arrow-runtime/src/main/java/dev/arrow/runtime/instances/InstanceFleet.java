@@ -148,6 +148,7 @@ public final class InstanceFleet implements AutoCloseable {
         long deadline = arrived + policy.maxWait().toNanos();
         lock.lock();
         try {
+            requireOpen(); // a drained fleet's busy instance may still have a free slot: not for new requests
             Slot free = firstFree();
             if (free != null) {
                 free.inFlight++;

@@ -61,6 +61,11 @@ public final class InvocationService implements AutoCloseable {
     private final AtomicInteger asyncRunning = new AtomicInteger();
     private final Set<Thread> asyncThreads = ConcurrentHashMap.newKeySet();
     private final WarmInstances warm;
+    /*
+     * Each arrow's traffic revision, read once: every deploy, rollback and delete of this node goes
+     * through arrowChanged, which refreshes it. (Several nodes sharing arrows will need a change feed.)
+     */
+    private final Map<String, Revision> traffic = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
@@ -355,14 +360,17 @@ public final class InvocationService implements AutoCloseable {
     }
 
     /**
-     * An arrow was deployed, rolled back or deleted: its warm instances follow its traffic revision
-     * (the minimum is started now), or stop when it is gone or runs in exec mode.
+     * An arrow was deployed, rolled back or deleted: invocations go to its traffic revision from
+     * now on, its warm instances follow it (the minimum is started now), or stop when it is gone or
+     * runs in exec mode. Must be called after every such change.
      */
     public void arrowChanged(String arrow) {
+        // Read after the change was stored, and put over whatever a request may have cached meanwhile.
+        Optional<Revision> revision = storedTrafficRevision(arrow);
+        revision.ifPresentOrElse(current -> traffic.put(arrow, current), () -> traffic.remove(arrow));
         if (warm == null) {
             return;
         }
-        Optional<Revision> revision = arrows.arrow(arrow).flatMap(summary -> arrows.revision(arrow, summary.trafficRevision()));
         if (revision.isPresent() && revision.get().spec().mode() == Mode.HTTP) {
             warm.warm(revision.get());
         } else {
@@ -375,9 +383,16 @@ public final class InvocationService implements AutoCloseable {
         return trafficRevision(arrow).spec().mode();
     }
 
-    /** Stores a finished warm invocation and tells the listener. */
-    void record(InvocationRecord finished, byte[] output, String log) {
-        store.finish(finished, output, log);
+    /**
+     * Stores a finished warm invocation and tells the listener; {@code soon}: nobody reads it back
+     * at once (a gateway request, already answered), so it may share a later commit.
+     */
+    void record(InvocationRecord finished, byte[] output, String log, boolean soon) {
+        if (soon) {
+            store.finishSoon(finished, output, log);
+        } else {
+            store.finish(finished, output, log);
+        }
         listener.finished(finished);
     }
 
@@ -412,11 +427,19 @@ public final class InvocationService implements AutoCloseable {
                 .withTmpfsBytes(limits.tmpfsBytes());
     }
 
+    /** From memory once read: a request must not cost two reads of the store (see {@link #arrowChanged}). */
     private Revision trafficRevision(String arrow) {
         ArrowName.require(arrow, "name");
-        ArrowSummary summary = arrows.arrow(arrow).orElseThrow(() -> new NotFoundException("arrow", arrow));
-        return arrows.revision(arrow, summary.trafficRevision())
-                .orElseThrow(() -> new NotFoundException("arrow", arrow));
+        Revision cached = traffic.get(arrow);
+        if (cached != null) {
+            return cached;
+        }
+        return traffic.computeIfAbsent(arrow, name -> storedTrafficRevision(name)
+                .orElseThrow(() -> new NotFoundException("arrow", name)));
+    }
+
+    private Optional<Revision> storedTrafficRevision(String arrow) {
+        return arrows.arrow(arrow).flatMap(summary -> arrows.revision(arrow, summary.trafficRevision()));
     }
 
     private void checkInput(byte[] input) {

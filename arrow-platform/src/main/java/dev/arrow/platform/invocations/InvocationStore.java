@@ -22,6 +22,15 @@ public interface InvocationStore {
      */
     void finish(InvocationRecord finished, byte[] output, String log);
 
+    /**
+     * As {@link #finish}, for a record nobody waits for (a gateway request's, written after its
+     * response): it may be stored a few milliseconds later, together with others, and a crash may
+     * lose those milliseconds. Stores that have nothing to gain store it at once.
+     */
+    default void finishSoon(InvocationRecord finished, byte[] output, String log) {
+        finish(finished, output, log);
+    }
+
     Optional<InvocationRecord> find(String id);
 
     /** The stdout of a finished invocation. */

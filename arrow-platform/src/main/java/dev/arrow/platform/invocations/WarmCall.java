@@ -73,12 +73,17 @@ public final class WarmCall {
     }
 
     /**
-     * Records how the forwarded request went and frees the instance's slot. Call once.
+     * Records how the forwarded request went and frees the instance's slot. Call once, after the
+     * response: the record is stored within milliseconds, in a commit shared with others.
      *
      * @param status  the instance's HTTP status, or 0 when no answer came
      * @param failure why no (whole) answer came: the connection broke, the timeout passed
      */
     public InvocationRecord finish(int status, long responseBytes, Optional<Throwable> failure) {
+        return finish(status, responseBytes, failure, true);
+    }
+
+    private InvocationRecord finish(int status, long responseBytes, Optional<Throwable> failure, boolean soon) {
         Outcome outcome = new Outcome.Exited(0);
         Optional<String> error = Optional.empty();
         if (failure.isPresent()) {
@@ -102,7 +107,7 @@ public final class WarmCall {
         } else if (status >= 500) {
             error = Optional.of("the instance answered with status " + status);
         }
-        return complete(outcome, error, responseBytes, new byte[0]);
+        return complete(outcome, error, responseBytes, new byte[0], soon);
     }
 
     /** Sends the input to / and records the answer (API invocations). */
@@ -115,10 +120,10 @@ public final class WarmCall {
         } catch (IOException | TimeoutException e) {
             if (e instanceof IOException && String.valueOf(e.getMessage()).contains("larger than")) {
                 InvocationRecord record = complete(new Outcome.Exited(0), Optional.of("the output is larger than "
-                        + output.maxOutputBytes() + " bytes"), 0, new byte[0]);
+                        + output.maxOutputBytes() + " bytes"), 0, new byte[0], false);
                 return new CompletedInvocation(record, new byte[0], tail());
             }
-            InvocationRecord record = finish(0, 0, Optional.of(e));
+            InvocationRecord record = finish(0, 0, Optional.of(e), false);
             return new CompletedInvocation(record, new byte[0], tail());
         }
         Optional<String> error = Optional.empty();
@@ -128,11 +133,14 @@ public final class WarmCall {
             error = Optional.of("the instance answered with status " + response.status());
         }
         byte[] body = response.body();
-        InvocationRecord record = complete(new Outcome.Exited(0), error, body.length, error.isPresent() ? new byte[0] : body);
+        InvocationRecord record = complete(new Outcome.Exited(0), error, body.length, error.isPresent() ? new byte[0] : body,
+                false);
         return new CompletedInvocation(record, error.isPresent() ? new byte[0] : body, tail());
     }
 
-    private InvocationRecord complete(Outcome outcome, Optional<String> error, long outputBytes, byte[] output) {
+    /** {@code soon}: the record may share a later commit (see {@link InvocationService#record}). */
+    private InvocationRecord complete(Outcome outcome, Optional<String> error, long outputBytes, byte[] output,
+            boolean soon) {
         if (finished) {
             throw new IllegalStateException("invocation " + running.id() + " is already finished");
         }
@@ -149,7 +157,7 @@ public final class WarmCall {
                 outcome, error, Duration.ZERO, Duration.ZERO, 0, memory, billed, Metering.gbSeconds(memory, billed),
                 outputBytes, log == null ? 0 : log.total(), log != null && log.truncated(), Optional.of(instance.id()));
         InvocationRecord finishedRecord = running.finished(execution);
-        service.record(finishedRecord, output, log == null ? "" : log.text());
+        service.record(finishedRecord, output, log == null ? "" : log.text(), soon);
         return finishedRecord;
     }
 

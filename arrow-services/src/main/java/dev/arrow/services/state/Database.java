@@ -5,11 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +45,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * write of the group. Under load the fsyncs no longer queue up one per write; a lone write still
  * commits at once, since the thread never waits for a group to fill.
  *
+ * <p>A write whose caller need not wait ({@link #writeSoon}: a gateway request's record, written
+ * after its response) is queued the same way, but a group made only of such writes waits up to
+ * {@value #SOON_MILLIS} ms for more before it commits: under load, a hundred commits a second
+ * rather than one per request. A crash may lose those last milliseconds of records, as it could
+ * lose a record between a response and its write anyway.
+ *
  * <p>A deferred constraint (the arrows to revisions foreign key) is checked only at COMMIT, not at
  * a savepoint. So if COMMIT finds one broken, the group is rolled back and its writes run again,
  * one transaction each, for only the write that broke it to fail. A {@link Work} may therefore
@@ -58,8 +67,10 @@ final class Database implements AutoCloseable {
      */
     enum Synchronous { NORMAL, FULL }
 
+    private static final System.Logger LOG = System.getLogger(Database.class.getName());
     private static final int READERS = 3;
     private static final int MAX_BATCH = 64;
+    private static final long SOON_MILLIS = 10;
     private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
     private static final int SQLITE_CONSTRAINT = 19; // the primary result code, in the low byte
 
@@ -72,11 +83,14 @@ final class Database implements AutoCloseable {
         T run(Connection connection) throws SQLException;
     }
 
-    /** A write waiting for the writer thread, and the future its caller parks on. */
-    private record Pending<T>(Work<T> work, CompletableFuture<T> result) {
+    /**
+     * A write waiting for the writer thread, and the future its caller parks on; {@code soon}: no
+     * caller waits, so it may wait a little for others to share its commit.
+     */
+    private record Pending<T>(Work<T> work, CompletableFuture<T> result, boolean soon, long queuedNanos) {
 
         Pending(Work<T> work) {
-            this(work, new CompletableFuture<>());
+            this(work, new CompletableFuture<>(), false, 0);
         }
 
         @SuppressWarnings("unchecked")
@@ -100,6 +114,7 @@ final class Database implements AutoCloseable {
     private final ReentrantLock accepting = new ReentrantLock();
     private boolean closed; // guarded by accepting
     private final Thread writeThread;
+    private final Map<String, PreparedStatement> writerStatements = new HashMap<>(); // the write thread's only
     private final ExecutorService readThreads;
 
     private Database(Path file, Connection writer, List<Connection> readers) {
@@ -176,6 +191,28 @@ final class Database implements AutoCloseable {
     }
 
     /**
+     * Queues {@code work} to be committed within about {@value #SOON_MILLIS} ms, and returns at
+     * once; a failure is logged. Writes, soon or not, are committed in the order they were queued.
+     */
+    void writeSoon(Work<?> work) {
+        var pending = new Pending<>(work, new CompletableFuture<>(), true, System.nanoTime());
+        pending.result().whenComplete((ignored, failure) -> {
+            if (failure != null) {
+                LOG.log(System.Logger.Level.WARNING, "a deferred write to " + file + " failed", failure);
+            }
+        });
+        accepting.lock();
+        try {
+            if (closed) {
+                throw closedFailure(null);
+            }
+            writes.add(pending);
+        } finally {
+            accepting.unlock();
+        }
+    }
+
+    /**
      * How many writes are queued behind the group the write thread is running (after close, its
      * end marker too); lets tests line up a group.
      */
@@ -227,6 +264,7 @@ final class Database implements AutoCloseable {
             group.clear();
             group.add(takeUninterruptibly());
             writes.drainTo(group, MAX_BATCH - 1);
+            gatherSoon(group);
             // close queues END after every write it let in and lets none in after it.
             if (group.getLast() == END) {
                 group.removeLast();
@@ -242,6 +280,28 @@ final class Database implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** While the group holds only writes no caller waits for, waits for more until the first has waited its time. */
+    private void gatherSoon(List<Pending<?>> group) {
+        long deadline = group.getFirst().queuedNanos() + TimeUnit.MILLISECONDS.toNanos(SOON_MILLIS);
+        while (group.size() < MAX_BATCH && group.stream().allMatch(Pending::soon)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Pending<?> next;
+            try {
+                next = writes.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                continue; // as in takeUninterruptibly
+            }
+            if (next == null) {
+                return;
+            }
+            group.add(next);
+            writes.drainTo(group, MAX_BATCH - group.size());
         }
     }
 
@@ -271,6 +331,7 @@ final class Database implements AutoCloseable {
                 try {
                     result = pending.work().run(writer);
                 } catch (Throwable e) {
+                    forgetStatements(); // the work's own may have been left mid-step
                     // If SQLite has rolled the whole transaction back on its own (it may, on an
                     // I/O error or a full disk), the savepoint is gone: that fails the group.
                     try {
@@ -292,6 +353,8 @@ final class Database implements AutoCloseable {
         } catch (SQLException | RuntimeException | Error e) {
             // A failed COMMIT may or may not have ended the transaction; ROLLBACK without one is
             // a harmless error, so always try.
+            // A statement that failed with its transaction may be left unusable: prepare anew.
+            forgetStatements();
             try {
                 execute("ROLLBACK");
             } catch (SQLException suppressed) {
@@ -323,9 +386,50 @@ final class Database implements AutoCloseable {
     }
 
     private void execute(String sql) throws SQLException {
-        try (Statement statement = writer.createStatement()) {
-            statement.execute(sql);
+        prepared(sql).execute();
+    }
+
+    /** Work with one prepared statement. */
+    @FunctionalInterface
+    interface StatementWork<T> {
+        T run(PreparedStatement statement) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} with a statement of {@code sql} on {@code connection}, prepared once when
+     * that is the writer (whose only user is the write thread): compiling a statement costs SQLite
+     * more than running a small one, and a warm invocation's record is one write among thousands a
+     * second. On another connection, the statement is prepared for this call and closed after it.
+     */
+    <T> T withStatement(Connection connection, String sql, StatementWork<T> work) throws SQLException {
+        if (connection != writer) {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                return work.run(statement);
+            }
         }
+        return work.run(prepared(sql));
+    }
+
+    private void forgetStatements() {
+        for (PreparedStatement statement : writerStatements.values()) {
+            try {
+                statement.close();
+            } catch (SQLException ignored) {
+                // it goes either way
+            }
+        }
+        writerStatements.clear();
+    }
+
+    /** The writer's statement of {@code sql}, parameters cleared; never closed by its user. */
+    private PreparedStatement prepared(String sql) throws SQLException {
+        PreparedStatement statement = writerStatements.get(sql);
+        if (statement == null) {
+            statement = writer.prepareStatement(sql);
+            writerStatements.put(sql, statement);
+        }
+        statement.clearParameters();
+        return statement;
     }
 
     private static boolean isConstraint(SQLException e) {
@@ -407,6 +511,7 @@ final class Database implements AutoCloseable {
             closeQuietly(connection, failures);
         }
         // The writer last: closing the last connection checkpoints the WAL into the main file.
+        forgetStatements();
         closeQuietly(writer, failures);
         if (!failures.isEmpty()) {
             throw failure("closing the state database " + file, failures.getFirst());

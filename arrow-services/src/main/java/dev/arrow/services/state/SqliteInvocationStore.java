@@ -21,6 +21,26 @@ import java.util.Optional;
 /** Invocation records, with async inputs, outputs and logs, in the {@code invocations} table. */
 final class SqliteInvocationStore implements InvocationStore {
 
+    private static final String FINISH = """
+            INSERT INTO invocations (id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
+                run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
+                cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
+                output_bytes, log_bytes, log_truncated, instance, input, output, log)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                arrow = excluded.arrow, revision = excluded.revision, trigger = excluded.trigger,
+                status = excluded.status, accepted_at_ns = excluded.accepted_at_ns,
+                started_at_ns = excluded.started_at_ns, attempts = excluded.attempts,
+                run_started_at_ns = excluded.run_started_at_ns, cold = excluded.cold,
+                init_ns = excluded.init_ns, duration_ns = excluded.duration_ns, outcome = excluded.outcome,
+                exit_code = excluded.exit_code, signal = excluded.signal, reason = excluded.reason,
+                detail = excluded.detail, error = excluded.error, cpu_user_ns = excluded.cpu_user_ns,
+                cpu_system_ns = excluded.cpu_system_ns, peak_memory_bytes = excluded.peak_memory_bytes,
+                memory_limit_bytes = excluded.memory_limit_bytes, billed_ns = excluded.billed_ns,
+                gb_seconds = excluded.gb_seconds, output_bytes = excluded.output_bytes,
+                log_bytes = excluded.log_bytes, log_truncated = excluded.log_truncated,
+                instance = excluded.instance, input = NULL, output = excluded.output, log = excluded.log""";
+
     private static final String RECORD_COLUMNS = """
             id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
             run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
@@ -79,30 +99,21 @@ final class SqliteInvocationStore implements InvocationStore {
 
     @Override
     public void finish(InvocationRecord finished, byte[] output, String log) {
+        database.write(finishing(finished, output, log));
+    }
+
+    @Override
+    public void finishSoon(InvocationRecord finished, byte[] output, String log) {
+        database.writeSoon(finishing(finished, output, log));
+    }
+
+    private Database.Work<Integer> finishing(InvocationRecord finished, byte[] output, String log) {
         require(finished.status().finished(), "finish takes a finished invocation", finished);
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(log, "log");
         Execution run = finished.execution().orElseThrow();
-        database.write(connection -> {
-            try (var upsert = connection.prepareStatement("""
-                    INSERT INTO invocations (id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
-                        run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
-                        cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
-                        output_bytes, log_bytes, log_truncated, instance, input, output, log)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET
-                        arrow = excluded.arrow, revision = excluded.revision, trigger = excluded.trigger,
-                        status = excluded.status, accepted_at_ns = excluded.accepted_at_ns,
-                        started_at_ns = excluded.started_at_ns, attempts = excluded.attempts,
-                        run_started_at_ns = excluded.run_started_at_ns, cold = excluded.cold,
-                        init_ns = excluded.init_ns, duration_ns = excluded.duration_ns, outcome = excluded.outcome,
-                        exit_code = excluded.exit_code, signal = excluded.signal, reason = excluded.reason,
-                        detail = excluded.detail, error = excluded.error, cpu_user_ns = excluded.cpu_user_ns,
-                        cpu_system_ns = excluded.cpu_system_ns, peak_memory_bytes = excluded.peak_memory_bytes,
-                        memory_limit_bytes = excluded.memory_limit_bytes, billed_ns = excluded.billed_ns,
-                        gb_seconds = excluded.gb_seconds, output_bytes = excluded.output_bytes,
-                        log_bytes = excluded.log_bytes, log_truncated = excluded.log_truncated,
-                        instance = excluded.instance, input = NULL, output = excluded.output, log = excluded.log""")) {
+        return connection -> {
+            return database.withStatement(connection, FINISH, upsert -> {
                 int i = 0;
                 upsert.setString(++i, finished.id());
                 upsert.setString(++i, finished.arrow());
@@ -131,8 +142,8 @@ final class SqliteInvocationStore implements InvocationStore {
                 upsert.setBytes(++i, output);
                 upsert.setString(++i, log);
                 return upsert.executeUpdate();
-            }
-        });
+            });
+        };
     }
 
     /** Sets outcome, exit_code, signal, reason and detail from {@code outcome}; returns the last index used. */

@@ -214,6 +214,41 @@ class DatabaseTest {
         assertThat(database.read(ids())).containsExactly("interrupted");
     }
 
+    @Test
+    void soonWritesReturnAtOnceAndWaitForOthersToShareTheirCommit() throws Exception {
+        var committedBefore = new CompletableFuture<Integer>();
+        database.writeSoon(insert("first"));
+        Thread.sleep(3); // the writer has taken "first" by now, and waits for company
+        database.writeSoon(connection -> {
+            try (Connection raw = connect()) {
+                committedBefore.complete(rawCount(raw)); // what other connections see: not "first" yet
+            }
+            return insert("second").run(connection);
+        });
+        assertThat(committedBefore.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("first committed alone").isZero();
+        await().atMost(PATIENCE).until(() -> database.read(ids()).equals(List.of("first", "second")));
+    }
+
+    @Test
+    void aWaitedForWriteCommitsTheSoonWritesQueuedBeforeItAndAFailedSoonWriteFailsAlone() {
+        database.writeSoon(insert("soon"));
+        database.writeSoon(insert("soon")); // a duplicate: logged, and nothing else fails
+        database.write(insert("now"));
+        assertThat(database.read(ids())).containsExactly("now", "soon");
+    }
+
+    @Test
+    void closeCommitsSoonWrites() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            database.writeSoon(insert("soon-" + i));
+        }
+        database.close();
+        try (Connection raw = connect()) {
+            assertThat(rawCount(raw)).isEqualTo(5);
+        }
+        assertThatThrownBy(() -> database.writeSoon(insert("late"))).isInstanceOf(IllegalStateException.class);
+    }
+
     /** A write that keeps the write thread busy until released, so that others queue behind it. */
     private Future<Integer> holdTheWriter(CountDownLatch release) throws InterruptedException {
         var entered = new CountDownLatch(1);

@@ -7,22 +7,21 @@ import dev.arrow.platform.invocations.InvocationService;
 import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.WarmCall;
 import dev.arrow.runtime.instances.InstanceClient;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.util.Locale;
+import dev.arrow.sandbox.Outcome;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
-import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * The user-facing gateway: {@code ANY /a/{arrow}/{path...}} forwards the request, with the rest
@@ -78,9 +77,17 @@ final class Gateway {
     }
 
     private void forward(Exchange exchange, String arrow, String pathAndQuery) throws Exception {
-        Request request = exchange.request();
-        Response response = exchange.response();
         WarmCall call = invocations.openHttp(arrow);
+        try {
+            send(exchange, arrow, pathAndQuery, call);
+        } catch (RuntimeException e) {
+            call.finish(0, 0, Optional.of(e)); // the instance's slot is freed whatever happened
+            throw e;
+        }
+    }
+
+    private void send(Exchange exchange, String arrow, String pathAndQuery, WarmCall call) {
+        Request request = exchange.request();
         var outgoing = client.newRequest(call.instance(), pathAndQuery)
                 .method(request.getMethod())
                 .timeout(call.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -104,53 +111,91 @@ final class Gateway {
         if (length != 0) {
             outgoing.body(new ContentSourceRequestContent(request, request.getHeaders().get(HttpHeader.CONTENT_TYPE)));
         }
-        var listener = new InputStreamResponseListener();
-        outgoing.send(listener);
-        org.eclipse.jetty.client.Response answer;
-        try {
-            answer = listener.get(call.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
-            outgoing.abort(cause);
-            var record = call.finish(0, 0, Optional.of(cause));
-            exchange.setHeader("X-Arrow-Invocation-Id", call.invocationId());
-            boolean timedOut = cause instanceof TimeoutException;
-            exchange.error(timedOut ? 504 : 502, timedOut ? "timed_out" : "instance_failed",
-                    record.execution().flatMap(run -> run.error().or(() -> Optional.of(run.outcome() instanceof
-                            dev.arrow.sandbox.Outcome.FailedToStart failed ? failed.detail() : run.outcome().name())))
-                            .orElse("the instance did not answer"), Optional.empty(), null);
-            return;
+        var relay = new Relay(exchange, call);
+        outgoing.onResponseHeaders(relay::headers).onResponseContentSource(relay::body).send(relay::complete);
+    }
+
+    /**
+     * Carries the instance's answer to the client as it arrives, on the instance client's own
+     * threads: the request's thread is done once the request is sent, and no thread waits for the
+     * answer to hand it on. Exactly one of {@link #finished} or {@link #failedBeforeHeaders} ends it.
+     */
+    private static final class Relay {
+        private final Exchange exchange;
+        private final WarmCall call;
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private volatile int status;
+        private long copied; // written by the copy, read after it ends
+
+        Relay(Exchange exchange, WarmCall call) {
+            this.exchange = exchange;
+            this.call = call;
         }
-        response.setStatus(answer.getStatus());
-        HttpFields.Mutable headers = response.getHeaders();
-        for (HttpField field : answer.getHeaders()) {
-            String name = field.getLowerCaseName();
-            if (!NOT_FORWARDED.contains(name) || name.equals("content-length")) {
-                headers.add(field);
+
+        void headers(org.eclipse.jetty.client.Response answer) {
+            Response response = exchange.response();
+            status = answer.getStatus();
+            response.setStatus(status);
+            HttpFields.Mutable headers = response.getHeaders();
+            for (HttpField field : answer.getHeaders()) {
+                String name = field.getLowerCaseName();
+                if (!NOT_FORWARDED.contains(name) || name.equals("content-length")) {
+                    headers.add(field);
+                }
+            }
+            headers.put("X-Arrow-Invocation-Id", call.invocationId());
+            headers.put("X-Arrow-Cold", Boolean.toString(call.cold()));
+        }
+
+        void body(org.eclipse.jetty.client.Response answer, Content.Source source) {
+            Response response = exchange.response();
+            Content.Sink counting = (last, buffer, callback) -> {
+                if (buffer != null) {
+                    copied += buffer.remaining();
+                }
+                response.write(last, buffer, callback);
+            };
+            exchange.markResponded();
+            Content.copy(source, counting, Callback.from(() -> finished(Optional.empty()),
+                    failure -> finished(Optional.of(failure))));
+        }
+
+        /** The client side of the exchange ended; only a failure before any header is this one's to answer. */
+        void complete(Result result) {
+            if (result.isFailed() && !exchange.responded() && ended.compareAndSet(false, true)) {
+                failedBeforeHeaders(result.getFailure());
             }
         }
-        headers.put("X-Arrow-Invocation-Id", call.invocationId());
-        headers.put("X-Arrow-Cold", Boolean.toString(call.cold()));
-        long copied = 0;
-        Optional<Throwable> failure = Optional.empty();
-        try (InputStream in = listener.getInputStream(); OutputStream out = Content.Sink.asOutputStream(response)) {
-            byte[] buffer = new byte[32 * 1024];
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, n);
-                copied += n;
+
+        private void finished(Optional<Throwable> failure) {
+            if (!ended.compareAndSet(false, true)) {
+                return;
             }
-        } catch (IOException e) {
-            failure = Optional.of(e);
+            if (failure.isPresent()) {
+                // Headers are out: the client sees the response cut short, which is the truth.
+                exchange.fail(failure.get());
+            } else {
+                exchange.succeed();
+            }
+            // After the response: a kept-alive client's next request need not wait for the record.
+            if (failure.isPresent() || call.capturesLog()) {
+                // Finishing may wait for a crashed instance's end, or for its last log lines.
+                Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(status, copied, failure));
+            } else {
+                call.finish(status, copied, failure);
+            }
         }
-        exchange.markResponded();
-        if (failure.isPresent()) {
-            // Headers are out: the client sees the response cut short, which is the truth.
-            exchange.fail(failure.get());
-        } else {
-            exchange.succeed();
+
+        private void failedBeforeHeaders(Throwable cause) {
+            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> {
+                var record = call.finish(0, 0, Optional.of(cause));
+                exchange.setHeader("X-Arrow-Invocation-Id", call.invocationId());
+                boolean timedOut = cause instanceof TimeoutException;
+                exchange.error(timedOut ? 504 : 502, timedOut ? "timed_out" : "instance_failed",
+                        record.execution().flatMap(run -> run.error().or(() -> Optional.of(run.outcome()
+                                instanceof Outcome.FailedToStart failed ? failed.detail() : run.outcome().name())))
+                                .orElse("the instance did not answer"), Optional.empty(), null);
+            });
         }
-        // After the response: a kept-alive client's next request need not wait for the record.
-        call.finish(answer.getStatus(), copied, failure);
     }
 }

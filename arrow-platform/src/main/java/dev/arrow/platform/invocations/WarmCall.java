@@ -67,6 +67,11 @@ public final class WarmCall {
         return lease.cold();
     }
 
+    /** Whether the instance's output is being captured as this invocation's log (it serves one request at a time). */
+    public boolean capturesLog() {
+        return log != null;
+    }
+
     /** The longest a request may take: the arrow's timeout. */
     public Duration timeout() {
         return spec.limits().timeout();

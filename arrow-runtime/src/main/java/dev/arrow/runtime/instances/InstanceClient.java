@@ -12,7 +12,7 @@ import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * HTTP/1.1 to instances, with kept-alive connections pooled per instance. One per node: the
@@ -24,9 +24,8 @@ public final class InstanceClient implements AutoCloseable {
 
     public InstanceClient() {
         http = new HttpClient();
-        var threads = new QueuedThreadPool(64, 2, 60_000);
+        var threads = new VirtualThreadPool();
         threads.setName("arrow-instance-client");
-        threads.setDaemon(true);
         http.setExecutor(threads);
         http.setMaxConnectionsPerDestination(1024);
         http.setMaxRequestsQueuedPerDestination(4096);

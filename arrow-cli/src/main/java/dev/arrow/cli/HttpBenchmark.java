@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.runtime.instances.ReadinessPolling;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -17,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,6 +42,7 @@ import picocli.CommandLine.Option;
 final class HttpBenchmark implements Callable<Integer> {
 
     private static final String MARKER = "arrow-bench-app";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, List<String>> APPS = Map.of(
             "python", List.of("python3", "-c", """
                     import http.server, os  # %s
@@ -152,42 +156,91 @@ final class HttpBenchmark implements Callable<Integer> {
     }
 
     /**
-     * Each turn: the app forked and exec'd here, its port tried on the node's readiness schedule,
-     * one request; then one cold request through each node's gateway (a new revision each turn,
-     * so that no instance is warm). Each is timed with nothing else running: the old instances
-     * gone and the pool refilled first.
+     * How an app is started directly and deployed: the benchmark's app, and Arrow's shell runtime
+     * (a small C server) whose start takes about a millisecond, so that what the node adds to a
+     * cold start stands out of the app's own start-up noise.
+     */
+    private record ColdApp(String label, List<String> command, Map<String, String> env, Path dir, ObjectNode deploy) {
+    }
+
+    /**
+     * Each turn, for each app: the app forked and exec'd here, its port tried on the node's
+     * readiness schedule, one request; then one cold request through each node's gateway (a new
+     * revision each turn, so that no instance is warm). Each is timed with nothing else running:
+     * the old instances gone and the pool refilled first.
      */
     private void coldStarts(List<String> command, NodeBenchmark.RunningNode pooled) throws Exception {
+        Path shellDir = Files.createTempDirectory("arrow-bench-shell");
         try (var unpooled = NodeBenchmark.RunningNode.start("--prewarm", "0")) {
-            long[] forkExec = new long[coldRuns];
-            long[] viaPool = new long[coldRuns];
-            long[] withoutPool = new long[coldRuns];
+            var apps = new ArrayList<ColdApp>();
+            ObjectNode appFields = JSON.createObjectNode();
+            command.forEach(appFields.putArray("command")::add);
+            apps.add(new ColdApp(app, command, Map.of(), null, appFields));
+            shellApp(shellDir, pooled, unpooled).ifPresent(apps::add);
             int poolSize = (int) metric(pooled, "arrow_prewarm_target");
+            long[][][] times = new long[apps.size()][3][coldRuns];
             for (int i = -2; i < coldRuns; i++) { // two turns of warm-up
-                redeploy(pooled, command, i);
-                redeploy(unpooled, command, i);
-                awaitQuiet(pooled, 0, poolSize);
-                awaitQuiet(unpooled, 0, 0);
-                long direct = directColdStart(command);
-                long first = coldRequest(pooled);
-                awaitQuiet(pooled, 1, poolSize); // the instance just started stays warm
-                long second = coldRequest(unpooled);
-                if (i >= 0) {
-                    forkExec[i] = direct;
-                    viaPool[i] = first;
-                    withoutPool[i] = second;
+                for (int a = 0; a < apps.size(); a++) {
+                    ColdApp cold = apps.get(a);
+                    redeploy(pooled, cold, i);
+                    redeploy(unpooled, cold, i);
+                    awaitQuiet(pooled, 0, poolSize);
+                    awaitQuiet(unpooled, 0, 0);
+                    long direct = directColdStart(cold);
+                    long first = coldRequest(pooled);
+                    awaitQuiet(pooled, 1, poolSize); // the instance just started stays warm
+                    long second = coldRequest(unpooled);
+                    if (i >= 0) {
+                        times[a][0][i] = direct;
+                        times[a][1][i] = first;
+                        times[a][2][i] = second;
+                    }
                 }
             }
-            Timings base = new Timings(forkExec);
-            Timings pool = new Timings(viaPool);
-            Timings cold = new Timings(withoutPool);
-            System.out.printf(Locale.ROOT, "cold start to the first answer (n=%d each, in turns)%n", coldRuns);
-            System.out.printf(Locale.ROOT, "fork+exec of the app      %8.3f ms median  %8.3f ms p99%n", base.medianMillis(), base.p99Millis());
-            System.out.printf(Locale.ROOT, "gateway, prewarm pool     %8.3f ms median  %8.3f ms p99  (+%.3f ms; goal: under 1)%n",
-                    pool.medianMillis(), pool.p99Millis(), pool.medianMillis() - base.medianMillis());
-            System.out.printf(Locale.ROOT, "gateway, no pool          %8.3f ms median  %8.3f ms p99  (+%.3f ms)%n",
-                    cold.medianMillis(), cold.p99Millis(), cold.medianMillis() - base.medianMillis());
+            for (int a = 0; a < apps.size(); a++) {
+                Timings base = new Timings(times[a][0]);
+                Timings pool = new Timings(times[a][1]);
+                Timings cold = new Timings(times[a][2]);
+                System.out.printf(Locale.ROOT, "cold start of %s to its first answer (n=%d each, in turns)%n",
+                        apps.get(a).label(), coldRuns);
+                System.out.printf(Locale.ROOT, "fork+exec of the app      %8.3f ms median  %8.3f ms p99%n", base.medianMillis(), base.p99Millis());
+                System.out.printf(Locale.ROOT, "gateway, prewarm pool     %8.3f ms median  %8.3f ms p99  (+%.3f ms; goal: under 1)%n",
+                        pool.medianMillis(), pool.p99Millis(), pool.medianMillis() - base.medianMillis());
+                System.out.printf(Locale.ROOT, "gateway, no pool          %8.3f ms median  %8.3f ms p99  (+%.3f ms)%n",
+                        cold.medianMillis(), cold.p99Millis(), cold.medianMillis() - base.medianMillis());
+            }
+        } finally {
+            try (var files = Files.walk(shellDir)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
+    }
+
+    /** The shell runtime with a one-line handler, uploaded to both nodes; empty when its binary is not built. */
+    private Optional<ColdApp> shellApp(Path dir, NodeBenchmark.RunningNode... nodes) throws Exception {
+        String binary = System.getProperty("arrow.shellRuntime");
+        if (binary == null || !Files.isExecutable(Path.of(binary))) {
+            System.err.println("arrow bench http: no shell runtime binary (-Darrow.shellRuntime); its cold start is skipped");
+            return Optional.empty();
+        }
+        Files.writeString(dir.resolve("handler.sh"), "#!/bin/sh\nprintf ok\n");
+        Files.setPosixFilePermissions(dir.resolve("handler.sh"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        var packed = new java.io.ByteArrayOutputStream();
+        BundlePacker.pack(dir, packed);
+        String digest = null;
+        for (NodeBenchmark.RunningNode node : nodes) {
+            HttpResponse<String> uploaded = http.send(HttpRequest.newBuilder(node.base.resolve("/v1/bundles"))
+                    .header("Authorization", "Bearer " + node.token).header("Content-Type", "application/gzip")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(packed.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+            if (uploaded.statusCode() / 100 != 2) {
+                throw new IOException("bundle upload answered " + uploaded.statusCode() + ": " + uploaded.body());
+            }
+            digest = JSON.readTree(uploaded.body()).path("digest").asText();
+        }
+        ObjectNode fields = JSON.createObjectNode().put("runtime", "shell").put("handler", "handler.sh").put("bundle", digest);
+        return Optional.of(new ColdApp("the shell runtime (C)", List.of(binary), Map.of("ARROW_HANDLER", "handler.sh"), dir, fields));
     }
 
     /**
@@ -207,12 +260,16 @@ final class HttpBenchmark implements Callable<Integer> {
     }
 
     /** Nanoseconds from a fork+exec of the app to the end of its first answer. */
-    private static long directColdStart(List<String> command) throws Exception {
+    private static long directColdStart(ColdApp cold) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        var builder = new ProcessBuilder(cold.command()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        if (cold.dir() != null) {
+            builder.directory(cold.dir().toFile());
+        }
+        builder.environment().putAll(cold.env());
         builder.environment().put("PORT", Integer.toString(port));
         long start = System.nanoTime();
         Process app = builder.start();
@@ -269,11 +326,11 @@ final class HttpBenchmark implements Callable<Integer> {
     }
 
     /** A new revision of the arrow "cold" (a turn number in its env), so the next request starts an instance. */
-    private void redeploy(NodeBenchmark.RunningNode node, List<String> command, int turn) throws Exception {
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    private void redeploy(NodeBenchmark.RunningNode node, ColdApp cold, int turn) throws Exception {
+        ObjectNode json = JSON.createObjectNode();
         json.put("name", "cold");
         json.put("mode", "http");
-        command.forEach(json.putArray("command")::add);
+        json.setAll(cold.deploy());
         json.putObject("env").put("TURN", Integer.toString(turn));
         json.putObject("scaling").put("maxInstances", 1);
         json.putObject("limits").put("memory", "256m").put("cpus", 2);

@@ -5,7 +5,10 @@ import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.server.Node;
 import dev.arrow.server.NodeConfig;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -38,11 +41,37 @@ final class TrainingRun {
                 client.invocations("training", null, 10, null);
                 client.arrowLogs("training", 10);
                 client.deleteArrow("training");
+                warmInstances(client, node);
             }
         } finally {
             deleteTree(home);
         }
         return 0;
+    }
+
+    /**
+     * An http-mode arrow started cold a few times and asked through the gateway, so that the
+     * cache holds the profiles of the instance start and the relay too. Skipped without python3.
+     */
+    private static void warmInstances(ArrowClient client, Node node) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        if (!Files.isExecutable(python)) {
+            return;
+        }
+        var http = HttpClient.newHttpClient();
+        URI gateway = node.uri().resolve("/a/training-web/");
+        for (int start = 0; start < 3; start++) {
+            ObjectNode spec = ArrowClient.object();
+            spec.put("name", "training-web");
+            spec.put("mode", "http");
+            spec.putArray("command").add(python.toString()).add("-m").add("http.server").add("8080");
+            spec.putObject("env").put("START", Integer.toString(start)); // a new revision: a cold start
+            client.deploy(spec);
+            for (int i = 0; i < 20; i++) {
+                http.send(HttpRequest.newBuilder(gateway).build(), HttpResponse.BodyHandlers.discarding());
+            }
+        }
+        client.deleteArrow("training-web");
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -32,8 +32,24 @@ final class KeepAliveClient implements AutoCloseable {
                 .getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /** One request; its status (the body is read and dropped). */
+    /**
+     * One request; its status (the body is read and dropped). A kept-alive connection the server
+     * closed while it was idle (node's http server does after 5 s) is replaced once, as any HTTP
+     * client does for a GET.
+     */
     int get() throws IOException {
+        boolean reused = socket != null;
+        try {
+            return exchange();
+        } catch (StaleConnectionException e) {
+            if (!reused) {
+                throw e;
+            }
+            return exchange();
+        }
+    }
+
+    private int exchange() throws IOException {
         if (socket == null) {
             socket = new Socket();
             socket.setTcpNoDelay(true);
@@ -45,15 +61,26 @@ final class KeepAliveClient implements AutoCloseable {
         try {
             out.write(request);
             out.flush();
-            return readAnswer();
+            int first = in.read();
+            if (first < 0) {
+                throw new StaleConnectionException();
+            }
+            return readAnswer(first);
         } catch (IOException e) {
             close();
             throw e;
         }
     }
 
-    private int readAnswer() throws IOException {
-        String status = line();
+    /** The connection ended before any byte of the answer. */
+    private static final class StaleConnectionException extends IOException {
+        StaleConnectionException() {
+            super("the connection closed before the answer");
+        }
+    }
+
+    private int readAnswer(int first) throws IOException {
+        String status = (char) first + line();
         if (!status.startsWith("HTTP/1.1 ") || status.length() < 12) {
             throw new IOException("not an HTTP/1.1 answer: " + status);
         }

@@ -122,6 +122,15 @@ class HttpModeIT {
         int before = Integer.parseInt(gateway("GET", "/a/echo/count", null).text());
         assertThat(Integer.parseInt(gateway("GET", "/a/echo/count", null).text())).isEqualTo(before + 1);
 
+        // answers without a body end too: no content, and HEAD
+        NodeClient.Reply empty = gateway("GET", "/a/echo/empty", null);
+        assertThat(empty.status()).isEqualTo(204);
+        assertThat(empty.text()).isEmpty();
+        NodeClient.Reply head = gateway("HEAD", "/a/echo/index.html", null);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.header("Content-Type")).isEqualTo("text/html");
+        assertThat(record(head.header("X-Arrow-Invocation-Id")).path("outcome").asText()).isEqualTo("exited");
+
         // a large body streams through whole
         String big = "x".repeat(3 << 20);
         assertThat(gateway("POST", "/a/echo/big", big).text()).hasSize("echo: query:/big".length() + big.length());

@@ -28,6 +28,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         elif self.path.startswith("/slow"):
             time.sleep(0.5)
             self.reply(200, "slow " + str(os.getpid()))
+        elif self.path == "/empty":
+            self.send_response(204)
+            self.end_headers()
         elif self.path == "/crash":
             print("crashing on purpose", file=sys.stderr, flush=True)
             os._exit(3)

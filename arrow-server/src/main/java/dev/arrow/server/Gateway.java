@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.eclipse.jetty.client.ContentSourceRequestContent;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
@@ -39,10 +40,10 @@ final class Gateway {
             "content-length");
 
     private final InvocationService invocations;
-    private final InstanceClient client;
+    private final Supplier<InstanceClient> client;
     private final int maxInputBytes;
 
-    Gateway(InvocationService invocations, InstanceClient client, int maxInputBytes) {
+    Gateway(InvocationService invocations, Supplier<InstanceClient> client, int maxInputBytes) {
         this.invocations = invocations;
         this.client = client;
         this.maxInputBytes = maxInputBytes;
@@ -88,7 +89,7 @@ final class Gateway {
 
     private void send(Exchange exchange, String arrow, String pathAndQuery, WarmCall call) {
         Request request = exchange.request();
-        var outgoing = client.newRequest(call.instance(), pathAndQuery)
+        var outgoing = client.get().newRequest(call.instance(), pathAndQuery)
                 .method(request.getMethod())
                 .timeout(call.timeout().toMillis(), TimeUnit.MILLISECONDS);
         String forwardedFor = Request.getRemoteAddr(request);

@@ -78,7 +78,7 @@ public final class Node implements AutoCloseable {
             metrics.bind(invocations, warm, driver);
             driver.prewarm(config.prewarm());
             var routes = new ApiRoutes(arrows, invocations, bundles, metrics, openApi(), config.dispatch().maxInputBytes());
-            var gateway = new Gateway(invocations, warm.client(), config.dispatch().maxInputBytes());
+            var gateway = new Gateway(invocations, warm::client, config.dispatch().maxInputBytes());
 
             var threads = new VirtualThreadPool();
             threads.setName("arrow-http");

@@ -40,7 +40,8 @@ public final class WarmInstances implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WarmInstances.class.getName());
 
     private final SandboxDriver driver;
-    private final InstanceClient client;
+    private InstanceClient client; // guarded by this; made at first use: its start costs a node's start some 400 ms
+    private boolean closed; // guarded by this
     private final BundleStore bundles;
     private final RuntimeLaunchers runtimes;
     private final DispatchSettings settings;
@@ -64,12 +65,17 @@ public final class WarmInstances implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.events = Objects.requireNonNull(events, "events");
         this.budget = Objects.requireNonNull(budget, "budget");
-        this.client = new InstanceClient();
         this.reaper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("arrow-reaper").factory());
         reaper.scheduleWithFixedDelay(this::reapIdle, reapEvery.toMillis(), reapEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    public InstanceClient client() {
+    public synchronized InstanceClient client() {
+        if (closed) {
+            throw new IllegalStateException("the node's warm instances are closed");
+        }
+        if (client == null) {
+            client = new InstanceClient();
+        }
         return client;
     }
 
@@ -149,7 +155,12 @@ public final class WarmInstances implements AutoCloseable {
         reaper.shutdownNow();
         fleets.values().forEach(entry -> entry.fleet().close());
         draining.forEach(InstanceFleet::close);
-        client.close();
+        synchronized (this) {
+            closed = true;
+            if (client != null) {
+                client.close();
+            }
+        }
     }
 
     private void retire(InstanceFleet fleet) {

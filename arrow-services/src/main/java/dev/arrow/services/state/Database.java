@@ -178,15 +178,7 @@ final class Database implements AutoCloseable {
      */
     <T> T write(Work<T> work) {
         var pending = new Pending<>(work);
-        accepting.lock();
-        try {
-            if (closed) {
-                throw closedFailure(null);
-            }
-            writes.add(pending);
-        } finally {
-            accepting.unlock();
-        }
+        enqueue(pending);
         return await(pending.result());
     }
 
@@ -201,6 +193,10 @@ final class Database implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "a deferred write to " + file + " failed", failure);
             }
         });
+        enqueue(pending);
+    }
+
+    private void enqueue(Pending<?> pending) {
         accepting.lock();
         try {
             if (closed) {

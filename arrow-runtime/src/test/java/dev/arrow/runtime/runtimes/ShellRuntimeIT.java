@@ -4,26 +4,24 @@ import static dev.arrow.runtime.runtimes.BootstrapProcess.contentType;
 import static dev.arrow.runtime.runtimes.BootstrapProcess.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** arrow-shell-runtime (native/runtime/shell.c) as the node would run it, over real HTTP. */
+/**
+ * What only arrow-shell-runtime (native/runtime/shell.c) does, as the node would run it, over real
+ * HTTP: stdin and stdout, the environment, exit statuses, processes, the HTTP parser; what every
+ * runtime does is in LanguageRuntimesIT.
+ */
 @Timeout(60)
 class ShellRuntimeIT {
 
@@ -77,24 +75,6 @@ class ShellRuntimeIT {
 
             assertThat(text(shell.post(""))).as("absent headers are absent variables")
                     .startsWith("\n\n\nPOST\n/\nmy-arrow\n");
-        }
-    }
-
-    @Test
-    void aFailingScriptIsAnErrorWithTheTailOfItsStderr() throws Exception {
-        try (var shell = start("fail.sh", """
-                echo starting >&2
-                echo partial output
-                printf 'bad "thing"\\thappened\\n' >&2
-                exit 3
-                """)) {
-            HttpResponse<byte[]> response = shell.post("", "Arrow-Invocation-Id", "inv-3");
-            assertThat(response.statusCode()).isEqualTo(500);
-            assertThat(response.headers().firstValue("Arrow-Error")).hasValue("unhandled");
-            assertThat(contentType(response)).isEqualTo("application/json");
-            assertThat(text(response)).isEqualTo("{\"errorType\":\"ExitStatus\","
-                    + "\"errorMessage\":\"exit status 3: starting\\nbad \\\"thing\\\"\\thappened\",\"stackTrace\":[]}");
-            assertThat(shell.stderr()).isEqualTo("starting\nbad \"thing\"\thappened\n");
         }
     }
 
@@ -187,62 +167,6 @@ class ShellRuntimeIT {
 
             assertThat(text(shell.post("still here"))).isEqualTo("still here");
             assertThat(shell.process.isAlive()).isTrue();
-        }
-    }
-
-    @Test
-    void aMissingScriptEndsTheProcessBeforeItListens() throws Exception {
-        try (var shell = BootstrapProcess.start(LanguageRuntime.SHELL, runtimeDir, code, "nope.sh", Map.of())) {
-            assertThat(shell.awaitReady(Duration.ofSeconds(20))).isFalse();
-            assertThat(shell.awaitExit(Duration.ofSeconds(10))).isEqualTo(1);
-            assertThat(shell.stderr()).contains("cannot load handler 'nope.sh': No such file or directory");
-        }
-    }
-
-    @Test
-    void keepAliveServesFiftyRequestsOnOneConnection() throws Exception {
-        try (var shell = start("echo.sh", "cat\n")) {
-            List<BootstrapProcess.RawResponse> responses = shell.onOneConnection(
-                    IntStream.range(0, 50).mapToObj(i -> ("request " + i).getBytes(StandardCharsets.UTF_8)).toList());
-            assertThat(responses).extracting(BootstrapProcess.RawResponse::text)
-                    .containsExactlyElementsOf(IntStream.range(0, 50).mapToObj(i -> "request " + i).toList());
-            assertThat(responses).allSatisfy(r -> {
-                assertThat(r.status()).isEqualTo(200);
-                assertThat(r.headers()).doesNotContainKey("connection");
-            });
-        }
-    }
-
-    @Test
-    void aChunkedRequestBodyIsStdin() throws Exception {
-        try (var shell = start("echo.sh", "cat\n")) {
-            byte[] body = "chunked body".getBytes(StandardCharsets.UTF_8);
-            HttpRequest request = shell.request(
-                    HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)));
-            HttpResponse<byte[]> response = shell.client().send(request, HttpResponse.BodyHandlers.ofByteArray());
-            assertThat(text(response)).isEqualTo("chunked body");
-        }
-    }
-
-    @Test
-    void connectionsAreServedConcurrently() throws Exception {
-        // Each request waits for the other's mark: both succeed only when they run at the same time.
-        try (var shell = start("together.sh", """
-                me=$(cat)
-                if [ "$me" = A ]; then other=B; else other=A; fi
-                touch "$me"
-                i=0
-                while [ ! -e "$other" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-                [ -e "$other" ] && echo met
-                """)) {
-            List<CompletableFuture<HttpResponse<byte[]>>> calls = new ArrayList<>();
-            for (String me : List.of("A", "B")) {
-                calls.add(shell.client().sendAsync(shell.request(HttpRequest.BodyPublishers.ofString(me)),
-                        HttpResponse.BodyHandlers.ofByteArray()));
-            }
-            for (var call : calls) {
-                assertThat(text(call.get())).isEqualTo("met\n");
-            }
         }
     }
 }

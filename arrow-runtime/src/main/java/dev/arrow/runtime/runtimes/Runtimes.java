@@ -1,5 +1,6 @@
 package dev.arrow.runtime.runtimes;
 
+import dev.arrow.sandbox.NativeProgram;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,10 @@ public final class Runtimes {
     /** Where the node shows the runtime directory inside a sandbox. */
     public static final Path MOUNT_POINT = Path.of("/opt/arrow/runtime");
 
+    /** The shell runtime's C bootstrap: {@code -Darrow.shellRuntime}, {@code ARROW_SHELL_RUNTIME}. */
+    private static final NativeProgram SHELL_RUNTIME_PROGRAM =
+            new NativeProgram("arrow-shell-runtime", "arrow.shellRuntime", "ARROW_SHELL_RUNTIME");
+
     static final String PYTHON3_BOOTSTRAP = "bootstrap.py";
     static final String NODE_BOOTSTRAP = "bootstrap.js";
     static final String SHELL_RUNTIME = "arrow-shell-runtime";
@@ -49,7 +54,7 @@ public final class Runtimes {
      * @throws java.nio.file.NoSuchFileException when the shell runtime cannot be found
      */
     public static Path install(Path dir) throws IOException {
-        return install(dir, NativeBinaryLocator.SHELL_RUNTIME.locate());
+        return install(dir, SHELL_RUNTIME_PROGRAM.locate());
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.arrow.runtime.runtimes;
+package dev.arrow.sandbox;
 
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -8,24 +8,29 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Finds a native program that the build puts in {@code native/target/}: the system property, then
- * the environment variable, then {@code native/target/NAME} (a source tree) or
- * {@code libexec/NAME} (an installation) in any directory above this code's jar or classes
- * directory; the way arrow-sandbox finds {@code arrow-sandbox-helper}. Maven never packages native
- * programs with the Java code, so they are found at run time.
+ * A native program that the build puts in {@code native/target/} (the sandbox helper, the shell
+ * runtime), found at run time, since Maven never packages native programs with the Java code: the
+ * system property, then the environment variable, then {@code native/target/NAME} (a source tree)
+ * or {@code libexec/NAME} (an installation) in any directory above this code's jar or classes
+ * directory.
+ *
+ * @param name        the file's name
+ * @param property    the system property that names it
+ * @param environment the environment variable that names it
  */
-record NativeBinaryLocator(String name, String property, String environment) {
+public record NativeProgram(String name, String property, String environment) {
 
-    /** arrow-shell-runtime: {@code -Darrow.shellRuntime}, {@code ARROW_SHELL_RUNTIME}. */
-    static final NativeBinaryLocator SHELL_RUNTIME =
-            new NativeBinaryLocator("arrow-shell-runtime", "arrow.shellRuntime", "ARROW_SHELL_RUNTIME");
+    /** arrow-sandbox-helper: {@code -Darrow.helper}, {@code ARROW_HELPER}. */
+    public static final NativeProgram SANDBOX_HELPER =
+            new NativeProgram("arrow-sandbox-helper", "arrow.helper", "ARROW_HELPER");
 
     /** @throws NoSuchFileException naming what was tried, when no executable is found */
-    Path locate() throws NoSuchFileException {
+    public Path locate() throws NoSuchFileException {
         return locate(System.getProperty(property), System.getenv(environment), codeLocation());
     }
 
-    Path locate(String propertyValue, String environmentValue, Optional<Path> codeLocation)
+    /** {@link #locate()} with the settings and the code's location given (tests). */
+    public Path locate(String propertyValue, String environmentValue, Optional<Path> codeLocation)
             throws NoSuchFileException {
         // An explicit setting that is wrong is an error, not a reason to quietly use another binary.
         if (propertyValue != null && !propertyValue.isBlank()) {
@@ -61,7 +66,7 @@ record NativeBinaryLocator(String name, String property, String environment) {
 
     private static Optional<Path> codeLocation() {
         try {
-            CodeSource source = NativeBinaryLocator.class.getProtectionDomain().getCodeSource();
+            CodeSource source = NativeProgram.class.getProtectionDomain().getCodeSource();
             return source == null ? Optional.empty() : Optional.of(Path.of(source.getLocation().toURI()));
         } catch (Exception e) { // unusual class loaders: fall back to the explicit settings
             return Optional.empty();

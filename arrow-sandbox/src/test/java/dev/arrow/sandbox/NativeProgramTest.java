@@ -1,4 +1,4 @@
-package dev.arrow.runtime.runtimes;
+package dev.arrow.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,9 +12,10 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class NativeBinaryLocatorTest {
+class NativeProgramTest {
 
-    private static final NativeBinaryLocator LOCATOR = NativeBinaryLocator.SHELL_RUNTIME;
+    private static final NativeProgram LOCATOR =
+            new NativeProgram("arrow-shell-runtime", "arrow.shellRuntime", "ARROW_SHELL_RUNTIME");
 
     @TempDir
     Path tree;

@@ -2,6 +2,7 @@ package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.runtime.bundle.BundleUnpacker;
 import dev.arrow.runtime.instances.ReadinessPolling;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -101,13 +102,7 @@ final class HttpBenchmark implements Callable<Integer> {
             awaitPort(port);
             URI directUri = URI.create("http://127.0.0.1:" + port + "/");
             URI gatewayUri = node.base.resolve("/a/bench/");
-            String spec = NodeClientJson.spec(command, concurrency);
-            HttpResponse<String> deployed = http.send(HttpRequest.newBuilder(node.base.resolve("/v1/arrows"))
-                    .header("Authorization", "Bearer " + node.token).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
-            if (deployed.statusCode() != 201) {
-                throw new IOException("deploy answered " + deployed.statusCode() + ": " + deployed.body());
-            }
+            deploy(node, warmSpec(command, concurrency));
             long[] viaDirect = new long[runs];
             long[] viaNode = new long[runs];
             try (var toNode = new KeepAliveClient(gatewayUri); var toApp = new KeepAliveClient(directUri)) {
@@ -210,11 +205,7 @@ final class HttpBenchmark implements Callable<Integer> {
                         cold.medianMillis(), cold.p99Millis(), cold.medianMillis() - base.medianMillis());
             }
         } finally {
-            try (var files = Files.walk(shellDir)) {
-                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(file);
-                }
-            }
+            BundleUnpacker.deleteTree(shellDir);
         }
     }
 
@@ -339,12 +330,7 @@ final class HttpBenchmark implements Callable<Integer> {
         json.putObject("env").put("TURN", Integer.toString(turn));
         json.putObject("scaling").put("maxInstances", 1);
         json.putObject("limits").put("memory", "256m").put("cpus", 2);
-        HttpResponse<String> deployed = http.send(HttpRequest.newBuilder(node.base.resolve("/v1/arrows"))
-                .header("Authorization", "Bearer " + node.token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json.toString())).build(), HttpResponse.BodyHandlers.ofString());
-        if (deployed.statusCode() != 201) {
-            throw new IOException("deploy answered " + deployed.statusCode() + ": " + deployed.body());
-        }
+        deploy(node, json);
     }
 
     /** Waits until the node runs {@code instances} instances and its pool holds {@code poolSize} ready sandboxes. */
@@ -369,18 +355,26 @@ final class HttpBenchmark implements Callable<Integer> {
                 .orElseThrow(() -> new IOException("the node's /metrics has no " + series));
     }
 
-    /** The JSON of the benchmark's arrow: the app as an http-mode arrow, one instance. */
-    private static final class NodeClientJson {
-        static String spec(List<String> command, int concurrency) {
-            var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
-            json.put("name", "bench");
-            json.put("mode", "http");
-            command.forEach(json.putArray("command")::add);
-            json.putObject("scaling").put("concurrency", concurrency).put("maxInstances", 1).put("minInstances", 1);
-            json.putObject("limits").put("memory", "256m").put("cpus", 2);
-            return json.toString();
+    /** The benchmark's warm arrow: the app in http mode, one instance serving {@code concurrency} at once. */
+    private static ObjectNode warmSpec(List<String> command, int concurrency) {
+        ObjectNode json = JSON.createObjectNode();
+        json.put("name", "bench");
+        json.put("mode", "http");
+        command.forEach(json.putArray("command")::add);
+        json.putObject("scaling").put("concurrency", concurrency).put("maxInstances", 1).put("minInstances", 1);
+        json.putObject("limits").put("memory", "256m").put("cpus", 2);
+        return json;
+    }
+
+    private void deploy(NodeBenchmark.RunningNode node, ObjectNode spec) throws Exception {
+        HttpResponse<String> deployed = http.send(HttpRequest.newBuilder(node.base.resolve("/v1/arrows"))
+                .header("Authorization", "Bearer " + node.token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(spec.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        if (deployed.statusCode() != 201) {
+            throw new IOException("deploy answered " + deployed.statusCode() + ": " + deployed.body());
         }
     }
+
 
     /** Nanoseconds of one GET that must answer 200. */
     private static long timed(KeepAliveClient client) throws IOException {

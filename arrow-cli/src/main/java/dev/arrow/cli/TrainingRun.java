@@ -2,6 +2,7 @@ package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
+import dev.arrow.runtime.bundle.BundleUnpacker;
 import dev.arrow.server.Node;
 import dev.arrow.server.NodeConfig;
 import java.io.IOException;
@@ -11,8 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The workload the launcher records its JVM start-up cache from ({@code serve --training-run}):
@@ -44,7 +43,7 @@ final class TrainingRun {
                 warmInstances(client, node);
             }
         } finally {
-            deleteTree(home);
+            BundleUnpacker.deleteTree(home);
         }
         return 0;
     }
@@ -72,13 +71,5 @@ final class TrainingRun {
             }
         }
         client.deleteArrow("training-web");
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

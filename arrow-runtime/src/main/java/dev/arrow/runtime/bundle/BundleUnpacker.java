@@ -35,6 +35,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  */
 public final class BundleUnpacker {
 
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ALL =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+
     /** The archive formats the runtime reads. */
     public enum Format { TAR_GZ, ZIP }
 
@@ -257,10 +260,19 @@ public final class BundleUnpacker {
                 + detail, e);
     }
 
-    /** Removes a tree without following symlinks; a missing tree is fine. Also what stores of bundles clean up with. */
+    /**
+     * Removes a tree without following symlinks, read-only directories included (their owner may
+     * not remove entries otherwise); a missing tree is fine. What every tree Arrow made is removed with.
+     */
     public static void deleteTree(Path dir) throws IOException {
         try {
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    Files.setPosixFilePermissions(d, OWNER_ALL);
+                    return FileVisitResult.CONTINUE;
+                }
+
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                     Files.delete(file);

@@ -1,15 +1,13 @@
 package dev.arrow.runtime.runtimes;
 
+import dev.arrow.runtime.bundle.BundleUnpacker;
 import dev.arrow.sandbox.NativeProgram;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
@@ -41,7 +39,6 @@ public final class Runtimes {
     private static final String RESOURCES = "/dev/arrow/runtime/bootstrap/";
     private static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
     private static final Set<PosixFilePermission> READ_EXECUTE = PosixFilePermissions.fromString("r-xr-xr-x");
-    private static final Set<PosixFilePermission> OWNER_ALL = PosixFilePermissions.fromString("rwx------");
 
     private Runtimes() {
     }
@@ -93,7 +90,7 @@ public final class Runtimes {
             }
         } finally {
             if (Files.exists(staging)) {
-                deleteTree(staging);
+                BundleUnpacker.deleteTree(staging);
             }
         }
         return target;
@@ -132,30 +129,5 @@ public final class Runtimes {
             bytes[i] = (byte) (value >>> (56 - 8 * i));
         }
         return bytes;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                Files.setPosixFilePermissions(dir, OWNER_ALL); // read-only directories keep their entries
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -9,7 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,9 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * logs, together, ...) in its own way; what only one runtime does is in its own IT.
  */
 @Timeout(60)
-class LanguageRuntimesIT {
+class LanguageRuntimesIT extends RuntimeFixture {
 
     private static final String PYTHON_HANDLERS = """
             import sys
@@ -260,18 +257,6 @@ class LanguageRuntimesIT {
         String echoed(String sent, String compactEvent, String type) {
             return this == SHELL ? sent : json("{\"event\":" + compactEvent + ",\"type\":\"" + type(type) + "\"}");
         }
-    }
-
-    @TempDir
-    static Path runtimes;
-    private static Path runtimeDir;
-
-    @TempDir
-    Path code;
-
-    @BeforeAll
-    static void install() throws Exception {
-        runtimeDir = Runtimes.install(runtimes);
     }
 
     private void write(Language language) throws Exception {

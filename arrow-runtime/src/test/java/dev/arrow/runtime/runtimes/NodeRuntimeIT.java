@@ -5,19 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What only the node bootstrap does (undefined, promises, callbacks, ES modules), run by the
  * host's /usr/bin/node over real HTTP; what every runtime does is in LanguageRuntimesIT.
  */
 @Timeout(60)
-class NodeRuntimeIT {
+class NodeRuntimeIT extends RuntimeFixture {
 
     private static final String HANDLERS = """
             exports.reject = async (event) => {
@@ -29,18 +26,6 @@ class NodeRuntimeIT {
               setTimeout(() => callback(null, { cb: event }), 5);
             };
             """;
-
-    @TempDir
-    static Path runtimes;
-    private static Path runtimeDir;
-
-    @TempDir
-    Path code;
-
-    @BeforeAll
-    static void install() throws Exception {
-        runtimeDir = Runtimes.install(runtimes);
-    }
 
     @BeforeEach
     void writeCode() throws Exception {

@@ -4,30 +4,15 @@ import static dev.arrow.runtime.runtimes.BootstrapProcess.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What only the python3 bootstrap does, run by the host's /usr/bin/python3 over real HTTP; what
  * every runtime does is in LanguageRuntimesIT.
  */
 @Timeout(60)
-class PythonRuntimeIT {
-
-    @TempDir
-    static Path runtimes;
-    private static Path runtimeDir;
-
-    @TempDir
-    Path code;
-
-    @BeforeAll
-    static void install() throws Exception {
-        runtimeDir = Runtimes.install(runtimes);
-    }
+class PythonRuntimeIT extends RuntimeFixture {
 
     @Test
     void aDottedModuleInAPackageImportsFromTheCodeDirectory() throws Exception {

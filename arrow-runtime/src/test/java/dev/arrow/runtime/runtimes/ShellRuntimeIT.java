@@ -12,10 +12,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What only arrow-shell-runtime (native/runtime/shell.c) does, as the node would run it, over real
@@ -23,19 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * runtime does is in LanguageRuntimesIT.
  */
 @Timeout(60)
-class ShellRuntimeIT {
-
-    @TempDir
-    static Path runtimes;
-    private static Path runtimeDir;
-
-    @TempDir
-    Path code;
-
-    @BeforeAll
-    static void install() throws Exception {
-        runtimeDir = Runtimes.install(runtimes);
-    }
+class ShellRuntimeIT extends RuntimeFixture {
 
     private BootstrapProcess start(String script, String content) throws Exception {
         Path path = code.resolve(script);

@@ -23,34 +23,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The spawner's pool of prewarmed sandboxes (helper --serve SOCKET --prewarm 2), with the real helper. */
 @Timeout(60)
-class PrewarmIT {
+class PrewarmIT extends SpawnerFixture {
 
     private static final int POOL = 2;
 
-    @TempDir
-    Path dir;
-
-    private Path helper;
-    private Spawner spawner;
-
-    @BeforeEach
-    void startSpawner() throws Exception {
-        helper = HelperLocator.locate();
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        spawner = Spawner.start(helper, dir, POOL);
-    }
-
-    @AfterEach
-    void stopSpawner() {
-        spawner.close();
+    PrewarmIT() {
+        super(POOL);
     }
 
     private PrewarmStats awaitReady(int ready) throws IOException {

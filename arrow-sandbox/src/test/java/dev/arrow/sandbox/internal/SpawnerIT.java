@@ -14,43 +14,25 @@ import dev.arrow.sandbox.Stdio;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The spawner (helper --serve) with the real helper: the path every node sandbox takes. With
  * {@code -Darrow.prewarm=N} the spawner keeps N prewarmed sandboxes, which must change nothing.
  */
 @Timeout(60)
-class SpawnerIT {
+class SpawnerIT extends SpawnerFixture {
 
     private static final int PREWARM = Integer.getInteger("arrow.prewarm", 0);
 
-    @TempDir
-    Path dir;
-
-    private Path helper;
-    private Spawner spawner;
-
-    @BeforeEach
-    void startSpawner() throws Exception {
-        helper = HelperLocator.locate();
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        spawner = Spawner.start(helper, dir, PREWARM);
-    }
-
-    @AfterEach
-    void stopSpawner() {
-        spawner.close();
+    SpawnerIT() {
+        super(PREWARM);
     }
 
     @Test

@@ -86,6 +86,7 @@ final class ServeCommand implements Callable<Integer> {
             config = config.withHome(home.toAbsolutePath());
         }
         if (trainingRun) {
+            CompilerThreads.restoreNormalPriority(); // it records the JIT's profiles: at full speed
             return TrainingRun.run(config);
         }
         Node node;
@@ -93,6 +94,8 @@ final class ServeCommand implements Callable<Integer> {
             node = Node.start(config);
         } catch (IOException e) {
             throw new ProcessFailedException("cannot start the node: " + e.getMessage());
+        } finally {
+            CompilerThreads.restoreNormalPriority(); // lowered by the launcher for the start
         }
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("arrow-shutdown").unstarted(() -> {

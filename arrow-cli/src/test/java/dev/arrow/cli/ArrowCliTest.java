@@ -2,8 +2,12 @@ package dev.arrow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -91,6 +95,34 @@ class ArrowCliTest {
         assertThat(out.toString()).contains("--memory=SIZE").contains("124    timed out");
         assertThat(arrow("--version")).isZero();
         assertThat(out.toString()).contains("arrow ");
+    }
+
+    @Test
+    void aCommandLineThatNamesACommandBuildsOnlyThatOne() {
+        assertThat(ArrowCli.commandLine(CliContext.system(), "serve", "--help").getSubcommands()).containsOnlyKeys("serve");
+        assertThat(ArrowCli.commandLine(CliContext.system(), "run", "--", "ls").getSubcommands()).containsOnlyKeys("run");
+        var everyCommand = new String[] { // "list" is another name of "ls"
+            "run", "serve", "bench", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs"};
+        assertThat(ArrowCli.commandLine(CliContext.system(), "--help").getSubcommands()).containsOnlyKeys(everyCommand);
+        assertThat(ArrowCli.commandLine(CliContext.system(), "sreve").getSubcommands()).containsOnlyKeys(everyCommand);
+        assertThat(ArrowCli.commandLine(CliContext.system()).getSubcommands()).containsOnlyKeys(everyCommand);
+    }
+
+    @Test
+    void theHelpListsEveryCommandAndACommandsHelpIsItsOwn() {
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        var context = CliContext.of(InputStream.nullInputStream(), new PrintStream(out, true), new PrintStream(err, true),
+                Map.of());
+        assertThat(ArrowCli.run(context, "--help")).isZero();
+        assertThat(out.toString()).contains("run ", "serve ", "deploy ", "invocations ", "logs ");
+
+        out.reset();
+        assertThat(ArrowCli.run(context, "rm", "--help")).isZero();
+        assertThat(out.toString()).startsWith("Usage: arrow rm ").contains("Exit status"); // the node commands' footer
+
+        assertThat(ArrowCli.run(context, "rm", "--bogus", "x")).isEqualTo(125);
+        assertThat(err.toString()).contains("unknown option: '--bogus'").contains("Try 'arrow rm --help'");
     }
 
     @Test

@@ -34,7 +34,8 @@ public final class SqliteState implements AutoCloseable {
 
     /**
      * Opens the state in {@code databaseFile}, creating it (mode 0600) and its directories when
-     * absent, and brings its schema up to date.
+     * absent, and brings its schema up to date. The driver's native library is kept in {@code lib/}
+     * next to it.
      */
     public static SqliteState open(Path databaseFile) {
         return open(databaseFile, Database.Synchronous.FULL);
@@ -42,6 +43,7 @@ public final class SqliteState implements AutoCloseable {
 
     static SqliteState open(Path databaseFile, Database.Synchronous synchronous) {
         createPrivately(databaseFile);
+        SqliteLibrary.useCopyIn(databaseFile.toAbsolutePath().getParent().resolve("lib"));
         return new SqliteState(Database.open(databaseFile, synchronous));
     }
 

@@ -23,7 +23,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
 
 /**
  * The SQLite connections and the threads that use them.
@@ -38,8 +40,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * anyway: that serializes them without a lock. The thread commits in groups: it takes the first
  * queued write, then whatever else is queued (up to {@value #MAX_BATCH}), and runs them all in one
  * {@code BEGIN IMMEDIATE} transaction (immediate, so another process on the same file waits on
- * busy_timeout instead of failing on a lock upgrade), each write inside its own SAVEPOINT. A write
- * that throws is rolled back to its savepoint and fails alone; the others go on. Then one COMMIT,
+ * busy_timeout instead of failing on a lock upgrade). A write that throws must fail alone while
+ * the others go on, but writes rarely throw, and a SAVEPOINT and RELEASE around each one cost
+ * more than a small INSERT: so a group first runs bare, and only if one of its writes throws is
+ * it rolled back and run again with each write inside its own SAVEPOINT, where the one that
+ * throws is rolled back to its savepoint and fails alone. Then one COMMIT,
  * one fsync of the WAL for the whole group, and only after it does any caller learn its result:
  * when {@link #write} returns, that write is committed durably, and a failed COMMIT fails every
  * write of the group. Under load the fsyncs no longer queue up one per write; a lone write still
@@ -69,7 +74,7 @@ final class Database implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
     private static final int READERS = 3;
-    private static final int MAX_BATCH = 64;
+    private static final int MAX_BATCH = 256;
     private static final long SOON_MILLIS = 10;
     private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
     private static final int SQLITE_CONSTRAINT = 19; // the primary result code, in the low byte
@@ -163,7 +168,12 @@ final class Database implements AutoCloseable {
     }
 
     private static Connection connect(Path file, List<Connection> opened) throws SQLException {
-        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        var config = new SQLiteConfig();
+        // Otherwise the driver runs "SELECT last_insert_rowid()" after every INSERT: no table
+        // here has a generated key, and it doubled the cost of a gateway request's record.
+        config.setGetGeneratedKeys(false);
+        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(),
+                config.toProperties());
         opened.add(connection);
         try (Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT.toMillis());
@@ -205,6 +215,9 @@ final class Database implements AutoCloseable {
             writes.add(pending);
         } finally {
             accepting.unlock();
+        }
+        if (!pending.soon() || writes.size() >= MAX_BATCH) {
+            LockSupport.unpark(writeThread); // may be gathering soon writes (see gatherSoon)
         }
     }
 
@@ -282,22 +295,25 @@ final class Database implements AutoCloseable {
     /** While the group holds only writes no caller waits for, waits for more until the first has waited its time. */
     private void gatherSoon(List<Pending<?>> group) {
         long deadline = group.getFirst().queuedNanos() + TimeUnit.MILLISECONDS.toNanos(SOON_MILLIS);
-        while (group.size() < MAX_BATCH && group.stream().allMatch(Pending::soon)) {
+        int checked = 0;
+        while (true) {
+            writes.drainTo(group, MAX_BATCH - group.size());
+            if (group.size() >= MAX_BATCH) {
+                return;
+            }
+            for (; checked < group.size(); checked++) {
+                if (!group.get(checked).soon()) {
+                    return;
+                }
+            }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return;
             }
-            Pending<?> next;
-            try {
-                next = writes.poll(left, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                continue; // as in takeUninterruptibly
-            }
-            if (next == null) {
-                return;
-            }
-            group.add(next);
-            writes.drainTo(group, MAX_BATCH - group.size());
+            // Not a poll on the queue: that woke this thread once per soon write, which cost as
+            // much as the write. Only a write somebody waits for, or a full group, unparks it.
+            LockSupport.parkNanos(this, left);
+            Thread.interrupted(); // as in takeUninterruptibly
         }
     }
 
@@ -312,10 +328,62 @@ final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs {@code group} in one transaction, each write in its own savepoint, and completes each
-     * write's future only once the COMMIT is through (a write that failed alone: at once).
+     * Runs {@code group} in one transaction and completes each write's future only once the COMMIT
+     * is through: first bare, and if a write throws, once more with savepoints.
      */
     private void commitGroup(List<Pending<?>> group) {
+        if (group.size() > 1 && commitBare(group)) {
+            return;
+        }
+        commitWithSavepoints(group);
+    }
+
+    /**
+     * The common case, every write going through: one transaction without savepoints. False,
+     * with the transaction rolled back and no future completed, when a write threw.
+     */
+    private boolean commitBare(List<Pending<?>> group) {
+        var results = new ArrayList<Object>(group.size());
+        try {
+            execute("BEGIN IMMEDIATE");
+            try {
+                for (Pending<?> pending : group) {
+                    results.add(pending.work().run(writer));
+                }
+            } catch (Throwable e) {
+                forgetStatements(); // the work's own may have been left mid-step
+                execute("ROLLBACK");
+                return false;
+            }
+        } catch (SQLException e) {
+            // BEGIN or ROLLBACK failed: the savepoint path meets the same trouble and reports it.
+            forgetStatements();
+            rollbackQuietly();
+            return false;
+        }
+        try {
+            execute("COMMIT");
+        } catch (SQLException e) {
+            forgetStatements();
+            rollbackQuietly();
+            return false; // a deferred constraint, or the disk: the savepoint path sorts out which
+        }
+        for (int i = 0; i < group.size(); i++) {
+            group.get(i).succeed(results.get(i));
+        }
+        return true;
+    }
+
+    private void rollbackQuietly() {
+        try {
+            execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // no transaction was open
+        }
+    }
+
+    /** Each write in its own savepoint: one that throws fails alone, at once. */
+    private void commitWithSavepoints(List<Pending<?>> group) {
         var done = new ArrayList<Pending<?>>(group.size());
         var results = new ArrayList<Object>(group.size());
         boolean committing = false;
@@ -494,6 +562,7 @@ final class Database implements AutoCloseable {
             if (!closed) {
                 closed = true;
                 writes.add(END);
+                LockSupport.unpark(writeThread);
             }
         } finally {
             accepting.unlock();

@@ -379,7 +379,7 @@ final class HttpBenchmark implements Callable<Integer> {
     /** Nanoseconds of one GET that must answer 200. */
     private static long timed(KeepAliveClient client) throws IOException {
         long start = System.nanoTime();
-        int status = client.get();
+        int status = client.send();
         if (status != 200) {
             throw new IOException("answered " + status);
         }

@@ -10,10 +10,11 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * The lightest HTTP/1.1 client a load test can have: one kept-alive connection, one fixed GET,
- * answers read by their Content-Length. On 2 cores a benchmark's own client shares the CPU with
+ * The lightest HTTP/1.1 client a load test can have: one kept-alive connection, one fixed request
+ * (a GET, or a POST without a body), answers read by their Content-Length. On 2 cores a benchmark's own client shares the CPU with
  * what it measures; a general client (java.net.http's selector thread and handoffs) would take a
  * good part of it, and dilute the difference between the two servers compared.
  */
@@ -26,18 +27,28 @@ final class KeepAliveClient implements AutoCloseable {
     private OutputStream out;
 
     KeepAliveClient(URI uri) {
+        this("GET", uri, Map.of());
+    }
+
+    /** {@code method} GET, or POST with an empty body; {@code headers} sent with every request. */
+    KeepAliveClient(String method, URI uri, Map<String, String> headers) {
         this.address = new InetSocketAddress(uri.getHost(), uri.getPort());
         String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-        this.request = ("GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort() + "\r\n\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1);
+        var head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ")
+                .append(uri.getHost()).append(':').append(uri.getPort()).append("\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        if (!method.equals("GET")) {
+            head.append("Content-Length: 0\r\n");
+        }
+        this.request = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**
      * One request; its status (the body is read and dropped). A kept-alive connection the server
-     * closed while it was idle (node's http server does after 5 s) is replaced once, as any HTTP
-     * client does for a GET.
+     * closed while it was idle (node's http server does after 5 s) is replaced once: no byte of an
+     * answer came, and a server does not run a request on a connection it has closed.
      */
-    int get() throws IOException {
+    int send() throws IOException {
         boolean reused = socket != null;
         try {
             return exchange();

@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -112,6 +113,10 @@ final class NodeBenchmark implements Callable<Integer> {
         try (RunningNode node = RunningNode.start()) {
             URI base = node.base;
             String token = node.token;
+            // The light client (see KeepAliveClient): java.net.http's own CPU on 2 cores came out
+            // of what the node could use.
+            Supplier<KeepAliveClient> newClient = () -> new KeepAliveClient("POST",
+                    base.resolve("/v1/arrows/bench-true/invoke"), Map.of("Authorization", "Bearer " + token));
             send(base, token, "POST", "/v1/arrows",
                     "{\"name\":\"bench-true\",\"command\":[\"/bin/true\"],\"limits\":{\"memory\":\"64m\"},"
                             + "\"scaling\":{\"maxInstances\":1000}}");
@@ -119,30 +124,32 @@ final class NodeBenchmark implements Callable<Integer> {
             var task = new ExecTask(List.of("/bin/true"), Map.of(), Optional.empty(),
                     Limits.DEFAULT.withMemoryBytes(64L << 20).withCpuMillis(1000).withPids(128)
                             .withWallTime(Duration.ofSeconds(30)), NetworkPolicy.NONE);
-            for (int i = 0; i < 20; i++) { // warm-up: JIT, page cache, the node's first requests
-                invokeThroughNode(base, token);
-                invoker.invoke(task, new byte[0]);
-            }
             long[] direct = new long[runs];
             long[] through = new long[runs];
-            for (int i = 0; i < runs; i++) {
-                if (i % 2 == 0) {
-                    through[i] = invokeThroughNode(base, token);
-                    direct[i] = invokeDirectly(invoker, task);
-                } else {
-                    direct[i] = invokeDirectly(invoker, task);
-                    through[i] = invokeThroughNode(base, token);
+            try (var sequential = newClient.get()) {
+                for (int i = 0; i < 20; i++) { // warm-up: JIT, page cache, the node's first requests
+                    invokeThroughNode(sequential);
+                    invoker.invoke(task, new byte[0]);
+                }
+                for (int i = 0; i < runs; i++) {
+                    if (i % 2 == 0) {
+                        through[i] = invokeThroughNode(sequential);
+                        direct[i] = invokeDirectly(invoker, task);
+                    } else {
+                        direct[i] = invokeDirectly(invoker, task);
+                        through[i] = invokeThroughNode(sequential);
+                    }
                 }
             }
             // The same load, first to warm the node's JIT (not measured), then measured: through the
             // node, and straight from this JVM's sandbox driver as the baseline of what 2 cores give.
-            load(Math.min(total, warmup), () -> invokeThroughNode(base, token));
+            load(Math.min(total, warmup), newClient, NodeBenchmark::invokeThroughNode);
             var failures = new AtomicInteger();
             long started = System.nanoTime();
-            failures.set(load(total, () -> invokeThroughNode(base, token)));
+            failures.set(load(total, newClient, NodeBenchmark::invokeThroughNode));
             double seconds = (System.nanoTime() - started) / 1e9;
             long directStarted = System.nanoTime();
-            int directFailures = load(total, () -> invokeDirectly(invoker, task));
+            int directFailures = load(total, newClient, unused -> invokeDirectly(invoker, task));
             double directSeconds = (System.nanoTime() - directStarted) / 1e9;
             Timings directTimings = new Timings(direct);
             Timings nodeTimings = new Timings(through);
@@ -182,22 +189,25 @@ final class NodeBenchmark implements Callable<Integer> {
 
     @FunctionalInterface
     private interface Call {
-        long run() throws Exception;
+        long run(KeepAliveClient toNode) throws Exception;
     }
 
     /** Makes {@code count} calls from --concurrency virtual threads; returns how many failed. */
-    private int load(int count, Call call) throws Exception {
+    /** {@code newClient}: one kept-alive client per load thread. */
+    private int load(int count, Supplier<KeepAliveClient> newClient, Call call) throws Exception {
         var failures = new AtomicInteger();
         var next = new AtomicInteger();
         try (var clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> futures = new ArrayList<>();
             for (int c = 0; c < concurrency; c++) {
                 futures.add(clients.submit(() -> {
-                    while (next.getAndIncrement() < count) {
-                        try {
-                            call.run();
-                        } catch (Exception e) {
-                            failures.incrementAndGet();
+                    try (var toNode = newClient.get()) {
+                        while (next.getAndIncrement() < count) {
+                            try {
+                                call.run(toNode);
+                            } catch (Exception e) {
+                                failures.incrementAndGet();
+                            }
                         }
                     }
                     return null;
@@ -210,15 +220,12 @@ final class NodeBenchmark implements Callable<Integer> {
         return failures.get();
     }
 
-    private long invokeThroughNode(URI base, String token) throws Exception {
+    private static long invokeThroughNode(KeepAliveClient toNode) throws Exception {
         long start = System.nanoTime();
-        HttpResponse<byte[]> response = http().send(HttpRequest.newBuilder(base.resolve("/v1/arrows/bench-true/invoke"))
-                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        int status = toNode.send();
         long elapsed = System.nanoTime() - start;
-        if (response.statusCode() != 200) {
-            throw new IOException("invocation answered " + response.statusCode() + ": "
-                    + new String(response.body(), StandardCharsets.UTF_8));
+        if (status != 200) {
+            throw new IOException("invocation answered " + status);
         }
         return elapsed;
     }

@@ -5,8 +5,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where invocation records, async inputs and outputs, and logs are kept. Every write is durable
- * when the method returns: an async invocation acknowledged to a client is never lost.
+ * Where invocation records, async inputs and outputs, and logs are kept. Every write is committed
+ * and visible when the method returns. {@link #accept} and {@link #start} are also durable: an
+ * async invocation acknowledged to a client is never lost. A {@link #finish}ed record survives the
+ * node's process dying, but an OS crash or a power cut may lose the last ones (an async
+ * invocation then runs again, as if it had been cut short).
  */
 public interface InvocationStore {
 

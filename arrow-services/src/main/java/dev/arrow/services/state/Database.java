@@ -48,7 +48,9 @@ import org.sqlite.SQLiteConfig;
  * one fsync of the WAL for the whole group, and only after it does any caller learn its result:
  * when {@link #write} returns, that write is committed durably, and a failed COMMIT fails every
  * write of the group. Under load the fsyncs no longer queue up one per write; a lone write still
- * commits at once, since the thread never waits for a group to fill.
+ * commits at once, since the thread never waits for a group to fill. A group of only
+ * {@link #writeUnsynced} and soon writes commits without the fsync (an invocation's record: the
+ * fsync was over half of a sync invocation's wait for it); the next synced commit syncs it too.
  *
  * <p>A write whose caller need not wait ({@link #writeSoon}: a gateway request's record, written
  * after its response) is queued the same way, but a group made only of such writes waits up to
@@ -92,10 +94,11 @@ final class Database implements AutoCloseable {
      * A write waiting for the writer thread, and the future its caller parks on; {@code soon}: no
      * caller waits, so it may wait a little for others to share its commit.
      */
-    private record Pending<T>(Work<T> work, CompletableFuture<T> result, boolean soon, long queuedNanos) {
+    private record Pending<T>(Work<T> work, CompletableFuture<T> result, boolean soon, boolean synced,
+            long queuedNanos) {
 
-        Pending(Work<T> work) {
-            this(work, new CompletableFuture<>(), false, 0);
+        Pending(Work<T> work, boolean synced) {
+            this(work, new CompletableFuture<>(), false, synced, 0);
         }
 
         @SuppressWarnings("unchecked")
@@ -109,9 +112,11 @@ final class Database implements AutoCloseable {
     }
 
     /** Put on the queue by close, behind every write accepted before it. */
-    private static final Pending<Void> END = new Pending<>(connection -> null);
+    private static final Pending<Void> END = new Pending<>(connection -> null, false);
 
     private final Path file;
+    private final Synchronous synchronous;
+    private Synchronous writerSynchronous; // the write thread's only
     private final Connection writer;
     private final BlockingQueue<Connection> readers;
     private final List<Connection> allReaders;
@@ -122,8 +127,10 @@ final class Database implements AutoCloseable {
     private final Map<String, PreparedStatement> writerStatements = new HashMap<>(); // the write thread's only
     private final ExecutorService readThreads;
 
-    private Database(Path file, Connection writer, List<Connection> readers) {
+    private Database(Path file, Connection writer, List<Connection> readers, Synchronous synchronous) {
         this.file = file;
+        this.synchronous = synchronous;
+        this.writerSynchronous = synchronous;
         this.writer = writer;
         this.allReaders = List.copyOf(readers);
         this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
@@ -151,7 +158,7 @@ final class Database implements AutoCloseable {
                 }
                 readers.add(reader);
             }
-            return new Database(file, writer, readers);
+            return new Database(file, writer, readers, synchronous);
         } catch (SQLException | RuntimeException e) {
             for (Connection connection : opened) {
                 try {
@@ -187,7 +194,20 @@ final class Database implements AutoCloseable {
      * committed, durably, or none.
      */
     <T> T write(Work<T> work) {
-        var pending = new Pending<>(work);
+        var pending = new Pending<>(work, true);
+        enqueue(pending);
+        return await(pending.result());
+    }
+
+    /**
+     * As {@link #write}, but the commit is not synced to the disk when the database is FULL: when
+     * this returns, the write is committed and every read sees it, and it survives the node's
+     * process dying; an OS crash or a power cut before the next synced commit or checkpoint (which
+     * sync the WAL, this write with it) may lose it. For what is worth a millisecond less to wait
+     * for rather than that: an invocation's record, whose async input, if any, was stored synced.
+     */
+    <T> T writeUnsynced(Work<T> work) {
+        var pending = new Pending<>(work, false);
         enqueue(pending);
         return await(pending.result());
     }
@@ -197,7 +217,7 @@ final class Database implements AutoCloseable {
      * once; a failure is logged. Writes, soon or not, are committed in the order they were queued.
      */
     void writeSoon(Work<?> work) {
-        var pending = new Pending<>(work, new CompletableFuture<>(), true, System.nanoTime());
+        var pending = new Pending<>(work, new CompletableFuture<>(), true, false, System.nanoTime());
         pending.result().whenComplete((ignored, failure) -> {
             if (failure != null) {
                 LOG.log(System.Logger.Level.WARNING, "a deferred write to " + file + " failed", failure);
@@ -281,6 +301,7 @@ final class Database implements AutoCloseable {
             }
             if (!group.isEmpty()) {
                 try {
+                    syncAsNeeded(group);
                     commitGroup(group);
                 } catch (Throwable e) {
                     // Whatever went wrong, no caller is left waiting and the thread goes on.
@@ -289,6 +310,24 @@ final class Database implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** A FULL database syncs a group's commit only when one of its writes asks for it. */
+    private void syncAsNeeded(List<Pending<?>> group) throws SQLException {
+        if (synchronous != Synchronous.FULL) {
+            return;
+        }
+        Synchronous wanted = Synchronous.NORMAL;
+        for (Pending<?> pending : group) {
+            if (pending.synced()) {
+                wanted = Synchronous.FULL;
+                break;
+            }
+        }
+        if (wanted != writerSynchronous) {
+            execute("PRAGMA synchronous = " + wanted.name()); // takes effect from the next transaction
+            writerSynchronous = wanted;
         }
     }
 

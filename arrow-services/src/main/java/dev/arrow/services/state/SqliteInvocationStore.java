@@ -99,7 +99,7 @@ final class SqliteInvocationStore implements InvocationStore {
 
     @Override
     public void finish(InvocationRecord finished, byte[] output, String log) {
-        database.write(finishing(finished, output, log));
+        database.writeUnsynced(finishing(finished, output, log));
     }
 
     @Override

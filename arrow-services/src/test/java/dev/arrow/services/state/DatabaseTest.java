@@ -238,6 +238,37 @@ class DatabaseTest {
     }
 
     @Test
+    void anUnsyncedWriteIsCommittedAndVisibleAtOnceAndOnlySyncedWritesCommitWithTheFsync() throws Exception {
+        Database.Work<Integer> synchronousSetting = connection -> {
+            try (var rows = connection.createStatement().executeQuery("PRAGMA synchronous")) {
+                rows.next();
+                return rows.getInt(1); // 1 NORMAL, 2 FULL
+            }
+        };
+        int setting = database.writeUnsynced(connection -> {
+            insert("unsynced").run(connection);
+            return synchronousSetting.run(connection);
+        });
+        assertThat(setting).isEqualTo(1);
+        try (Connection raw = connect()) {
+            assertThat(rawCount(raw)).as("committed when it returned").isEqualTo(1);
+        }
+        assertThat(database.write(synchronousSetting)).isEqualTo(2);
+        assertThat((int) database.writeUnsynced(synchronousSetting)).isEqualTo(1);
+
+        var release = new CountDownLatch(1);
+        Future<Integer> holder = holdTheWriter(release);
+        var unsynced = new CompletableFuture<Integer>();
+        Thread.ofVirtual().start(() -> unsynced.complete(database.writeUnsynced(synchronousSetting)));
+        Future<Integer> synced = queue(synchronousSetting);
+        awaitQueued(2);
+        release.countDown();
+        assertThat(holder.get()).isZero();
+        assertThat(unsynced.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("in a group with a synced write").isEqualTo(2);
+        assertThat(synced.get()).isEqualTo(2);
+    }
+
+    @Test
     void closeCommitsSoonWrites() throws Exception {
         for (int i = 0; i < 5; i++) {
             database.writeSoon(insert("soon-" + i));

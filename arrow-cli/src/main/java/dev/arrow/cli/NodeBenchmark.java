@@ -192,8 +192,10 @@ final class NodeBenchmark implements Callable<Integer> {
         long run(KeepAliveClient toNode) throws Exception;
     }
 
-    /** Makes {@code count} calls from --concurrency virtual threads; returns how many failed. */
-    /** {@code newClient}: one kept-alive client per load thread. */
+    /**
+     * Makes {@code count} calls from --concurrency virtual threads, each with its own client from
+     * {@code newClient}; returns how many failed.
+     */
     private int load(int count, Supplier<KeepAliveClient> newClient, Call call) throws Exception {
         var failures = new AtomicInteger();
         var next = new AtomicInteger();

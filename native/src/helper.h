@@ -51,6 +51,7 @@ struct spec {
     char etc_dir[PATH_MAX];   /* host path of the prepared /etc (etc_cache.c) */
     int result_fd;
     const char *result_file;
+    int ready_port;           /* 0: none; else told on the control connection once it accepts */
     char **argv;
 };
 
@@ -101,6 +102,22 @@ void cgroup_destroy(const struct cgroup *cg);
  * main.c: builds one sandbox from helper options and supervises it; returns the exit status. It
  * uses the prewarmed sandbox of this process when there is one and the options allow.
  */
+/* A TCP port of a sandbox watched until it accepts connections (port_watch.c). */
+struct port_watch {
+    int port;                 /* 0: not watching (any more) */
+    int netns;                /* the sandbox's network namespace; -1: the supervisor's own */
+    int host_netns;           /* the supervisor's own, to return to */
+    int sock;                 /* a connect in progress, or -1 */
+    uint64_t started_ns;
+    uint64_t next_ns;         /* the next try, when none is in progress */
+};
+
+int port_watch_start(struct port_watch *w, int port, pid_t init, int host_network, uint64_t now);
+int port_watch_fd(const struct port_watch *w);                 /* poll it for POLLOUT; -1: none */
+int64_t port_watch_wait_ns(const struct port_watch *w, uint64_t now); /* until the next try; -1: none due */
+int port_watch_step(struct port_watch *w, short revents, uint64_t now); /* 1: accepted; -1: cannot watch */
+void port_watch_stop(struct port_watch *w);
+
 int supervise(int argc, char **argv, int control_fd);
 extern int supervise_netns_fd; /* set by the spawner: a pooled network namespace to use */
 void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id);

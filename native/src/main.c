@@ -235,6 +235,8 @@ void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id) 
             if (n == 0 || n > 63 || strpbrk(s->hostname, "/ \t\n")) usage_error(s, "--hostname: not a host name");
         } else if (strcmp(a, "--result-fd") == 0) {
             s->result_fd = (int) parse_number(s, a, need(s, argc, argv, &i), 3, 65535);
+        } else if (strcmp(a, "--ready-port") == 0) {
+            s->ready_port = (int) parse_number(s, a, need(s, argc, argv, &i), 1, 65535);
         } else if (strcmp(a, "--result-file") == 0) {
             s->result_file = need(s, argc, argv, &i);
         } else if (strcmp(a, "--cleanup") == 0) {
@@ -574,6 +576,10 @@ int supervise(int argc, char **argv, int control_fd) {
         snprintf(line, sizeof line, "init %d\n", (int) init);
         write_all(control_fd, line);
     }
+    /* Only a client on a connection can be told; from the command line, there is nobody to tell. */
+    struct port_watch watch;
+    if (port_watch_start(&watch, control_fd >= 0 ? s.ready_port : 0, init, s.network_host, now_ns()) < 0)
+        write_all(control_fd, "unwatched\n");
     struct rusage usage = {0};
     int timed_out = 0, oom = 0, pids_hit = 0, killed = 0, reaped = 0, init_status = 0;
     uint64_t deadline = s.timeout_ms > 0 ? started + (uint64_t) s.timeout_ms * 1000000u : 0;
@@ -583,18 +589,23 @@ int supervise(int argc, char **argv, int control_fd) {
     int err_open = 1;
 
     while (!reaped) {
-        struct pollfd p[5] = {
+        struct pollfd p[6] = {
             {sfd, POLLIN, 0}, {err_open ? b.err_fd : -1, POLLIN, 0}, {oom_fd, POLLIN, 0},
-            {pids_fd, POLLIN, 0}, {parent_fd, POLLIN, 0},
+            {pids_fd, POLLIN, 0}, {parent_fd, POLLIN, 0}, {port_watch_fd(&watch), POLLOUT, 0},
         };
-        int wait_ms = -1;
-        if (deadline) {
-            uint64_t now = now_ns();
-            wait_ms = now >= deadline ? 0 : (int) ((deadline - now + 999999) / 1000000);
-        }
-        if (poll_pids && (wait_ms < 0 || wait_ms > PIDS_POLL_MS)) wait_ms = PIDS_POLL_MS;
-        int n = poll(p, 5, wait_ms);
+        uint64_t now = now_ns();
+        int64_t wait_ns = -1;
+        if (deadline) wait_ns = now >= deadline ? 0 : (int64_t) (deadline - now);
+        if (poll_pids && (wait_ns < 0 || wait_ns > PIDS_POLL_MS * 1000000LL)) wait_ns = PIDS_POLL_MS * 1000000LL;
+        int64_t next_try = port_watch_wait_ns(&watch, now);
+        if (next_try >= 0 && (wait_ns < 0 || next_try < wait_ns)) wait_ns = next_try;
+        struct timespec wait = {(time_t) (wait_ns / 1000000000), (long) (wait_ns % 1000000000)};
+        int n = ppoll(p, 6, wait_ns < 0 ? NULL : &wait, NULL);
         if (n < 0 && errno != EINTR) break;
+        if (watch.port > 0) {
+            int seen = port_watch_step(&watch, n > 0 ? p[5].revents : 0, now_ns());
+            if (seen != 0) write_all(control_fd, seen > 0 ? "listening\n" : "unwatched\n");
+        }
         int kill_now = 0;
         if (deadline && now_ns() >= deadline && !timed_out && !killed) {
             timed_out = 1;
@@ -645,6 +656,7 @@ int supervise(int argc, char **argv, int control_fd) {
         }
         if (kill_now) kill(init, SIGKILL); /* pid 1 dying takes the whole namespace with it */
     }
+    port_watch_stop(&watch);
     trace("reaped");
     r.wall_ns = now_ns() - started;
     /* both pipes hold whatever was written before pid 1 died */

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +23,8 @@ import java.util.regex.Pattern;
  * @param uid      user id the program runs as
  * @param gid      group id the program runs as
  * @param hostname the sandbox's host name
+ * @param readyPort a TCP port that the program will listen on at the sandbox's 127.0.0.1, watched
+ *                  for {@link Sandbox#awaitPort()}; empty when there is none
  */
 public record SandboxSpec(
         List<String> argv,
@@ -32,7 +35,8 @@ public record SandboxSpec(
         NetworkPolicy network,
         int uid,
         int gid,
-        String hostname) {
+        String hostname,
+        OptionalInt readyPort) {
 
     /** The unprivileged "nobody" user and group: nothing on the host belongs to them. */
     public static final int NOBODY = 65534;
@@ -63,6 +67,10 @@ public record SandboxSpec(
         Objects.requireNonNull(hostname, "hostname");
         if (!HOSTNAME.matcher(hostname).matches()) {
             throw new IllegalArgumentException("not a valid host name: " + hostname);
+        }
+        Objects.requireNonNull(readyPort, "readyPort");
+        if (readyPort.isPresent() && (readyPort.getAsInt() < 1 || readyPort.getAsInt() > 65535)) {
+            throw new IllegalArgumentException("readyPort must be a TCP port (1 to 65535): " + readyPort.getAsInt());
         }
     }
 
@@ -118,6 +126,7 @@ public record SandboxSpec(
         private int uid = NOBODY;
         private int gid = NOBODY;
         private String hostname = "arrow";
+        private OptionalInt readyPort = OptionalInt.empty();
 
         private Builder(List<String> argv) {
             this.argv = List.copyOf(argv);
@@ -167,9 +176,15 @@ public record SandboxSpec(
             return this;
         }
 
+        /** The port to watch for {@link Sandbox#awaitPort()}. */
+        public Builder readyPort(int port) {
+            this.readyPort = OptionalInt.of(port);
+            return this;
+        }
+
         /** @throws IllegalArgumentException when the spec is not valid */
         public SandboxSpec build() {
-            return new SandboxSpec(argv, env, workdir, mounts, limits, network, uid, gid, hostname);
+            return new SandboxSpec(argv, env, workdir, mounts, limits, network, uid, gid, hostname, readyPort);
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class SandboxSpecTest {
@@ -27,6 +28,7 @@ class SandboxSpecTest {
         assertThat(spec.uid()).isEqualTo(65534);
         assertThat(spec.gid()).isEqualTo(65534);
         assertThat(spec.hostname()).isEqualTo("arrow");
+        assertThat(spec.readyPort()).isEmpty();
     }
 
     @Test
@@ -41,7 +43,7 @@ class SandboxSpecTest {
     void specIsImmutable() {
         var argv = new ArrayList<>(List.of("true"));
         var env = new LinkedHashMap<String, String>();
-        SandboxSpec spec = new SandboxSpec(argv, env, "/", List.of(), Limits.DEFAULT, NetworkPolicy.NONE, 1, 1, "h");
+        SandboxSpec spec = new SandboxSpec(argv, env, "/", List.of(), Limits.DEFAULT, NetworkPolicy.NONE, 1, 1, "h", OptionalInt.empty());
         argv.add("changed");
         env.put("X", "1");
 
@@ -85,6 +87,17 @@ class SandboxSpecTest {
     void rejectsNegativeIds() {
         assertThatThrownBy(() -> SandboxSpec.builder("true").user(-1, 0).build())
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void rejectsReadyPortsOutsideTcpRange() {
+        for (int bad : new int[] {0, -1, 65536}) {
+            assertThatThrownBy(() -> SandboxSpec.builder("true").readyPort(bad).build())
+                    .as("port %d", bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("readyPort");
+        }
+        assertThat(SandboxSpec.builder("true").readyPort(65535).build().readyPort()).hasValue(65535);
     }
 
     @Test

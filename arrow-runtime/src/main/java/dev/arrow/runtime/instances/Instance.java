@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.eclipse.jetty.io.Transport;
 
@@ -81,7 +82,8 @@ public final class Instance {
                 .env(spec.env())
                 .env("PORT", Integer.toString(port))
                 .limits(withoutWallTime(spec.limits()))
-                .network(spec.network());
+                .network(spec.network())
+                .readyPort(port);
         spec.code().ifPresent(dir -> builder.mount(Mount.readOnly(dir, ExecTask.CODE_DIR)).workdir(ExecTask.CODE_DIR));
         spec.mounts().forEach(builder::mount);
         Instant startedAt = clock.instant();
@@ -247,38 +249,59 @@ public final class Instance {
         }
     }
 
+    /**
+     * Waits for the sandbox to say its port accepts connections; where it does not watch the port,
+     * or a readiness path must answer too, this node tries itself. At the start timeout the
+     * sandbox is killed, which also ends a wait on the sandbox.
+     */
     private void awaitReady(InstanceSpec spec, long startNanos) throws InstanceStartException, InterruptedException {
         long deadline = startNanos + spec.startTimeout().toNanos();
+        var timedOut = new AtomicBoolean();
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(() -> {
+            timedOut.set(true);
+            sandbox.kill();
+        }, CompletableFuture.delayedExecutor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
         String lastProblem = "its port " + port + " never accepted a connection";
-        while (true) {
-            if (!alive()) {
-                throw failed(sandbox, log, "the instance exited before it was ready");
+        try {
+            Sandbox.PortState state = sandbox.awaitPort();
+            if (state == Sandbox.PortState.LISTENING && spec.readinessPath().isEmpty()) {
+                return;
             }
-            try (SocketChannel channel = newSocket()) {
-                channel.connect(address());
-                confirmConnected(channel);
-                if (spec.readinessPath().isEmpty()) {
-                    return;
+            while (state != Sandbox.PortState.ENDED && alive() && !timedOut.get()) {
+                try (SocketChannel channel = newSocket()) {
+                    channel.connect(address());
+                    confirmConnected(channel);
+                    if (spec.readinessPath().isEmpty()) {
+                        return;
+                    }
+                    int status = probe(channel, spec.readinessPath().get());
+                    if (status > 0 && status < 500) {
+                        return;
+                    }
+                    lastProblem = "its readiness path " + spec.readinessPath().get() + " answered "
+                            + (status > 0 ? "with status " + status : "with no HTTP response");
+                } catch (IOException e) {
+                    // not listening yet
                 }
-                int status = probe(channel, spec.readinessPath().get());
-                if (status > 0 && status < 500) {
-                    return;
+                LockSupport.parkNanos(Math.min(ReadinessPolling.pauseNanos(System.nanoTime() - startNanos),
+                        Math.max(0, deadline - System.nanoTime())));
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
                 }
-                lastProblem = "its readiness path " + spec.readinessPath().get() + " answered "
-                        + (status > 0 ? "with status " + status : "with no HTTP response");
-            } catch (IOException e) {
-                // not listening yet
+                if (System.nanoTime() - deadline >= 0) {
+                    timedOut.set(true);
+                    sandbox.kill();
+                }
             }
-            if (System.nanoTime() - deadline >= 0) {
-                sandbox.kill();
-                throw new InstanceStartException("the instance was not ready within " + spec.startTimeout().toMillis()
-                        + " ms: " + lastProblem, Optional.empty(), log.tail());
-            }
-            LockSupport.parkNanos(ReadinessPolling.pauseNanos(System.nanoTime() - startNanos));
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
+        } finally {
+            watchdog.cancel(false);
         }
+        if (timedOut.get()) {
+            sandbox.kill();
+            throw new InstanceStartException("the instance was not ready within " + spec.startTimeout().toMillis()
+                    + " ms: " + lastProblem, Optional.empty(), log.tail());
+        }
+        throw failed(sandbox, log, "the instance exited before it was ready");
     }
 
     /** GET path; the status code of the answer, or 0 when none came. */

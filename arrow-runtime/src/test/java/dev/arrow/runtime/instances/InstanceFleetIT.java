@@ -217,6 +217,49 @@ class InstanceFleetIT {
         assertThat(left).as("processes of %s", fleet.name()).isEmpty();
     }
 
+    /** Listens at once; its /ready answers 503 until READY_AFTER seconds after its start (never, when negative). */
+    private static final String SLOW_TO_BE_READY = """
+            import http.server, os, time
+            started = time.monotonic()
+            after = float(os.environ["READY_AFTER"])
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    ready = after >= 0 and time.monotonic() - started >= after
+                    self.send_response(200 if ready else 503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                def log_message(self, *args):
+                    pass
+            http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+            """;
+
+    private static InstanceSpec slowToBeReady(String readyAfter, Duration startTimeout) {
+        return new InstanceSpec(List.of("/usr/bin/python3", "-c", SLOW_TO_BE_READY), Map.of("READY_AFTER", readyAfter),
+                Optional.empty(), List.of(), Limits.DEFAULT.withMemoryBytes(MEMORY), NetworkPolicy.NONE, 8080,
+                Optional.of("/ready"), startTimeout);
+    }
+
+    @Test
+    void anInstanceListeningButNotYetReadyGetsNoTrafficUntilItsReadinessPathAnswers() throws Exception {
+        long before = System.nanoTime();
+        Instance instance = Instance.start(DRIVER, slowToBeReady("0.8", Duration.ofSeconds(10)), "slow-ready", clock);
+        started.add(instance);
+        assertThat(Duration.ofNanos(instance.readyNanos() - before)).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+        assertThat(client.http().newRequest("http://127.0.0.1:8080/ready").transport(instance.transport()).send().getStatus())
+                .isEqualTo(200);
+        instance.stop();
+    }
+
+    @Test
+    void aReadinessPathThatNeverAnswersFailsTheStartAtItsTimeoutAndSaysWhat() {
+        long before = System.nanoTime();
+        assertThatThrownBy(() -> Instance.start(DRIVER, slowToBeReady("-1", Duration.ofMillis(1500)), "never-ready", clock))
+                .isInstanceOf(InstanceStartException.class)
+                .hasMessageContaining("not ready within 1500 ms")
+                .hasMessageContaining("its readiness path /ready answered with status 503");
+        assertThat(Duration.ofNanos(System.nanoTime() - before)).isBetween(Duration.ofMillis(1500), Duration.ofSeconds(8));
+    }
+
     @Test
     void anIdleInstanceIsKeptForTheKeepAliveThenStoppedAndTheFleetGoesToZero() throws Exception {
         InstanceFleet fleet = fleet(policy(1, 0, 2));

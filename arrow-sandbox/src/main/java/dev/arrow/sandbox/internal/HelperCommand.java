@@ -55,6 +55,7 @@ public final class HelperCommand {
         argv.addAll(List.of("--uid", Integer.toString(spec.uid())));
         argv.addAll(List.of("--gid", Integer.toString(spec.gid())));
         argv.addAll(List.of("--hostname", spec.hostname()));
+        spec.readyPort().ifPresent(port -> argv.addAll(List.of("--ready-port", Integer.toString(port))));
         resultFile.ifPresent(file -> argv.addAll(List.of("--result-file", file.toString())));
 
         argv.add("--");

@@ -45,10 +45,12 @@ final class SpawnedSandbox implements Sandbox {
     private boolean initRead; // guarded by initLock
     private OptionalLong namespacePid = OptionalLong.empty(); // guarded by initLock
     private Optional<String> earlyResult = Optional.empty(); // guarded by initLock; the line read instead of "init"
+    private final boolean watchesPort;
+    private PortState portState; // guarded by initLock; null until known
     private SandboxResult result; // guarded by this
 
     private SpawnedSandbox(SocketChannel channel, long pid, OutputStream stdin, InputStream stdout, InputStream stderr,
-            Path helper, String id, long startNanos, ByteArrayOutputStream received) {
+            Path helper, String id, long startNanos, ByteArrayOutputStream received, boolean watchesPort) {
         this.channel = channel;
         this.pid = pid;
         this.stdin = stdin;
@@ -58,6 +60,7 @@ final class SpawnedSandbox implements Sandbox {
         this.id = id;
         this.startNanos = startNanos;
         this.received = received;
+        this.watchesPort = watchesPort;
     }
 
     /**
@@ -65,14 +68,14 @@ final class SpawnedSandbox implements Sandbox {
      * the opens waits: the supervisor holds the other ends before it says ready.
      */
     static SpawnedSandbox handshake(SocketChannel channel, Stdio stdio, Path fifos, Path helper, String id,
-            long startNanos) throws IOException {
+            long startNanos, boolean watchesPort) throws IOException {
         var received = new ByteArrayOutputStream();
         String first = readLine(channel, received).orElseThrow(() -> new IOException("the spawner closed the connection"));
         if (!first.startsWith("ready ")) {
             // Refused before anything started: the line is the result.
             received.writeBytes((first + "\n").getBytes(StandardCharsets.UTF_8));
             return new SpawnedSandbox(channel, -1, OutputStream.nullOutputStream(), InputStream.nullInputStream(),
-                    InputStream.nullInputStream(), helper, id, startNanos, received);
+                    InputStream.nullInputStream(), helper, id, startNanos, received, false);
         }
         long pid = Long.parseLong(first.substring("ready ".length()).strip());
         OutputStream stdin = OutputStream.nullOutputStream();
@@ -84,7 +87,7 @@ final class SpawnedSandbox implements Sandbox {
             stderr = new FileInputStream(fifos + ".err");
         }
         Spawner.writeFully(channel, ByteBuffer.wrap(new byte[] {'G'}));
-        return new SpawnedSandbox(channel, pid, stdin, stdout, stderr, helper, id, startNanos, received);
+        return new SpawnedSandbox(channel, pid, stdin, stdout, stderr, helper, id, startNanos, received, watchesPort);
     }
 
     @Override
@@ -113,6 +116,39 @@ final class SpawnedSandbox implements Sandbox {
                 initRead = true;
             }
             return namespacePid;
+        }
+    }
+
+    /**
+     * Reads the supervisor's "listening" line (or "unwatched": it could not watch), which comes
+     * after "init"; the result line in its place means the sandbox ended first.
+     */
+    @Override
+    public PortState awaitPort() throws InterruptedException {
+        if (!watchesPort) {
+            return PortState.UNWATCHED;
+        }
+        synchronized (initLock) {
+            if (portState == null) {
+                namespacePid();
+                Optional<String> line = earlyResult;
+                if (line.isEmpty() && namespacePid.isPresent()) {
+                    try {
+                        line = readLine(channel, received);
+                    } catch (ClosedByInterruptException e) {
+                        throw new InterruptedException("interrupted while waiting for the sandbox's port");
+                    } catch (IOException e) {
+                        line = Optional.empty();
+                    }
+                    earlyResult = line.filter(text -> !text.equals("listening") && !text.equals("unwatched"));
+                }
+                portState = line.map(text -> switch (text) {
+                    case "listening" -> PortState.LISTENING;
+                    case "unwatched" -> PortState.UNWATCHED;
+                    default -> PortState.ENDED;
+                }).orElse(PortState.ENDED);
+            }
+            return portState;
         }
     }
 
@@ -188,6 +224,7 @@ final class SpawnedSandbox implements Sandbox {
         Optional<String> line;
         synchronized (initLock) {
             namespacePid();
+            awaitPort(); // its line, if any, comes before the result
             line = earlyResult;
         }
         if (line.isEmpty()) {

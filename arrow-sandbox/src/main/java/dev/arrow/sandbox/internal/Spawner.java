@@ -173,7 +173,7 @@ final class Spawner implements AutoCloseable {
         SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
         try {
             writeFully(channel, request(words));
-            return SpawnedSandbox.handshake(channel, stdio, fifos, helper, id, startNanos);
+            return SpawnedSandbox.handshake(channel, stdio, fifos, helper, id, startNanos, spec.readyPort().isPresent());
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

@@ -53,6 +53,7 @@ class HelperCommandTest {
                 .network(NetworkPolicy.HOST)
                 .user(1000, 100)
                 .hostname("fn")
+                .readyPort(8080)
                 .build();
 
         var argv = HelperCommand.argv(HELPER, "aX", spec, Optional.of(Path.of("/tmp/r/aX.json")));
@@ -76,6 +77,7 @@ class HelperCommandTest {
                 "--uid", "1000",
                 "--gid", "100",
                 "--hostname", "fn",
+                "--ready-port", "8080",
                 "--result-file", "/tmp/r/aX.json",
                 "--",
                 "python3", "-c", "print(1)", "--");

@@ -83,6 +83,75 @@ class SpawnerIT extends SpawnerFixture {
     }
 
     @Test
+    void aReadyPortIsReportedOnceItAcceptsConnectionsInsideTheSandbox() throws Exception {
+        // The same port listens on the host's loopback all along: a watch there would answer at once.
+        try (var hostListener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = hostListener.getLocalPort();
+            String app = "import socket,time; time.sleep(0.4); s=socket.socket(); s.bind(('127.0.0.1'," + port + "));"
+                    + " s.listen(); print('up',flush=True); time.sleep(60)";
+            var spec = SandboxSpec.builder("python3", "-c", app).readyPort(port).build();
+            try (Sandbox sandbox = spawner.spawn(spec, Stdio.PIPE)) {
+                sandbox.stdin().close();
+                long start = System.nanoTime();
+                assertThat(sandbox.awaitPort()).isEqualTo(Sandbox.PortState.LISTENING);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(350));
+                var lines = new java.io.BufferedReader(new java.io.InputStreamReader(sandbox.stdout(), StandardCharsets.UTF_8));
+                assertThat(lines.readLine()).isEqualTo("up");
+                assertThat(sandbox.awaitPort()).isEqualTo(Sandbox.PortState.LISTENING); // asked again: the same
+                sandbox.kill();
+                assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Signaled(9));
+            }
+        }
+    }
+
+    @Test
+    void aSandboxOnTheHostsNetworkHasItsPortWatchedThere() throws Exception {
+        int port;
+        try (var probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        String app = "import socket,time; s=socket.socket(); s.bind(('127.0.0.1'," + port + ")); s.listen(); time.sleep(60)";
+        var spec = SandboxSpec.builder("python3", "-c", app).network(dev.arrow.sandbox.NetworkPolicy.HOST)
+                .readyPort(port).build();
+        try (Sandbox sandbox = spawner.spawn(spec, Stdio.DISCARD)) {
+            assertThat(sandbox.awaitPort()).isEqualTo(Sandbox.PortState.LISTENING);
+            try (var client = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                assertThat(client.isConnected()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aSandboxThatEndsWithoutListeningEndsTheWaitAndKeepsItsResult() throws Exception {
+        var spec = SandboxSpec.builder("sh", "-c", "sleep 0.2; exit 3").readyPort(8080).build();
+        try (Sandbox sandbox = spawner.spawn(spec, Stdio.DISCARD)) {
+            assertThat(sandbox.awaitPort()).isEqualTo(Sandbox.PortState.ENDED);
+            assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Exited(3));
+        }
+    }
+
+    @Test
+    void aKillEndsAWaitForThePort() throws Exception {
+        var spec = SandboxSpec.builder("sleep", "60").readyPort(8080).build();
+        try (Sandbox sandbox = spawner.spawn(spec, Stdio.DISCARD)) {
+            var waiting = Executors.newVirtualThreadPerTaskExecutor().submit(sandbox::awaitPort);
+            Thread.sleep(200);
+            assertThat(waiting).isNotDone();
+            sandbox.kill();
+            assertThat(waiting.get()).isEqualTo(Sandbox.PortState.ENDED);
+            assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Signaled(9));
+        }
+    }
+
+    @Test
+    void withoutAReadyPortNothingIsWatched() throws Exception {
+        try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("true").build(), Stdio.DISCARD)) {
+            assertThat(sandbox.awaitPort()).isEqualTo(Sandbox.PortState.UNWATCHED);
+            assertThat(sandbox.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+        }
+    }
+
+    @Test
     void killEndsTheWholeSandbox() throws Exception {
         String marker = "spawner-kill-" + System.nanoTime();
         try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sh", "-c", "sleep 60 & sleep 60", marker).build(),

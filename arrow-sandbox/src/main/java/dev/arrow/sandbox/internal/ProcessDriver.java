@@ -58,7 +58,7 @@ public final class ProcessDriver implements SandboxDriver {
      * time cold and prewarmed starts side by side.
      */
     public static ProcessDriver newDriver() {
-        return new ProcessDriver(HelperLocator::locate, SPAWNER_ENABLED);
+        return new ProcessDriver(foundOnce(HelperLocator::locate), SPAWNER_ENABLED);
     }
 
     @Override
@@ -187,5 +187,22 @@ public final class ProcessDriver implements SandboxDriver {
     @FunctionalInterface
     private interface HelperSource {
         Path helper() throws SandboxException;
+    }
+
+    /**
+     * Looked for until found, then kept: locating took two file checks and some path work on every
+     * sandbox (about 2.5% of the node's request threads under exec load). A rebuilt helper lands
+     * at the same path; a missing one is still reported by each start until it is there.
+     */
+    private static HelperSource foundOnce(HelperSource source) {
+        var found = new java.util.concurrent.atomic.AtomicReference<Path>();
+        return () -> {
+            Path helper = found.get();
+            if (helper == null) {
+                helper = source.helper();
+                found.set(helper);
+            }
+            return helper;
+        };
     }
 }

@@ -183,6 +183,22 @@ class NodeIT {
     }
 
     @Test
+    void aRunningAsyncInvocationFinishesBeforeTheNodeStops() throws Exception {
+        client.deploy(spec("slowjob", "sleep 1; cat", ""));
+        String id = client.post("/v1/arrows/slowjob/invoke?async=true", "text/plain",
+                "payload".getBytes(StandardCharsets.UTF_8)).json().path("id").asText();
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.get("/v1/invocations/" + id).json()
+                .path("status").asText().equals("running"));
+        node.close(); // lets it finish: it must neither fail nor be run again
+        node = Node.start(config(DispatchSettings.DEFAULT));
+        client = new NodeClient(node);
+        JsonNode record = client.get("/v1/invocations/" + id).json();
+        assertThat(record.path("status").asText()).isEqualTo("succeeded");
+        assertThat(record.path("attempts").asInt()).isEqualTo(1);
+        assertThat(client.get("/v1/invocations/" + id + "/output").text()).isEqualTo("payload");
+    }
+
+    @Test
     void acceptedAsyncWorkSurvivesARestartMidQueue() throws Exception {
         node.close();
         var oneAtATime = DispatchSettings.DEFAULT.withConcurrency(1, 1);

@@ -60,6 +60,8 @@ public final class InvocationService implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicInteger asyncRunning = new AtomicInteger();
     private final Set<Thread> asyncThreads = ConcurrentHashMap.newKeySet();
+    /* The async threads still waiting for capacity: the only ones a stop interrupts at once. */
+    private final Set<Thread> waitingForCapacity = ConcurrentHashMap.newKeySet();
     private final WarmInstances warm;
     /*
      * Each arrow's traffic revision, read once: every deploy, rollback and delete of this node goes
@@ -184,11 +186,8 @@ public final class InvocationService implements AutoCloseable {
     public void close() {
         closed = true;
         long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
-        for (Thread thread : asyncThreads) {
-            if (thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.TIMED_WAITING) {
-                thread.interrupt(); // still waiting for capacity: nothing to lose
-            }
-        }
+        // Not by thread state: a running invocation's virtual thread, parked on its sandbox, is WAITING too.
+        waitingForCapacity.forEach(Thread::interrupt); // nothing to lose: they have not started
         for (Thread thread : asyncThreads) {
             try {
                 long left = deadline - System.nanoTime();
@@ -213,7 +212,17 @@ public final class InvocationService implements AutoCloseable {
         try {
             Optional<Revision> revision = arrows.revision(accepted.arrow(), accepted.revision());
             int arrowMax = revision.map(r -> r.spec().scaling().maxInstances()).orElse(1);
-            try (Capacity.Lease lease = capacity.acquireAsync(accepted.arrow(), arrowMax)) {
+            Capacity.Lease acquired;
+            waitingForCapacity.add(Thread.currentThread());
+            try {
+                if (closed) {
+                    return;
+                }
+                acquired = capacity.acquireAsync(accepted.arrow(), arrowMax);
+            } finally {
+                waitingForCapacity.remove(Thread.currentThread());
+            }
+            try (Capacity.Lease lease = acquired) {
                 if (closed) {
                     return;
                 }

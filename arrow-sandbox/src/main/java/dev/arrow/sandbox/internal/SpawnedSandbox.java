@@ -100,14 +100,7 @@ final class SpawnedSandbox implements Sandbox {
     public OptionalLong namespacePid() throws InterruptedException {
         synchronized (initLock) {
             if (!initRead) {
-                Optional<String> line;
-                try {
-                    line = readLine(channel, received);
-                } catch (ClosedByInterruptException e) {
-                    throw new InterruptedException("interrupted while waiting for the sandbox's pid 1");
-                } catch (IOException e) {
-                    line = Optional.empty();
-                }
+                Optional<String> line = nextLine("the sandbox's pid 1");
                 if (line.isPresent() && line.get().startsWith("init ")) {
                     namespacePid = OptionalLong.of(Long.parseLong(line.get().substring("init ".length()).strip()));
                 } else {
@@ -133,13 +126,7 @@ final class SpawnedSandbox implements Sandbox {
                 namespacePid();
                 Optional<String> line = earlyResult;
                 if (line.isEmpty() && namespacePid.isPresent()) {
-                    try {
-                        line = readLine(channel, received);
-                    } catch (ClosedByInterruptException e) {
-                        throw new InterruptedException("interrupted while waiting for the sandbox's port");
-                    } catch (IOException e) {
-                        line = Optional.empty();
-                    }
+                    line = nextLine("the sandbox's port");
                     earlyResult = line.filter(text -> !text.equals("listening") && !text.equals("unwatched"));
                 }
                 portState = line.map(text -> switch (text) {
@@ -228,11 +215,9 @@ final class SpawnedSandbox implements Sandbox {
             line = earlyResult;
         }
         if (line.isEmpty()) {
-            try {
-                line = readLine(channel, received);
-            } catch (IOException e) {
-                line = Optional.empty();
-            }
+            // An interrupt closes the connection, which kills the sandbox: the caller is told it
+            // was interrupted, not that the sandbox failed.
+            line = nextLine("the sandbox's result");
         }
         Duration wallTime = Duration.ofNanos(System.nanoTime() - startNanos);
         if (line.isEmpty()) {
@@ -242,6 +227,17 @@ final class SpawnedSandbox implements Sandbox {
             return ResultParser.parse(line.get());
         } catch (ResultParser.MalformedResultException e) {
             return HelperFailure.setupFailed(helper, id, wallTime, "unreadable result from the helper: " + e.getMessage());
+        }
+    }
+
+    /** The supervisor's next line; empty when the connection ended (or broke) first. */
+    private Optional<String> nextLine(String waitingFor) throws InterruptedException {
+        try {
+            return readLine(channel, received);
+        } catch (ClosedByInterruptException e) {
+            throw new InterruptedException("interrupted while waiting for " + waitingFor);
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -111,6 +111,9 @@ public final class Instance {
                     throw failed(sandbox, log, "the instance's sandbox did not start");
                 }
                 pidfd = NetworkNamespaces.pidfd(init.getAsLong());
+                if (pidfd < 0) { // its pid 1 has ended already: so has the sandbox
+                    throw failed(sandbox, log, "the instance exited before it was ready");
+                }
             }
             instance = new Instance(id, sandbox, pidfd, port, log, startedAt);
             Thread.ofVirtual().name("instance-" + id).start(instance::watch);
@@ -326,6 +329,7 @@ public final class Instance {
             throws InterruptedException {
         sandbox.kill();
         SandboxResult result = sandbox.waitFor();
+        log.settle(); // what it wrote before it ended is in the pipes: read it into the tail
         String tail = log.tail();
         String detail = switch (result.outcome()) {
             case dev.arrow.sandbox.Outcome.FailedToStart failed -> ": " + failed.detail();

@@ -51,13 +51,22 @@ final class NetworkNamespaces {
     private NetworkNamespaces() {
     }
 
-    /** A pidfd of {@code pid}, or an exception naming why not. Close it with {@link #close}. */
+    private static final int ESRCH = 3;
+
+    /**
+     * A pidfd of {@code pid}; -1 when that process has already ended (ESRCH), or an exception
+     * naming why not. Close it with {@link #close}.
+     */
     static int pidfd(long pid) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURED);
             int fd = (int) PIDFD_OPEN.invokeExact(state, (int) pid, 0);
             if (fd < 0) {
-                throw new IOException("pidfd_open(" + pid + "): errno " + errno(state));
+                int errno = errno(state);
+                if (errno == ESRCH) {
+                    return -1;
+                }
+                throw new IOException("pidfd_open(" + pid + "): errno " + errno);
             }
             return fd;
         } catch (IOException | RuntimeException e) {

@@ -267,8 +267,8 @@ public final class Instance {
         String lastProblem = "its port " + port + " never accepted a connection";
         try {
             Sandbox.PortState state = sandbox.awaitPort();
-            if (state == Sandbox.PortState.LISTENING && spec.readinessPath().isEmpty()) {
-                return;
+            if (state == Sandbox.PortState.LISTENING && spec.readinessPath().isEmpty() && !timedOut.get()) {
+                return; // unless the watchdog fired meanwhile: then it is being killed, a timeout
             }
             while (state != Sandbox.PortState.ENDED && alive() && !timedOut.get()) {
                 try (SocketChannel channel = newSocket()) {

@@ -121,5 +121,5 @@ int port_watch_step(struct port_watch *w, short revents, uint64_t now) {
 }
 
 void port_watch_stop(struct port_watch *w) {
-    if (w->port > 0 || w->netns >= 0 || w->sock >= 0) stop(w);
+    stop(w);
 }

@@ -270,7 +270,8 @@ public final class Instance {
             if (state == Sandbox.PortState.LISTENING && spec.readinessPath().isEmpty() && !timedOut.get()) {
                 return; // unless the watchdog fired meanwhile: then it is being killed, a timeout
             }
-            while (state != Sandbox.PortState.ENDED && alive() && !timedOut.get()) {
+            while (state != Sandbox.PortState.ENDED && alive() && !timedOut.get()
+                    && System.nanoTime() - deadline < 0) {
                 try (SocketChannel channel = newSocket()) {
                     channel.connect(address());
                     confirmConnected(channel);
@@ -291,15 +292,11 @@ public final class Instance {
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
                 }
-                if (System.nanoTime() - deadline >= 0) {
-                    timedOut.set(true);
-                    sandbox.kill();
-                }
             }
         } finally {
             watchdog.cancel(false);
         }
-        if (timedOut.get()) {
+        if (timedOut.get() || System.nanoTime() - deadline >= 0) {
             sandbox.kill();
             throw new InstanceStartException("the instance was not ready within " + spec.startTimeout().toMillis()
                     + " ms: " + lastProblem, Optional.empty(), log.tail());

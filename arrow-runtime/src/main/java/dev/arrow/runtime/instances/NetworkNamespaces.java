@@ -27,6 +27,7 @@ final class NetworkNamespaces {
 
     private static final int CLONE_NEWNET = 0x40000000;
     private static final short POLLIN = 0x1;
+    private static final int ESRCH = 3;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURED = Linker.Option.captureStateLayout();
@@ -50,8 +51,6 @@ final class NetworkNamespaces {
 
     private NetworkNamespaces() {
     }
-
-    private static final int ESRCH = 3;
 
     /**
      * A pidfd of {@code pid}; -1 when that process has already ended (ESRCH), or an exception

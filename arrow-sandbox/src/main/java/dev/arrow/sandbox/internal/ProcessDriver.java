@@ -29,7 +29,7 @@ public final class ProcessDriver implements SandboxDriver {
     private static final boolean SPAWNER_ENABLED = !"false".equals(System.getProperty("arrow.spawner"));
     private static final int MAX_PREWARM = 64;
 
-    /** Finds the helper anew for every sandbox, so a helper built after the JVM started is used. */
+    /** Finds the helper at its first sandbox and keeps it; while it is missing, each start looks again. */
     public static final ProcessDriver INSTANCE = newDriver();
 
     /** A tmpfs on every Linux that has POSIX shared memory. */

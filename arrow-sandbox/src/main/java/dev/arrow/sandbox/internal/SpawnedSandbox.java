@@ -44,7 +44,7 @@ final class SpawnedSandbox implements Sandbox {
     private final Object initLock = new Object();
     private boolean initRead; // guarded by initLock
     private OptionalLong namespacePid = OptionalLong.empty(); // guarded by initLock
-    private Optional<String> earlyResult = Optional.empty(); // guarded by initLock; the line read instead of "init"
+    private Optional<String> earlyResult = Optional.empty(); // guarded by initLock; the line read instead of "init" or "listening"
     private final boolean watchesPort;
     private PortState portState; // guarded by initLock; null until known
     private SandboxResult result; // guarded by this
@@ -124,16 +124,16 @@ final class SpawnedSandbox implements Sandbox {
         synchronized (initLock) {
             if (portState == null) {
                 namespacePid();
-                Optional<String> line = earlyResult;
-                if (line.isEmpty() && namespacePid.isPresent()) {
-                    line = nextLine("the sandbox's port");
-                    earlyResult = line.filter(text -> !text.equals("listening") && !text.equals("unwatched"));
-                }
+                Optional<String> line = earlyResult.isEmpty() && namespacePid.isPresent()
+                        ? nextLine("the sandbox's port") : earlyResult;
                 portState = line.map(text -> switch (text) {
                     case "listening" -> PortState.LISTENING;
                     case "unwatched" -> PortState.UNWATCHED;
                     default -> PortState.ENDED;
                 }).orElse(PortState.ENDED);
+                if (portState == PortState.ENDED) {
+                    earlyResult = line; // the result line (or nothing): collect() takes it
+                }
             }
             return portState;
         }

@@ -182,9 +182,12 @@ int cgroup_rename(struct cgroup *cg, const char *id, char *err, size_t errlen) {
         return -1;
     }
     *cg = to;
-    /* v1: the peak so far was the sandbox's preparation, not its program */
-    if (!cg->v2) set(cg->memory, "memory.max_usage_in_bytes", "0", err, errlen);
     return 0;
+}
+
+/* v1: the peak so far was the sandbox's preparation, not its program (v2 counts from the start). */
+int cgroup_reset_peak(const struct cgroup *cg, char *err, size_t errlen) {
+    return cg->v2 ? 0 : set(cg->memory, "memory.max_usage_in_bytes", "0", err, errlen);
 }
 
 uint64_t cgroup_memory_usage(const struct cgroup *cg) {

@@ -89,6 +89,7 @@ struct init_fds {
 int cgroup_create(struct cgroup *cg, const char *id, int want_cpu, int want_pids, char *err, size_t errlen);
 int cgroup_limit(const struct cgroup *cg, const struct spec *s, char *err, size_t errlen);
 int cgroup_rename(struct cgroup *cg, const char *id, char *err, size_t errlen);
+int cgroup_reset_peak(const struct cgroup *cg, char *err, size_t errlen);
 uint64_t cgroup_memory_usage(const struct cgroup *cg);
 int cgroup_open(struct cgroup *cg, const char *id, char *err, size_t errlen);
 int cgroup_join_self(const struct cgroup *cg, char *err, size_t errlen);

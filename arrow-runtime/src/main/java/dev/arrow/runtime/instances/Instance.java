@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.eclipse.jetty.io.Transport;
 
 /**
@@ -47,15 +50,27 @@ public final class Instance {
     private static final ExecutorService LOG_PUMPS = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("arrow-instance-log-", 0).factory());
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    /** The first connection's socket is made beside the start, while the app starts. */
+    private static final ExecutorService EARLY_SOCKETS = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("arrow-instance-socket-", 0).factory());
+    /** How long after the start the socket connected then may still be the first connection. */
+    private static final long SPARE_FRESH_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final String id;
     private final Sandbox sandbox;
     private final int pidfd;      // -1 when the instance shares the host's network
+    /*
+     * Once closed, the pidfd's number may name another sandbox's pid 1: a socket made or a check
+     * made with it then would reach that sandbox. Uses hold the read lock; closing, the write lock.
+     */
+    private final ReentrantReadWriteLock pidfdLock = new ReentrantReadWriteLock();
+    private boolean pidfdClosed; // guarded by pidfdLock
     private final int port;
     private final InstanceLog log;
     private final Instant startedAt;
     private final CompletableFuture<SandboxResult> ended = new CompletableFuture<>();
     private final InstanceTransport transport;
+    private final AtomicReference<SocketChannel> spare = new AtomicReference<>();
     private volatile Instant readyAt;
     private volatile long readyNanos;
     private volatile boolean stopped;
@@ -98,6 +113,7 @@ public final class Instance {
         var log = new InstanceLog();
         Instance instance = null;
         int pidfd = -1;
+        CompletableFuture<SocketChannel> early = null;
         try {
             sandbox.stdin().close();
             LOG_PUMPS.execute(() -> log.pump(sandbox.stdout()));
@@ -117,14 +133,20 @@ public final class Instance {
             }
             instance = new Instance(id, sandbox, pidfd, port, log, startedAt);
             Thread.ofVirtual().name("instance-" + id).start(instance::watch);
+            Instance starting = instance;
+            early = CompletableFuture.supplyAsync(starting::openWhileStarting, EARLY_SOCKETS);
             instance.awaitReady(spec, startNanos);
+            instance.connectEarly(early);
+            early = null; // the instance's now
             instance.readyNanos = System.nanoTime();
             instance.readyAt = startedAt.plusNanos(instance.readyNanos - startNanos);
             return instance;
         } catch (IOException e) {
+            discard(early);
             sandbox.kill();
             throw failed(sandbox, log, "the instance could not be reached: " + e.getMessage());
         } catch (InstanceStartException | InterruptedException | RuntimeException e) {
+            discard(early);
             sandbox.kill();
             if (instance == null && pidfd >= 0) {
                 NetworkNamespaces.close(pidfd);
@@ -222,10 +244,46 @@ public final class Instance {
         if (pidfd < 0) {
             return SocketChannel.open();
         }
-        if (!alive()) {
-            throw new IOException("instance " + id + " has ended");
+        pidfdLock.readLock().lock();
+        try {
+            if (pidfdClosed || !alive()) {
+                throw new IOException("instance " + id + " has ended");
+            }
+            return NetworkNamespaces.socketIn(pidfd);
+        } finally {
+            pidfdLock.readLock().unlock();
         }
-        return NetworkNamespaces.socketIn(pidfd);
+    }
+
+    /**
+     * A socket to this instance, connected or still connecting (non-blocking). The first is the
+     * one opened while the instance started and connected the moment it was ready, so that the
+     * request that waited for this instance neither waits for a socket to be made in its network
+     * namespace nor for a connect.
+     */
+    SocketChannel connect() throws IOException {
+        SocketChannel early = spare.getAndSet(null);
+        if (early != null) {
+            if (System.nanoTime() - readyNanos < SPARE_FRESH_NANOS) {
+                try {
+                    early.finishConnect(); // done by now, or still pending: the selector finishes it
+                    return early;
+                } catch (IOException e) {
+                    // refused or reset: make a new one
+                }
+            }
+            closeQuietly(early); // an app may close a connection that stays idle for long
+        }
+        SocketChannel channel = newSocket();
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.configureBlocking(false);
+            channel.connect(address());
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     /**
@@ -233,9 +291,64 @@ public final class Instance {
      * before this one's pid 1 has died; if it still lives, the connection reached this instance.
      */
     void confirmConnected(SocketChannel channel) throws IOException {
-        if (pidfd >= 0 && !NetworkNamespaces.alive(pidfd)) {
+        if (pidfd < 0) {
+            return;
+        }
+        pidfdLock.readLock().lock();
+        try {
+            if (!pidfdClosed && NetworkNamespaces.alive(pidfd)) {
+                return;
+            }
+        } finally {
+            pidfdLock.readLock().unlock();
+        }
+        channel.close();
+        throw new IOException("instance " + id + " ended while connecting");
+    }
+
+    /** A socket for the first connection, made while the app starts; null when none could be made. */
+    private SocketChannel openWhileStarting() {
+        try {
+            SocketChannel channel = newSocket();
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.configureBlocking(false);
+            return channel;
+        } catch (IOException e) {
+            return null; // the first connection is made as any other
+        }
+    }
+
+    /** Starts the connect of the first connection: it completes while the request comes. */
+    private void connectEarly(CompletableFuture<SocketChannel> socket) {
+        SocketChannel channel = socket.join(); // made by now, as a rule: the app took longer to listen
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.connect(address());
+            spare.set(channel);
+            if (!alive()) { // ended meanwhile: watch() may have looked already
+                closeQuietly(spare.getAndSet(null));
+            }
+        } catch (IOException e) {
+            closeQuietly(channel);
+        }
+    }
+
+    private static void discard(CompletableFuture<SocketChannel> socket) {
+        if (socket != null) {
+            socket.thenAccept(Instance::closeQuietly);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel == null) {
+            return;
+        }
+        try {
             channel.close();
-            throw new IOException("instance " + id + " ended while connecting");
+        } catch (IOException e) {
+            // closing: nothing else to do
         }
     }
 
@@ -245,9 +358,16 @@ public final class Instance {
         } catch (InterruptedException e) {
             ended.completeExceptionally(e);
         } finally {
+            closeQuietly(spare.getAndSet(null));
             sandbox.close();
             if (pidfd >= 0) {
-                NetworkNamespaces.close(pidfd);
+                pidfdLock.writeLock().lock();
+                try {
+                    pidfdClosed = true;
+                    NetworkNamespaces.close(pidfd);
+                } finally {
+                    pidfdLock.writeLock().unlock();
+                }
             }
         }
     }

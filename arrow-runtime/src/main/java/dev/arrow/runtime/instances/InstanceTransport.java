@@ -2,17 +2,25 @@ package dev.arrow.runtime.instances;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketAddress;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.Map;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.Transport;
+import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * TCP to one instance: sockets are made inside its network namespace. Jetty keys connection pools
  * by transport, so each instance gets its own pool, and no connection can reach another instance.
+ *
+ * <p>The address is the instance's own, so nothing is resolved (Jetty's resolver hands each new
+ * connection to another thread), and the instance makes the socket ({@link Instance#connect()}):
+ * the first one is connected by the time the request that waited for the instance is sent.
  */
 final class InstanceTransport extends Transport.TCPIP {
 
@@ -23,8 +31,32 @@ final class InstanceTransport extends Transport.TCPIP {
     }
 
     @Override
-    public SelectableChannel newSelectableChannel() throws IOException {
-        return instance.newSocket();
+    public boolean requiresDomainNameResolution() {
+        return false;
+    }
+
+    @Override
+    public SocketAddress getSocketAddress() {
+        return instance.address();
+    }
+
+    @Override
+    public void connect(SocketAddress address, Map<String, Object> context) {
+        ClientConnector connector = (ClientConnector) context.get(ClientConnector.CONTEXT_KEY);
+        context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, address);
+        SocketChannel channel;
+        try {
+            channel = instance.connect();
+        } catch (IOException | RuntimeException e) {
+            var promise = (Promise<?>) context.get(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY);
+            promise.failed(e);
+            return;
+        }
+        if (channel.isConnected()) {
+            connector.accept(channel, context);
+        } else {
+            connector.getSelectorManager().connect(channel, context);
+        }
     }
 
     /** Called once the connect has completed: the place to check it reached this instance. */

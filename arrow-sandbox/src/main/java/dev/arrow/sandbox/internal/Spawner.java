@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The helper in spawner mode ({@code arrow-sandbox-helper --serve SOCKET}, native/src/spawner.c):
@@ -50,6 +51,13 @@ final class Spawner implements AutoCloseable {
     private final Process process;
     private final OutputStream lifeline;
     private final AtomicLong sequence = new AtomicLong();
+    private final UnixDomainSocketAddress address;
+    /*
+     * A connection opened ahead, so that a spawn does not wait for one: the spawner has handed it
+     * to a (prewarmed) supervisor already, which waits for its request.
+     */
+    private final AtomicReference<SocketChannel> nextConnection = new AtomicReference<>();
+    private volatile boolean closed;
 
     private Spawner(Path helper, Path directory, Path socket, Process process) {
         this.helper = helper;
@@ -57,6 +65,7 @@ final class Spawner implements AutoCloseable {
         this.socket = socket;
         this.process = process;
         this.lifeline = process.getOutputStream();
+        this.address = UnixDomainSocketAddress.of(socket);
     }
 
     /**
@@ -159,24 +168,54 @@ final class Spawner implements AutoCloseable {
 
     /** Asks for one sandbox; returns once it is about to start, with its stdio open. */
     SpawnedSandbox spawn(SandboxSpec spec, Stdio stdio) throws IOException {
-        String id = HelperCommand.newSandboxId();
-        Path fifos = directory.resolve(id + "-" + sequence.incrementAndGet());
-        var words = new ArrayList<String>();
-        if (stdio == Stdio.PIPE) {
-            words.add("fifo");
-            words.add(fifos.toString());
-        } else {
-            words.add("null");
+        SocketChannel ahead = nextConnection.getAndSet(null);
+        if (ahead != null) {
+            try {
+                return spawnOn(ahead, spec, stdio);
+            } catch (IOException e) {
+                // Its supervisor went before the request came (nothing was started): ask anew.
+            }
         }
-        words.addAll(HelperCommand.argv(helper, id, spec, Optional.empty()));
-        long startNanos = System.nanoTime();
-        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+        return spawnOn(SocketChannel.open(address), spec, stdio);
+    }
+
+    private SpawnedSandbox spawnOn(SocketChannel channel, SandboxSpec spec, Stdio stdio) throws IOException {
         try {
+            String id = HelperCommand.newSandboxId();
+            Path fifos = directory.resolve(id + "-" + sequence.incrementAndGet());
+            var words = new ArrayList<String>();
+            if (stdio == Stdio.PIPE) {
+                words.add("fifo");
+                words.add(fifos.toString());
+            } else {
+                words.add("null");
+            }
+            words.addAll(HelperCommand.argv(helper, id, spec, Optional.empty()));
+            long startNanos = System.nanoTime();
             writeFully(channel, request(words));
-            return SpawnedSandbox.handshake(channel, stdio, fifos, helper, id, startNanos, spec.readyPort().isPresent());
+            SpawnedSandbox sandbox = SpawnedSandbox.handshake(channel, stdio, fifos, helper, id, startNanos,
+                    spec.readyPort().isPresent());
+            openNextConnection(); // while the supervisor starts this sandbox
+            return sandbox;
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    private void openNextConnection() {
+        if (closed || nextConnection.get() != null) {
+            return;
+        }
+        try {
+            SocketChannel channel = SocketChannel.open(address);
+            if (!nextConnection.compareAndSet(null, channel)) {
+                closeQuietly(channel); // another spawn was first
+            } else if (closed) {
+                closeQuietly(nextConnection.getAndSet(null)); // close() may have looked already
+            }
+        } catch (IOException e) {
+            // the next spawn opens its own
         }
     }
 
@@ -203,6 +242,8 @@ final class Spawner implements AutoCloseable {
     /** Closes the lifeline: the spawner exits; sandboxes already running are not affected. */
     @Override
     public void close() {
+        closed = true;
+        closeQuietly(nextConnection.getAndSet(null));
         try {
             lifeline.close();
         } catch (IOException e) {
@@ -220,6 +261,31 @@ final class Spawner implements AutoCloseable {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
             // the directory is removed at exit anyway
+        }
+    }
+
+    /** Whether a connection is open ahead of the next spawn. For tests. */
+    boolean hasConnectionAhead() {
+        SocketChannel ahead = nextConnection.get();
+        return ahead != null && ahead.isOpen();
+    }
+
+    /** Breaks the connection opened ahead, as the death of the supervisor it went to would. For tests. */
+    void breakConnectionAhead() throws IOException {
+        SocketChannel ahead = nextConnection.get();
+        if (ahead != null) {
+            ahead.shutdownOutput();
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // its supervisor sees the end and goes
         }
     }
 

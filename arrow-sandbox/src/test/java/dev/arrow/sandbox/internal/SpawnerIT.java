@@ -56,6 +56,20 @@ class SpawnerIT extends SpawnerFixture {
     }
 
     @Test
+    void theNextSandboxIsAskedForOnAConnectionOpenedAheadAndABrokenOneIsReplaced() throws Exception {
+        try (Sandbox first = spawner.spawn(SandboxSpec.builder("true").build(), Stdio.DISCARD)) {
+            assertThat(first.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+        }
+        assertThat(spawner.hasConnectionAhead()).isTrue();
+
+        spawner.breakConnectionAhead(); // its supervisor reads EOF and goes: the request must not be lost
+        try (Sandbox second = spawner.spawn(SandboxSpec.builder("sh", "-c", "exit 3").build(), Stdio.DISCARD)) {
+            assertThat(second.waitFor().outcome()).isEqualTo(new Outcome.Exited(3));
+        }
+        assertThat(spawner.hasConnectionAhead()).isTrue();
+    }
+
+    @Test
     void namespacePidIsTheSandboxsPidOneInItsOwnNamespaces() throws Exception {
         long pid;
         try (Sandbox sandbox = spawner.spawn(SandboxSpec.builder("sleep", "60").build(), Stdio.DISCARD)) {

@@ -178,27 +178,40 @@ static pid_t fork_child(int keep_fd, int netns_slot) {
     return 0;
 }
 
-/* One connection, in a forked child of the spawner: becomes the sandbox's supervisor. */
+/*
+ * One request: u32 length, then NUL-terminated words. Returns the number of words (in a buffer
+ * that stays allocated: the words point into it), 0 at EOF before it, or -1 after a refusal.
+ */
+static int read_request(int conn, char *words[MAX_ARGS + 1]) {
+    uint32_t len;
+    if (read_full(conn, &len, sizeof len) < 0) return 0;
+    if (len == 0 || len > MAX_REQUEST) return refuse(conn, "request size out of range"), -1;
+    char *request = malloc(len);
+    if (!request || read_full(conn, request, len) < 0) return 0;
+    if (request[len - 1] != '\0') return refuse(conn, "request does not end with NUL"), -1;
+    int n = 0;
+    for (char *p = request; p < request + len; p += strlen(p) + 1) {
+        if (n == MAX_ARGS) return refuse(conn, "too many arguments"), -1;
+        words[n++] = p;
+    }
+    words[n] = NULL;
+    return n;
+}
+
+/*
+ * One connection, in a forked child of the spawner: becomes the sandbox's supervisor. A request
+ * of only "fifo PREFIX" prepares the stdio ahead of any sandbox: after the 'G', a second request
+ * brings the helper arguments whenever the client wants the sandbox.
+ */
 static int serve_connection(int conn) {
     struct ucred peer;
     socklen_t peer_len = sizeof peer;
     if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) < 0 || peer.uid != geteuid())
         return refuse(conn, "the caller is not this helper's user");
 
-    uint32_t len;
-    if (read_full(conn, &len, sizeof len) < 0) return EXIT_HELPER_ERROR;
-    if (len == 0 || len > MAX_REQUEST) return refuse(conn, "request size out of range");
-    char *request = malloc(len);
-    if (!request || read_full(conn, request, len) < 0) return EXIT_HELPER_ERROR;
-    if (request[len - 1] != '\0') return refuse(conn, "request does not end with NUL");
-
     char *words[MAX_ARGS + 1];
-    int n = 0;
-    for (char *p = request; p < request + len; p += strlen(p) + 1) {
-        if (n == MAX_ARGS) return refuse(conn, "too many arguments");
-        words[n++] = p;
-    }
-    words[n] = NULL;
+    int n = read_request(conn, words);
+    if (n <= 0) return EXIT_HELPER_ERROR;
 
     int fds[3] = {-1, -1, -1};
     char paths[3][PATH_MAX];
@@ -217,7 +230,8 @@ static int serve_connection(int conn) {
     } else {
         return refuse(conn, "unknown stdio mode");
     }
-    if (n - first < 1) return refuse(conn, "no helper arguments");
+    int prepared = first == 2 && n == 2;
+    if (n - first < 1 && !prepared) return refuse(conn, "no helper arguments");
 
     char ready[64];
     snprintf(ready, sizeof ready, "ready %d\n", (int) getpid());
@@ -235,6 +249,11 @@ static int serve_connection(int conn) {
     for (int i = 0; i < 3; i++) {
         if (dup2(fds[i], i) < 0) return refuse(conn, "dup2 failed");
         close(fds[i]);
+    }
+    if (prepared) { /* the client's ends are open: now wait, as long as it likes, for the sandbox */
+        n = read_request(conn, words);
+        if (n <= 0) return EXIT_HELPER_ERROR; /* EOF: not wanted after all */
+        first = 0;
     }
     return supervise(n - first, words + first, conn);
 }

@@ -16,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Executors;
@@ -88,6 +89,63 @@ final class SpawnedSandbox implements Sandbox {
         }
         Spawner.writeFully(channel, ByteBuffer.wrap(new byte[] {'G'}));
         return new SpawnedSandbox(channel, pid, stdin, stdout, stderr, helper, id, startNanos, received, watchesPort);
+    }
+
+    /**
+     * A supervisor whose stdio FIFOs are open on both sides and which waits for the arguments of
+     * its sandbox (the spawner's prepared request: "fifo PREFIX" alone, then 'G').
+     */
+    record Prepared(SocketChannel channel, long pid, OutputStream stdin, InputStream stdout, InputStream stderr,
+            ByteArrayOutputStream received) {
+
+        /** Still there: nothing to read and no EOF on its connection (a look that does not wait). */
+        boolean waiting() {
+            try {
+                channel.configureBlocking(false);
+                int read = channel.read(ByteBuffer.allocate(1));
+                channel.configureBlocking(true);
+                return read == 0;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        void close() {
+            closeQuietly(channel);
+            closeQuietly(stdin);
+            closeQuietly(stdout);
+            closeQuietly(stderr);
+        }
+    }
+
+    /** Reads the "ready PID" of a prepared request, opens the FIFOs and says go. */
+    static Prepared prepare(SocketChannel channel, Path fifos) throws IOException {
+        var received = new ByteArrayOutputStream();
+        String first = readLine(channel, received).orElseThrow(() -> new IOException("the spawner closed the connection"));
+        if (!first.startsWith("ready ")) {
+            throw new IOException("the spawner refused to prepare a sandbox: " + first);
+        }
+        long pid = Long.parseLong(first.substring("ready ".length()).strip());
+        var opened = new ArrayList<Closeable>();
+        try {
+            var stdin = new FileOutputStream(fifos + ".in");
+            opened.add(stdin);
+            var stdout = new FileInputStream(fifos + ".out");
+            opened.add(stdout);
+            var stderr = new FileInputStream(fifos + ".err");
+            opened.add(stderr);
+            Spawner.writeFully(channel, ByteBuffer.wrap(new byte[] {'G'}));
+            return new Prepared(channel, pid, stdin, stdout, stderr, received);
+        } catch (IOException | RuntimeException e) {
+            opened.forEach(SpawnedSandbox::closeQuietly);
+            throw e;
+        }
+    }
+
+    /** The sandbox of a prepared supervisor, once its arguments are sent. */
+    static SpawnedSandbox started(Prepared prepared, Path helper, String id, long startNanos, boolean watchesPort) {
+        return new SpawnedSandbox(prepared.channel(), prepared.pid(), prepared.stdin(), prepared.stdout(),
+                prepared.stderr(), helper, id, startNanos, prepared.received(), watchesPort);
     }
 
     @Override

@@ -26,13 +26,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The helper in spawner mode ({@code arrow-sandbox-helper --serve SOCKET}, native/src/spawner.c):
  * one long-lived process that forks a supervisor per sandbox, so a sandbox costs no JVM process
  * launch, no exec of the helper and no result file. Stdio goes through three FIFOs the supervisor
- * makes in this JVM's private directory; the result comes back on the sandbox's connection.
+ * makes in this JVM's private directory; the result comes back on the sandbox's connection. One
+ * supervisor is kept prepared, FIFOs open, for the next sandbox with piped stdio.
  *
  * <p>The spawner reads its stdin only to see EOF: when this JVM ends, however it ends, the pipe
  * closes and the spawner exits; every supervisor, seeing its own connection close, kills its
@@ -53,10 +55,13 @@ final class Spawner implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private final UnixDomainSocketAddress address;
     /*
-     * A connection opened ahead, so that a spawn does not wait for one: the spawner has handed it
-     * to a (prewarmed) supervisor already, which waits for its request.
+     * A supervisor asked for ahead, with its stdio FIFOs open both ways, waiting for the arguments
+     * of the next sandbox with piped stdio: such a spawn is one write, with no connect, no FIFOs
+     * made or opened and no round trip on its path. One is prepared after every such spawn (it
+     * holds a sandbox of the prewarm pool, if there is one: the pool's target does not count it).
      */
-    private final AtomicReference<SocketChannel> nextConnection = new AtomicReference<>();
+    private final AtomicReference<SpawnedSandbox.Prepared> prepared = new AtomicReference<>();
+    private final AtomicBoolean preparing = new AtomicBoolean();
     private volatile boolean closed;
 
     private Spawner(Path helper, Path directory, Path socket, Process process) {
@@ -168,21 +173,35 @@ final class Spawner implements AutoCloseable {
 
     /** Asks for one sandbox; returns once it is about to start, with its stdio open. */
     SpawnedSandbox spawn(SandboxSpec spec, Stdio stdio) throws IOException {
-        SocketChannel ahead = nextConnection.getAndSet(null);
-        if (ahead != null) {
-            try {
-                return spawnOn(ahead, spec, stdio);
-            } catch (IOException e) {
-                // Its supervisor went before the request came (nothing was started): ask anew.
+        try {
+            if (stdio == Stdio.PIPE) {
+                SpawnedSandbox.Prepared ahead = prepared.getAndSet(null);
+                if (ahead != null && ahead.waiting()) {
+                    try {
+                        String id = HelperCommand.newSandboxId();
+                        long startNanos = System.nanoTime();
+                        writeFully(ahead.channel(), request(HelperCommand.argv(helper, id, spec, Optional.empty())));
+                        return SpawnedSandbox.started(ahead, helper, id, startNanos, spec.readyPort().isPresent());
+                    } catch (IOException e) {
+                        // its supervisor went before the request came (nothing was started): ask anew
+                    }
+                }
+                if (ahead != null) {
+                    ahead.close();
+                }
+            }
+            return spawnOn(SocketChannel.open(address), spec, stdio);
+        } finally {
+            if (stdio == Stdio.PIPE) {
+                prepareNext();
             }
         }
-        return spawnOn(SocketChannel.open(address), spec, stdio);
     }
 
     private SpawnedSandbox spawnOn(SocketChannel channel, SandboxSpec spec, Stdio stdio) throws IOException {
         try {
             String id = HelperCommand.newSandboxId();
-            Path fifos = directory.resolve(id + "-" + sequence.incrementAndGet());
+            Path fifos = fifos(id);
             var words = new ArrayList<String>();
             if (stdio == Stdio.PIPE) {
                 words.add("fifo");
@@ -193,29 +212,51 @@ final class Spawner implements AutoCloseable {
             words.addAll(HelperCommand.argv(helper, id, spec, Optional.empty()));
             long startNanos = System.nanoTime();
             writeFully(channel, request(words));
-            SpawnedSandbox sandbox = SpawnedSandbox.handshake(channel, stdio, fifos, helper, id, startNanos,
-                    spec.readyPort().isPresent());
-            openNextConnection(); // while the supervisor starts this sandbox
-            return sandbox;
+            return SpawnedSandbox.handshake(channel, stdio, fifos, helper, id, startNanos, spec.readyPort().isPresent());
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
     }
 
-    private void openNextConnection() {
-        if (closed || nextConnection.get() != null) {
+    private Path fifos(String name) {
+        return directory.resolve(name + "-" + sequence.incrementAndGet());
+    }
+
+    /** Prepares the next supervisor on a thread of its own, unless one is ready or being made. */
+    private void prepareNext() {
+        if (closed || prepared.get() != null || !preparing.compareAndSet(false, true)) {
             return;
         }
-        try {
-            SocketChannel channel = SocketChannel.open(address);
-            if (!nextConnection.compareAndSet(null, channel)) {
-                closeQuietly(channel); // another spawn was first
-            } else if (closed) {
-                closeQuietly(nextConnection.getAndSet(null)); // close() may have looked already
+        Thread.ofVirtual().name("arrow-spawner-prepare").start(() -> {
+            try {
+                SocketChannel channel = SocketChannel.open(address);
+                SpawnedSandbox.Prepared next;
+                try {
+                    Path fifos = fifos("ahead");
+                    writeFully(channel, request(List.of("fifo", fifos.toString())));
+                    next = SpawnedSandbox.prepare(channel, fifos);
+                } catch (IOException | RuntimeException e) {
+                    channel.close();
+                    throw e;
+                }
+                if (!prepared.compareAndSet(null, next)) {
+                    next.close();
+                } else if (closed) {
+                    closePrepared(); // close() may have looked already
+                }
+            } catch (IOException | RuntimeException e) {
+                // the next spawn asks for a supervisor itself
+            } finally {
+                preparing.set(false);
             }
-        } catch (IOException e) {
-            // the next spawn opens its own
+        });
+    }
+
+    private void closePrepared() {
+        SpawnedSandbox.Prepared ahead = prepared.getAndSet(null);
+        if (ahead != null) {
+            ahead.close();
         }
     }
 
@@ -243,7 +284,7 @@ final class Spawner implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        closeQuietly(nextConnection.getAndSet(null));
+        closePrepared();
         try {
             lifeline.close();
         } catch (IOException e) {
@@ -264,28 +305,22 @@ final class Spawner implements AutoCloseable {
         }
     }
 
-    /** Whether a connection is open ahead of the next spawn. For tests. */
-    boolean hasConnectionAhead() {
-        SocketChannel ahead = nextConnection.get();
-        return ahead != null && ahead.isOpen();
+    /** Whether a supervisor is prepared for the next spawn with piped stdio. For tests. */
+    boolean hasPrepared() {
+        return preparedPid() > 0;
     }
 
-    /** Breaks the connection opened ahead, as the death of the supervisor it went to would. For tests. */
-    void breakConnectionAhead() throws IOException {
-        SocketChannel ahead = nextConnection.get();
+    /** The pid of the supervisor prepared for the next spawn with piped stdio, or -1. For tests. */
+    long preparedPid() {
+        SpawnedSandbox.Prepared ahead = prepared.get();
+        return ahead != null && ahead.waiting() ? ahead.pid() : -1;
+    }
+
+    /** Ends the prepared supervisor's connection, as its death would. For tests. */
+    void breakPrepared() throws IOException {
+        SpawnedSandbox.Prepared ahead = prepared.get();
         if (ahead != null) {
-            ahead.shutdownOutput();
-        }
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        if (channel == null) {
-            return;
-        }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // its supervisor sees the end and goes
+            ahead.channel().shutdownOutput();
         }
     }
 

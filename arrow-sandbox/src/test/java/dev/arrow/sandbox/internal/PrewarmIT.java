@@ -270,10 +270,11 @@ class PrewarmIT extends SpawnerFixture {
         try (Sandbox running = spawner.spawn(SandboxSpec.builder("sh", "-c", "read line").build(), Stdio.PIPE)) {
             assertThat(running.namespacePid()).isPresent();
             long runningSupervisor = running.pid();
-            await().atMost(Duration.ofSeconds(20)).until(() -> spawner.stats().ready() == POOL);
+            await().atMost(Duration.ofSeconds(20)).until(() -> spawner.stats().ready() == POOL && spawner.hasPrepared());
+            long preparedSupervisor = spawner.preparedPid(); // it holds the next sandbox's stdio already
 
             List<ProcessHandle> supervisors = ProcessHandle.of(spawner.pid()).orElseThrow().children()
-                    .filter(p -> p.pid() != runningSupervisor).toList();
+                    .filter(p -> p.pid() != runningSupervisor && p.pid() != preparedSupervisor).toList();
             assertThat(supervisors).hasSize(POOL);
             for (ProcessHandle supervisor : supervisors) {
                 List<String> own = fdTargets(supervisor.pid());

@@ -48,7 +48,9 @@ class SpawnerIT extends SpawnerFixture {
             assertThat(result.setupTime()).isPositive();
             assertThat(sandbox.pid()).isPositive();
         }
-        // The FIFOs are gone once both sides have opened them.
+        // The FIFOs are gone once both sides have opened them (those of the supervisor prepared
+        // for the next sandbox too, once it is prepared).
+        await().atMost(Duration.ofSeconds(5)).until(spawner::hasPrepared);
         try (var left = Files.list(dir)) {
             assertThat(left.map(p -> p.getFileName().toString())).singleElement().asString()
                     .matches("spawner-\\d+\\.sock");
@@ -56,17 +58,34 @@ class SpawnerIT extends SpawnerFixture {
     }
 
     @Test
-    void theNextSandboxIsAskedForOnAConnectionOpenedAheadAndABrokenOneIsReplaced() throws Exception {
+    void aSandboxWithPipedStdioGoesToASupervisorPreparedAheadAndABrokenOneIsReplaced() throws Exception {
         try (Sandbox first = spawner.spawn(SandboxSpec.builder("true").build(), Stdio.DISCARD)) {
             assertThat(first.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
         }
-        assertThat(spawner.hasConnectionAhead()).isTrue();
-
-        spawner.breakConnectionAhead(); // its supervisor reads EOF and goes: the request must not be lost
-        try (Sandbox second = spawner.spawn(SandboxSpec.builder("sh", "-c", "exit 3").build(), Stdio.DISCARD)) {
-            assertThat(second.waitFor().outcome()).isEqualTo(new Outcome.Exited(3));
+        assertThat(spawner.hasPrepared()).as("only piped stdio is prepared for").isFalse();
+        try (Sandbox first = spawner.spawn(SandboxSpec.builder("true").build(), Stdio.PIPE)) {
+            assertThat(first.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
         }
-        assertThat(spawner.hasConnectionAhead()).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(spawner::hasPrepared);
+        long preparedPid = spawner.preparedPid();
+        try (Sandbox second = spawner.spawn(SandboxSpec.builder("sh", "-c", "cat; echo err >&2; exit 4").build(), Stdio.PIPE)) {
+            assertThat(second.pid()).as("served by the prepared supervisor").isEqualTo(preparedPid);
+            second.stdin().write("piped\n".getBytes(StandardCharsets.UTF_8));
+            second.stdin().close();
+            assertThat(new String(second.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("piped\n");
+            assertThat(new String(second.stderr().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("err\n");
+            assertThat(second.waitFor().outcome()).isEqualTo(new Outcome.Exited(4));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> spawner.hasPrepared() && spawner.preparedPid() != preparedPid);
+
+        spawner.breakPrepared(); // its supervisor reads EOF and goes: the request must not be lost
+        try (Sandbox third = spawner.spawn(SandboxSpec.builder("sh", "-c", "read line; echo \"$line\"; exit 3").build(),
+                Stdio.PIPE)) {
+            third.stdin().write("again\n".getBytes(StandardCharsets.UTF_8));
+            third.stdin().close();
+            assertThat(new String(third.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("again\n");
+            assertThat(third.waitFor().outcome()).isEqualTo(new Outcome.Exited(3));
+        }
     }
 
     @Test

@@ -91,8 +91,12 @@ public final class Instance {
      */
     public static Instance start(SandboxDriver driver, InstanceSpec spec, String id, Clock clock)
             throws InstanceStartException, InterruptedException {
-        boolean host = spec.network() == NetworkPolicy.HOST;
-        int port = host ? freeHostPort() : spec.port();
+        int port = spec.network() == NetworkPolicy.HOST ? freeHostPort() : spec.port();
+        return start(driver, spec, sandboxSpec(spec, port), port, id, clock);
+    }
+
+    /** The sandbox an instance of {@code spec} runs in, serving on {@code port}. */
+    static SandboxSpec sandboxSpec(InstanceSpec spec, int port) {
         SandboxSpec.Builder builder = SandboxSpec.builder(spec.command())
                 .env(spec.env())
                 .env("PORT", Integer.toString(port))
@@ -101,11 +105,17 @@ public final class Instance {
                 .readyPort(port);
         spec.code().ifPresent(dir -> builder.mount(Mount.readOnly(dir, ExecTask.CODE_DIR)).workdir(ExecTask.CODE_DIR));
         spec.mounts().forEach(builder::mount);
+        return builder.build();
+    }
+
+    static Instance start(SandboxDriver driver, InstanceSpec spec, SandboxSpec sandboxSpec, int port, String id,
+            Clock clock) throws InstanceStartException, InterruptedException {
+        boolean host = spec.network() == NetworkPolicy.HOST;
         Instant startedAt = clock.instant();
         long startNanos = System.nanoTime();
         Sandbox sandbox;
         try {
-            sandbox = driver.start(builder.build(), Stdio.PIPE);
+            sandbox = driver.start(sandboxSpec, Stdio.PIPE);
         } catch (SandboxException e) {
             throw new InstanceStartException("the instance's sandbox could not be started: " + e.getMessage(),
                     Optional.empty(), "");
@@ -484,7 +494,7 @@ public final class Instance {
     }
 
     /** A host port free now; the app is told to listen on it. */
-    private static int freeHostPort() throws InstanceStartException {
+    static int freeHostPort() throws InstanceStartException {
         try (ServerSocket socket = new ServerSocket(0, 1, LOOPBACK)) {
             return socket.getLocalPort();
         } catch (IOException e) {

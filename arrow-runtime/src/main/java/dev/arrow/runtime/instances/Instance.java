@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,9 +51,6 @@ public final class Instance {
     private static final ExecutorService LOG_PUMPS = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("arrow-instance-log-", 0).factory());
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    /** The first connection's socket is made beside the start, while the app starts. */
-    private static final ExecutorService EARLY_SOCKETS = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("arrow-instance-socket-", 0).factory());
     /** How long after the start the socket connected then may still be the first connection. */
     private static final long SPARE_FRESH_NANOS = Duration.ofSeconds(1).toNanos();
 
@@ -123,7 +121,6 @@ public final class Instance {
         var log = new InstanceLog();
         Instance instance = null;
         int pidfd = -1;
-        CompletableFuture<SocketChannel> early = null;
         try {
             sandbox.stdin().close();
             LOG_PUMPS.execute(() -> log.pump(sandbox.stdout()));
@@ -143,20 +140,25 @@ public final class Instance {
             }
             instance = new Instance(id, sandbox, pidfd, port, log, startedAt);
             Thread.ofVirtual().name("instance-" + id).start(instance::watch);
-            Instance starting = instance;
-            early = CompletableFuture.supplyAsync(starting::openWhileStarting, EARLY_SOCKETS);
-            instance.awaitReady(spec, startNanos);
-            instance.connectEarly(early);
-            early = null; // the instance's now
+            // The read lock keeps the pidfd open while the namespace thread makes the first socket.
+            instance.pidfdLock.readLock().lock();
+            CompletableFuture<SocketChannel> early = null;
+            try {
+                early = instance.openWhileStarting();
+                instance.awaitReady(spec, startNanos);
+                instance.connectEarly(early);
+                early = null; // the instance's now
+            } finally {
+                discard(early); // failed: once made, closed
+                instance.pidfdLock.readLock().unlock();
+            }
             instance.readyNanos = System.nanoTime();
             instance.readyAt = startedAt.plusNanos(instance.readyNanos - startNanos);
             return instance;
         } catch (IOException e) {
-            discard(early);
             sandbox.kill();
             throw failed(sandbox, log, "the instance could not be reached: " + e.getMessage());
         } catch (InstanceStartException | InterruptedException | RuntimeException e) {
-            discard(early);
             sandbox.kill();
             if (instance == null && pidfd >= 0) {
                 NetworkNamespaces.close(pidfd);
@@ -316,23 +318,28 @@ public final class Instance {
         throw new IOException("instance " + id + " ended while connecting");
     }
 
-    /** A socket for the first connection, made while the app starts; null when none could be made. */
-    private SocketChannel openWhileStarting() {
+    /** The socket of the first connection, made while the app starts. Hold the pidfd's read lock. */
+    private CompletableFuture<SocketChannel> openWhileStarting() {
+        if (pidfd >= 0) {
+            return NetworkNamespaces.socketInLater(pidfd);
+        }
         try {
-            SocketChannel channel = newSocket();
+            SocketChannel channel = SocketChannel.open();
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             channel.configureBlocking(false);
-            return channel;
+            return CompletableFuture.completedFuture(channel);
         } catch (IOException e) {
-            return null; // the first connection is made as any other
+            return CompletableFuture.failedFuture(e);
         }
     }
 
     /** Starts the connect of the first connection: it completes while the request comes. */
     private void connectEarly(CompletableFuture<SocketChannel> socket) {
-        SocketChannel channel = socket.join(); // made by now, as a rule: the app took longer to listen
-        if (channel == null) {
-            return;
+        SocketChannel channel;
+        try {
+            channel = socket.join(); // made by now, as a rule: the app took longer to listen
+        } catch (CompletionException e) {
+            return; // the first connection is made as any other
         }
         try {
             channel.connect(address());
@@ -346,8 +353,13 @@ public final class Instance {
     }
 
     private static void discard(CompletableFuture<SocketChannel> socket) {
-        if (socket != null) {
-            socket.thenAccept(Instance::closeQuietly);
+        if (socket == null) {
+            return;
+        }
+        try {
+            closeQuietly(socket.join());
+        } catch (CompletionException e) {
+            // none was made
         }
     }
 

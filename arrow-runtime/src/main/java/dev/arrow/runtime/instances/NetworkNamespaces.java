@@ -1,6 +1,7 @@
 package dev.arrow.runtime.instances;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -10,8 +11,10 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -99,14 +102,33 @@ final class NetworkNamespaces {
 
     /** An unconnected TCP socket in the network namespace of the process behind {@code pidfd}. */
     static SocketChannel socketIn(int pidfd) throws IOException {
-        return onJoiner(() -> {
-            join(pidfd, "the sandbox's");
+        return onJoiner(() -> openIn(pidfd));
+    }
+
+    /**
+     * The same made by the namespace thread while the caller goes on, with TCP_NODELAY set and in
+     * non-blocking mode; the caller keeps {@code pidfd} open until the socket is made.
+     */
+    static CompletableFuture<SocketChannel> socketInLater(int pidfd) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
-                return SocketChannel.open();
-            } finally {
-                join(HOST_NETNS, "the host's");
+                SocketChannel channel = openIn(pidfd);
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                channel.configureBlocking(false);
+                return channel;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        });
+        }, JOINER);
+    }
+
+    private static SocketChannel openIn(int pidfd) throws IOException {
+        join(pidfd, "the sandbox's");
+        try {
+            return SocketChannel.open();
+        } finally {
+            join(HOST_NETNS, "the host's");
+        }
     }
 
     private static void join(int fd, String which) throws IOException {

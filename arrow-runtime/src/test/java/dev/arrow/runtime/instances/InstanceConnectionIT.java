@@ -17,9 +17,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * it accepted and which ended, and answers each request with the port of the connection it came on.
  */
 @Timeout(60)
-class InstanceConnectionIT {
+class InstanceConnectionIT extends InstanceClientFixture {
 
     private static final String APP = """
             import http.server, os
@@ -54,18 +52,7 @@ class InstanceConnectionIT {
             """;
     private static final Pattern EVENT = Pattern.compile("(accepted|ended) (\\d+)");
 
-    private static InstanceClient client;
     private final List<Instance> instances = new ArrayList<>();
-
-    @BeforeAll
-    static void startClient() {
-        client = new InstanceClient();
-    }
-
-    @AfterAll
-    static void stopClient() {
-        client.close();
-    }
 
     @AfterEach
     void stopInstances() throws Exception {

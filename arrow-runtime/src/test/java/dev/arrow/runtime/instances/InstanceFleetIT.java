@@ -33,9 +33,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -44,7 +42,7 @@ import org.junit.jupiter.api.Timeout;
  * namespace. Keep-alive runs on a test clock, so nothing here sleeps through it.
  */
 @Timeout(60)
-class InstanceFleetIT {
+class InstanceFleetIT extends InstanceClientFixture {
 
     /** Answers every GET with the id of its instance; /crash ends the app as a crash would. */
     private static final String APP = """
@@ -68,7 +66,6 @@ class InstanceFleetIT {
     private static final Duration ENDS_WITHIN = Duration.ofSeconds(10);
     private static final SandboxDriver DRIVER = Sandboxes.processDriver();
 
-    private static InstanceClient client;
 
     private final TestClock clock = new TestClock();
     private final RecordingEvents events = new RecordingEvents();
@@ -117,16 +114,6 @@ class InstanceFleetIT {
         public void ended(String fleet, Instance instance, SandboxResult result, boolean crashed) {
             ended.add(new Ended(instance.id(), result.outcome(), crashed));
         }
-    }
-
-    @BeforeAll
-    static void startClient() {
-        client = new InstanceClient();
-    }
-
-    @AfterAll
-    static void stopClient() {
-        client.close();
     }
 
     @AfterEach

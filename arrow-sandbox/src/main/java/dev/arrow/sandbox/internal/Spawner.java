@@ -25,8 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -46,6 +46,8 @@ final class Spawner implements AutoCloseable {
     private static final AtomicLong SPAWNERS = new AtomicLong();
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final Duration STATS_TIMEOUT = Duration.ofSeconds(2);
+    /** A spawn this long after the one before prepares a supervisor for the next (see prepared). */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final Path helper;
     private final Path directory;
@@ -63,7 +65,6 @@ final class Spawner implements AutoCloseable {
      * a prewarmed sandbox, which a request a moment later would have found (exec throughput was
      * 3-10% lower with one prepared after every spawn, in four runs out of four).
      */
-    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private final AtomicReference<SpawnedSandbox.Prepared> prepared = new AtomicReference<>();
     private final AtomicBoolean preparing = new AtomicBoolean();
     private final AtomicLong lastSpawnNanos = new AtomicLong(System.nanoTime() - QUIET_NANOS);

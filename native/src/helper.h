@@ -128,6 +128,7 @@ int supervisor_signals(void); /* blocks the signals the supervisor handles; thei
 int prewarm(const char *id, pid_t *init, char *err, size_t errlen);
 int prewarm_arrived(char *err, size_t errlen); /* 1: waits at the barrier; 0: died (err: why) */
 void prewarm_discard(void);                    /* kills it, unless a sandbox was made of it */
+int prewarm_held(void);                        /* 1: this process holds a prewarmed sandbox */
 
 /* spawner.c: the long-lived spawner (--serve SOCKET); returns when its parent closes stdin */
 int spawner_serve(const char *socket_path, int prewarm_target);

@@ -483,6 +483,10 @@ int prewarm_arrived(char *err, size_t errlen) {
     return 0;
 }
 
+int prewarm_held(void) {
+    return warm.init > 0;
+}
+
 void prewarm_discard(void) {
     if (warm.init > 0) box_destroy(&warm);
 }

@@ -233,8 +233,9 @@ static int serve_connection(int conn) {
     int prepared = first == 2 && n == 2;
     if (n - first < 1 && !prepared) return refuse(conn, "no helper arguments");
 
+    /* Prepared ahead without a prewarmed sandbox (none was ready): the client may not keep it. */
     char ready[64];
-    snprintf(ready, sizeof ready, "ready %d\n", (int) getpid());
+    snprintf(ready, sizeof ready, "ready %d%s\n", (int) getpid(), prepared && !prewarm_held() ? " cold" : "");
     write_all(conn, ready);
     struct pollfd go = {conn, POLLIN, 0};
     char answer = 0;

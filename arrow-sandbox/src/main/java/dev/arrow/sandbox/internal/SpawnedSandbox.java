@@ -125,6 +125,10 @@ final class SpawnedSandbox implements Sandbox {
         if (!first.startsWith("ready ")) {
             throw new IOException("the spawner refused to prepare a sandbox: " + first);
         }
+        if (first.endsWith(" cold")) {
+            // The pool had no sandbox ready: a request later could find one that this would not.
+            throw new IOException("no prewarmed sandbox to prepare");
+        }
         long pid = Long.parseLong(first.substring("ready ".length()).strip());
         var opened = new ArrayList<Closeable>();
         try {

@@ -60,10 +60,10 @@ final class Spawner implements AutoCloseable {
      * A supervisor asked for ahead, with its stdio FIFOs open both ways, waiting for the arguments
      * of the next sandbox with piped stdio: such a spawn is one write, with no connect, no FIFOs
      * made or opened and no round trip on its path. One is prepared after such a spawn when the
-     * spawn before it was at least QUIET_NANOS earlier. Under load it would not pay: the pool's
-     * sandboxes are taken as soon as they are ready, so a supervisor prepared ahead is one without
-     * a prewarmed sandbox, which a request a moment later would have found (exec throughput was
-     * 3-10% lower with one prepared after every spawn, in four runs out of four).
+     * spawn before it was at least QUIET_NANOS earlier, and kept only when it holds a sandbox of
+     * the prewarm pool: one without (none was ready) would start its sandbox cold, where a request
+     * a moment later could have found one prewarmed. Under load that is the rule, which is why a
+     * supervisor prepared after every spawn cost 3-10% of exec throughput (four runs of four).
      */
     private final AtomicReference<SpawnedSandbox.Prepared> prepared = new AtomicReference<>();
     private final AtomicBoolean preparing = new AtomicBoolean();

@@ -139,6 +139,42 @@ class PrewarmIT extends SpawnerFixture {
     }
 
     @Test
+    void aSandboxWithPipedStdioGoesToASupervisorPreparedAheadAndABrokenOneIsReplaced() throws Exception {
+        awaitReady(POOL);
+        try (Sandbox first = spawner.spawn(SandboxSpec.builder("true").build(), Stdio.DISCARD)) {
+            assertThat(first.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+        }
+        assertThat(spawner.hasPrepared()).as("only piped stdio is prepared for").isFalse();
+        Thread.sleep(60); // one is prepared only after a spawn that came 50 ms or more after the one before
+        try (Sandbox first = spawner.spawn(SandboxSpec.builder("true").build(), Stdio.PIPE)) {
+            assertThat(first.waitFor().outcome()).isEqualTo(new Outcome.Exited(0));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(spawner::hasPrepared);
+        long preparedPid = spawner.preparedPid();
+        Thread.sleep(60);
+        try (Sandbox second = spawner.spawn(SandboxSpec.builder("sh", "-c", "cat; echo err >&2; exit 4").build(), Stdio.PIPE)) {
+            assertThat(second.pid()).as("served by the prepared supervisor").isEqualTo(preparedPid);
+            second.stdin().write("piped\n".getBytes(StandardCharsets.UTF_8));
+            second.stdin().close();
+            assertThat(new String(second.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("piped\n");
+            assertThat(new String(second.stderr().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("err\n");
+            SandboxResult result = second.waitFor();
+            assertThat(result.outcome()).isEqualTo(new Outcome.Exited(4));
+            assertThat(result.prewarmed()).as("it held a sandbox of the pool").isTrue();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> spawner.hasPrepared() && spawner.preparedPid() != preparedPid);
+
+        spawner.breakPrepared(); // its supervisor reads EOF and goes: the request must not be lost
+        try (Sandbox third = spawner.spawn(SandboxSpec.builder("sh", "-c", "read line; echo \"$line\"; exit 3").build(),
+                Stdio.PIPE)) {
+            third.stdin().write("again\n".getBytes(StandardCharsets.UTF_8));
+            third.stdin().close();
+            assertThat(new String(third.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("again\n");
+            assertThat(third.waitFor().outcome()).isEqualTo(new Outcome.Exited(3));
+        }
+    }
+
+    @Test
     void thePoolRefillsAfterUse() throws Exception {
         awaitReady(POOL);
         for (int i = 0; i < POOL; i++) {

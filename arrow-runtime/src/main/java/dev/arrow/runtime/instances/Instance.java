@@ -51,7 +51,12 @@ public final class Instance {
     private static final ExecutorService LOG_PUMPS = Executors.newCachedThreadPool(
             Thread.ofPlatform().daemon().name("arrow-instance-log-", 0).factory());
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    /** How long after the start the socket connected then may still be the first connection. */
+    /**
+     * How long after the start the socket connected then may still be the first connection: the
+     * request that waited for the start takes it within a millisecond; much later, an app may have
+     * closed it as idle (Jetty would send on it and fail, not retry). Servers that time out a
+     * connection waiting for its first request do so after seconds (Node 60 s, nginx 60 s).
+     */
     private static final long SPARE_FRESH_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final String id;

@@ -16,7 +16,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -291,10 +290,8 @@ public final class Instance {
             }
             closeQuietly(early); // an app may close a connection that stays idle for long
         }
-        SocketChannel channel = newSocket();
+        SocketChannel channel = NetworkNamespaces.forConnect(newSocket());
         try {
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.configureBlocking(false);
             channel.connect(address());
             return channel;
         } catch (IOException | RuntimeException e) {
@@ -329,10 +326,7 @@ public final class Instance {
             return NetworkNamespaces.socketInLater(pidfd);
         }
         try {
-            SocketChannel channel = SocketChannel.open();
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.configureBlocking(false);
-            return CompletableFuture.completedFuture(channel);
+            return CompletableFuture.completedFuture(NetworkNamespaces.forConnect(SocketChannel.open()));
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -112,14 +112,23 @@ final class NetworkNamespaces {
     static CompletableFuture<SocketChannel> socketInLater(int pidfd) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                SocketChannel channel = openIn(pidfd);
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                channel.configureBlocking(false);
-                return channel;
+                return forConnect(openIn(pidfd));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }, JOINER);
+    }
+
+    /** {@code channel} set up for a non-blocking connect to an instance (closed if it cannot be). */
+    static SocketChannel forConnect(SocketChannel channel) throws IOException {
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.configureBlocking(false);
+            return channel;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     private static SocketChannel openIn(int pidfd) throws IOException {

@@ -83,9 +83,10 @@ final class SpawnedSandbox implements Sandbox {
         InputStream stdout = InputStream.nullInputStream();
         InputStream stderr = InputStream.nullInputStream();
         if (stdio == Stdio.PIPE) {
-            stdin = new FileOutputStream(fifos + ".in");
-            stdout = new FileInputStream(fifos + ".out");
-            stderr = new FileInputStream(fifos + ".err");
+            Fifos opened = Fifos.open(fifos);
+            stdin = opened.stdin();
+            stdout = opened.stdout();
+            stderr = opened.stderr();
         }
         Spawner.writeFully(channel, ByteBuffer.wrap(new byte[] {'G'}));
         return new SpawnedSandbox(channel, pid, stdin, stdout, stderr, helper, id, startNanos, received, watchesPort);
@@ -95,8 +96,7 @@ final class SpawnedSandbox implements Sandbox {
      * A supervisor whose stdio FIFOs are open on both sides and which waits for the arguments of
      * its sandbox (the spawner's prepared request: "fifo PREFIX" alone, then 'G').
      */
-    record Prepared(SocketChannel channel, long pid, OutputStream stdin, InputStream stdout, InputStream stderr,
-            ByteArrayOutputStream received) {
+    record Prepared(SocketChannel channel, long pid, Fifos stdio, ByteArrayOutputStream received) {
 
         /** Still there: nothing to read and no EOF on its connection (a look that does not wait). */
         boolean waiting() {
@@ -112,6 +112,29 @@ final class SpawnedSandbox implements Sandbox {
 
         void close() {
             closeQuietly(channel);
+            stdio.close();
+        }
+    }
+
+    /** This side of a sandbox's stdio FIFOs (PREFIX.in, .out, .err), which the supervisor holds open. */
+    record Fifos(OutputStream stdin, InputStream stdout, InputStream stderr) {
+
+        /** Opens all three, or none: none of the opens waits, the other ends being open. */
+        static Fifos open(Path prefix) throws IOException {
+            var opened = new ArrayList<Closeable>();
+            try {
+                var stdin = new FileOutputStream(prefix + ".in");
+                opened.add(stdin);
+                var stdout = new FileInputStream(prefix + ".out");
+                opened.add(stdout);
+                return new Fifos(stdin, stdout, new FileInputStream(prefix + ".err"));
+            } catch (IOException | RuntimeException e) {
+                opened.forEach(SpawnedSandbox::closeQuietly);
+                throw e;
+            }
+        }
+
+        void close() {
             closeQuietly(stdin);
             closeQuietly(stdout);
             closeQuietly(stderr);
@@ -130,26 +153,21 @@ final class SpawnedSandbox implements Sandbox {
             throw new IOException("no prewarmed sandbox to prepare");
         }
         long pid = Long.parseLong(first.substring("ready ".length()).strip());
-        var opened = new ArrayList<Closeable>();
+        Fifos stdio = Fifos.open(fifos);
         try {
-            var stdin = new FileOutputStream(fifos + ".in");
-            opened.add(stdin);
-            var stdout = new FileInputStream(fifos + ".out");
-            opened.add(stdout);
-            var stderr = new FileInputStream(fifos + ".err");
-            opened.add(stderr);
             Spawner.writeFully(channel, ByteBuffer.wrap(new byte[] {'G'}));
-            return new Prepared(channel, pid, stdin, stdout, stderr, received);
+            return new Prepared(channel, pid, stdio, received);
         } catch (IOException | RuntimeException e) {
-            opened.forEach(SpawnedSandbox::closeQuietly);
+            stdio.close();
             throw e;
         }
     }
 
     /** The sandbox of a prepared supervisor, once its arguments are sent. */
     static SpawnedSandbox started(Prepared prepared, Path helper, String id, long startNanos, boolean watchesPort) {
-        return new SpawnedSandbox(prepared.channel(), prepared.pid(), prepared.stdin(), prepared.stdout(),
-                prepared.stderr(), helper, id, startNanos, prepared.received(), watchesPort);
+        Fifos stdio = prepared.stdio();
+        return new SpawnedSandbox(prepared.channel(), prepared.pid(), stdio.stdin(), stdio.stdout(), stdio.stderr(),
+                helper, id, startNanos, prepared.received(), watchesPort);
     }
 
     @Override

@@ -199,7 +199,7 @@ public final class WarmInstances implements AutoCloseable {
         StarterOnce(Revision revision) {
             this.revision = revision;
             try {
-                starter = new InstanceStarter(driver, instanceSpec(revision), clock);
+                starter = new InstanceStarter(driver, instanceSpec(revision), clock, client());
             } catch (InstanceStartException | RuntimeException e) {
                 // reported by the start that needs it
             }
@@ -208,7 +208,7 @@ public final class WarmInstances implements AutoCloseable {
         InstanceStarter get() throws InstanceStartException {
             InstanceStarter made = starter;
             if (made == null) {
-                made = new InstanceStarter(driver, instanceSpec(revision), clock);
+                made = new InstanceStarter(driver, instanceSpec(revision), clock, client());
                 starter = made;
             }
             return made;

@@ -94,7 +94,7 @@ public final class Instance {
     public static Instance start(SandboxDriver driver, InstanceSpec spec, String id, Clock clock)
             throws InstanceStartException, InterruptedException {
         int port = spec.network() == NetworkPolicy.HOST ? freeHostPort() : spec.port();
-        return start(driver, spec, sandboxSpec(spec, port), port, id, clock);
+        return start(driver, spec, sandboxSpec(spec, port), port, id, clock, null);
     }
 
     /** The sandbox an instance of {@code spec} runs in, serving on {@code port}. */
@@ -110,8 +110,9 @@ public final class Instance {
         return builder.build();
     }
 
+    /** {@code client}, if not null, is readied for the first request to the instance while its app starts. */
     static Instance start(SandboxDriver driver, InstanceSpec spec, SandboxSpec sandboxSpec, int port, String id,
-            Clock clock) throws InstanceStartException, InterruptedException {
+            Clock clock, InstanceClient client) throws InstanceStartException, InterruptedException {
         boolean host = spec.network() == NetworkPolicy.HOST;
         Instant startedAt = clock.instant();
         long startNanos = System.nanoTime();
@@ -149,6 +150,9 @@ public final class Instance {
             CompletableFuture<SocketChannel> early = null;
             try {
                 early = instance.openWhileStarting();
+                if (client != null) {
+                    client.prepare(instance);
+                }
                 instance.awaitReady(spec, startNanos);
                 instance.connectEarly(early);
                 early = null; // the instance's now

@@ -18,11 +18,14 @@ public final class InstanceStarter implements InstanceFleet.Starter {
     private final InstanceSpec spec;
     private final Clock clock;
     private final SandboxSpec sandboxSpec; // null on the host's network
+    private final InstanceClient client; // null: none to ready
 
-    public InstanceStarter(SandboxDriver driver, InstanceSpec spec, Clock clock) {
+    /** {@code client}: the one that sends the requests to these instances; it is readied for each while its app starts. */
+    public InstanceStarter(SandboxDriver driver, InstanceSpec spec, Clock clock, InstanceClient client) {
         this.driver = Objects.requireNonNull(driver, "driver");
         this.spec = Objects.requireNonNull(spec, "spec");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.client = client;
         this.sandboxSpec = spec.network() == NetworkPolicy.HOST ? null : Instance.sandboxSpec(spec, spec.port());
     }
 
@@ -34,8 +37,8 @@ public final class InstanceStarter implements InstanceFleet.Starter {
     public Instance start(String id) throws InstanceStartException, InterruptedException {
         if (sandboxSpec == null) {
             int port = Instance.freeHostPort();
-            return Instance.start(driver, spec, Instance.sandboxSpec(spec, port), port, id, clock);
+            return Instance.start(driver, spec, Instance.sandboxSpec(spec, port), port, id, clock, client);
         }
-        return Instance.start(driver, spec, sandboxSpec, spec.port(), id, clock);
+        return Instance.start(driver, spec, sandboxSpec, spec.port(), id, clock, client);
     }
 }

@@ -62,11 +62,20 @@ class InstanceConnectionIT extends InstanceClientFixture {
         }
     }
 
+    private static final InstanceSpec SPEC = new InstanceSpec(List.of("/usr/bin/python3", "-c", APP), Map.of(),
+            Optional.empty(), List.of(), Limits.DEFAULT.withMemoryBytes(128L << 20), NetworkPolicy.NONE, 8080,
+            Optional.empty(), Duration.ofSeconds(10));
+
     private Instance start() throws Exception {
-        var spec = new InstanceSpec(List.of("/usr/bin/python3", "-c", APP), Map.of(), Optional.empty(), List.of(),
-                Limits.DEFAULT.withMemoryBytes(128L << 20), NetworkPolicy.NONE, 8080, Optional.empty(),
-                Duration.ofSeconds(10));
-        Instance instance = Instance.start(Sandboxes.processDriver(), spec, "connection-test", Clock.systemUTC());
+        Instance instance = Instance.start(Sandboxes.processDriver(), SPEC, "connection-test", Clock.systemUTC());
+        instances.add(instance);
+        return instance;
+    }
+
+    /** Started as a node starts them: with the client that sends the requests, readied meanwhile. */
+    private Instance startForClient() throws Exception {
+        Instance instance = new InstanceStarter(Sandboxes.processDriver(), SPEC, Clock.systemUTC(), client)
+                .start("connection-test");
         instances.add(instance);
         return instance;
     }
@@ -100,6 +109,18 @@ class InstanceConnectionIT extends InstanceClientFixture {
         assertThat(get(instance)).isEqualTo(early);
         assertThat(get(instance)).as("kept alive for the next request").isEqualTo(early);
         assertThat(openConnections(instance)).containsExactly(early);
+    }
+
+    @Test
+    void theClientHasItsWayToAnInstanceReadyBeforeTheFirstRequest() throws Exception {
+        Instance instance = startForClient();
+
+        assertThat(client.http().getDestinations())
+                .as("Jetty's destination for the instance, made while it started")
+                .anyMatch(destination -> destination.getOrigin().getTransport() == instance.transport());
+        await().atMost(Duration.ofSeconds(5)).until(() -> openConnections(instance).size() == 1);
+        String early = openConnections(instance).iterator().next();
+        assertThat(get(instance)).as("still sent on the early connection").isEqualTo(early);
     }
 
     @Test

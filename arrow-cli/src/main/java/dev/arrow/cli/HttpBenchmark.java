@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
  * {@code arrow bench http}: a warm http-mode instance through the node's gateway against the same
  * app called directly on its port, in one run: latency (sequential requests, alternating between
  * the two) and throughput (the same concurrent load on each), and what an idle instance costs
- * beyond the app's own memory. Then cold starts, in turns: the app forked and exec'd by this JVM,
+ * beyond the app's own memory; where nginx is installed, the same load through it as a reference
+ * proxy ({@link ReferenceProxy}). Then cold starts, in turns: the app forked and exec'd by this JVM,
  * waited for and asked once, against the first request through the gateway of a node with its
  * prewarm pool and of one without.
  */
@@ -123,6 +125,7 @@ final class HttpBenchmark implements Callable<Integer> {
             }
             double directRate = load(total, directUri);
             double nodeRate = load(total, gatewayUri);
+            OptionalDouble nginxRate = referenceRate(port);
             Timings d = new Timings(viaDirect);
             Timings n = new Timings(viaNode);
             long[] memory = instanceMemory();
@@ -133,6 +136,10 @@ final class HttpBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "throughput direct         %8.0f requests/s  (%d clients, %d requests)%n", directRate, concurrency, total);
             System.out.printf(Locale.ROOT, "throughput via gateway    %8.0f requests/s  (%.0f%% of direct; goal: at least 60%%)%n",
                     nodeRate, 100 * nodeRate / directRate);
+            nginxRate.ifPresentOrElse(rate -> System.out.printf(Locale.ROOT,
+                    "throughput via nginx      %8.0f requests/s  (%.0f%% of direct; the gateway: %.0f%% of nginx)%n",
+                    rate, 100 * rate / directRate, 100 * nodeRate / rate),
+                    () -> System.out.println("throughput via nginx      skipped: nginx is not installed (a reference proxy, optional)"));
             System.out.printf(Locale.ROOT, "idle instance: app RSS %.1f MiB, sandbox beyond it (supervisor + init) %.1f MiB%n",
                     memory[0] / 1048576.0, memory[1] / 1048576.0);
             System.out.flush();
@@ -148,6 +155,21 @@ final class HttpBenchmark implements Callable<Integer> {
             direct.waitFor();
         }
         return 0;
+    }
+
+    /**
+     * The same load through nginx in front of the app, if the host has nginx: what a plain reverse
+     * proxy keeps of direct throughput on this machine, measured in the same run as the gateway.
+     */
+    private OptionalDouble referenceRate(int appPort) throws Exception {
+        Optional<ReferenceProxy> started = ReferenceProxy.start(appPort);
+        if (started.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        try (ReferenceProxy proxy = started.get()) {
+            load(Math.min(total, 3000), proxy.uri); // its upstream connections opened
+            return OptionalDouble.of(load(total, proxy.uri));
+        }
     }
 
     /**
@@ -277,7 +299,7 @@ final class HttpBenchmark implements Callable<Integer> {
                     break;
                 } catch (IOException e) {
                     if (!app.isAlive() || System.nanoTime() - start > Duration.ofSeconds(30).toNanos()) {
-                        throw new IOException("the app never listened on " + port);
+                        throw new IOException("nothing listened on " + port + " within 10 s");
                     }
                     LockSupport.parkNanos(ReadinessPolling.pauseNanos(System.nanoTime() - start));
                 }
@@ -446,7 +468,7 @@ final class HttpBenchmark implements Callable<Integer> {
         throw new IOException(name + " missing in " + proc);
     }
 
-    private static void awaitPort(int port) throws Exception {
+    static void awaitPort(int port) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             try (Socket socket = new Socket()) {
@@ -456,6 +478,6 @@ final class HttpBenchmark implements Callable<Integer> {
                 Thread.sleep(20);
             }
         }
-        throw new IOException("the app never listened on " + port);
+        throw new IOException("nothing listened on " + port + " within 10 s");
     }
 }

@@ -139,7 +139,7 @@ final class HttpBenchmark implements Callable<Integer> {
             nginxRate.ifPresentOrElse(rate -> System.out.printf(Locale.ROOT,
                     "throughput via nginx      %8.0f requests/s  (%.0f%% of direct; the gateway: %.0f%% of nginx)%n",
                     rate, 100 * rate / directRate, 100 * nodeRate / rate),
-                    () -> System.out.println("throughput via nginx      skipped: nginx is not installed (a reference proxy, optional)"));
+                    () -> System.out.println("throughput via nginx      skipped: nginx is not installed or did not start (an optional reference)"));
             System.out.printf(Locale.ROOT, "idle instance: app RSS %.1f MiB, sandbox beyond it (supervisor + init) %.1f MiB%n",
                     memory[0] / 1048576.0, memory[1] / 1048576.0);
             System.out.flush();
@@ -162,7 +162,13 @@ final class HttpBenchmark implements Callable<Integer> {
      * proxy keeps of direct throughput on this machine, measured in the same run as the gateway.
      */
     private OptionalDouble referenceRate(int appPort) throws Exception {
-        Optional<ReferenceProxy> started = ReferenceProxy.start(appPort);
+        Optional<ReferenceProxy> started;
+        try {
+            started = ReferenceProxy.start(appPort);
+        } catch (IOException e) {
+            System.err.println("arrow bench http: the reference proxy: " + e.getMessage());
+            return OptionalDouble.empty(); // optional: the gateway's figures stand without it
+        }
         if (started.isEmpty()) {
             return OptionalDouble.empty();
         }

@@ -305,7 +305,7 @@ final class HttpBenchmark implements Callable<Integer> {
                     break;
                 } catch (IOException e) {
                     if (!app.isAlive() || System.nanoTime() - start > Duration.ofSeconds(30).toNanos()) {
-                        throw new IOException("nothing listened on " + port + " within 10 s");
+                        throw new IOException("the app never listened on " + port);
                     }
                     LockSupport.parkNanos(ReadinessPolling.pauseNanos(System.nanoTime() - start));
                 }

@@ -32,7 +32,7 @@ final class ReferenceProxy implements AutoCloseable {
     }
 
     /** nginx proxying to 127.0.0.1:{@code appPort}, once it accepts; empty when nginx is not installed. */
-    static Optional<ReferenceProxy> start(int appPort) throws Exception {
+    static Optional<ReferenceProxy> start(int appPort) throws IOException, InterruptedException {
         Optional<Path> nginx = BINARIES.stream().filter(Files::isExecutable).findFirst();
         if (nginx.isEmpty()) {
             return Optional.empty();

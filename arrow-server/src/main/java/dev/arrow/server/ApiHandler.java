@@ -20,12 +20,16 @@ final class ApiHandler extends Handler.Abstract {
 
     private static final Logger LOG = Logger.getLogger(ApiHandler.class.getName());
 
+    private static final java.util.concurrent.Executor BLOCKING = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("arrow-route-", 0).factory());
+
     private final Router router;
     private final String token;
     private final Gateway gateway;
 
     ApiHandler(Router router, String token, Gateway gateway) {
-        super(InvocationType.BLOCKING); // routes block (sandboxes, SQLite): Jetty runs them on virtual threads
+        // Called on the selector thread: routes that block (sandboxes, SQLite) go to a virtual thread.
+        super(InvocationType.NON_BLOCKING);
         this.router = router;
         this.token = token;
         this.gateway = gateway;
@@ -34,11 +38,27 @@ final class ApiHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         var exchange = new Exchange(request, response, callback);
+        String path = exchange.path();
+        if (path != null && path.startsWith(Gateway.PREFIX)) {
+            try {
+                if (gateway.forwardNow(exchange)) {
+                    return true;
+                }
+            } catch (Exception e) {
+                answer(exchange, e);
+                return true;
+            }
+        }
+        BLOCKING.execute(() -> route(exchange));
+        return true;
+    }
+
+    private void route(Exchange exchange) {
         try {
             String path = exchange.path();
             if (path != null && path.startsWith(Gateway.PREFIX)) {
                 gateway.handle(exchange);
-                return true;
+                return;
             }
             if (path != null && (path.equals("/v1") || path.startsWith("/v1/")) && !authorized(exchange)) {
                 exchange.setHeader("WWW-Authenticate", "Bearer");
@@ -56,6 +76,15 @@ final class ApiHandler extends Handler.Abstract {
                 }
                 case Router.Match.NoRoute none -> throw new ApiError(404, "not_found", "no such endpoint: " + path);
             }
+        } catch (Exception e) {
+            answer(exchange, e);
+        }
+    }
+
+    /** Every failure as a JSON error. */
+    private static void answer(Exchange exchange, Exception failure) {
+        try {
+            throw failure;
         } catch (ApiError e) {
             respond(exchange, e.status(), e.code(), e.getMessage(), e.field());
         } catch (PlatformException e) {
@@ -80,7 +109,6 @@ final class ApiHandler extends Handler.Abstract {
             respond(exchange, 500, "internal", "the node failed unexpectedly; the node's log has the details",
                     Optional.empty());
         }
-        return true;
     }
 
     private boolean authorized(Exchange exchange) {

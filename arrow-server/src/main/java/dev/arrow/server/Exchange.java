@@ -16,7 +16,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
-/** One request and its response, with the few things every route needs. Used on one virtual thread. */
+/** One request and its response, with the few things every route needs. Used by one thread at a time. */
 final class Exchange {
 
     static final ObjectMapper JSON = new ObjectMapper();

@@ -49,20 +49,45 @@ final class Gateway {
         this.maxInputBytes = maxInputBytes;
     }
 
+    /**
+     * Forwards the request at once if that needs no wait: a ready instance of a known http-mode
+     * arrow has a free slot. Called on the selector thread, so that the request, the instance's
+     * answer and the response are all handled there; false: nothing was done, call {@link #handle}.
+     */
+    boolean forwardNow(Exchange exchange) {
+        Target target = Target.of(exchange.request());
+        if (!ArrowName.isValid(target.arrow())) {
+            return false;
+        }
+        Optional<WarmCall> call = invocations.tryOpenHttp(target.arrow());
+        if (call.isEmpty()) {
+            return false;
+        }
+        forward(exchange, target, call.get());
+        return true;
+    }
+
+    /** Any gateway request; may block (an instance's start, a wait for a slot, an exec invocation). */
     void handle(Exchange exchange) throws Exception {
-        Request request = exchange.request();
-        String rawPath = request.getHttpURI().getPath();
-        String rest = rawPath.substring(PREFIX.length());
-        int slash = rest.indexOf('/');
-        String arrow = slash < 0 ? rest : rest.substring(0, slash);
-        String path = slash < 0 ? "/" : rest.substring(slash);
-        ArrowName.require(arrow, "arrow");
-        if (invocations.mode(arrow) == Mode.EXEC) {
-            invokeExec(exchange, arrow);
+        Target target = Target.of(exchange.request());
+        ArrowName.require(target.arrow(), "arrow");
+        if (invocations.mode(target.arrow()) == Mode.EXEC) {
+            invokeExec(exchange, target.arrow());
             return;
         }
-        String query = request.getHttpURI().getQuery();
-        forward(exchange, arrow, path + (query == null ? "" : "?" + query));
+        forward(exchange, target, invocations.openHttp(target.arrow()));
+    }
+
+    /** The arrow named by a gateway path (not yet checked) and what goes to it. */
+    private record Target(String arrow, String pathAndQuery) {
+        static Target of(Request request) {
+            String rest = request.getHttpURI().getPath().substring(PREFIX.length());
+            int slash = rest.indexOf('/');
+            String arrow = slash < 0 ? rest : rest.substring(0, slash);
+            String path = slash < 0 ? "/" : rest.substring(slash);
+            String query = request.getHttpURI().getQuery();
+            return new Target(arrow, path + (query == null ? "" : "?" + query));
+        }
     }
 
     private void invokeExec(Exchange exchange, String arrow) throws Exception {
@@ -77,10 +102,9 @@ final class Gateway {
         }
     }
 
-    private void forward(Exchange exchange, String arrow, String pathAndQuery) throws Exception {
-        WarmCall call = invocations.openHttp(arrow);
+    private void forward(Exchange exchange, Target target, WarmCall call) {
         try {
-            send(exchange, arrow, pathAndQuery, call);
+            send(exchange, target.arrow(), target.pathAndQuery(), call);
         } catch (RuntimeException e) {
             call.finish(0, 0, Optional.of(e)); // the instance's slot is freed whatever happened
             throw e;
@@ -172,19 +196,20 @@ final class Gateway {
             if (!ended.compareAndSet(false, true)) {
                 return;
             }
+            if (failure.isEmpty() && !call.capturesLog()) {
+                // The answer is out: the slot is free before the connection reads the client's next request.
+                call.finish(status, copied, failure);
+                exchange.succeed();
+                return;
+            }
             if (failure.isPresent()) {
                 // Headers are out: the client sees the response cut short, which is the truth.
                 exchange.fail(failure.get());
             } else {
                 exchange.succeed();
             }
-            // After the response: a kept-alive client's next request need not wait for the record.
-            if (failure.isPresent() || call.capturesLog()) {
-                // Finishing may wait for a crashed instance's end, or for its last log lines.
-                Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(status, copied, failure));
-            } else {
-                call.finish(status, copied, failure);
-            }
+            // Finishing may wait for a crashed instance's end, or for its last log lines.
+            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(status, copied, failure));
         }
 
         private void failedBeforeHeaders(Throwable cause) {

@@ -28,7 +28,6 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * One Arrow node: the state store, the platform services and the HTTP API, wired and running.
@@ -101,6 +100,7 @@ public final class Node implements AutoCloseable {
             } catch (Exception e) {
                 throw new IOException("cannot start the HTTP server: " + e.getMessage(), e);
             }
+            warm.client().registerConnectionsWith(connector.getSelectorManager());
             invocations.start();
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + ", state in " + home);
@@ -117,13 +117,11 @@ public final class Node implements AutoCloseable {
 
     /** The HTTP server, not started, without its handler. */
     private static Server newServer(NodeConfig config) {
-        var threads = new VirtualThreadPool();
-        threads.setName("arrow-http");
-        var server = new Server(threads);
+        var server = new Server(new ServerThreads());
         var http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        var connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        var connector = new NodeConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.host());
         connector.setPort(config.port());
         server.addConnector(connector);

@@ -358,14 +358,32 @@ public final class InvocationService implements AutoCloseable {
         if (revision.spec().mode() != Mode.HTTP) {
             throw new InvalidInputException("arrow", "'" + arrow + "' runs in exec mode");
         }
-        InvocationRecord running = InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.HTTP,
-                clock.instant()).started(clock.instant());
+        InvocationRecord running = httpRecord(arrow, revision);
         try {
             return new WarmCall(this, running, revision.spec(), acquire(revision, false), clock);
         } catch (InstanceStartException e) {
             finishWithoutSandbox(running, "instance-start-failed", e.getMessage(), e.logTail());
             throw new dev.arrow.platform.InstanceUnavailableException(running.id(), e.getMessage());
         }
+    }
+
+    /**
+     * {@link #openHttp} when it would not wait: the arrow's revision is known without reading the
+     * store and a ready instance has a free slot. Otherwise empty, and {@link #openHttp} answers.
+     * Never blocks but for a fleet's lock: the gateway calls it on its selector thread.
+     */
+    public Optional<WarmCall> tryOpenHttp(String arrow) {
+        Revision revision = traffic.get(arrow);
+        if (closed || warm == null || revision == null || revision.spec().mode() != Mode.HTTP) {
+            return Optional.empty();
+        }
+        return warm.tryAcquire(revision)
+                .map(lease -> new WarmCall(this, httpRecord(arrow, revision), revision.spec(), lease, clock));
+    }
+
+    private InvocationRecord httpRecord(String arrow, Revision revision) {
+        return InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.HTTP, clock.instant())
+                .started(clock.instant());
     }
 
     /**

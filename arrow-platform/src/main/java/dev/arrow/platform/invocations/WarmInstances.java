@@ -87,6 +87,15 @@ public final class WarmInstances implements AutoCloseable {
         }
     }
 
+    /** A free slot on a ready instance of {@code revision}'s fleet if one is there now, without waiting. */
+    Optional<InstanceFleet.Lease> tryAcquire(Revision revision) {
+        Entry entry = fleets.get(revision.spec().name());
+        if (entry == null || entry.revision() != revision.number()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(entry.fleet().tryAcquire());
+    }
+
     /** The fleet serving {@code revision} of its arrow, made on first use. */
     InstanceFleet fleet(Revision revision) {
         String arrow = revision.spec().name();

@@ -11,7 +11,11 @@ import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
@@ -21,9 +25,13 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 public final class InstanceClient implements AutoCloseable {
 
     private final HttpClient http;
+    private final Connector connector = new Connector();
 
     public InstanceClient() {
-        http = new HttpClient();
+        var transport = new HttpClientTransportOverHTTP(connector);
+        // Its callbacks never block: they run on the selector thread that read the answer.
+        transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+        http = new HttpClient(transport);
         var threads = new VirtualThreadPool();
         threads.setName("arrow-instance-client");
         http.setExecutor(threads);
@@ -40,6 +48,25 @@ public final class InstanceClient implements AutoCloseable {
             http.start();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the instance HTTP client", e);
+        }
+    }
+
+    /**
+     * Registers the connections made from now on with {@code selectors} instead of the client's
+     * own, so that one thread reads and writes both sides of a proxied request. The manager must
+     * make them from Jetty's client context (see {@link ClientConnector#accept}).
+     */
+    public void registerConnectionsWith(SelectorManager selectors) {
+        connector.shared = selectors;
+    }
+
+    /** Where an instance's new connection is registered. */
+    static final class Connector extends ClientConnector {
+        private volatile SelectorManager shared;
+
+        SelectorManager selectorsFor() {
+            SelectorManager selectors = shared;
+            return selectors != null ? selectors : getSelectorManager();
         }
     }
 

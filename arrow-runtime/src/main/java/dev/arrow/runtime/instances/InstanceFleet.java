@@ -193,6 +193,28 @@ public final class InstanceFleet implements AutoCloseable {
         }
     }
 
+    /**
+     * A free slot on a ready instance if there is one now and nobody waits for one; otherwise
+     * (also when the fleet is closed or draining) null, and {@link #acquire} says why or waits.
+     * Never blocks but for the fleet's lock: the gateway calls it on its selector thread.
+     */
+    public Lease tryAcquire() {
+        lock.lock();
+        try {
+            if (closed || draining || waiting > 0) {
+                return null;
+            }
+            Slot free = firstFree();
+            if (free == null) {
+                return null;
+            }
+            free.inFlight++;
+            return new Lease(free, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Stops instances idle for the keep-alive, as long as more than the minimum run. */
     public void reapIdle() {
         lock.lock();

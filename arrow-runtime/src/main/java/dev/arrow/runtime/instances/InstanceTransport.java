@@ -10,6 +10,7 @@ import java.util.Map;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -52,10 +53,13 @@ final class InstanceTransport extends Transport.TCPIP {
             promise.failed(e);
             return;
         }
+        context.put(ClientConnector.CONTEXT_KEY, connector);
+        SelectorManager selectors = connector instanceof InstanceClient.Connector own ? own.selectorsFor()
+                : connector.getSelectorManager();
         if (channel.isConnected()) {
-            connector.accept(channel, context);
+            selectors.accept(channel, context);
         } else {
-            connector.getSelectorManager().connect(channel, context);
+            selectors.connect(channel, context);
         }
     }
 

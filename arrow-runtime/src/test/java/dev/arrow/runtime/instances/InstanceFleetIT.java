@@ -372,6 +372,33 @@ class InstanceFleetIT extends InstanceClientFixture {
     }
 
     @Test
+    void tryAcquireTakesOnlyAFreeSlotOfAReadyInstanceAndNeitherStartsNorWaits() throws Exception {
+        InstanceFleet fleet = fleet(policy(1, 0, 1));
+        assertThat(fleet.tryAcquire()).as("no instance yet, and none is started for it").isNull();
+        assertThat(fleet.stats()).isEqualTo(idle(0));
+
+        var first = fleet.acquire();
+        assertThat(fleet.tryAcquire()).as("its one slot is taken").isNull();
+        Future<InstanceFleet.Lease> waiting = acquireLater(fleet);
+        soon().until(() -> fleet.stats().waiting() == 1);
+        first.close();
+        try (var second = waiting.get(5, TimeUnit.SECONDS)) {
+            assertThat(second.instance().id()).isEqualTo(first.instance().id());
+        }
+
+        try (var lease = fleet.tryAcquire()) {
+            assertThat(lease).isNotNull();
+            assertThat(lease.cold()).isFalse();
+            assertThat(lease.instance().id()).isEqualTo(first.instance().id());
+            assertThat(fleet.stats().inFlight()).isEqualTo(1);
+        }
+        assertThat(fleet.stats().inFlight()).isZero();
+        fleet.drain();
+        assertThat(fleet.tryAcquire()).as("a drained fleet takes no new request").isNull();
+        assertThat(events.started).hasSize(1);
+    }
+
+    @Test
     void theMemoryBudgetKeepsTheFleetAtOneInstanceWhateverItsMaximum() throws Exception {
         var budget = new MemoryBudget(MEMORY); // room for one instance
         InstanceFleet fleet = fleet(policy(1, 0, 3, 4, Duration.ofSeconds(1)), budget, this::start);

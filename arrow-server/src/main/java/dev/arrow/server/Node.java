@@ -93,6 +93,7 @@ public final class Node implements AutoCloseable {
             Server server = unstarted.join();
             var connector = (ServerConnector) server.getConnectors()[0];
             server.setHandler(new ApiHandler(routes.router(), token, gateway));
+            warm.connectInstancesThrough(connector.getSelectorManager());
             try {
                 server.start();
             } catch (IOException e) {
@@ -100,7 +101,6 @@ public final class Node implements AutoCloseable {
             } catch (Exception e) {
                 throw new IOException("cannot start the HTTP server: " + e.getMessage(), e);
             }
-            warm.client().registerConnectionsWith(connector.getSelectorManager());
             invocations.start();
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + ", state in " + home);

@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.eclipse.jetty.io.SelectorManager;
 
 /**
  * The node's warm instances: one {@link InstanceFleet} per http-mode arrow, for its traffic
@@ -43,6 +44,7 @@ public final class WarmInstances implements AutoCloseable {
     private final SandboxDriver driver;
     // Made at first use: its start would cost every node's start some 100-400 ms. Written under this.
     private volatile InstanceClient client;
+    private SelectorManager clientSelectors; // guarded by this; null: the client's own
     private boolean closed; // guarded by this
     private final BundleStore bundles;
     private final RuntimeLaunchers runtimes;
@@ -81,10 +83,21 @@ public final class WarmInstances implements AutoCloseable {
                 throw new IllegalStateException("the node's warm instances are closed");
             }
             if (client == null) {
-                client = new InstanceClient();
+                client = new InstanceClient(clientSelectors);
             }
             return client;
         }
+    }
+
+    /**
+     * The instance client, when made, registers its connections with {@code selectors}: the node's
+     * server connector's, so that one thread serves both sides of a gateway request.
+     */
+    public synchronized void connectInstancesThrough(SelectorManager selectors) {
+        if (client != null) {
+            throw new IllegalStateException("the instance client is made already");
+        }
+        clientSelectors = selectors;
     }
 
     /** A free slot on a ready instance of {@code revision}'s fleet if one is there now, without waiting. */

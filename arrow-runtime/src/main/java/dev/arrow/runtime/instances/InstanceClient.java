@@ -25,9 +25,19 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 public final class InstanceClient implements AutoCloseable {
 
     private final HttpClient http;
-    private final Connector connector = new Connector();
 
+    /** A client with a selector of its own. */
     public InstanceClient() {
+        this(null);
+    }
+
+    /**
+     * A client whose connections are registered with {@code selectors} (null: its own), so that
+     * one thread reads and writes both sides of a proxied request. The manager must make them from
+     * Jetty's client context, as {@link ClientConnector}'s own does.
+     */
+    public InstanceClient(SelectorManager selectors) {
+        var connector = new Connector(selectors);
         var transport = new HttpClientTransportOverHTTP(connector);
         // Its callbacks never block: they run on the selector thread that read the answer.
         transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
@@ -51,22 +61,16 @@ public final class InstanceClient implements AutoCloseable {
         }
     }
 
-    /**
-     * Registers the connections made from now on with {@code selectors} instead of the client's
-     * own, so that one thread reads and writes both sides of a proxied request. The manager must
-     * make them from Jetty's client context (see {@link ClientConnector#accept}).
-     */
-    public void registerConnectionsWith(SelectorManager selectors) {
-        connector.shared = selectors;
-    }
-
     /** Where an instance's new connection is registered. */
     static final class Connector extends ClientConnector {
-        private volatile SelectorManager shared;
+        private final SelectorManager shared;
+
+        Connector(SelectorManager shared) {
+            this.shared = shared;
+        }
 
         SelectorManager selectorsFor() {
-            SelectorManager selectors = shared;
-            return selectors != null ? selectors : getSelectorManager();
+            return shared != null ? shared : getSelectorManager();
         }
     }
 

@@ -5,6 +5,8 @@ import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
 import dev.arrow.platform.PlatformException;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.server.Handler;
@@ -20,12 +22,10 @@ final class ApiHandler extends Handler.Abstract {
 
     private static final Logger LOG = Logger.getLogger(ApiHandler.class.getName());
 
-    private static final java.util.concurrent.Executor BLOCKING = java.util.concurrent.Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("arrow-route-", 0).factory());
-
     private final Router router;
     private final String token;
     private final Gateway gateway;
+    private final Executor blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-route-", 0).factory());
 
     ApiHandler(Router router, String token, Gateway gateway) {
         // Called on the selector thread: routes that block (sandboxes, SQLite) go to a virtual thread.
@@ -49,7 +49,7 @@ final class ApiHandler extends Handler.Abstract {
                 return true;
             }
         }
-        BLOCKING.execute(() -> route(exchange));
+        blocking.execute(() -> route(exchange));
         return true;
     }
 

@@ -106,7 +106,9 @@ final class Gateway {
         try {
             send(exchange, target.arrow(), target.pathAndQuery(), call);
         } catch (RuntimeException e) {
-            call.finish(0, 0, Optional.of(e)); // the instance's slot is freed whatever happened
+            // The instance's slot is freed whatever happened; finishing a failure may wait for the
+            // instance's end, which the selector thread must not.
+            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(0, 0, Optional.of(e)));
             throw e;
         }
     }

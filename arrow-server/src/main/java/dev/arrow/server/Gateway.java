@@ -23,6 +23,7 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * The user-facing gateway: {@code ANY /a/{arrow}/{path...}} forwards the request, with the rest
@@ -183,8 +184,10 @@ final class Gateway {
                 response.write(last, buffer, callback);
             };
             exchange.markResponded();
-            Content.copy(source, counting, Callback.from(() -> finished(Optional.empty()),
-                    failure -> finished(Optional.of(failure))));
+            // Non-blocking, so that a body arriving after the headers is copied on the selector
+            // thread too: with a blocking callback, Jetty hands each such read to a pool thread.
+            Content.copy(source, counting, Callback.from(Invocable.InvocationType.NON_BLOCKING,
+                    () -> finished(Optional.empty()), failure -> finished(Optional.of(failure))));
         }
 
         /** The client side of the exchange ended; only a failure before any header is this one's to answer. */

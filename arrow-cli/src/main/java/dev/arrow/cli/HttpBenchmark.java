@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -74,6 +73,10 @@ final class HttpBenchmark implements Callable<Integer> {
     @Option(names = "--concurrency", description = "Clients of the throughput load (default: ${DEFAULT-VALUE}).")
     int concurrency = 8;
 
+    @Option(names = "--rounds", description = "Rounds of the throughput loads, each direct, through the gateway and"
+            + " through nginx in turn; the ratios are the medians of each round's own (default: ${DEFAULT-VALUE}).")
+    int rounds = 3;
+
     @Option(names = "--app", description = "python or node (default: ${DEFAULT-VALUE}).")
     String app = "python";
 
@@ -90,8 +93,8 @@ final class HttpBenchmark implements Callable<Integer> {
             throw CliException.usage("--app must be python or node");
         }
         command = withSystemProgram(command);
-        if (runs < 1 || total < 1 || concurrency < 1 || coldRuns < 1) {
-            throw CliException.usage("-n, --total, --concurrency and --cold must be at least 1");
+        if (runs < 1 || total < 1 || concurrency < 1 || coldRuns < 1 || rounds < 1) {
+            throw CliException.usage("-n, --total, --concurrency, --rounds and --cold must be at least 1");
         }
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -123,9 +126,7 @@ final class HttpBenchmark implements Callable<Integer> {
                     }
                 }
             }
-            double directRate = load(total, directUri);
-            double nodeRate = load(total, gatewayUri);
-            OptionalDouble nginxRate = referenceRate(port);
+            Throughput throughput = throughput(port, directUri, gatewayUri);
             Timings d = new Timings(viaDirect);
             Timings n = new Timings(viaNode);
             long[] memory = instanceMemory();
@@ -133,13 +134,20 @@ final class HttpBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "direct to the app         %8.3f ms median  %8.3f ms p99  (n=%d)%n", d.medianMillis(), d.p99Millis(), runs);
             System.out.printf(Locale.ROOT, "through the gateway       %8.3f ms median  %8.3f ms p99  (n=%d)%n", n.medianMillis(), n.p99Millis(), runs);
             System.out.printf(Locale.ROOT, "added by the node         %8.3f ms median  (goal: under 0.2)%n", n.medianMillis() - d.medianMillis());
-            System.out.printf(Locale.ROOT, "throughput direct         %8.0f requests/s  (%d clients, %d requests)%n", directRate, concurrency, total);
-            System.out.printf(Locale.ROOT, "throughput via gateway    %8.0f requests/s  (%.0f%% of direct; goal: at least 60%%)%n",
-                    nodeRate, 100 * nodeRate / directRate);
-            nginxRate.ifPresentOrElse(rate -> System.out.printf(Locale.ROOT,
-                    "throughput via nginx      %8.0f requests/s  (%.0f%% of direct; the gateway: %.0f%% of nginx)%n",
-                    rate, 100 * rate / directRate, 100 * nodeRate / rate),
-                    () -> System.out.println("throughput via nginx      skipped: nginx is not installed or did not start (an optional reference)"));
+            System.out.printf(Locale.ROOT, "throughput direct         %8.0f requests/s  (%d clients, %d requests, median of %d rounds)%n",
+                    median(throughput.direct()), concurrency, total, rounds);
+            System.out.printf(Locale.ROOT, "throughput via gateway    %8.0f requests/s  (%.0f%% of direct%s; goal: at least 60%%)%n",
+                    median(throughput.gateway()), 100 * medianRatio(throughput.gateway(), throughput.direct()),
+                    eachRound(throughput.gateway(), throughput.direct()));
+            if (throughput.nginx().isPresent()) {
+                double[] nginx = throughput.nginx().get();
+                System.out.printf(Locale.ROOT,
+                        "throughput via nginx      %8.0f requests/s  (%.0f%% of direct%s; the gateway: %.0f%% of nginx)%n",
+                        median(nginx), 100 * medianRatio(nginx, throughput.direct()), eachRound(nginx, throughput.direct()),
+                        100 * medianRatio(throughput.gateway(), nginx));
+            } else {
+                System.out.println("throughput via nginx      skipped: nginx is not installed or did not start (an optional reference)");
+            }
             System.out.printf(Locale.ROOT, "idle instance: app RSS %.1f MiB, sandbox beyond it (supervisor + init) %.1f MiB%n",
                     memory[0] / 1048576.0, memory[1] / 1048576.0);
             System.out.flush();
@@ -157,25 +165,72 @@ final class HttpBenchmark implements Callable<Integer> {
         return 0;
     }
 
+    /** Requests per second of each round; nginx's when it ran. */
+    private record Throughput(double[] direct, double[] gateway, Optional<double[]> nginx) {
+    }
+
     /**
-     * The same load through nginx in front of the app, if the host has nginx: what a plain reverse
-     * proxy keeps of direct throughput on this machine, measured in the same run as the gateway.
+     * The same load direct, through the gateway and, if the host has nginx, through nginx in front
+     * of the app (what a plain reverse proxy keeps of direct throughput on this machine), in turns
+     * within each round: a machine that slows between rounds moves the three together, and each
+     * ratio is taken within its round.
      */
-    private OptionalDouble referenceRate(int appPort) throws Exception {
-        Optional<ReferenceProxy> started;
+    private Throughput throughput(int appPort, URI directUri, URI gatewayUri) throws Exception {
+        Optional<ReferenceProxy> proxy;
         try {
-            started = ReferenceProxy.start(appPort);
+            proxy = ReferenceProxy.start(appPort);
         } catch (IOException e) {
             System.err.println("arrow bench http: the reference proxy: " + e.getMessage());
-            return OptionalDouble.empty(); // optional: the gateway's figures stand without it
+            proxy = Optional.empty(); // optional: the gateway's figures stand without it
         }
-        if (started.isEmpty()) {
-            return OptionalDouble.empty();
+        double[] direct = new double[rounds];
+        double[] gateway = new double[rounds];
+        double[] nginx = new double[rounds];
+        try {
+            if (proxy.isPresent()) {
+                load(Math.min(total, 3000), proxy.get().uri); // its upstream connections opened
+            }
+            for (int round = 0; round < rounds; round++) {
+                direct[round] = load(total, directUri);
+                gateway[round] = load(total, gatewayUri);
+                if (proxy.isPresent()) {
+                    nginx[round] = load(total, proxy.get().uri);
+                }
+            }
+        } finally {
+            if (proxy.isPresent()) {
+                proxy.get().close();
+            }
         }
-        try (ReferenceProxy proxy = started.get()) {
-            load(Math.min(total, 3000), proxy.uri); // its upstream connections opened
-            return OptionalDouble.of(load(total, proxy.uri));
+        return new Throughput(direct, gateway, proxy.map(started -> nginx));
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    /** The median of {@code part[i] / whole[i]}: each round's ratio, taken within the round. */
+    static double medianRatio(double[] part, double[] whole) {
+        double[] ratios = new double[part.length];
+        for (int i = 0; i < part.length; i++) {
+            ratios[i] = part[i] / whole[i];
         }
+        return median(ratios);
+    }
+
+    /** ", rounds 52, 48, 55%" when there was more than one. */
+    private static String eachRound(double[] part, double[] whole) {
+        if (part.length == 1) {
+            return "";
+        }
+        var text = new StringBuilder(", rounds ");
+        for (int i = 0; i < part.length; i++) {
+            text.append(i == 0 ? "" : ", ").append(Math.round(100 * part[i] / whole[i]));
+        }
+        return text.append('%').toString();
     }
 
     /**

@@ -135,15 +135,15 @@ final class HttpBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "through the gateway       %8.3f ms median  %8.3f ms p99  (n=%d)%n", n.medianMillis(), n.p99Millis(), runs);
             System.out.printf(Locale.ROOT, "added by the node         %8.3f ms median  (goal: under 0.2)%n", n.medianMillis() - d.medianMillis());
             System.out.printf(Locale.ROOT, "throughput direct         %8.0f requests/s  (%d clients, %d requests, median of %d rounds)%n",
-                    median(throughput.direct()), concurrency, total, rounds);
+                    Timings.median(throughput.direct()), concurrency, total, rounds);
             System.out.printf(Locale.ROOT, "throughput via gateway    %8.0f requests/s  (%.0f%% of direct%s; goal: at least 60%%)%n",
-                    median(throughput.gateway()), 100 * medianRatio(throughput.gateway(), throughput.direct()),
+                    Timings.median(throughput.gateway()), 100 * medianRatio(throughput.gateway(), throughput.direct()),
                     eachRound(throughput.gateway(), throughput.direct()));
             if (throughput.nginx().isPresent()) {
                 double[] nginx = throughput.nginx().get();
                 System.out.printf(Locale.ROOT,
                         "throughput via nginx      %8.0f requests/s  (%.0f%% of direct%s; the gateway: %.0f%% of nginx)%n",
-                        median(nginx), 100 * medianRatio(nginx, throughput.direct()), eachRound(nginx, throughput.direct()),
+                        Timings.median(nginx), 100 * medianRatio(nginx, throughput.direct()), eachRound(nginx, throughput.direct()),
                         100 * medianRatio(throughput.gateway(), nginx));
             } else {
                 System.out.println("throughput via nginx      skipped: nginx is not installed or did not start (an optional reference)");
@@ -205,20 +205,13 @@ final class HttpBenchmark implements Callable<Integer> {
         return new Throughput(direct, gateway, proxy.map(started -> nginx));
     }
 
-    static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        int middle = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-    }
-
     /** The median of {@code part[i] / whole[i]}: each round's ratio, taken within the round. */
     static double medianRatio(double[] part, double[] whole) {
         double[] ratios = new double[part.length];
         for (int i = 0; i < part.length; i++) {
             ratios[i] = part[i] / whole[i];
         }
-        return median(ratios);
+        return Timings.median(ratios);
     }
 
     /** ", rounds 52, 48, 55%" when there was more than one. */

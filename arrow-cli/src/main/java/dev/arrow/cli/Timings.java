@@ -20,11 +20,15 @@ final class Timings {
     }
 
     double medianMillis() {
-        int middle = sortedNanos.length / 2;
-        double median = sortedNanos.length % 2 == 1
-                ? sortedNanos[middle]
-                : (sortedNanos[middle - 1] + sortedNanos[middle]) / 2.0;
-        return median / 1e6;
+        return median(Arrays.stream(sortedNanos).asDoubleStream().toArray()) / 1e6;
+    }
+
+    /** The middle value, or the mean of the two middle ones. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     /** The nearest-rank 99th percentile: always a value that was actually measured. */

@@ -53,7 +53,6 @@ final class InstanceTransport extends Transport.TCPIP {
             promise.failed(e);
             return;
         }
-        context.put(ClientConnector.CONTEXT_KEY, connector);
         SelectorManager selectors = connector instanceof InstanceClient.Connector own ? own.selectorsFor()
                 : connector.getSelectorManager();
         if (channel.isConnected()) {

@@ -1,14 +1,8 @@
 package dev.arrow.server;
 
-import dev.arrow.platform.InvalidInputException;
-import dev.arrow.platform.NotFoundException;
-import dev.arrow.platform.OverloadedException;
-import dev.arrow.platform.PlatformException;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -19,8 +13,6 @@ import org.eclipse.jetty.util.Callback;
  * JSON error. Nothing a client sends can make it answer with a stack trace.
  */
 final class ApiHandler extends Handler.Abstract {
-
-    private static final Logger LOG = Logger.getLogger(ApiHandler.class.getName());
 
     private final Router router;
     private final String token;
@@ -83,32 +75,12 @@ final class ApiHandler extends Handler.Abstract {
 
     /** Every failure as a JSON error. */
     private static void answer(Exchange exchange, Exception failure) {
-        try {
-            throw failure;
-        } catch (ApiError e) {
-            respond(exchange, e.status(), e.code(), e.getMessage(), e.field());
-        } catch (PlatformException e) {
-            switch (e) {
-                case InvalidInputException invalid ->
-                        respond(exchange, 400, "invalid_input", invalid.getMessage(), Optional.ofNullable(invalid.field()));
-                case NotFoundException notFound -> respond(exchange, 404, "not_found", notFound.getMessage(), Optional.empty());
-                case dev.arrow.platform.InstanceUnavailableException unavailable -> {
-                    exchange.setHeader("X-Arrow-Invocation-Id", unavailable.invocationId());
-                    respond(exchange, 503, "instance_unavailable", unavailable.getMessage(), Optional.empty());
-                }
-                case OverloadedException overloaded -> {
-                    exchange.setHeader("Retry-After", Long.toString(Math.max(1, overloaded.retryAfter().toSeconds())));
-                    respond(exchange, 429, "overloaded", overloaded.getMessage(), Optional.empty());
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            respond(exchange, 503, "unavailable", "the node is shutting down", Optional.empty());
-        } catch (Exception e) {
-            LOG.log(Level.SEVERE, "unexpected failure of " + exchange.method() + " " + exchange.path(), e);
-            respond(exchange, 500, "internal", "the node failed unexpectedly; the node's log has the details",
-                    Optional.empty());
+        ErrorAnswer error = ErrorAnswer.of(failure, exchange.method() + " " + exchange.path());
+        if (exchange.responded()) {
+            return; // the failure came after the answer started: nothing more can be said
         }
+        error.headers().forEach(exchange::setHeader);
+        exchange.error(error.status(), error.code(), error.message(), error.field(), null);
     }
 
     private boolean authorized(Exchange exchange) {
@@ -117,12 +89,5 @@ final class ApiHandler extends Handler.Abstract {
             return false;
         }
         return TokenFile.matches(token, header.get().substring(7).trim());
-    }
-
-    private static void respond(Exchange exchange, int status, String code, String message, Optional<String> field) {
-        if (exchange.responded()) {
-            return; // the failure came after the answer started: nothing more can be said
-        }
-        exchange.error(status, code, message, field, null);
     }
 }

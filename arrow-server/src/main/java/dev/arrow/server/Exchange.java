@@ -174,16 +174,7 @@ final class Exchange {
     }
 
     void error(int status, String code, String message, Optional<String> field, ObjectNode extra) {
-        ObjectNode error = JSON.createObjectNode();
-        error.put("code", code);
-        error.put("message", message);
-        field.ifPresent(name -> error.put("field", name));
-        if (extra != null) {
-            error.setAll(extra);
-        }
-        ObjectNode body = JSON.createObjectNode();
-        body.set("error", error);
-        json(status, body);
+        json(status, ErrorAnswer.body(code, message, field, extra));
     }
 
     boolean responded() {

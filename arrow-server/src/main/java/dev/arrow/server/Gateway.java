@@ -3,6 +3,7 @@ package dev.arrow.server;
 import dev.arrow.platform.arrows.ArrowName;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.invocations.CompletedInvocation;
+import dev.arrow.platform.invocations.InvocationRecord;
 import dev.arrow.platform.invocations.InvocationService;
 import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.WarmCall;
@@ -36,7 +37,7 @@ final class Gateway {
     static final String PREFIX = "/a/";
 
     /** Hop-by-hop headers (RFC 9110 7.6.1) and those the client sets itself. */
-    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
+    static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
             "content-length");
 
@@ -80,14 +81,18 @@ final class Gateway {
     }
 
     /** The arrow named by a gateway path (not yet checked) and what goes to it. */
-    private record Target(String arrow, String pathAndQuery) {
+    record Target(String arrow, String pathAndQuery) {
         static Target of(Request request) {
-            String rest = request.getHttpURI().getPath().substring(PREFIX.length());
+            return of(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
+        }
+
+        /** {@code path} starts with {@link #PREFIX}; {@code query} may be null. */
+        static Target of(String path, String query) {
+            String rest = path.substring(PREFIX.length());
             int slash = rest.indexOf('/');
             String arrow = slash < 0 ? rest : rest.substring(0, slash);
-            String path = slash < 0 ? "/" : rest.substring(slash);
-            String query = request.getHttpURI().getQuery();
-            return new Target(arrow, path + (query == null ? "" : "?" + query));
+            String forwarded = slash < 0 ? "/" : rest.substring(slash);
+            return new Target(arrow, query == null ? forwarded : forwarded + "?" + query);
         }
     }
 
@@ -219,14 +224,20 @@ final class Gateway {
 
         private void failedBeforeHeaders(Throwable cause) {
             Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> {
-                var record = call.finish(0, 0, Optional.of(cause));
-                exchange.setHeader("X-Arrow-Invocation-Id", call.invocationId());
-                boolean timedOut = cause instanceof TimeoutException;
-                exchange.error(timedOut ? 504 : 502, timedOut ? "timed_out" : "instance_failed",
-                        record.execution().flatMap(run -> run.error().or(() -> Optional.of(run.outcome()
-                                instanceof Outcome.FailedToStart failed ? failed.detail() : run.outcome().name())))
-                                .orElse("the instance did not answer"), Optional.empty(), null);
+                ErrorAnswer error = failureAnswer(call, cause, call.finish(0, 0, Optional.of(cause)));
+                error.headers().forEach(exchange::setHeader);
+                exchange.error(error.status(), error.code(), error.message(), Optional.empty(), null);
             });
         }
+    }
+
+    /** The answer to a forwarded request that got no answer from its instance, once {@code record} is finished. */
+    static ErrorAnswer failureAnswer(WarmCall call, Throwable cause, InvocationRecord record) {
+        boolean timedOut = cause instanceof TimeoutException;
+        String message = record.execution().flatMap(run -> run.error().or(() -> Optional.of(run.outcome()
+                instanceof Outcome.FailedToStart failed ? failed.detail() : run.outcome().name())))
+                .orElse("the instance did not answer");
+        return new ErrorAnswer(timedOut ? 504 : 502, timedOut ? "timed_out" : "instance_failed", message,
+                Optional.empty(), java.util.Map.of("X-Arrow-Invocation-Id", call.invocationId()));
     }
 }

@@ -94,6 +94,10 @@ public final class Node implements AutoCloseable {
             var connector = (ServerConnector) server.getConnectors()[0];
             server.setHandler(new ApiHandler(routes.router(), token, gateway));
             warm.connectInstancesThrough(connector.getSelectorManager());
+            var lean = connector.getConnectionFactory(GatewayConnectionFactory.class);
+            lean.serve(new GatewayConnection.Lane(invocations, warm::client, lean.fallback(),
+                    Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-gateway-wait-", 0).factory()),
+                    ((NodeConnector) connector).selectorThread(), connector.getScheduler()));
             try {
                 server.start();
             } catch (IOException e) {
@@ -121,7 +125,8 @@ public final class Node implements AutoCloseable {
         var http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
-        var connector = new NodeConnector(server, new HttpConnectionFactory(http));
+        var httpFactory = new HttpConnectionFactory(http);
+        var connector = new NodeConnector(server, new GatewayConnectionFactory(httpFactory), httpFactory);
         connector.setHost(config.host());
         connector.setPort(config.port());
         server.addConnector(connector);

@@ -32,13 +32,22 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class NodeConnector extends ServerConnector {
 
-    NodeConnector(Server server, ConnectionFactory factory) {
-        super(server, 1, 1, factory);
+    NodeConnector(Server server, ConnectionFactory... factories) {
+        super(server, 1, 1, factories);
     }
 
     @Override
     protected SelectorManager newSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
         return new SharedSelectorManager(executor, scheduler, selectors);
+    }
+
+    /**
+     * Runs tasks on the selector thread, which serves every connection of this connector (it has
+     * one): a connection's state is then only ever touched by that thread. For work that must not
+     * wait, e.g. a request's continuation after a virtual thread waited for its instance.
+     */
+    Executor selectorThread() {
+        return task -> ((SharedSelectorManager) getSelectorManager()).theSelector().submit(selector -> task.run());
     }
 
     private final class SharedSelectorManager extends ServerConnectorManager {
@@ -47,6 +56,10 @@ final class NodeConnector extends ServerConnector {
 
         SharedSelectorManager(Executor executor, Scheduler scheduler, int selectors) {
             super(executor, scheduler, selectors);
+        }
+
+        ManagedSelector theSelector() {
+            return chooseSelector();
         }
 
         @Override

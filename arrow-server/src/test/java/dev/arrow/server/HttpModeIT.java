@@ -289,7 +289,7 @@ class HttpModeIT {
         return found ? sum : 0;
     }
 
-    private static byte[] tarGz(String name1, byte[] content1, String name2, byte[] content2) throws Exception {
+    static byte[] tarGz(String name1, byte[] content1, String name2, byte[] content2) throws Exception {
         var bytes = new ByteArrayOutputStream();
         try (var tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
             for (var file : List.of(new Object[] {name1, content1}, new Object[] {name2, content2})) {

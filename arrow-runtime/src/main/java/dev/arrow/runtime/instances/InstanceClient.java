@@ -2,7 +2,9 @@ package dev.arrow.runtime.instances;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -13,7 +15,11 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Transport;
+import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
@@ -25,6 +31,8 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 public final class InstanceClient implements AutoCloseable {
 
     private final HttpClient http;
+    private final Connector connector;
+    private final Map<Instance, InstanceLink.Pool> links = new ConcurrentHashMap<>();
 
     /** A client with a selector of its own. */
     public InstanceClient() {
@@ -37,7 +45,7 @@ public final class InstanceClient implements AutoCloseable {
      * Jetty's client context, as {@link ClientConnector}'s own does.
      */
     public InstanceClient(SelectorManager selectors) {
-        var connector = new Connector(selectors);
+        connector = new Connector(selectors);
         var transport = new HttpClientTransportOverHTTP(connector);
         // Its callbacks never block: they run on the selector thread that read the answer.
         transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
@@ -77,6 +85,27 @@ public final class InstanceClient implements AutoCloseable {
     /** The client behind; its requests must be made with {@link #newRequest}. */
     public HttpClient http() {
         return http;
+    }
+
+    /**
+     * An idle link to the instance from its pool, or a new one, connected and registered with this
+     * client's selectors; {@code promise} completes on the selector thread or at once.
+     */
+    public void link(Instance instance, Promise<InstanceLink> promise) {
+        InstanceLink.Pool pool = links.computeIfAbsent(instance, made -> new InstanceLink.Pool(made, links));
+        InstanceLink idle = pool.take();
+        if (idle != null) {
+            promise.succeeded(idle);
+            return;
+        }
+        Map<String, Object> context = new HashMap<>();
+        context.put(ClientConnector.CONTEXT_KEY, connector);
+        context.put(Transport.CONTEXT_KEY, instance.transport());
+        context.put(ClientConnectionFactory.CONTEXT_KEY,
+                (ClientConnectionFactory) (endPoint, ignored) -> new InstanceLink(endPoint, http.getExecutor(), pool));
+        context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY,
+                Promise.<Connection>from(connection -> promise.succeeded((InstanceLink) connection), promise::failed));
+        instance.transport().connect(instance.address(), context);
     }
 
     /** A request to {@code pathAndQuery} of this instance. */

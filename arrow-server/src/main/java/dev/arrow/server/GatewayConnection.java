@@ -1,0 +1,754 @@
+package dev.arrow.server;
+
+import dev.arrow.platform.arrows.ArrowName;
+import dev.arrow.platform.arrows.Mode;
+import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.platform.invocations.WarmCall;
+import dev.arrow.runtime.instances.InstanceClient;
+import dev.arrow.runtime.instances.InstanceLink;
+import java.io.EOFException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * The gateway's lean path: a connection that reads HTTP/1.1 requests itself and forwards each
+ * gateway request to an instance as bytes over an {@link InstanceLink}, with no Jetty request,
+ * response or client exchange between. On 2 cores, Jetty's objects and hand-offs cost about half
+ * of the node's CPU per proxied request.
+ *
+ * <p>Anything else (the API, an exec-mode arrow, HTTP/1.0, {@code Expect}, {@code Upgrade}, an
+ * absolute URI, a malformed request) is handed, with the bytes read so far, to Jetty's
+ * {@code HttpConnection}, which serves the rest of the connection. A request that must wait (a
+ * cold start, a full instance) waits on a virtual thread and is then forwarded the same way.
+ *
+ * <p>One request at a time: the next is read once the answer is out (pipelined requests wait in
+ * the buffer). Each side's events run on the thread that read them; nothing here blocks.
+ */
+final class GatewayConnection extends AbstractConnection.NonBlocking implements Connection.UpgradeFrom {
+
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * What every connection of a node shares. {@code blocking} runs what waits (virtual threads),
+     * {@code selector} what follows: the selector thread serves every connection of the node, so a
+     * connection's state is only touched there.
+     */
+    record Lane(InvocationService invocations, Supplier<InstanceClient> client, HttpConnectionFactory fallback,
+            Executor blocking, Executor selector, Scheduler scheduler) {
+    }
+
+    private enum State {
+        /** Between requests. */
+        IDLE,
+        /** Reading a request's head. */
+        HEAD,
+        /** The request waits: for a slot, an instance, its link, or for its head to be written. */
+        WAITING,
+        /** Forwarding the request's body. */
+        BODY,
+        /** The request is out; its answer is on its way back. */
+        SENT,
+        /** Handed to Jetty, or closed. */
+        GONE
+    }
+
+    private final Lane lane;
+    private final Connector connector;
+    private final HttpParser parser;
+    private final RetainableByteBuffer retained;
+    private final ByteBuffer input;
+    private State state = State.IDLE;
+    private Forward forward;
+    // Parser events, handled after parseNext returns.
+    private String method;
+    private String uri;
+    private HttpVersion version;
+    private HttpFields.Mutable fields;
+    private boolean headParsed;
+    private ByteBuffer piece;
+    private boolean messageDone;
+    private boolean malformed;
+    private boolean handing;
+    private boolean pieceUsed;
+    private boolean holding; // a piece of the body is being written to the instance
+    private boolean clientEof;
+
+    GatewayConnection(Lane lane, Connector connector, EndPoint endPoint) {
+        super(endPoint, connector.getExecutor());
+        this.lane = lane;
+        this.connector = connector;
+        int headBytes = lane.fallback().getHttpConfiguration().getRequestHeaderSize();
+        this.parser = new HttpParser(new Events(), headBytes);
+        this.retained = connector.getByteBufferPool().acquire(Math.max(16 * 1024, 2 * headBytes), true);
+        this.input = retained.getByteBuffer();
+        BufferUtil.clear(input);
+    }
+
+    @Override
+    public void onOpen() {
+        super.onOpen();
+        fillInterested();
+    }
+
+    @Override
+    public void onFillable() {
+        read();
+    }
+
+    /**
+     * Parses what is read and handles its events until the input runs dry or the request waits.
+     * The parser is called again after every event before more is read: it reports some (the end
+     * of a request with no body) only when called with nothing new.
+     *
+     * <p>The connection stays interested in reading while a request waits or is answered, so that
+     * its selector key keeps its interest across requests (no {@code epoll_ctl} each time) and no
+     * read is tried in vain when the answer is out. What arrives meanwhile is appended, unparsed.
+     */
+    private void read() {
+        try {
+            boolean parse = true;
+            while (true) {
+                if (state == State.GONE) {
+                    return;
+                }
+                if (state == State.IDLE) {
+                    BufferUtil.compact(input); // a request starts at 0, so its head can be handed on whole
+                    state = State.HEAD;
+                    parser.reset();
+                    parse = input.hasRemaining();
+                }
+                boolean parsing = state == State.HEAD || (state == State.BODY && !holding);
+                if (!parsing || (!parse && !input.hasRemaining())) {
+                    if (parsing && state == State.BODY) {
+                        BufferUtil.clear(input);
+                    }
+                    if (input.limit() == input.capacity()) {
+                        if (state == State.HEAD) {
+                            upgrade(); // a head larger than the buffer: Jetty answers it
+                        }
+                        return; // full: read on once the request has used what is in
+                    }
+                    int filled = append();
+                    if (filled == 0) {
+                        watch();
+                        return;
+                    }
+                    if (filled < 0) {
+                        if (parsing) {
+                            clientGone(new EOFException("the client closed the connection"));
+                        } else {
+                            clientEof = true; // a half-close after the request: its answer still goes out
+                        }
+                        return;
+                    }
+                    if (!parsing) {
+                        continue;
+                    }
+                }
+                int filledTo = input.limit();
+                parse = parser.parseNext(input);
+                if (malformed) {
+                    input.limit(filledTo); // the parser drops what it read of a bad message: Jetty must see it
+                }
+                if (!dispatch()) {
+                    return;
+                }
+            }
+        } catch (Throwable e) {
+            clientGone(e);
+        }
+    }
+
+    /** Reads into the buffer after what it holds, which stays where it is (a head, a piece being written). */
+    private int append() throws java.io.IOException {
+        int position = input.position();
+        input.position(0); // else an emptied buffer would be filled from its start
+        try {
+            return getEndPoint().fill(input);
+        } finally {
+            input.position(position);
+        }
+    }
+
+    private void watch() {
+        if (!clientEof && !getEndPoint().isFillInterested()) {
+            fillInterested();
+        }
+    }
+
+    /** Handles the parser's events; false: reading must not go on now. */
+    private boolean dispatch() {
+        if (malformed) {
+            upgrade(); // Jetty parses it again and answers 400
+            return false;
+        }
+        if (headParsed) {
+            headParsed = false;
+            return route();
+        }
+        if (piece != null) {
+            ByteBuffer held = piece;
+            piece = null;
+            boolean last = !parser.isChunking() && parser.getContentRead() >= parser.getContentLength();
+            handing = true;
+            pieceUsed = false;
+            holding = true;
+            forward.sendBody(held, last, Callback.from(this::pieceUsed, forward::requestFailed));
+            handing = false;
+            if (!pieceUsed) {
+                watch(); // more of the body may come meanwhile
+                return false;
+            }
+        }
+        if (messageDone) {
+            messageDone = false;
+            state = State.SENT;
+            forward.requestRead();
+            watch();
+            return false;
+        }
+        return true;
+    }
+
+    private void pieceUsed() {
+        holding = false;
+        if (handing) {
+            pieceUsed = true;
+            return;
+        }
+        if (dispatch()) {
+            read();
+        }
+    }
+
+    /** The request's head is out: its body (or its end) follows. */
+    private void resumeRequest() {
+        state = State.BODY;
+        read();
+    }
+
+    /** A request's head is in: forward it, wait for it, or hand it to Jetty. */
+    private boolean route() {
+        Gateway.Target target = leanTarget();
+        if (target == null) {
+            upgrade();
+            return false;
+        }
+        state = State.WAITING;
+        Optional<WarmCall> call = lane.invocations().tryOpenHttp(target.arrow());
+        if (call.isPresent()) {
+            start(target, call.get());
+        } else {
+            lane.blocking().execute(() -> waitForInstance(target));
+        }
+        return false;
+    }
+
+    /** The gateway request this connection forwards itself, or null: Jetty's. */
+    private Gateway.Target leanTarget() {
+        if (version != HttpVersion.HTTP_1_1 || !uri.startsWith(Gateway.PREFIX) || fields.contains(HttpHeader.EXPECT)) {
+            return null;
+        }
+        String upgrade = fields.get(HttpHeader.UPGRADE);
+        if (upgrade != null && !upgrade.equalsIgnoreCase("h2c")) {
+            return null; // h2c is declined by both paths (Java's HttpClient asks for it); any other upgrade is Jetty's to decline
+        }
+        int question = uri.indexOf('?');
+        String path = question < 0 ? uri : uri.substring(0, question);
+        if (path.contains("/.") || path.contains("%") || path.contains("//") || path.contains(";")) {
+            return null; // dot segments, escapes, parameters: Jetty's URI checks decide
+        }
+        Gateway.Target target = Gateway.Target.of(path, question < 0 ? null : uri.substring(question + 1));
+        return ArrowName.isValid(target.arrow()) ? target : null;
+    }
+
+    /** On a virtual thread; what follows runs on the selector thread. */
+    private void waitForInstance(Gateway.Target target) {
+        try {
+            if (lane.invocations().mode(target.arrow()) == Mode.EXEC) {
+                lane.selector().execute(this::upgrade);
+                return;
+            }
+            WarmCall call = lane.invocations().openHttp(target.arrow());
+            lane.selector().execute(() -> start(target, call));
+        } catch (Exception e) {
+            ErrorAnswer error = ErrorAnswer.of(e, method + " " + uri);
+            lane.selector().execute(() -> respond(error, hasBody()));
+        }
+    }
+
+    private void start(Gateway.Target target, WarmCall call) {
+        if (!getEndPoint().isOpen()) { // the client left while it waited
+            Thread.ofVirtual().name("finish-" + call.invocationId())
+                    .start(() -> call.finish(0, 0, Optional.of(new EOFException("the client closed the connection"))));
+            return;
+        }
+        forward = new Forward(call, target, method.equals("HEAD"), hasBody(), closeRequested());
+        watch();
+        forward.begin();
+    }
+
+    private boolean hasBody() {
+        return parser.isChunking() || parser.getContentLength() > 0;
+    }
+
+    private boolean closeRequested() {
+        return fields.contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    }
+
+    /** Answers a request that was not forwarded; a body left unread ends the connection after it. */
+    private void respond(ErrorAnswer error, boolean bodyUnread) {
+        boolean close = closeRequested() || bodyUnread;
+        byte[] body = error.bodyBytes();
+        var head = new StringBuilder(160).append("HTTP/1.1 ").append(error.status()).append(' ')
+                .append(HttpStatus.getMessage(error.status())).append("\r\nContent-Type: application/json\r\nContent-Length: ")
+                .append(body.length).append("\r\n");
+        error.headers().forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        if (close) {
+            head.append("Connection: close\r\n");
+        }
+        head.append("\r\n");
+        state = State.WAITING;
+        getEndPoint().write(Callback.from(() -> nextRequest(close), this::clientGone),
+                ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)), ByteBuffer.wrap(body));
+    }
+
+    /** The answer is out: read the next request, which may be in the buffer already. */
+    private void nextRequest(boolean close) {
+        forward = null;
+        if (close || clientEof) {
+            state = State.GONE;
+            getEndPoint().close();
+            return;
+        }
+        state = State.IDLE;
+        if (input.hasRemaining() || !getEndPoint().isFillInterested()) {
+            read(); // a pipelined request is in, or nobody watches: else the selector wakes this for the next one
+        }
+    }
+
+    /** Hands the connection, with the current request's bytes, to Jetty's HTTP/1.1 connection. */
+    private void upgrade() {
+        state = State.GONE;
+        input.position(0); // the request starts there
+        getEndPoint().upgrade(lane.fallback().newConnection(connector, getEndPoint()));
+    }
+
+    @Override
+    public ByteBuffer onUpgradeFrom() {
+        if (!input.hasRemaining()) {
+            return null;
+        }
+        ByteBuffer unread = BufferUtil.allocateDirect(input.remaining());
+        BufferUtil.append(unread, input);
+        return unread;
+    }
+
+    private void clientGone(Throwable cause) {
+        state = State.GONE;
+        getEndPoint().close(cause);
+    }
+
+    @Override
+    public void onClose(Throwable cause) {
+        Forward current = forward;
+        if (state != State.GONE || current != null) {
+            state = State.GONE;
+            if (current != null) {
+                current.clientGone(cause != null ? cause : new EOFException("the client closed the connection"));
+            }
+        }
+        retained.release();
+        super.onClose(cause);
+    }
+
+    @Override
+    public boolean onIdleExpired(TimeoutException timeout) {
+        return state == State.IDLE || state == State.HEAD; // a forwarded request's own timeout governs
+    }
+
+    /**
+     * One request on its way to an instance and its answer on the way back. Exactly one of
+     * the answer's end, its failure, the timeout or the client's going away ends it ({@link #end}).
+     */
+    private final class Forward implements InstanceLink.Answer {
+        private final WarmCall call;
+        private final Gateway.Target target;
+        private final boolean head;
+        private final boolean hasBody;
+        private final boolean close;
+        private final Scheduler.Task timeout;
+        private InstanceLink link;
+        private boolean chunked; // the request's body, re-framed
+        private int status;
+        private ByteBuffer responseHead; // written with the first piece of the body
+        private boolean chunkedAnswer;
+        private long copied;
+        private boolean requestRead;
+        private boolean ended;
+        private boolean responding;
+        private boolean recorded;
+
+        Forward(WarmCall call, Gateway.Target target, boolean head, boolean hasBody, boolean close) {
+            this.call = call;
+            this.target = target;
+            this.head = head;
+            this.hasBody = hasBody;
+            this.close = close;
+            this.timeout = lane.scheduler().schedule(() -> lane.selector().execute(this::timedOut),
+                    call.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        void begin() {
+            lane.client().get().link(call.instance(), Promise.from(this::linked, this::linkFailed));
+        }
+
+        private void linked(InstanceLink made) {
+            synchronized (this) {
+                if (ended) {
+                    made.abort(); // timed out, or the client went away, while it connected
+                    return;
+                }
+                link = made;
+            }
+            made.begin(this, head);
+            chunked = hasBody && parser.isChunking();
+            ByteBuffer requestHead = ByteBuffer.wrap(requestHead(made).getBytes(StandardCharsets.ISO_8859_1));
+            made.write(!hasBody, Callback.from(GatewayConnection.this::resumeRequest, this::requestFailed), requestHead);
+        }
+
+        private String requestHead(InstanceLink made) {
+            var text = new StringBuilder(512).append(method).append(' ').append(target.pathAndQuery())
+                    .append(" HTTP/1.1\r\nHost: ").append(made.authority()).append("\r\n");
+            String host = null;
+            for (HttpField field : fields) {
+                String name = field.getLowerCaseName();
+                if (name.equals("host")) {
+                    host = field.getValue();
+                } else if (!Gateway.NOT_FORWARDED.contains(name) && !name.startsWith("x-forwarded-")
+                        && !name.equals("arrow-invocation-id")) {
+                    text.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                }
+            }
+            text.append("X-Forwarded-For: ").append(remoteAddress()).append("\r\nX-Forwarded-Proto: http\r\n");
+            if (host != null) {
+                text.append("X-Forwarded-Host: ").append(host).append("\r\n");
+            }
+            text.append("X-Forwarded-Prefix: ").append(Gateway.PREFIX).append(target.arrow())
+                    .append("\r\nArrow-Invocation-Id: ").append(call.invocationId()).append("\r\n");
+            if (hasBody) {
+                text.append(chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + parser.getContentLength() + "\r\n");
+            }
+            return text.append("\r\n").toString();
+        }
+
+        void sendBody(ByteBuffer bytes, boolean last, Callback callback) {
+            if (ended) {
+                callback.succeeded(); // read and dropped: the exchange is over
+                return;
+            }
+            if (chunked) {
+                link.write(false, callback, chunkSize(bytes.remaining()), bytes, ByteBuffer.wrap(CRLF));
+            } else {
+                link.write(last, callback, bytes);
+            }
+        }
+
+        /** The whole request has been read from the client. */
+        void requestRead() {
+            requestRead = true;
+            if (chunked && !ended) {
+                link.write(true, Callback.from(() -> { }, this::requestFailed), ByteBuffer.wrap(LAST_CHUNK));
+            }
+        }
+
+        void requestFailed(Throwable cause) {
+            if (end()) {
+                InstanceLink current = link;
+                if (current != null) {
+                    current.abort();
+                }
+                answerFailed(cause);
+            }
+        }
+
+        private void linkFailed(Throwable cause) {
+            if (end()) {
+                answerFailed(cause);
+            }
+        }
+
+        @Override
+        public void head(int code, String reason, HttpFields answer) {
+            status = code;
+            var text = new StringBuilder(256).append("HTTP/1.1 ").append(code).append(' ')
+                    .append(reason == null || reason.isEmpty() ? HttpStatus.getMessage(code) : reason).append("\r\n");
+            boolean lengthKnown = false;
+            for (HttpField field : answer) {
+                String name = field.getLowerCaseName();
+                if (name.equals("content-length")) {
+                    lengthKnown = true;
+                    text.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                } else if (!Gateway.NOT_FORWARDED.contains(name)) {
+                    text.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
+                }
+            }
+            text.append("X-Arrow-Invocation-Id: ").append(call.invocationId())
+                    .append("\r\nX-Arrow-Cold: ").append(call.cold()).append("\r\n");
+            boolean bodyless = head || code == 204 || code == 304 || code < 200;
+            chunkedAnswer = !bodyless && !lengthKnown;
+            if (chunkedAnswer) {
+                text.append("Transfer-Encoding: chunked\r\n");
+            }
+            if (close) {
+                text.append("Connection: close\r\n");
+            }
+            responseHead = ByteBuffer.wrap(text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        @Override
+        public void content(ByteBuffer bytes, Runnable more) {
+            if (!claimResponse()) {
+                return;
+            }
+            copied += bytes.remaining();
+            Callback written = Callback.from(more, this::responseFailed);
+            ByteBuffer first = responseHead;
+            responseHead = null;
+            if (chunkedAnswer) {
+                ByteBuffer size = chunkSize(bytes.remaining());
+                if (first != null) {
+                    getEndPoint().write(written, first, size, bytes, ByteBuffer.wrap(CRLF));
+                } else {
+                    getEndPoint().write(written, size, bytes, ByteBuffer.wrap(CRLF));
+                }
+            } else if (first != null) {
+                getEndPoint().write(written, first, bytes);
+            } else {
+                getEndPoint().write(written, bytes);
+            }
+        }
+
+        @Override
+        public void complete() {
+            if (!claimResponse() || !end()) {
+                return;
+            }
+            ByteBuffer first = responseHead;
+            responseHead = null;
+            Callback written = Callback.from(this::answerWritten, this::responseFailed);
+            if (first != null && chunkedAnswer) {
+                getEndPoint().write(written, first, ByteBuffer.wrap(LAST_CHUNK));
+            } else if (first != null) {
+                getEndPoint().write(written, first);
+            } else if (chunkedAnswer) {
+                getEndPoint().write(written, ByteBuffer.wrap(LAST_CHUNK));
+            } else {
+                answerWritten();
+            }
+        }
+
+        private void answerWritten() {
+            timeout.cancel();
+            if (requestRead) {
+                afterAnswer();
+            } else {
+                // The instance answered before reading the whole request: the rest of it cannot be
+                // told from a next request without reading it, so the connection ends here.
+                finishQuietly(Optional.empty());
+                state = State.GONE;
+                getEndPoint().close();
+            }
+        }
+
+        private void afterAnswer() {
+            if (!claimRecord()) {
+                return;
+            }
+            if (call.capturesLog()) {
+                // Finishing waits for the instance's last log lines.
+                Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(status, copied, Optional.empty()));
+            } else {
+                call.finish(status, copied, Optional.empty()); // the slot is free before the next request is read
+            }
+            nextRequest(close);
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            if (end()) {
+                answerFailed(cause);
+            }
+        }
+
+        private void responseFailed(Throwable cause) {
+            InstanceLink current = link;
+            if (current != null) {
+                current.abort();
+            }
+            end();
+            finishQuietly(Optional.of(cause));
+            clientGone(cause);
+        }
+
+        private void timedOut() {
+            if (!end()) {
+                return;
+            }
+            InstanceLink current = link;
+            if (current != null) {
+                current.abort();
+            }
+            answerFailed(new TimeoutException("no answer within " + call.timeout().toMillis() + " ms"));
+        }
+
+        void clientGone(Throwable cause) {
+            if (!end()) {
+                return;
+            }
+            InstanceLink current = link;
+            if (current != null) {
+                current.abort();
+            }
+            finishQuietly(Optional.of(cause));
+        }
+
+        /** No (whole) answer: a JSON error if none of it went out yet, else the connection ends. */
+        private void answerFailed(Throwable cause) {
+            timeout.cancel();
+            boolean started;
+            synchronized (this) {
+                started = responding;
+            }
+            if (started) {
+                finishQuietly(Optional.of(cause));
+                GatewayConnection.this.clientGone(cause);
+                return;
+            }
+            boolean bodyUnread = !requestRead;
+            if (!claimRecord()) {
+                return;
+            }
+            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> {
+                var record = call.finish(0, 0, Optional.of(cause));
+                lane.selector().execute(() -> respond(Gateway.failureAnswer(call, cause, record), bodyUnread));
+            });
+        }
+
+        /** Finishing a failure may wait for a crashed instance's end: never on the selector thread. */
+        private void finishQuietly(Optional<Throwable> failure) {
+            timeout.cancel();
+            if (!claimRecord()) {
+                return;
+            }
+            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(status, copied, failure));
+        }
+
+        private synchronized boolean claimResponse() {
+            if (ended) {
+                return false;
+            }
+            responding = true;
+            return true;
+        }
+
+        private synchronized boolean claimRecord() {
+            if (recorded) {
+                return false;
+            }
+            recorded = true;
+            return true;
+        }
+
+        private synchronized boolean end() {
+            if (ended) {
+                return false;
+            }
+            ended = true;
+            return true;
+        }
+    }
+
+    private String remoteAddress() {
+        return getEndPoint().getRemoteSocketAddress() instanceof InetSocketAddress inet
+                ? inet.getAddress().getHostAddress() : String.valueOf(getEndPoint().getRemoteSocketAddress());
+    }
+
+    private static ByteBuffer chunkSize(int bytes) {
+        return ByteBuffer.wrap((Integer.toHexString(bytes) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Collects the parser's events for {@link #dispatch}; true stops the parse there. */
+    private final class Events implements HttpParser.RequestHandler {
+        @Override
+        public void startRequest(String requestMethod, String requestUri, HttpVersion requestVersion) {
+            method = requestMethod;
+            uri = requestUri;
+            version = requestVersion;
+            fields = HttpFields.build();
+        }
+
+        @Override
+        public void parsedHeader(HttpField field) {
+            fields.add(field);
+        }
+
+        @Override
+        public boolean headerComplete() {
+            headParsed = true;
+            return true;
+        }
+
+        @Override
+        public boolean content(ByteBuffer item) {
+            piece = item;
+            return true;
+        }
+
+        @Override
+        public boolean contentComplete() {
+            return false;
+        }
+
+        @Override
+        public boolean messageComplete() {
+            messageDone = true;
+            return true;
+        }
+
+        @Override
+        public void earlyEOF() {
+            malformed = true;
+        }
+
+        @Override
+        public void badMessage(HttpException failure) {
+            malformed = true;
+        }
+    }
+}

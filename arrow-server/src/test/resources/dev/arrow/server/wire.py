@@ -1,0 +1,65 @@
+# A test app for the gateway's wire format: it shows what reached it, and answers in ways a proxy must carry.
+import hashlib, http.server, os, time
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, text, extra=()):
+        body = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in extra:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip(), 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def do_GET(self):
+        if self.path.startswith("/headers"):
+            lines = [self.requestline] + ["%s: %s" % (k, v) for k, v in self.headers.items()]
+            self.reply(200, "\n".join(lines), [("Connection", "keep-alive"), ("Keep-Alive", "timeout=60")])
+        elif self.path == "/chunks":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in (b"one ", b"two ", b"three"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+                time.sleep(0.05)
+            self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/sleep":
+            time.sleep(3)
+            self.reply(200, "late")
+        elif self.path == "/empty":
+            self.send_response(204)
+            self.end_headers()
+        else:
+            self.reply(200, "path " + self.path)
+
+    def do_HEAD(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "1234")
+        self.end_headers()
+
+    def do_POST(self):
+        data = self.body()
+        self.reply(200, "%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
+
+http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()

@@ -308,7 +308,8 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
                     .start(() -> call.finish(0, 0, Optional.of(new EOFException("the client closed the connection"))));
             return;
         }
-        forward = new Forward(call, target, method.equals("HEAD"), hasBody(), closeRequested());
+        // A stopping node answers what it has, and closes: its graceful stop waits for its connections.
+        forward = new Forward(call, target, method.equals("HEAD"), hasBody(), closeRequested() || connector.isShutdown());
         watch();
         forward.begin();
     }
@@ -323,7 +324,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
 
     /** Answers a request that was not forwarded; a body left unread ends the connection after it. */
     private void respond(ErrorAnswer error, boolean bodyUnread) {
-        boolean close = closeRequested() || bodyUnread;
+        boolean close = closeRequested() || bodyUnread || connector.isShutdown();
         byte[] body = error.bodyBytes();
         var head = new StringBuilder(160).append("HTTP/1.1 ").append(error.status()).append(' ')
                 .append(HttpStatus.getMessage(error.status())).append("\r\nContent-Type: application/json\r\nContent-Length: ")

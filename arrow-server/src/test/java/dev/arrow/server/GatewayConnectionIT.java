@@ -128,6 +128,13 @@ class GatewayConnectionIT {
                     + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
             assertThat(wire.read().text()).isEqualTo("11 " + sha256("hello world"));
 
+            int size = 5 << 20; // many times the node's buffers: it must be carried piece by piece, each written before the next is read
+            WireClient.Answer large = wire.send(get("/a/wire/big/" + size)).read();
+            assertThat(large.body()).hasSize(size);
+            for (int i = 0; i < size; i += 4099) {
+                assertThat(large.body()[i]).isEqualTo((byte) (i % 256));
+            }
+
             WireClient.Answer chunks = wire.send(get("/a/wire/chunks")).read();
             assertThat(chunks.chunked()).isTrue();
             assertThat(chunks.text()).isEqualTo("one two three");
@@ -230,6 +237,20 @@ class GatewayConnectionIT {
             for (WireClient wire : wires) {
                 wire.close();
             }
+        }
+    }
+
+    @Test
+    void aStoppingNodeClosesItsGatewayConnectionsInsteadOfWaitingOutItsGrace(@TempDir Path otherHome) throws Exception {
+        Node stopping = Node.start(new NodeConfig("127.0.0.1", 0, otherHome, DispatchSettings.DEFAULT));
+        try (WireClient wire = new WireClient(stopping.port())) {
+            assertThat(wire.send(get("/a/nosuch/x")).read().status()).isEqualTo(404); // a lean connection, kept alive
+            long start = System.nanoTime();
+            stopping.close();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(wire.closedByPeer()).isTrue();
+            // Jetty's graceful stop waits for every connection: one left open would hold it for the whole grace
+            assertThat(took).isLessThan(DispatchSettings.DEFAULT.shutdownGrace());
         }
     }
 

@@ -43,6 +43,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(0.05)
             self.wfile.write(b"0\r\n\r\n")
+        elif self.path.startswith("/big/"):
+            size = int(self.path[5:])
+            self.send_response(200)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            block = bytes(range(256)) * 256
+            sent = 0
+            while sent < size:
+                piece = block[:min(len(block), size - sent)]
+                self.wfile.write(piece)
+                sent += len(piece)
         elif self.path == "/sleep":
             time.sleep(3)
             self.reply(200, "late")

@@ -102,10 +102,11 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
         super(endPoint, connector.getExecutor());
         this.lane = lane;
         this.connector = connector;
-        int headBytes = lane.fallback().getHttpConfiguration().getRequestHeaderSize();
-        this.parser = new HttpParser(new Events(), headBytes);
-        this.retained = connector.getByteBufferPool().acquire(Math.max(16 * 1024, 2 * headBytes), true);
-        this.input = retained.getByteBuffer();
+        this.parser = new HttpParser(new Events(), lane.fallback().getHttpConfiguration().getRequestHeaderSize());
+        // No larger than Jetty's own: on an upgrade, what was read must fit in its empty buffer whole.
+        int bytes = lane.fallback().getInputBufferSize();
+        this.retained = connector.getByteBufferPool().acquire(bytes, true);
+        this.input = retained.getByteBuffer().slice(0, bytes);
         BufferUtil.clear(input);
     }
 

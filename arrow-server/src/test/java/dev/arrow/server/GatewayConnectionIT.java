@@ -165,6 +165,20 @@ class GatewayConnectionIT {
             assertThat(wire.send(get("/a/wire/second")).read().text()).isEqualTo("path /second");
         }
         try (WireClient wire = connect()) {
+            // a large API upload: what the lean connection read of it reaches Jetty whole
+            byte[] file = new byte[1 << 20];
+            new java.util.Random(11).nextBytes(file);
+            byte[] archive = HttpModeIT.tarGz("data.bin", file, "README", "x".getBytes(StandardCharsets.UTF_8));
+            String token = java.nio.file.Files.readString(home.resolve("token")).strip();
+            wire.send(("POST /v1/bundles HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Type: application/gzip\r\nContent-Length: " + archive.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1)).send(archive);
+            WireClient.Answer uploaded = wire.read();
+            assertThat(uploaded.status()).as(uploaded.text()).isIn(200, 201);
+            assertThat(NodeClient.JSON.readTree(uploaded.body()).path("digest").asText())
+                    .isEqualTo(client.post("/v1/bundles", "application/gzip", archive).json().path("digest").asText());
+        }
+        try (WireClient wire = connect()) {
             WireClient.Answer old = wire.send("GET /a/wire/old HTTP/1.0\r\n\r\n").read();
             assertThat(old.status()).isEqualTo(200);
             assertThat(old.text()).isEqualTo("path /old");

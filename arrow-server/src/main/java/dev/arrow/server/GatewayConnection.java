@@ -7,6 +7,7 @@ import dev.arrow.platform.invocations.WarmCall;
 import dev.arrow.runtime.instances.InstanceClient;
 import dev.arrow.runtime.instances.InstanceLink;
 import java.io.EOFException;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
@@ -50,6 +53,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class GatewayConnection extends AbstractConnection.NonBlocking implements Connection.UpgradeFrom {
 
+    private static final Logger LOG = Logger.getLogger(GatewayConnection.class.getName());
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -106,7 +110,8 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
         // No larger than Jetty's own: on an upgrade, what was read must fit in its empty buffer whole.
         int bytes = lane.fallback().getInputBufferSize();
         this.retained = connector.getByteBufferPool().acquire(bytes, true);
-        this.input = retained.getByteBuffer().slice(0, bytes);
+        ByteBuffer whole = retained.getByteBuffer();
+        this.input = whole.limit(whole.capacity()).slice(0, bytes);
         BufferUtil.clear(input);
     }
 
@@ -180,13 +185,16 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
                     return;
                 }
             }
-        } catch (Throwable e) {
+        } catch (IOException e) {
+            clientGone(e);
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.WARNING, "the gateway connection to " + getEndPoint().getRemoteSocketAddress() + " failed", e);
             clientGone(e);
         }
     }
 
     /** Reads into the buffer after what it holds, which stays where it is (a head, a piece being written). */
-    private int append() throws java.io.IOException {
+    private int append() throws IOException {
         int position = input.position();
         input.position(0); // else an emptied buffer would be filled from its start
         try {

@@ -41,6 +41,26 @@ final class Gateway {
             "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
             "content-length");
 
+    /**
+     * The headers {@code fields} name in their Connection headers, lower case (RFC 9110 7.6.1:
+     * they are hop-by-hop too, e.g. HTTP2-Settings); usually none.
+     */
+    static Set<String> connectionListed(HttpFields fields) {
+        Set<String> listed = Set.of();
+        for (HttpField field : fields) {
+            if (field.getHeader() == HttpHeader.CONNECTION) {
+                for (String token : field.getValues()) {
+                    String name = token.trim().toLowerCase(java.util.Locale.ROOT);
+                    if (!name.isEmpty() && !name.equals("close") && !name.equals("keep-alive")) {
+                        listed = listed.isEmpty() ? new java.util.HashSet<>() : listed;
+                        listed.add(name);
+                    }
+                }
+            }
+        }
+        return listed;
+    }
+
     private final InvocationService invocations;
     private final Supplier<InstanceClient> client;
     private final int maxInputBytes;
@@ -126,9 +146,10 @@ final class Gateway {
                 .timeout(call.timeout().toMillis(), TimeUnit.MILLISECONDS);
         String forwardedFor = Request.getRemoteAddr(request);
         String host = request.getHeaders().get(HttpHeader.HOST);
+        Set<String> listed = connectionListed(request.getHeaders());
         outgoing.headers(headers -> {
             for (HttpField field : request.getHeaders()) {
-                if (!NOT_FORWARDED.contains(field.getLowerCaseName())) {
+                if (!NOT_FORWARDED.contains(field.getLowerCaseName()) && !listed.contains(field.getLowerCaseName())) {
                     headers.add(field);
                 }
             }
@@ -170,9 +191,10 @@ final class Gateway {
             status = answer.getStatus();
             response.setStatus(status);
             HttpFields.Mutable headers = response.getHeaders();
+            Set<String> listed = connectionListed(answer.getHeaders());
             for (HttpField field : answer.getHeaders()) {
                 String name = field.getLowerCaseName();
-                if (!NOT_FORWARDED.contains(name) || name.equals("content-length")) {
+                if ((!NOT_FORWARDED.contains(name) || name.equals("content-length")) && !listed.contains(name)) {
                     headers.add(field);
                 }
             }

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -456,11 +457,12 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             var text = new StringBuilder(512).append(method).append(' ').append(target.pathAndQuery())
                     .append(" HTTP/1.1\r\nHost: ").append(made.authority()).append("\r\n");
             String host = null;
+            Set<String> listed = Gateway.connectionListed(fields);
             for (HttpField field : fields) {
                 String name = field.getLowerCaseName();
                 if (name.equals("host")) {
                     host = field.getValue();
-                } else if (!Gateway.NOT_FORWARDED.contains(name) && !name.startsWith("x-forwarded-")
+                } else if (!Gateway.NOT_FORWARDED.contains(name) && !listed.contains(name) && !name.startsWith("x-forwarded-")
                         && !name.equals("arrow-invocation-id")) {
                     text.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
                 }
@@ -519,12 +521,13 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             var text = new StringBuilder(256).append("HTTP/1.1 ").append(code).append(' ')
                     .append(reason == null || reason.isEmpty() ? HttpStatus.getMessage(code) : reason).append("\r\n");
             boolean lengthKnown = false;
+            Set<String> listed = Gateway.connectionListed(answer);
             for (HttpField field : answer) {
                 String name = field.getLowerCaseName();
                 if (name.equals("content-length")) {
                     lengthKnown = true;
                     text.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
-                } else if (!Gateway.NOT_FORWARDED.contains(name)) {
+                } else if (!Gateway.NOT_FORWARDED.contains(name) && !listed.contains(name)) {
                     text.append(field.getName()).append(": ").append(field.getValue()).append("\r\n");
                 }
             }

@@ -6,6 +6,7 @@ import dev.arrow.platform.invocations.InvocationService;
 import dev.arrow.platform.invocations.WarmCall;
 import dev.arrow.runtime.instances.InstanceClient;
 import dev.arrow.runtime.instances.InstanceLink;
+import dev.arrow.runtime.instances.MessageEvents;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,7 +20,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -89,14 +89,12 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
     private final ByteBuffer input;
     private State state = State.IDLE;
     private Forward forward;
-    // Parser events, handled after parseNext returns.
+    // The parser's events, handled after parseNext returns: handling them may call back into this connection.
+    private final Events events = new Events();
     private String method;
     private String uri;
     private HttpVersion version;
     private HttpFields.Mutable fields;
-    private boolean headParsed;
-    private ByteBuffer piece;
-    private boolean messageDone;
     private boolean malformed;
     private boolean handing;
     private boolean pieceUsed;
@@ -107,7 +105,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
         super(endPoint, connector.getExecutor());
         this.lane = lane;
         this.connector = connector;
-        this.parser = new HttpParser(new Events(), lane.fallback().getHttpConfiguration().getRequestHeaderSize());
+        this.parser = new HttpParser(events, lane.fallback().getHttpConfiguration().getRequestHeaderSize());
         // No larger than Jetty's own: on an upgrade, what was read must fit in its empty buffer whole.
         int bytes = lane.fallback().getInputBufferSize();
         this.retained = connector.getByteBufferPool().acquire(bytes, true);
@@ -179,6 +177,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
                 }
                 int filledTo = input.limit();
                 parse = parser.parseNext(input);
+                malformed |= events.takeMalformed() != null;
                 if (malformed) {
                     input.limit(filledTo); // the parser drops what it read of a bad message: Jetty must see it
                 }
@@ -217,13 +216,12 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             upgrade(); // Jetty parses it again and answers 400
             return false;
         }
-        if (headParsed) {
-            headParsed = false;
+        if (events.takeHead()) {
+            fields = events.fields();
             return route();
         }
-        if (piece != null) {
-            ByteBuffer held = piece;
-            piece = null;
+        ByteBuffer held = events.takePiece();
+        if (held != null) {
             boolean last = !parser.isChunking() && parser.getContentRead() >= parser.getContentLength();
             handing = true;
             pieceUsed = false;
@@ -235,8 +233,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
                 return false;
             }
         }
-        if (messageDone) {
-            messageDone = false;
+        if (events.takeEnd()) {
             state = State.SENT;
             forward.requestRead();
             watch();
@@ -716,52 +713,14 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
         return ByteBuffer.wrap((Integer.toHexString(bytes) + "\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** Collects the parser's events for {@link #dispatch}; true stops the parse there. */
-    private final class Events implements HttpParser.RequestHandler {
+    /** The parser's events, with the request line's parts. */
+    private final class Events extends MessageEvents implements HttpParser.RequestHandler {
         @Override
         public void startRequest(String requestMethod, String requestUri, HttpVersion requestVersion) {
+            started();
             method = requestMethod;
             uri = requestUri;
             version = requestVersion;
-            fields = HttpFields.build();
-        }
-
-        @Override
-        public void parsedHeader(HttpField field) {
-            fields.add(field);
-        }
-
-        @Override
-        public boolean headerComplete() {
-            headParsed = true;
-            return true;
-        }
-
-        @Override
-        public boolean content(ByteBuffer item) {
-            piece = item;
-            return true;
-        }
-
-        @Override
-        public boolean contentComplete() {
-            return false;
-        }
-
-        @Override
-        public boolean messageComplete() {
-            messageDone = true;
-            return true;
-        }
-
-        @Override
-        public void earlyEOF() {
-            malformed = true;
-        }
-
-        @Override
-        public void badMessage(HttpException failure) {
-            malformed = true;
         }
     }
 }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,15 +62,6 @@ class GatewayConnectionIT {
         return "GET " + path + " HTTP/1.1\r\nHost: arrow.test\r\n\r\n";
     }
 
-    private static JsonNode record(String id) {
-        var found = new AtomicReference<JsonNode>();
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            NodeClient.Reply reply = client.get("/v1/invocations/" + id);
-            found.set(reply.status() == 200 ? reply.json() : null);
-            return found.get() != null && found.get().has("outcome");
-        });
-        return found.get();
-    }
 
     @Test
     void keepsAConnectionAliveAcrossRequestsAndAnswersPipelinedOnesInOrder() throws Exception {
@@ -106,7 +96,7 @@ class GatewayConnectionIT {
             assertThat(answer.header("Connection")).isNull();
             assertThat(answer.header("Content-Type")).isEqualTo("text/plain");
 
-            JsonNode record = record(answer.header("X-Arrow-Invocation-Id"));
+            JsonNode record = client.record(answer.header("X-Arrow-Invocation-Id"));
             assertThat(record.path("trigger").asText()).isEqualTo("http");
             assertThat(record.path("outcome").asText()).isEqualTo("exited");
             assertThat(record.path("outputBytes").asLong()).isEqualTo(answer.body().length);
@@ -212,7 +202,7 @@ class GatewayConnectionIT {
             WireClient.Answer late = wire.send(get("/a/wire/sleep")).read();
             assertThat(late.status()).isEqualTo(504);
             assertThat(late.text()).contains("\"code\":\"timed_out\"");
-            assertThat(record(late.header("X-Arrow-Invocation-Id")).path("outcome").asText()).isEqualTo("timed-out");
+            assertThat(client.record(late.header("X-Arrow-Invocation-Id")).path("outcome").asText()).isEqualTo("timed-out");
             assertThat(wire.send(get("/a/wire/after-timeout")).read().text()).isEqualTo("path /after-timeout");
         }
         try (WireClient wire = connect()) {
@@ -235,7 +225,7 @@ class GatewayConnectionIT {
                 assertThat(client.get("/v1/invocations?arrow=wire&limit=1").json().path("invocations").path(0)
                         .path("status").asText()).isEqualTo("failed"));
         id = client.get("/v1/invocations?arrow=wire&limit=1").json().path("invocations").path(0).path("id").asText();
-        assertThat(record(id).path("status").asText()).isEqualTo("failed");
+        assertThat(client.record(id).path("status").asText()).isEqualTo("failed");
         // every slot is free again: as many requests as the instance's concurrency at once go through
         var wires = new java.util.ArrayList<WireClient>();
         try {

@@ -66,16 +66,6 @@ class HttpModeIT {
                 body == null ? null : body.getBytes(StandardCharsets.UTF_8), null);
     }
 
-    /** A gateway request's record is stored just after its response has gone out: wait for it. */
-    private JsonNode record(String id) throws Exception {
-        var found = new java.util.concurrent.atomic.AtomicReference<JsonNode>();
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            NodeClient.Reply reply = client.get("/v1/invocations/" + id);
-            found.set(reply.status() == 200 ? reply.json() : null);
-            return found.get() != null && found.get().has("outcome");
-        });
-        return found.get();
-    }
 
     @Test
     void servesAStaticSiteThroughTheGatewayColdThenWarm() throws Exception {
@@ -89,8 +79,8 @@ class HttpModeIT {
         assertThat(second.text()).contains("hello from arrow");
         assertThat(second.header("X-Arrow-Cold")).isEqualTo("false");
 
-        JsonNode cold = record(first.header("X-Arrow-Invocation-Id"));
-        JsonNode warm = record(second.header("X-Arrow-Invocation-Id"));
+        JsonNode cold = client.record(first.header("X-Arrow-Invocation-Id"));
+        JsonNode warm = client.record(second.header("X-Arrow-Invocation-Id"));
         assertThat(cold.path("trigger").asText()).isEqualTo("http");
         assertThat(cold.path("cold").asBoolean()).isTrue();
         assertThat(cold.path("initMs").asDouble()).isPositive();
@@ -106,7 +96,7 @@ class HttpModeIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> client.get("/metrics").text().contains("\narrow_instances 0.0\n"));
         NodeClient.Reply afterDeploy = gateway("GET", "/a/site/", null);
         assertThat(afterDeploy.header("X-Arrow-Cold")).isEqualTo("true");
-        assertThat(record(afterDeploy.header("X-Arrow-Invocation-Id")).path("instance").asText())
+        assertThat(client.record(afterDeploy.header("X-Arrow-Invocation-Id")).path("instance").asText())
                 .isNotEqualTo(cold.path("instance").asText());
     }
 
@@ -129,7 +119,7 @@ class HttpModeIT {
         NodeClient.Reply head = gateway("HEAD", "/a/echo/index.html", null);
         assertThat(head.status()).isEqualTo(200);
         assertThat(head.header("Content-Type")).isEqualTo("text/html");
-        assertThat(record(head.header("X-Arrow-Invocation-Id")).path("outcome").asText()).isEqualTo("exited");
+        assertThat(client.record(head.header("X-Arrow-Invocation-Id")).path("outcome").asText()).isEqualTo("exited");
 
         // a large body streams through whole
         String big = "x".repeat(3 << 20);
@@ -149,7 +139,7 @@ class HttpModeIT {
             for (Future<NodeClient.Reply> reply : replies) {
                 NodeClient.Reply done = reply.get();
                 assertThat(done.status()).isEqualTo(200);
-                instances.add(record(done.header("X-Arrow-Invocation-Id")).path("instance").asText());
+                instances.add(client.record(done.header("X-Arrow-Invocation-Id")).path("instance").asText());
             }
             assertThat(instances).hasSizeGreaterThan(1).hasSizeLessThanOrEqualTo(4);
         } finally {
@@ -173,19 +163,19 @@ class HttpModeIT {
     @Test
     void aCrashFailsOnlyItsRequestAndTheInstanceIsReplaced() throws Exception {
         deploy("fragile", "");
-        String firstInstance = record(gateway("GET", "/a/fragile/count", null).header("X-Arrow-Invocation-Id"))
+        String firstInstance = client.record(gateway("GET", "/a/fragile/count", null).header("X-Arrow-Invocation-Id"))
                 .path("instance").asText();
         NodeClient.Reply crash = gateway("GET", "/a/fragile/crash", null);
         assertThat(crash.status()).isEqualTo(502);
         assertThat(crash.json().path("error").path("message").asText()).contains("crashed");
-        JsonNode crashed = record(crash.header("X-Arrow-Invocation-Id"));
+        JsonNode crashed = client.record(crash.header("X-Arrow-Invocation-Id"));
         assertThat(crashed.path("status").asText()).isEqualTo("failed");
         await().atMost(Duration.ofSeconds(5)).until(() -> metric("arrow_instance_crashes_total") >= 1);
 
         NodeClient.Reply after = gateway("GET", "/a/fragile/count", null);
         assertThat(after.status()).isEqualTo(200);
         assertThat(after.text()).isEqualTo("1"); // a new instance: its state starts over
-        assertThat(record(after.header("X-Arrow-Invocation-Id")).path("instance").asText()).isNotEqualTo(firstInstance);
+        assertThat(client.record(after.header("X-Arrow-Invocation-Id")).path("instance").asText()).isNotEqualTo(firstInstance);
     }
 
     @Test
@@ -193,7 +183,7 @@ class HttpModeIT {
         deploy("hog", ",\"limits\":{\"memory\":\"64m\"}");
         NodeClient.Reply oom = gateway("GET", "/a/hog/oom", null);
         assertThat(oom.status()).isEqualTo(502);
-        JsonNode record = record(oom.header("X-Arrow-Invocation-Id"));
+        JsonNode record = client.record(oom.header("X-Arrow-Invocation-Id"));
         assertThat(record.path("outcome").asText()).isEqualTo("out-of-memory");
         assertThat(gateway("GET", "/a/hog/count", null).status()).isEqualTo(200);
     }

@@ -75,4 +75,15 @@ final class NodeClient {
     Reply invoke(String arrow, String input) throws Exception {
         return post("/v1/arrows/" + arrow + "/invoke", "application/octet-stream", input.getBytes(StandardCharsets.UTF_8));
     }
+
+    /** An invocation's record once it is finished: a gateway request's is stored just after its response. */
+    JsonNode record(String id) {
+        var found = new java.util.concurrent.atomic.AtomicReference<JsonNode>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+            Reply reply = get("/v1/invocations/" + id);
+            found.set(reply.status() == 200 ? reply.json() : null);
+            return found.get() != null && found.get().has("outcome");
+        });
+        return found.get();
+    }
 }

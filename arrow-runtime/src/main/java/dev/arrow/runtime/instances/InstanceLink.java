@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -84,15 +83,9 @@ public final class InstanceLink extends AbstractConnection.NonBlocking {
     private final ByteBuffer input = BufferUtil.allocateDirect(BUFFER_BYTES);
     private Answer answer; // set while an exchange is under way
     private boolean requestSent;
-    // Parser events, handed on after parseNext returns: the answer may call back into this link.
-    private HttpFields.Mutable fields;
-    private int status;
-    private String reason;
+    // The parser's events, handed on after parseNext returns: the answer may call back into this link.
+    private final Events events = new Events();
     private boolean keepAlive;
-    private boolean headParsed;
-    private ByteBuffer piece;
-    private boolean messageDone;
-    private Throwable malformed;
     // A piece handed on: whether its use ended already (inline), or reading must wait for it.
     private boolean handing;
     private boolean pieceUsed;
@@ -100,7 +93,7 @@ public final class InstanceLink extends AbstractConnection.NonBlocking {
     InstanceLink(EndPoint endPoint, Executor executor, Pool pool) {
         super(endPoint, executor);
         this.pool = pool;
-        this.parser = new HttpParser(new Events());
+        this.parser = new HttpParser(events);
     }
 
     /** Starts an exchange; {@code head}: the request is a HEAD, so its answer has no body. */
@@ -187,25 +180,26 @@ public final class InstanceLink extends AbstractConnection.NonBlocking {
     /** Hands on the parser's events; false: reading must not go on now (a piece is held, or the link ended). */
     private boolean dispatch() {
         Answer current = answer;
+        Throwable malformed = events.takeMalformed();
         if (malformed != null) {
-            Throwable cause = malformed;
-            malformed = null;
-            end(cause);
+            end(malformed instanceof EOFException ? new EOFException("the instance closed the connection mid-answer")
+                    : new IOException("the instance's answer is not valid HTTP: " + malformed.getMessage(), malformed));
             return false;
         }
         if (current == null) {
             return getEndPoint().isOpen();
         }
-        if (headParsed) {
-            headParsed = false;
+        int status = events.status;
+        if (events.takeHead()) {
             if (status >= 100 && status < 200 && status != 101) {
                 return true; // informational: the real answer follows
             }
-            current.head(status, reason, fields);
+            keepAlive = events.version == HttpVersion.HTTP_1_1
+                    && !events.fields().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            current.head(status, events.reason, events.fields());
         }
-        if (piece != null && answer == current) {
-            ByteBuffer held = piece;
-            piece = null;
+        ByteBuffer held = answer == current ? events.takePiece() : null;
+        if (held != null) {
             handing = true;
             pieceUsed = false;
             current.content(held, this::pieceUsed);
@@ -214,8 +208,7 @@ public final class InstanceLink extends AbstractConnection.NonBlocking {
                 return false; // pieceUsed() reads on
             }
         }
-        if (messageDone && answer == current) {
-            messageDone = false;
+        if (answer == current && events.takeEnd()) {
             if (status >= 100 && status < 200 && status != 101) {
                 parser.reset();
                 return true;
@@ -275,55 +268,18 @@ public final class InstanceLink extends AbstractConnection.NonBlocking {
         return answer == null; // a request's own timeout governs while it is under way
     }
 
-    /** Collects the parser's events for {@link #dispatch}; true stops the parse there. */
-    private final class Events implements HttpParser.ResponseHandler {
+    /** The parser's events, with the status line's parts. */
+    private static final class Events extends MessageEvents implements HttpParser.ResponseHandler {
         private HttpVersion version;
+        private int status;
+        private String reason;
 
         @Override
         public void startResponse(HttpVersion answerVersion, int code, String phrase) {
+            started();
             version = answerVersion;
             status = code;
             reason = phrase;
-            fields = HttpFields.build();
-        }
-
-        @Override
-        public void parsedHeader(HttpField field) {
-            fields.add(field);
-        }
-
-        @Override
-        public boolean headerComplete() {
-            keepAlive = version == HttpVersion.HTTP_1_1 && !fields.contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-            headParsed = true;
-            return true;
-        }
-
-        @Override
-        public boolean content(ByteBuffer item) {
-            piece = item;
-            return true;
-        }
-
-        @Override
-        public boolean contentComplete() {
-            return false;
-        }
-
-        @Override
-        public boolean messageComplete() {
-            messageDone = true;
-            return true;
-        }
-
-        @Override
-        public void earlyEOF() {
-            malformed = new EOFException("the instance closed the connection mid-answer");
-        }
-
-        @Override
-        public void badMessage(org.eclipse.jetty.http.HttpException failure) {
-            malformed = new IOException("the instance's answer is not valid HTTP: " + failure.getReason());
         }
     }
 }

@@ -616,14 +616,15 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             }
         }
 
+        /** Writing the answer to the client failed: the client is gone. */
         private void responseFailed(Throwable cause) {
             InstanceLink current = link;
             if (current != null) {
                 current.abort();
             }
             end();
-            finishQuietly(Optional.of(cause));
-            clientGone(cause);
+            abandon();
+            GatewayConnection.this.clientGone(cause);
         }
 
         private void timedOut() {
@@ -645,7 +646,20 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             if (current != null) {
                 current.abort();
             }
-            finishQuietly(Optional.of(cause));
+            abandon();
+        }
+
+        /** The client left: its slot is free at once, since the instance is not at fault. */
+        private void abandon() {
+            timeout.cancel();
+            if (!claimRecord()) {
+                return;
+            }
+            if (call.capturesLog()) {
+                Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.abandon(status, copied));
+            } else {
+                call.abandon(status, copied);
+            }
         }
 
         /** No (whole) answer: a JSON error if none of it went out yet, else the connection ends. */

@@ -115,6 +115,16 @@ public final class WarmCall {
         return complete(outcome, error, responseBytes, new byte[0], soon);
     }
 
+    /**
+     * Records a forwarded request whose client went away before its answer was out, and frees the
+     * slot. The instance is not at fault, so nothing waits for its end; call once, instead of
+     * {@link #finish}.
+     */
+    public InvocationRecord abandon(int status, long responseBytes) {
+        return complete(new Outcome.Exited(0), Optional.of("the client closed the connection before the answer was out"
+                + (status > 0 ? " (the instance answered " + status + ")" : "")), responseBytes, new byte[0], true);
+    }
+
     /** Sends the input to / and records the answer (API invocations). */
     CompletedInvocation invoke(InstanceClient client, byte[] input, Map<String, String> headers, OutputPolicy output)
             throws InterruptedException {

@@ -9,6 +9,9 @@ import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.WarmCall;
 import dev.arrow.runtime.instances.InstanceClient;
 import dev.arrow.sandbox.Outcome;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -50,9 +53,9 @@ final class Gateway {
         for (HttpField field : fields) {
             if (field.getHeader() == HttpHeader.CONNECTION) {
                 for (String token : field.getValues()) {
-                    String name = token.trim().toLowerCase(java.util.Locale.ROOT);
+                    String name = token.trim().toLowerCase(Locale.ROOT);
                     if (!name.isEmpty() && !name.equals("close") && !name.equals("keep-alive")) {
-                        listed = listed.isEmpty() ? new java.util.HashSet<>() : listed;
+                        listed = listed.isEmpty() ? new HashSet<>() : listed;
                         listed.add(name);
                     }
                 }
@@ -260,6 +263,6 @@ final class Gateway {
                 instanceof Outcome.FailedToStart failed ? failed.detail() : run.outcome().name())))
                 .orElse("the instance did not answer");
         return new ErrorAnswer(timedOut ? 504 : 502, timedOut ? "timed_out" : "instance_failed", message,
-                Optional.empty(), java.util.Map.of("X-Arrow-Invocation-Id", call.invocationId()));
+                Optional.empty(), Map.of("X-Arrow-Invocation-Id", call.invocationId()));
     }
 }

@@ -94,8 +94,6 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
     private String method;
     private String uri;
     private HttpVersion version;
-    private HttpFields.Mutable fields;
-    private boolean malformed;
     private boolean handing;
     private boolean pieceUsed;
     private boolean holding; // a piece of the body is being written to the instance
@@ -177,9 +175,10 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
                 }
                 int filledTo = input.limit();
                 parse = parser.parseNext(input);
-                malformed |= events.takeMalformed() != null;
-                if (malformed) {
+                if (events.takeMalformed() != null) {
                     input.limit(filledTo); // the parser drops what it read of a bad message: Jetty must see it
+                    upgrade(); // Jetty parses it again and answers 400
+                    return;
                 }
                 if (!dispatch()) {
                     return;
@@ -212,12 +211,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
 
     /** Handles the parser's events; false: reading must not go on now. */
     private boolean dispatch() {
-        if (malformed) {
-            upgrade(); // Jetty parses it again and answers 400
-            return false;
-        }
         if (events.takeHead()) {
-            fields = events.fields();
             return route();
         }
         ByteBuffer held = events.takePiece();
@@ -278,10 +272,10 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
 
     /** The gateway request this connection forwards itself, or null: Jetty's. */
     private Gateway.Target leanTarget() {
-        if (version != HttpVersion.HTTP_1_1 || !uri.startsWith(Gateway.PREFIX) || fields.contains(HttpHeader.EXPECT)) {
+        if (version != HttpVersion.HTTP_1_1 || !uri.startsWith(Gateway.PREFIX) || events.fields().contains(HttpHeader.EXPECT)) {
             return null;
         }
-        String upgrade = fields.get(HttpHeader.UPGRADE);
+        String upgrade = events.fields().get(HttpHeader.UPGRADE);
         if (upgrade != null && !upgrade.equalsIgnoreCase("h2c")) {
             return null; // h2c is declined by both paths (Java's HttpClient asks for it); any other upgrade is Jetty's to decline
         }
@@ -311,8 +305,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
 
     private void start(Gateway.Target target, WarmCall call) {
         if (!getEndPoint().isOpen()) { // the client left while it waited
-            Thread.ofVirtual().name("finish-" + call.invocationId())
-                    .start(() -> call.finish(0, 0, Optional.of(new EOFException("the client closed the connection"))));
+            finishing(call, () -> call.abandon(0, 0));
             return;
         }
         // A stopping node answers what it has, and closes: its graceful stop waits for its connections.
@@ -321,12 +314,24 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
         forward.begin();
     }
 
+    /**
+     * Runs a finish that cannot fail for the instance's sake (a success, an abandon) here, unless
+     * it waits for the instance's last log lines; a failure's finish always runs apart.
+     */
+    private static void finishing(WarmCall call, Runnable finish) {
+        if (call.capturesLog()) {
+            Thread.ofVirtual().name("finish-" + call.invocationId()).start(finish);
+        } else {
+            finish.run();
+        }
+    }
+
     private boolean hasBody() {
         return parser.isChunking() || parser.getContentLength() > 0;
     }
 
     private boolean closeRequested() {
-        return fields.contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        return events.fields().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
     }
 
     /** Answers a request that was not forwarded; a body left unread ends the connection after it. */
@@ -454,8 +459,8 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             var text = new StringBuilder(512).append(method).append(' ').append(target.pathAndQuery())
                     .append(" HTTP/1.1\r\nHost: ").append(made.authority()).append("\r\n");
             String host = null;
-            Set<String> listed = Gateway.connectionListed(fields);
-            for (HttpField field : fields) {
+            Set<String> listed = Gateway.connectionListed(events.fields());
+            for (HttpField field : events.fields()) {
                 String name = field.getLowerCaseName();
                 if (name.equals("host")) {
                     host = field.getValue();
@@ -498,10 +503,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
 
         void requestFailed(Throwable cause) {
             if (end()) {
-                InstanceLink current = link;
-                if (current != null) {
-                    current.abort();
-                }
+                abortLink();
                 answerFailed(cause);
             }
         }
@@ -600,12 +602,8 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             if (!claimRecord()) {
                 return;
             }
-            if (call.capturesLog()) {
-                // Finishing waits for the instance's last log lines.
-                Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(status, copied, Optional.empty()));
-            } else {
-                call.finish(status, copied, Optional.empty()); // the slot is free before the next request is read
-            }
+            // The slot is free before the next request is read.
+            finishing(call, () -> call.finish(status, copied, Optional.empty()));
             nextRequest(close);
         }
 
@@ -618,10 +616,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
 
         /** Writing the answer to the client failed: the client is gone. */
         private void responseFailed(Throwable cause) {
-            InstanceLink current = link;
-            if (current != null) {
-                current.abort();
-            }
+            abortLink();
             end();
             abandon();
             GatewayConnection.this.clientGone(cause);
@@ -631,10 +626,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             if (!end()) {
                 return;
             }
-            InstanceLink current = link;
-            if (current != null) {
-                current.abort();
-            }
+            abortLink();
             answerFailed(new TimeoutException("no answer within " + call.timeout().toMillis() + " ms"));
         }
 
@@ -642,10 +634,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             if (!end()) {
                 return;
             }
-            InstanceLink current = link;
-            if (current != null) {
-                current.abort();
-            }
+            abortLink();
             abandon();
         }
 
@@ -655,10 +644,13 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             if (!claimRecord()) {
                 return;
             }
-            if (call.capturesLog()) {
-                Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.abandon(status, copied));
-            } else {
-                call.abandon(status, copied);
+            finishing(call, () -> call.abandon(status, copied));
+        }
+
+        private void abortLink() {
+            InstanceLink current = link;
+            if (current != null) {
+                current.abort();
             }
         }
 

@@ -191,8 +191,8 @@ public final class InstanceLink extends AbstractConnection.NonBlocking {
         }
         int status = events.status;
         if (events.takeHead()) {
-            if (status >= 100 && status < 200 && status != 101) {
-                return true; // informational: the real answer follows
+            if (informational(status)) {
+                return true;
             }
             keepAlive = events.version == HttpVersion.HTTP_1_1
                     && !events.fields().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
@@ -209,7 +209,7 @@ public final class InstanceLink extends AbstractConnection.NonBlocking {
             }
         }
         if (answer == current && events.takeEnd()) {
-            if (status >= 100 && status < 200 && status != 101) {
+            if (informational(status)) {
                 parser.reset();
                 return true;
             }
@@ -230,6 +230,11 @@ public final class InstanceLink extends AbstractConnection.NonBlocking {
             return false;
         }
         return getEndPoint().isOpen();
+    }
+
+    /** A 1xx answer other than 101: the real answer follows it. */
+    private static boolean informational(int status) {
+        return status >= 100 && status < 200 && status != 101;
     }
 
     private void pieceUsed() {

@@ -1,5 +1,6 @@
 package dev.arrow.platform.invocations;
 
+import dev.arrow.platform.InstanceUnavailableException;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
@@ -363,7 +364,7 @@ public final class InvocationService implements AutoCloseable {
             return new WarmCall(this, running, revision.spec(), acquire(revision, false), clock);
         } catch (InstanceStartException e) {
             finishWithoutSandbox(running, "instance-start-failed", e.getMessage(), e.logTail());
-            throw new dev.arrow.platform.InstanceUnavailableException(running.id(), e.getMessage());
+            throw new InstanceUnavailableException(running.id(), e.getMessage());
         }
     }
 

@@ -135,9 +135,7 @@ final class Gateway {
         try {
             send(exchange, target.arrow(), target.pathAndQuery(), call);
         } catch (RuntimeException e) {
-            // The instance's slot is freed whatever happened; finishing a failure may wait for the
-            // instance's end, which the selector thread must not.
-            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(0, 0, Optional.of(e)));
+            call.finishWithoutBlocking(0, 0, Optional.of(e)); // the instance's slot is freed whatever happened
             throw e;
         }
     }
@@ -231,25 +229,16 @@ final class Gateway {
             if (!ended.compareAndSet(false, true)) {
                 return;
             }
-            if (failure.isEmpty() && !call.capturesLog()) {
-                // The answer is out: the slot is free before the connection reads the client's next request.
-                call.finish(status, copied, failure);
-                exchange.succeed();
-                return;
-            }
-            if (failure.isPresent()) {
-                // Headers are out: the client sees the response cut short, which is the truth.
-                exchange.fail(failure.get());
-            } else {
-                exchange.succeed();
-            }
-            // Finishing may wait for a crashed instance's end, or for its last log lines.
-            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(status, copied, failure));
+            // Before the exchange ends: where finishing need not wait, the slot is free before the
+            // connection reads the client's next request.
+            call.finishWithoutBlocking(status, copied, failure);
+            // Headers are out: on a failure the client sees the response cut short, which is the truth.
+            failure.ifPresentOrElse(exchange::fail, exchange::succeed);
         }
 
         private void failedBeforeHeaders(Throwable cause) {
-            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> {
-                ErrorAnswer error = failureAnswer(call, cause, call.finish(0, 0, Optional.of(cause)));
+            call.finishWithoutBlocking(0, 0, Optional.of(cause)).thenAccept(record -> {
+                ErrorAnswer error = failureAnswer(call, cause, record);
                 error.headers().forEach(exchange::setHeader);
                 exchange.error(error.status(), error.code(), error.message(), Optional.empty(), null);
             });

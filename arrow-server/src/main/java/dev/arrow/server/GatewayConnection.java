@@ -305,25 +305,13 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
 
     private void start(Gateway.Target target, WarmCall call) {
         if (!getEndPoint().isOpen()) { // the client left while it waited
-            finishing(call, () -> call.abandon(0, 0));
+            call.abandonWithoutBlocking(0, 0);
             return;
         }
         // A stopping node answers what it has, and closes: its graceful stop waits for its connections.
         forward = new Forward(call, target, method.equals("HEAD"), hasBody(), closeRequested() || connector.isShutdown());
         watch();
         forward.begin();
-    }
-
-    /**
-     * Runs a finish that cannot fail for the instance's sake (a success, an abandon) here, unless
-     * it waits for the instance's last log lines; a failure's finish always runs apart.
-     */
-    private static void finishing(WarmCall call, Runnable finish) {
-        if (call.capturesLog()) {
-            Thread.ofVirtual().name("finish-" + call.invocationId()).start(finish);
-        } else {
-            finish.run();
-        }
     }
 
     private boolean hasBody() {
@@ -603,7 +591,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
                 return;
             }
             // The slot is free before the next request is read.
-            finishing(call, () -> call.finish(status, copied, Optional.empty()));
+            call.finishWithoutBlocking(status, copied, Optional.empty());
             nextRequest(close);
         }
 
@@ -644,7 +632,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             if (!claimRecord()) {
                 return;
             }
-            finishing(call, () -> call.abandon(status, copied));
+            call.abandonWithoutBlocking(status, copied);
         }
 
         private void abortLink() {
@@ -670,19 +658,16 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
             if (!claimRecord()) {
                 return;
             }
-            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> {
-                var record = call.finish(0, 0, Optional.of(cause));
-                lane.selector().execute(() -> respond(Gateway.failureAnswer(call, cause, record), bodyUnread));
-            });
+            call.finishWithoutBlocking(0, 0, Optional.of(cause)).thenAccept(record ->
+                    lane.selector().execute(() -> respond(Gateway.failureAnswer(call, cause, record), bodyUnread)));
         }
 
-        /** Finishing a failure may wait for a crashed instance's end: never on the selector thread. */
         private void finishQuietly(Optional<Throwable> failure) {
             timeout.cancel();
             if (!claimRecord()) {
                 return;
             }
-            Thread.ofVirtual().name("finish-" + call.invocationId()).start(() -> call.finish(status, copied, failure));
+            call.finishWithoutBlocking(status, copied, failure);
         }
 
         private synchronized boolean claimResponse() {

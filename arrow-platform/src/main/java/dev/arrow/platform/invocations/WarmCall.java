@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * One invocation served by a warm instance: holds its slot from {@link InvocationService#openHttp}
@@ -65,11 +67,6 @@ public final class WarmCall {
 
     public boolean cold() {
         return lease.cold();
-    }
-
-    /** Whether the instance's output is being captured as this invocation's log (it serves one request at a time). */
-    public boolean capturesLog() {
-        return log != null;
     }
 
     /** The longest a request may take: the arrow's timeout. */
@@ -123,6 +120,37 @@ public final class WarmCall {
     public InvocationRecord abandon(int status, long responseBytes) {
         return complete(new Outcome.Exited(0), Optional.of("the client closed the connection before the answer was out"
                 + (status > 0 ? " (the instance answered " + status + ")" : "")), responseBytes, new byte[0], true);
+    }
+
+    /**
+     * {@link #finish} for a caller that must not block, such as a selector thread: here when it
+     * cannot wait, else on a virtual thread of its own. The future completes with the record.
+     */
+    public CompletableFuture<InvocationRecord> finishWithoutBlocking(int status, long responseBytes,
+            Optional<Throwable> failure) {
+        return withoutBlocking(failure.isPresent(), () -> finish(status, responseBytes, failure));
+    }
+
+    /** {@link #abandon} for a caller that must not block, as {@link #finishWithoutBlocking}. */
+    public CompletableFuture<InvocationRecord> abandonWithoutBlocking(int status, long responseBytes) {
+        return withoutBlocking(false, () -> abandon(status, responseBytes));
+    }
+
+    private CompletableFuture<InvocationRecord> withoutBlocking(boolean failed, Supplier<InvocationRecord> completion) {
+        // A failure waits for a crashed instance's end; a captured log, for the instance's last lines.
+        if (!failed && log == null) {
+            return CompletableFuture.completedFuture(completion.get());
+        }
+        var record = new CompletableFuture<InvocationRecord>();
+        Thread.ofVirtual().name("finish-" + running.id()).start(() -> {
+            try {
+                record.complete(completion.get());
+            } catch (RuntimeException | Error e) {
+                record.completeExceptionally(e);
+                throw e; // and to the thread's handler, as nobody may be waiting for the record
+            }
+        });
+        return record;
     }
 
     /** Sends the input to / and records the answer (API invocations). */

@@ -18,9 +18,9 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.util.Promise;
-import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 

@@ -53,8 +53,8 @@ final class InstanceTransport extends Transport.TCPIP {
             promise.failed(e);
             return;
         }
-        SelectorManager selectors = connector instanceof InstanceClient.Connector own ? own.selectorsFor()
-                : connector.getSelectorManager();
+        // Only the instance client's connections come here (InstanceClient puts its connector in the context).
+        SelectorManager selectors = ((InstanceClient.Connector) connector).selectorsFor();
         if (channel.isConnected()) {
             selectors.accept(channel, context);
         } else {

@@ -62,7 +62,7 @@ public class RaiseClassVersion {
             throw e;
         }
         Files.move(raised, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        System.out.println("RaiseClassVersion: " + count + " classes under " + prefix + " in " + jar + " raised to version " + JAVA_6);
+        // Quiet on success: the launcher of a first build says what it is doing in its own words.
     }
 
     private static boolean isOlderClass(byte[] data) {

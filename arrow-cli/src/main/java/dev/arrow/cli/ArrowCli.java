@@ -26,7 +26,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         name = "arrow",
         mixinStandardHelpOptions = true,
         versionProvider = ArrowCli.Version.class,
-        description = "Arrow runs single Linux programs on demand, each in its own sandbox.")
+        description = "Arrow runs single Linux programs on demand, each in its own sandbox.",
+        footer = {"%nIn a source tree, './arrow bench' also measures Arrow against its peers on this machine."})
 public final class ArrowCli implements Callable<Integer> {
 
     /**
@@ -40,7 +41,6 @@ public final class ArrowCli implements Callable<Integer> {
         var commands = new LinkedHashMap<String, Supplier<Object>>();
         commands.put("run", RunCommand::new);
         commands.put("serve", ServeCommand::new);
-        commands.put("bench", BenchCommand::new);
         commands.put("deploy", DeployCommand::new);
         commands.put("invoke", InvokeCommand::new);
         commands.put("ls", ListCommand::new);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ApiException;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Bundle;
+import dev.arrow.cli.client.BundlePacker;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;

@@ -102,7 +102,7 @@ class ArrowCliTest {
         assertThat(ArrowCli.commandLine(CliContext.system(), "serve", "--help").getSubcommands()).containsOnlyKeys("serve");
         assertThat(ArrowCli.commandLine(CliContext.system(), "run", "--", "ls").getSubcommands()).containsOnlyKeys("run");
         var everyCommand = new String[] { // "list" is another name of "ls"
-            "run", "serve", "bench", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs"};
+            "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs"};
         assertThat(ArrowCli.commandLine(CliContext.system(), "--help").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system(), "sreve").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system()).getSubcommands()).containsOnlyKeys(everyCommand);

@@ -15,4 +15,12 @@ public final class Sandboxes {
     public static SandboxDriver processDriver() {
         return ProcessDriver.INSTANCE;
     }
+
+    /**
+     * A process-tier driver with a spawner and prewarm pool of its own, beside {@link #processDriver()}'s:
+     * for a caller whose pool must not be shared, as a benchmark that times its own pool.
+     */
+    public static SandboxDriver newProcessDriver() {
+        return ProcessDriver.newDriver();
+    }
 }

@@ -1,4 +1,4 @@
-package dev.arrow.cli;
+package dev.arrow.cli.client;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -24,7 +24,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  * 0644, symlinks kept as symlinks with their target as written. The same tree gives the same
  * bytes, so an unchanged directory uploads as a bundle the node already has.
  */
-final class BundlePacker {
+public final class BundlePacker {
 
     private static final FileTime EPOCH = FileTime.fromMillis(0);
     private static final int DIRECTORY = 0040755;
@@ -36,16 +36,16 @@ final class BundlePacker {
     }
 
     /** What was packed: regular files and their total size. */
-    record Packed(int files, long bytes) {
+    public record Packed(int files, long bytes) {
     }
 
-    static Packed pack(Path dir, Path tarGz) throws IOException {
+    public static Packed pack(Path dir, Path tarGz) throws IOException {
         try (OutputStream out = Files.newOutputStream(tarGz)) {
             return pack(dir, out);
         }
     }
 
-    static Packed pack(Path dir, OutputStream out) throws IOException {
+    public static Packed pack(Path dir, OutputStream out) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + " is not a directory");
         }

@@ -1,4 +1,4 @@
-package dev.arrow.cli;
+package dev.arrow.bench;
 
 import java.util.Arrays;
 

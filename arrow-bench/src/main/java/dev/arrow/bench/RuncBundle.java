@@ -1,4 +1,4 @@
-package dev.arrow.cli;
+package dev.arrow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

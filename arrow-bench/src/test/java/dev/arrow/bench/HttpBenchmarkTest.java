@@ -1,4 +1,4 @@
-package dev.arrow.cli;
+package dev.arrow.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

@@ -1,7 +1,8 @@
-package dev.arrow.cli;
+package dev.arrow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.cli.client.BundlePacker;
 import dev.arrow.runtime.bundle.BundleUnpacker;
 import dev.arrow.runtime.instances.ReadinessPolling;
 import java.io.IOException;
@@ -90,11 +91,11 @@ final class HttpBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> command = APPS.get(app);
         if (command == null) {
-            throw CliException.usage("--app must be python or node");
+            throw new IllegalArgumentException("--app must be python or node");
         }
         command = withSystemProgram(command);
         if (runs < 1 || total < 1 || concurrency < 1 || coldRuns < 1 || rounds < 1) {
-            throw CliException.usage("-n, --total, --concurrency, --rounds and --cold must be at least 1");
+            throw new IllegalArgumentException("-n, --total, --concurrency, --rounds and --cold must be at least 1");
         }
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {

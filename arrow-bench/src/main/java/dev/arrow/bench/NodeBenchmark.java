@@ -1,7 +1,8 @@
-package dev.arrow.cli;
+package dev.arrow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.cli.ArrowCli;
 import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.ExecResult;
 import dev.arrow.runtime.ExecTask;

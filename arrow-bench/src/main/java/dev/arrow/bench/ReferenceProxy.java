@@ -1,4 +1,4 @@
-package dev.arrow.cli;
+package dev.arrow.bench;
 
 import dev.arrow.runtime.bundle.BundleUnpacker;
 import java.io.IOException;

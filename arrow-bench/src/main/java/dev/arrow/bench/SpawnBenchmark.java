@@ -1,4 +1,4 @@
-package dev.arrow.cli;
+package dev.arrow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -14,7 +14,6 @@ import dev.arrow.sandbox.Sandboxes;
 import dev.arrow.sandbox.Stdio;
 import dev.arrow.sandbox.internal.HelperCommand;
 import dev.arrow.sandbox.internal.HelperLocator;
-import dev.arrow.sandbox.internal.ProcessDriver;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -153,7 +152,7 @@ final class SpawnBenchmark implements Callable<Integer> {
         }));
         // A driver of its own: the pool refills after each run, unmeasured, so that no other way
         // runs beside a sandbox being prewarmed and every run finds one ready.
-        SandboxDriver prewarmed = ProcessDriver.newDriver();
+        SandboxDriver prewarmed = Sandboxes.newProcessDriver();
         prewarmed.prewarm(POOL);
         ways.add(new Way(PREWARMED, () -> {
             try (Sandbox sandbox = prewarmed.start(trueSpec, Stdio.DISCARD)) {

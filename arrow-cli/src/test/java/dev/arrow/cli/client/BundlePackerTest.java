@@ -1,4 +1,4 @@
-package dev.arrow.cli;
+package dev.arrow.cli.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,38 +1,49 @@
-# Sourced by ./arrow and ./test: arrow_find_jdk prints the home of a JDK 25 or newer.
-# Reads each JDK's `release` file rather than running `java -version`: a JVM start per
-# candidate would cost ./arrow tens of milliseconds on every run.
+# Sourced by ./arrow and ./test: arrow_find_jdk finds the home of a JDK 25 or newer, sets
+# ARROW_JDK_HOME to it and prints it. Reads each JDK's `release` file with the shell's own
+# builtins, in this shell, rather than running `java -version`, sed or a subshell: a process per
+# candidate would cost every ./arrow command tens of milliseconds.
 
-arrow_jdk_major() { # JDK home -> its feature version, or nothing
-  local home=$1 version
+arrow_jdk_major() { # JDK home -> ARROW_JDK_MAJOR, its feature version, or empty
+  local home=$1 line
+  ARROW_JDK_MAJOR=''
   if [[ -r $home/release ]]; then
-    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
+    while IFS= read -r line; do
+      if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+        ARROW_JDK_MAJOR=${BASH_REMATCH[1]}
+        break
+      fi
+    done < "$home/release"
   elif [[ -x $home/bin/java ]]; then
-    version=$("$home/bin/java" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p')
+    ARROW_JDK_MAJOR=$("$home/bin/java" -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p')
   fi
-  [[ ${version:-} =~ ^[0-9]+$ ]] && echo "$version"
+  [[ $ARROW_JDK_MAJOR =~ ^[0-9]+$ ]] || ARROW_JDK_MAJOR=''
 }
 
 arrow_is_jdk25() {
-  local major
   [[ -x $1/bin/java && -x $1/bin/javac ]] || return 1
-  major=$(arrow_jdk_major "$1") && ((major >= 25))
+  arrow_jdk_major "$1"
+  [[ -n $ARROW_JDK_MAJOR ]] && ((ARROW_JDK_MAJOR >= 25))
 }
 
 arrow_find_jdk() {
   local home
+  ARROW_JDK_HOME=''
   if [[ -n ${JAVA_HOME:-} ]] && arrow_is_jdk25 "$JAVA_HOME"; then
-    echo "$JAVA_HOME"
-    return 0
+    ARROW_JDK_HOME=$JAVA_HOME
+  else
+    for home in /usr/lib/jvm/*/; do
+      home=${home%/}
+      if arrow_is_jdk25 "$home"; then
+        ARROW_JDK_HOME=$home
+        break
+      fi
+    done
   fi
-  for home in /usr/lib/jvm/*/; do
-    home=${home%/}
-    if arrow_is_jdk25 "$home"; then
-      echo "$home"
-      return 0
-    fi
-  done
-  echo "arrow: no JDK 25 or newer: set JAVA_HOME or install one under /usr/lib/jvm" >&2
-  return 1
+  if [[ -z $ARROW_JDK_HOME ]]; then
+    echo "arrow: no JDK 25 or newer: set JAVA_HOME or install one under /usr/lib/jvm" >&2
+    return 1
+  fi
+  echo "$ARROW_JDK_HOME"
 }
 
 # For ./mvnw under the JDK found above: Maven 3.9's Guice uses sun.misc.Unsafe, which JDK 24+

@@ -1,14 +1,13 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arrow.cli.client.ApiException;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.ArrowHeaders;
 import dev.arrow.cli.client.InvokeResult;
+import dev.arrow.cli.client.Json;
+import dev.arrow.cli.client.RequestBody;
 import java.io.IOException;
-import java.net.http.HttpRequest.BodyPublisher;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,6 @@ import picocli.CommandLine.Parameters;
         })
 final class InvokeCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Parameters(index = "0", paramLabel = "NAME", description = "The arrow.")
     String name;
@@ -56,7 +54,7 @@ final class InvokeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CliContext context = node.context();
-        BodyPublisher body = body(context);
+        RequestBody body = body(context);
         try (ArrowClient client = node.client()) {
             InvokeResult result;
             try {
@@ -74,7 +72,7 @@ final class InvokeCommand implements Callable<Integer> {
                 printHeaders(result.arrowHeaders(), context);
             }
             if (async) {
-                JsonNode queued = JSON.readTree(result.body());
+                JsonNode queued = Json.parse(result.body());
                 if (node.json) {
                     node.printJson(queued);
                 } else {
@@ -88,21 +86,21 @@ final class InvokeCommand implements Callable<Integer> {
         }
     }
 
-    private BodyPublisher body(CliContext context) throws IOException, CliException {
+    private RequestBody body(CliContext context) throws IOException, CliException {
         if (data == null) {
-            return BodyPublishers.noBody();
+            return RequestBody.empty();
         }
         if (data.equals("-")) {
-            return BodyPublishers.ofByteArray(context.in().readAllBytes());
+            return RequestBody.of(context.in().readAllBytes());
         }
         if (data.startsWith("@")) {
             Path file = Path.of(data.substring(1));
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
                 throw CliException.usage("--data " + data + ": " + file + " is not a readable file");
             }
-            return BodyPublishers.ofFile(file);
+            return RequestBody.ofFile(file);
         }
-        return BodyPublishers.ofString(data, StandardCharsets.UTF_8);
+        return RequestBody.of(data);
     }
 
     private int failed(ApiException e, CliContext context) throws IOException {

@@ -1,9 +1,9 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
+import dev.arrow.cli.client.Json;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,6 @@ import picocli.CommandLine.Spec;
         })
 final class LogsCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Records looked at per poll when following; the API allows up to 1000. */
     private static final int FOLLOW_PAGE = 200;
 
@@ -111,7 +110,7 @@ final class LogsCommand implements Callable<Integer> {
                         entry.set("acceptedAt", record.path("acceptedAt"));
                         entry.put("status", record.path("status").asText());
                         entry.put("log", log);
-                        context.out().println(JSON.writeValueAsString(entry));
+                        context.out().println(Json.compact(entry));
                         context.out().flush();
                     } else {
                         print(record, log, context);

@@ -1,9 +1,8 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.arrow.cli.client.ArrowClient;
+import dev.arrow.cli.client.Json;
 import java.io.IOException;
 import java.net.URI;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,7 +12,6 @@ import picocli.CommandLine.Spec;
 /** Options of every command that talks to a node: where it is, the token, and JSON output. */
 final class NodeOptions {
 
-    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
@@ -49,7 +47,7 @@ final class NodeOptions {
     /** Prints JSON indented, as {@code --json} output. */
     void printJson(JsonNode json) throws IOException {
         CliContext context = context();
-        context.out().println(PRETTY.writeValueAsString(json));
+        context.out().println(Json.pretty(json));
         context.out().flush();
     }
 }

@@ -2,6 +2,7 @@ package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
+import dev.arrow.cli.client.RequestBody;
 import dev.arrow.runtime.bundle.BundleUnpacker;
 import dev.arrow.server.Node;
 import dev.arrow.server.NodeConfig;
@@ -33,7 +34,7 @@ final class TrainingRun {
                 spec.putArray("command").add("/bin/cat");
                 client.deploy(spec);
                 for (int i = 0; i < 3; i++) {
-                    client.invoke("training", HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}"), false);
+                    client.invoke("training", RequestBody.of("{\"n\":" + i + "}"), false);
                 }
                 client.listArrows();
                 client.arrow("training");

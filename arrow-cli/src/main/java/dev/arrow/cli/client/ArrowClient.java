@@ -1,22 +1,13 @@
 package dev.arrow.cli.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.cli.client.HttpTransport.Response;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublisher;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +18,7 @@ import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 
 /**
- * The node's REST API (docs/api.md) over {@link HttpClient}: one method per call. Errors of the
+ * The node's REST API (docs/api.md) over HTTP/1.1 ({@link HttpTransport}): one method per call. Errors of the
  * node become {@link ApiException}; a node that cannot be reached, {@link NodeUnreachableException}.
  */
 public final class ArrowClient implements AutoCloseable {
@@ -39,29 +30,21 @@ public final class ArrowClient implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** For calls that only read or write a record; invocations and uploads take as long as they take. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration NO_TIMEOUT = Duration.ZERO;
 
     private final URI base;
     private final String token;
-    private final HttpClient http;
+    private final HttpTransport http;
 
     /**
      * @param base  the node, e.g. {@code http://127.0.0.1:7070} ({@link #nodeUri})
      * @param token the bearer token
      */
     public ArrowClient(URI base, String token) {
-        this(base, token, HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .build());
-    }
-
-    ArrowClient(URI base, String token, HttpClient http) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
         this.token = Objects.requireNonNull(token, "token");
-        this.http = http;
+        this.http = new HttpTransport(this.base, CONNECT_TIMEOUT);
     }
 
     /**
@@ -98,12 +81,8 @@ public final class ArrowClient implements AutoCloseable {
      */
     public Bundle uploadBundle(Path file, String contentType, LongConsumer sent)
             throws IOException, InterruptedException, ApiException {
-        BodyPublisher body = BodyPublishers.ofFile(file);
-        if (sent != null) {
-            body = new CountingBodyPublisher(body, sent);
-        }
-        HttpRequest request = request("/v1/bundles").header("Content-Type", contentType).POST(body).build();
-        JsonNode json = expectJson(send(request));
+        JsonNode json = expectJson(send("POST", "/v1/bundles", Map.of("Content-Type", contentType),
+                RequestBody.ofFile(file), NO_TIMEOUT, sent));
         if (!json.path("digest").isTextual()) {
             throw unexpected(201, "an upload answer without a digest");
         }
@@ -115,7 +94,7 @@ public final class ArrowClient implements AutoCloseable {
 
     /** {@code POST /v1/arrows}: the spec becomes the arrow's next revision; answers the arrow. */
     public JsonNode deploy(JsonNode spec) throws IOException, InterruptedException, ApiException {
-        return expectJson(send(jsonRequest("/v1/arrows", spec).timeout(CALL_TIMEOUT).build()));
+        return expectJson(sendJson("/v1/arrows", spec));
     }
 
     /** {@code GET /v1/arrows}: {@code {"arrows":[summary...]}}. */
@@ -130,7 +109,7 @@ public final class ArrowClient implements AutoCloseable {
 
     /** {@code DELETE /v1/arrows/{name}}. */
     public void deleteArrow(String name) throws IOException, InterruptedException, ApiException {
-        expectJson(send(request("/v1/arrows/" + segment(name)).DELETE().timeout(CALL_TIMEOUT).build()));
+        expectJson(send("DELETE", "/v1/arrows/" + segment(name), Map.of(), RequestBody.empty(), CALL_TIMEOUT, null));
     }
 
     /** {@code GET /v1/arrows/{name}/revisions}: {@code {"revisions":[...]}}, newest first. */
@@ -149,10 +128,9 @@ public final class ArrowClient implements AutoCloseable {
      */
     public JsonNode rollback(String name, Integer revision) throws IOException, InterruptedException, ApiException {
         String path = "/v1/arrows/" + segment(name) + "/rollback";
-        HttpRequest.Builder request = revision == null
-                ? request(path).POST(BodyPublishers.noBody())
-                : jsonRequest(path, JSON.createObjectNode().put("revision", revision));
-        return expectJson(send(request.timeout(CALL_TIMEOUT).build()));
+        return expectJson(revision == null
+                ? send("POST", path, Map.of(), RequestBody.empty(), CALL_TIMEOUT, null)
+                : sendJson(path, Json.object().put("revision", revision)));
     }
 
     // ---- invocations
@@ -161,17 +139,14 @@ public final class ArrowClient implements AutoCloseable {
      * {@code POST /v1/arrows/{name}/invoke}, the body as the program's stdin. A failed invocation
      * is an {@link ApiException} whose code is the outcome (exited, timed_out, ...).
      */
-    public InvokeResult invoke(String name, BodyPublisher stdin, boolean async)
+    public InvokeResult invoke(String name, RequestBody stdin, boolean async)
             throws IOException, InterruptedException, ApiException {
-        HttpRequest request = request("/v1/arrows/" + segment(name) + "/invoke" + (async ? "?async=true" : ""))
-                .header("Content-Type", "application/octet-stream")
-                .POST(stdin)
-                .build();
-        HttpResponse<byte[]> response = send(request);
+        Response response = send("POST", "/v1/arrows/" + segment(name) + "/invoke" + (async ? "?async=true" : ""),
+                Map.of("Content-Type", "application/octet-stream"), stdin, NO_TIMEOUT, null);
         if (!successful(response)) {
             throw error(response);
         }
-        return new InvokeResult(response.statusCode(), response.headers(), response.body());
+        return new InvokeResult(response.status(), response.headers(), response.body());
     }
 
     /** {@code GET /v1/invocations/{id}}: a record. */
@@ -181,12 +156,14 @@ public final class ArrowClient implements AutoCloseable {
 
     /** {@code GET /v1/invocations/{id}/output}: stdout of a finished invocation. */
     public byte[] invocationOutput(String id) throws IOException, InterruptedException, ApiException {
-        return expectBytes(send(request("/v1/invocations/" + segment(id) + "/output").timeout(CALL_TIMEOUT).build()));
+        return expectBytes(send("GET", "/v1/invocations/" + segment(id) + "/output", Map.of(), RequestBody.empty(),
+                CALL_TIMEOUT, null));
     }
 
     /** {@code GET /v1/invocations/{id}/logs}: its stderr as text. */
     public String invocationLogs(String id) throws IOException, InterruptedException, ApiException {
-        byte[] log = expectBytes(send(request("/v1/invocations/" + segment(id) + "/logs").timeout(CALL_TIMEOUT).build()));
+        byte[] log = expectBytes(send("GET", "/v1/invocations/" + segment(id) + "/logs", Map.of(), RequestBody.empty(),
+                CALL_TIMEOUT, null));
         return new String(log, StandardCharsets.UTF_8);
     }
 
@@ -211,41 +188,37 @@ public final class ArrowClient implements AutoCloseable {
         return get("/v1/arrows/" + segment(name) + "/logs" + query(query));
     }
 
+    /** Each call has a connection of its own, closed with its answer: nothing is left to close. */
     @Override
     public void close() {
-        http.close();
     }
 
     // ---- plumbing
 
-    private HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(URI.create(base + pathAndQuery)).header("Authorization", "Bearer " + token);
-    }
-
-    private HttpRequest.Builder jsonRequest(String path, JsonNode body) throws IOException {
-        return request(path)
-                .header("Content-Type", "application/json")
-                .POST(BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+    private Response sendJson(String path, JsonNode body) throws IOException {
+        return send("POST", path, Map.of("Content-Type", "application/json"), RequestBody.of(Json.bytes(body)),
+                CALL_TIMEOUT, null);
     }
 
     private JsonNode get(String pathAndQuery) throws IOException, InterruptedException, ApiException {
-        return expectJson(send(request(pathAndQuery).GET().timeout(CALL_TIMEOUT).build()));
+        return expectJson(send("GET", pathAndQuery, Map.of(), RequestBody.empty(), CALL_TIMEOUT, null));
     }
 
-    private HttpResponse<byte[]> send(HttpRequest request) throws IOException, InterruptedException {
+    private Response send(String method, String pathAndQuery, Map<String, String> headers, RequestBody body,
+            Duration readTimeout, LongConsumer sent) throws IOException {
+        var all = new LinkedHashMap<String, String>(headers);
+        all.put("Authorization", "Bearer " + token);
         try {
-            return http.send(request, BodyHandlers.ofByteArray());
-        } catch (HttpConnectTimeoutException e) {
-            throw unreachable(e);
-        } catch (HttpTimeoutException e) {
-            throw new NodeUnreachableException("the node at " + base + " did not answer within "
-                    + request.timeout().map(Duration::toSeconds).orElse(0L) + "s", e);
-        } catch (IOException e) {
-            if (causedByConnectFailure(e)) {
+            return http.send(method, base.getRawPath() + pathAndQuery, all, body, readTimeout, sent);
+        } catch (HttpTransport.TransportException e) {
+            if (e.connecting) {
                 throw unreachable(e);
             }
-            throw new NodeUnreachableException("lost the connection to the node at " + base + ": "
-                    + Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName()), e);
+            if (e.timedOut) {
+                throw new NodeUnreachableException("the node at " + base + " did not answer within "
+                        + readTimeout.toSeconds() + "s", e);
+            }
+            throw new NodeUnreachableException("lost the connection to the node at " + base + ": " + e.getMessage(), e);
         }
     }
 
@@ -253,20 +226,11 @@ public final class ArrowClient implements AutoCloseable {
         return new NodeUnreachableException("cannot reach the node at " + base + ": is `arrow serve` running?", cause);
     }
 
-    private static boolean causedByConnectFailure(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ConnectException || cause instanceof java.nio.channels.UnresolvedAddressException) {
-                return true;
-            }
-        }
-        return false;
+    private static boolean successful(Response response) {
+        return response.status() / 100 == 2;
     }
 
-    private static boolean successful(HttpResponse<?> response) {
-        return response.statusCode() / 100 == 2;
-    }
-
-    private static byte[] expectBytes(HttpResponse<byte[]> response) throws ApiException {
+    private static byte[] expectBytes(Response response) throws ApiException {
         if (!successful(response)) {
             throw error(response);
         }
@@ -274,15 +238,15 @@ public final class ArrowClient implements AutoCloseable {
     }
 
     /** The body of a 2xx answer as JSON (a missing node when empty, as for 204), else the error. */
-    private static JsonNode expectJson(HttpResponse<byte[]> response) throws ApiException {
+    private static JsonNode expectJson(Response response) throws ApiException {
         byte[] body = expectBytes(response);
         if (body.length == 0) {
             return MissingNode.getInstance();
         }
         try {
-            return JSON.readTree(body);
+            return Json.parse(body);
         } catch (IOException e) {
-            throw unexpected(response.statusCode(), "an answer that is not JSON");
+            throw unexpected(response.status(), "an answer that is not JSON");
         }
     }
 
@@ -291,12 +255,12 @@ public final class ArrowClient implements AutoCloseable {
     }
 
     /** Maps an error answer to an exception, whether or not its body is the documented JSON. */
-    static ApiException error(HttpResponse<byte[]> response) {
-        int status = response.statusCode();
+    static ApiException error(Response response) {
+        int status = response.status();
         JsonNode body = MissingNode.getInstance();
         try {
             if (response.body().length > 0) {
-                body = JSON.readTree(response.body());
+                body = Json.parse(response.body());
             }
         } catch (IOException e) {
             // not JSON: a proxy's page, say; described by status below
@@ -326,6 +290,6 @@ public final class ArrowClient implements AutoCloseable {
 
     /** An empty JSON object, for building request bodies. */
     public static ObjectNode object() {
-        return JSON.createObjectNode();
+        return Json.object();
     }
 }

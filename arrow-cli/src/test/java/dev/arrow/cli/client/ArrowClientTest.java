@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +131,7 @@ class ArrowClientTest {
                 "application/octet-stream", Map.of("X-Arrow-Invocation-Id", "01abc", "X-Arrow-Cold", "true",
                         "X-Arrow-Duration-Ms", "12.4", "X-Arrow-Revision", "3")));
 
-        InvokeResult result = client.invoke("wordcount", BodyPublishers.ofString("a b c"), false);
+        InvokeResult result = client.invoke("wordcount", RequestBody.of("a b c"), false);
 
         assertThat(result.status()).isEqualTo(200);
         assertThat(new String(result.body(), StandardCharsets.UTF_8)).isEqualTo("3 words\n");
@@ -147,7 +146,7 @@ class ArrowClientTest {
     void asyncInvokeAsksForIt() throws Exception {
         node.answerJson("POST /v1/arrows/wordcount/invoke?async=true", 202, "{\"id\":\"01abc\",\"status\":\"queued\"}");
 
-        InvokeResult result = client.invoke("wordcount", BodyPublishers.noBody(), true);
+        InvokeResult result = client.invoke("wordcount", RequestBody.empty(), true);
 
         assertThat(result.status()).isEqualTo(202);
         assertThat(new String(result.body(), StandardCharsets.UTF_8)).contains("01abc");
@@ -159,7 +158,7 @@ class ArrowClientTest {
                 {"error":{"code":"exited","message":"the program exited with status 3","exitCode":3,
                  "stderrTail":"Traceback\\n","invocation":{"id":"01abc","status":"failed"}}}""");
 
-        assertThatThrownBy(() -> client.invoke("wordcount", BodyPublishers.noBody(), false))
+        assertThatThrownBy(() -> client.invoke("wordcount", RequestBody.empty(), false))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.status()).isEqualTo(502);
                     assertThat(e.code()).isEqualTo("exited");
@@ -188,7 +187,7 @@ class ArrowClientTest {
         node.answer("POST /v1/arrows/wordcount/invoke",
                 Answer.error(429, "overloaded", "too many invocations").with("Retry-After", "3"));
 
-        assertThatThrownBy(() -> client.invoke("wordcount", BodyPublishers.noBody(), false))
+        assertThatThrownBy(() -> client.invoke("wordcount", RequestBody.empty(), false))
                 .isInstanceOfSatisfying(ApiException.class, e -> {
                     assertThat(e.code()).isEqualTo("overloaded");
                     assertThat(e.retryAfterSeconds()).hasValue(3);

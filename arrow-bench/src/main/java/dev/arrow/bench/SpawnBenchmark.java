@@ -346,7 +346,7 @@ final class SpawnBenchmark implements Callable<Integer> {
     }
 
     /** The repository's ./arrow: an executable "arrow" beside a pom.xml above this code's jar. */
-    private static Optional<Path> findLauncher() {
+    static Optional<Path> findLauncher() {
         for (Path dir = codeLocation().orElse(null); dir != null; dir = dir.getParent()) {
             Path launcher = dir.resolve("arrow");
             boolean sourceTree = Files.isRegularFile(dir.resolve("pom.xml"));

@@ -1,6 +1,7 @@
 package dev.arrow.cli;
 
 import dev.arrow.sandbox.Mount;
+import dev.arrow.sandbox.Units;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Supplier;

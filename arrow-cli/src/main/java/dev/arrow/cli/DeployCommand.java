@@ -61,7 +61,7 @@ final class DeployCommand implements Callable<Integer> {
     List<Converters.EnvVariable> env = new ArrayList<>();
 
     @Option(names = "--memory", paramLabel = "SIZE", converter = Converters.Size.class,
-            description = "Memory limit: bytes or k, m, g (node default: 128m).")
+            description = "Memory limit: bytes or k, m, g, t (node default: 128m).")
     Long memoryBytes;
 
     @Option(names = "--cpus", paramLabel = "CPUS", converter = Converters.Cpus.class,

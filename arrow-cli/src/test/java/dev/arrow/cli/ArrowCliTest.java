@@ -28,7 +28,7 @@ class ArrowCliTest {
     void badSize() {
         assertThat(arrow("run", "--memory", "12x", "--", "true")).isEqualTo(125);
         assertThat(err.toString()).isEqualTo("""
-                arrow: invalid value for option '--memory': '12x' is not a size: use bytes, or a number with k, m or g, e.g. 128m
+                arrow: invalid value for option '--memory': '12x' is not a size: use bytes, or a number with k, m, g or t, e.g. 128m (binary: 128m is 128 MiB)
                 Try 'arrow run --help' for more information.
                 """);
     }

@@ -11,6 +11,7 @@ import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
 import dev.arrow.platform.arrows.Scaling;
 import dev.arrow.sandbox.NetworkPolicy;
+import dev.arrow.sandbox.Units;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,8 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Arrow specs in JSON, both ways. Parsing is by hand over the tree rather than by data binding so
@@ -37,8 +36,6 @@ final class SpecJson {
     private static final Set<String> LIMITS = Set.of("memory", "cpus", "pids", "timeout", "tmpfs");
     private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances", "keepAlive");
     private static final Set<String> HTTP = Set.of("port", "readinessPath", "startTimeout");
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*([kmgt]?)(i?b?)", Pattern.CASE_INSENSITIVE);
-    private static final Pattern TIME = Pattern.compile("(\\d{1,12}(?:\\.\\d{1,9})?)\\s*(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
 
     private SpecJson() {
     }
@@ -202,56 +199,43 @@ final class SpecJson {
         return new HttpSettings(port, readiness, start);
     }
 
-    /** Bytes as a number, or a string with a binary suffix: 128m, 128Mi, 1g, 512k. */
+    /** Bytes as a number, or a size in {@link Units}' grammar: 128m, 128Mi, 1g, 512k. */
     static long size(JsonNode node, String field) {
         if (node.isIntegralNumber() && node.canConvertToLong()) {
             return node.longValue();
         }
         if (node.isTextual()) {
-            Matcher m = SIZE.matcher(node.textValue().trim());
-            if (m.matches()) {
-                int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                    case "k" -> 10;
-                    case "m" -> 20;
-                    case "g" -> 30;
-                    case "t" -> 40;
-                    default -> 0;
-                };
-                long value = Long.parseLong(m.group(1));
-                if (value <= (Long.MAX_VALUE >> shift)) {
-                    return value << shift;
-                }
+            try {
+                return Units.parseSize(node.textValue());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid(field, field + ": " + e.getMessage());
             }
         }
         throw ApiError.invalid(field, field + " must be a number of bytes or a size like \"128m\", not " + node);
     }
 
-    /** Milliseconds as a number, or a string with ms, s, m or h. */
+    /** Milliseconds as a number, or a duration in {@link Units}' grammar: 250ms, 10s, 1.5m. */
     static Duration duration(JsonNode node, String field) {
         if (node.isIntegralNumber() && node.canConvertToLong()) {
             return Duration.ofMillis(node.longValue());
         }
         if (node.isTextual()) {
-            Matcher m = TIME.matcher(node.textValue().trim());
-            if (m.matches()) {
-                BigDecimal amount = new BigDecimal(m.group(1));
-                long unitMillis = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                    case "ms" -> 1;
-                    case "s" -> 1000;
-                    case "m" -> 60_000;
-                    default -> 3_600_000;
-                };
-                return Duration.ofMillis(amount.multiply(BigDecimal.valueOf(unitMillis)).longValue());
+            try {
+                return Units.parseDuration(node.textValue());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid(field, field + ": " + e.getMessage());
             }
         }
         throw ApiError.invalid(field, field + " must be milliseconds or a duration like \"10s\", not " + node);
     }
 
     private static int cpus(JsonNode node) {
-        if (node.isNumber()) {
-            BigDecimal millis = node.decimalValue().movePointRight(3);
-            if (millis.signum() > 0 && millis.compareTo(BigDecimal.valueOf(1_000_000)) < 0) {
-                return millis.intValue();
+        // A double that overflowed (1e400) is infinite: no decimal value to take.
+        if (node.isNumber() && !(node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue()))) {
+            try {
+                return Units.cpuMillis(node.decimalValue());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("limits.cpus", "limits.cpus: " + e.getMessage());
             }
         }
         throw ApiError.invalid("limits.cpus", "limits.cpus must be a number of cores like 0.5, not " + node);

@@ -1,4 +1,4 @@
-package dev.arrow.cli;
+package dev.arrow.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,14 +17,21 @@ class UnitsTest {
         assertThat(Units.parseSize("128m")).isEqualTo(128L * 1024 * 1024);
         assertThat(Units.parseSize("128M")).isEqualTo(128L * 1024 * 1024);
         assertThat(Units.parseSize("2G")).isEqualTo(2L * 1024 * 1024 * 1024);
+        assertThat(Units.parseSize("1t")).isEqualTo(1L << 40);
+        assertThat(Units.parseSize("128Mi")).isEqualTo(128L << 20);
+        assertThat(Units.parseSize("128MiB")).isEqualTo(128L << 20);
+        assertThat(Units.parseSize("128mb")).isEqualTo(128L << 20);
+        assertThat(Units.parseSize("128 m")).isEqualTo(128L << 20);
+        assertThat(Units.parseSize("512b")).isEqualTo(512);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"12x", "", "m", "1.5m", "-1m", "1 m", "1mb", "1t"})
+    @ValueSource(strings = {"12x", "", "m", "1.5m", "-1m", "1ib", "1mm", "1p", "0x10", "1 000"})
     void malformedSizesAreRejectedWithAnExample(String text) {
         assertThatThrownBy(() -> Units.parseSize(text))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("'" + text + "' is not a size: use bytes, or a number with k, m or g, e.g. 128m");
+                .hasMessage("'" + text + "' is not a size: use bytes, or a number with k, m, g or t, e.g. 128m"
+                        + " (binary: 128m is 128 MiB)");
     }
 
     @Test
@@ -73,5 +80,9 @@ class UnitsTest {
         assertThatThrownBy(() -> Units.parseCpus("-1")).hasMessageContaining("is not a number of CPUs");
         assertThatThrownBy(() -> Units.parseCpus("half")).hasMessageContaining("is not a number of CPUs");
         assertThatThrownBy(() -> Units.parseCpus("9999999999")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Units.parseCpus("1000.001")).hasMessageContaining("0.001 to 1000");
+        assertThat(Units.parseCpus("1000")).isEqualTo(1_000_000);
+        assertThatThrownBy(() -> Units.cpuMillis(new java.math.BigDecimal("-0.5"))).hasMessageContaining("at least 0.001");
+        assertThatThrownBy(() -> Units.cpuMillis(new java.math.BigDecimal("0.0015"))).hasMessageContaining("at most 3 decimals");
     }
 }

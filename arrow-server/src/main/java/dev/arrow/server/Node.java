@@ -6,6 +6,7 @@ import dev.arrow.platform.invocations.RuntimeLaunchers;
 import dev.arrow.platform.invocations.WarmInstances;
 import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.bundle.BundleLimits;
+import dev.arrow.runtime.instances.InstanceClient;
 import dev.arrow.runtime.instances.MemoryBudget;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.Sandboxes;
@@ -93,7 +94,7 @@ public final class Node implements AutoCloseable {
             Server server = unstarted.join();
             var connector = (ServerConnector) server.getConnectors()[0];
             server.setHandler(new ApiHandler(routes.router(), token, gateway));
-            warm.connectInstancesThrough(connector.getSelectorManager());
+            warm.makeInstanceClientWith(() -> new InstanceClient(connector.getSelectorManager()));
             var lean = connector.getConnectionFactory(GatewayConnectionFactory.class);
             lean.serve(new GatewayConnection.Lane(invocations, warm::client, lean.fallback(),
                     Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-gateway-wait-", 0).factory()),

@@ -28,9 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.eclipse.jetty.io.SelectorManager;
 
 /**
  * The node's warm instances: one {@link InstanceFleet} per http-mode arrow, for its traffic
@@ -44,7 +44,7 @@ public final class WarmInstances implements AutoCloseable {
     private final SandboxDriver driver;
     // Made at first use: its start would cost every node's start some 100-400 ms. Written under this.
     private volatile InstanceClient client;
-    private SelectorManager clientSelectors; // guarded by this; null: the client's own
+    private Supplier<InstanceClient> clientMaker = InstanceClient::new; // guarded by this
     private boolean closed; // guarded by this
     private final BundleStore bundles;
     private final RuntimeLaunchers runtimes;
@@ -83,21 +83,22 @@ public final class WarmInstances implements AutoCloseable {
                 throw new IllegalStateException("the node's warm instances are closed");
             }
             if (client == null) {
-                client = new InstanceClient(clientSelectors);
+                client = clientMaker.get();
             }
             return client;
         }
     }
 
     /**
-     * The instance client, when made, registers its connections with {@code selectors}: the node's
-     * server connector's, so that one thread serves both sides of a gateway request.
+     * How the instance client is made at first use: the node makes one whose connections share its
+     * server connector's selectors, so that one thread serves both sides of a gateway request.
+     * The default makes a client with selectors of its own.
      */
-    public synchronized void connectInstancesThrough(SelectorManager selectors) {
+    public synchronized void makeInstanceClientWith(Supplier<InstanceClient> maker) {
         if (client != null) {
             throw new IllegalStateException("the instance client is made already");
         }
-        clientSelectors = selectors;
+        clientMaker = Objects.requireNonNull(maker, "maker");
     }
 
     /** A free slot on a ready instance of {@code revision}'s fleet if one is there now, without waiting. */

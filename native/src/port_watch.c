@@ -2,7 +2,7 @@
  * Watching for a sandbox's TCP port to accept connections on its 127.0.0.1 (--ready-port), so
  * that the client learns it from one line on its connection instead of trying the port itself.
  * A try costs the supervisor a socket made in the sandbox's network namespace (two setns calls,
- * about 12 us here) and a non-blocking connect; tries are spaced like the node's own readiness
+ * some microseconds) and a non-blocking connect; tries are spaced like the node's own readiness
  * polling: 1% of the time since the start, between 50 us and 20 ms.
  *
  * Only the supervisor connects, and it ends after the sandbox has: a pooled network namespace

@@ -65,7 +65,7 @@ public final class Node implements AutoCloseable {
         Clock clock = Clock.systemUTC();
 
         // The metrics' JVM binders (management beans) and Jetty's server (its static initialisers:
-        // MIME tables, version, thread pool) take 100-150 ms of a 2-core machine's start, and
+        // MIME tables, version, thread pool) are a large part of the node's start (`arrow bench node`), and
         // neither needs the state: a second thread makes them while this one opens it.
         ExecutorService starter = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().name("arrow-start").daemon().factory());

@@ -117,7 +117,7 @@ public final class InstanceClient implements AutoCloseable {
     /**
      * Makes, while an instance's app starts, what the first request to it needs: Jetty's
      * destination for the instance, with its connection pool. Made by that request instead, it
-     * cost the cold start 0.1-0.2 ms of code that runs too rarely to be compiled.
+     * lengthens the cold start with code that runs too rarely to be compiled ({@code arrow bench http}).
      */
     void prepare(Instance instance) {
         http.resolveDestination(newRequest(instance, "/"));

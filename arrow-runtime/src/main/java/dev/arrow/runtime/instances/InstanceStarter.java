@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * Starts the instances of one {@link InstanceSpec}. The sandbox spec of an instance in its own
  * network namespace is the same for every start, so it is made once, here, and not at each cold
- * start (where it cost about 0.1 ms of code that runs too rarely to be compiled); an instance on
+ * start, where it would run as code too rarely run to be compiled ({@code arrow bench http}'s cold
+ * rows); an instance on
  * the host's network gets a free port, and so a sandbox spec, of its own.
  */
 public final class InstanceStarter implements InstanceFleet.Starter {

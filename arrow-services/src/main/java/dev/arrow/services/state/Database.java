@@ -49,8 +49,8 @@ import org.sqlite.SQLiteConfig;
  * when {@link #write} returns, that write is committed durably, and a failed COMMIT fails every
  * write of the group. Under load the fsyncs no longer queue up one per write; a lone write still
  * commits at once, since the thread never waits for a group to fill. A group of only
- * {@link #writeUnsynced} and soon writes commits without the fsync (an invocation's record: on the
- * dev VM a lone commit took 0.5 ms with it, 0.1 ms without); the next synced commit syncs it too.
+ * {@link #writeUnsynced} and soon writes commits without the fsync (an invocation's record: a
+ * lone commit costs several times more with it); the next synced commit syncs it too.
  *
  * <p>A write whose caller need not wait ({@link #writeSoon}: a gateway request's record, written
  * after its response) is queued the same way, but a group made only of such writes waits up to

@@ -18,7 +18,8 @@ import java.util.zip.CRC32;
 /**
  * Keeps the SQLite driver's native library extracted in a private directory, so that opening the
  * state does not extract it again. Left alone, the driver copies the 1 MiB library out of its jar
- * into the temporary directory on every start: 100-150 ms of the node's start on a 2-core machine.
+ * into the temporary directory on every start, a large part of the node's start (its time to
+ * ready: {@code arrow bench node}).
  * The copy is checked against the jar entry's CRC, so a new driver brings its own library.
  */
 final class SqliteLibrary {

@@ -30,6 +30,8 @@ final class JettySide implements ClientSide {
 
     JettySide(Exchange exchange) {
         this.exchange = exchange;
+        // The forwarded request's own timeout governs, as on the lean path, not the connection's idle timeout.
+        exchange.request().addIdleTimeoutListener(timeout -> false);
         exchange.request().addFailureListener(this::clientGone);
     }
 

@@ -33,13 +33,11 @@ final class ApiHandler extends Handler.Abstract {
         String path = exchange.path();
         if (path != null && path.startsWith(Gateway.PREFIX)) {
             try {
-                if (gateway.forwardNow(exchange)) {
-                    return true;
-                }
-            } catch (Exception e) {
+                gateway.handle(exchange); // what waits there waits on a virtual thread of the gateway's
+            } catch (RuntimeException e) {
                 answer(exchange, e);
-                return true;
             }
+            return true;
         }
         blocking.execute(() -> route(exchange));
         return true;
@@ -48,10 +46,6 @@ final class ApiHandler extends Handler.Abstract {
     private void route(Exchange exchange) {
         try {
             String path = exchange.path();
-            if (path != null && path.startsWith(Gateway.PREFIX)) {
-                gateway.handle(exchange);
-                return;
-            }
             if (path != null && (path.equals("/v1") || path.startsWith("/v1/")) && !authorized(exchange)) {
                 exchange.setHeader("WWW-Authenticate", "Bearer");
                 throw new ApiError(401, "unauthorized", "missing or invalid token");
@@ -74,7 +68,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     /** Every failure as a JSON error. */
-    private static void answer(Exchange exchange, Exception failure) {
+    static void answer(Exchange exchange, Exception failure) {
         ErrorAnswer error = ErrorAnswer.of(failure, exchange.method() + " " + exchange.path());
         if (exchange.responded()) {
             return; // the failure came after the answer started: nothing more can be said

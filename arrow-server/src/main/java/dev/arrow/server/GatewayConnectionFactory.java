@@ -14,27 +14,23 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 final class GatewayConnectionFactory extends AbstractConnectionFactory {
 
     private final HttpConnectionFactory fallback;
-    private volatile GatewayConnection.Lane lane;
+    private volatile Gateway gateway;
 
     GatewayConnectionFactory(HttpConnectionFactory fallback) {
         super("arrow-gateway");
         this.fallback = fallback;
     }
 
-    HttpConnectionFactory fallback() {
-        return fallback;
-    }
-
-    void serve(GatewayConnection.Lane served) {
-        lane = served;
+    void serve(Gateway served) {
+        gateway = served;
     }
 
     @Override
     public Connection newConnection(Connector connector, EndPoint endPoint) {
-        GatewayConnection.Lane current = lane;
+        Gateway current = gateway;
         if (current == null) {
             return fallback.newConnection(connector, endPoint);
         }
-        return configure(new GatewayConnection(current, connector, endPoint), connector, endPoint);
+        return configure(new GatewayConnection(current, fallback, connector, endPoint), connector, endPoint);
     }
 }

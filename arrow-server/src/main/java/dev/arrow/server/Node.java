@@ -28,7 +28,6 @@ import java.util.logging.Logger;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * One Arrow node: the state store, the platform services and the HTTP API, wired and running.
@@ -89,16 +88,15 @@ public final class Node implements AutoCloseable {
             metrics.bind(invocations, warm, driver);
             driver.prewarm(config.prewarm());
             var routes = new ApiRoutes(arrows, invocations, bundles, metrics, openApi(), config.dispatch().maxInputBytes());
-            var gateway = new Gateway(invocations, warm::client, config.dispatch().maxInputBytes());
 
             Server server = unstarted.join();
-            var connector = (ServerConnector) server.getConnectors()[0];
+            var connector = (NodeConnector) server.getConnectors()[0];
+            var gateway = new Gateway(invocations, warm::client,
+                    Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-gateway-wait-", 0).factory()),
+                    connector.selectorThread(), connector.getScheduler(), config.dispatch().maxInputBytes());
             server.setHandler(new ApiHandler(routes.router(), token, gateway));
             warm.makeInstanceClientWith(() -> new InstanceClient(connector.getSelectorManager()));
-            var lean = connector.getConnectionFactory(GatewayConnectionFactory.class);
-            lean.serve(new GatewayConnection.Lane(invocations, warm::client, lean.fallback(),
-                    Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-gateway-wait-", 0).factory()),
-                    ((NodeConnector) connector).selectorThread(), connector.getScheduler()));
+            connector.getConnectionFactory(GatewayConnectionFactory.class).serve(gateway);
             try {
                 server.start();
             } catch (IOException e) {

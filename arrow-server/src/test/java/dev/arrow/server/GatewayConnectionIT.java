@@ -191,6 +191,44 @@ class GatewayConnectionIT {
     }
 
     @Test
+    void requestsJettyReadsAreForwardedAsTheLeanPathForwardsThem() throws Exception {
+        String headers = "Host: arrow.test\r\nX-Custom: kept\r\nX-Forwarded-Proto: https\r\nForwarded: for=6.6.6.6\r\n"
+                + "Connection: keep-alive, X-Custom-Hop\r\nX-Custom-Hop: dropped\r\n\r\n";
+        try (WireClient wire = connect()) {
+            WireClient.Answer lean = wire.send("GET /a/wire/headers/x?q=1 HTTP/1.1\r\n" + headers).read();
+            assertThat(wire.send(get("/healthz")).read().status()).isEqualTo(200); // Jetty's connection from here on
+            WireClient.Answer jetty = wire.send("GET /a/wire/headers/x?q=1 HTTP/1.1\r\n" + headers).read();
+            // an absolute URI is Jetty's too: its scheme is the client's word, not how it reached the node
+            WireClient.Answer absolute = wire.send("GET https://arrow.test/a/wire/headers/x?q=1 HTTP/1.1\r\n" + headers).read();
+            String seen = lean.text().replace(lean.header("X-Arrow-Invocation-Id"), "ID");
+            assertThat(seen).contains("X-Forwarded-Proto: http\n", "X-Custom: kept").doesNotContain("6.6.6.6", "X-Custom-Hop");
+            assertThat(jetty.text().replace(jetty.header("X-Arrow-Invocation-Id"), "ID")).isEqualTo(seen);
+            assertThat(absolute.text().replace(absolute.header("X-Arrow-Invocation-Id"), "ID")).isEqualTo(seen);
+            assertThat(jetty.header("X-Arrow-Cold")).isEqualTo("false");
+            assertThat(jetty.header("Keep-Alive")).isNull();
+
+            byte[] big = new byte[3 << 20];
+            new java.util.Random(5).nextBytes(big);
+            wire.send(("POST /a/wire/sha HTTP/1.1\r\nHost: t\r\nContent-Length: " + big.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1)).send(big);
+            assertThat(wire.read().text()).isEqualTo(big.length + " " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(big)));
+            wire.send("POST /a/wire/sha HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+            assertThat(wire.read().text()).isEqualTo("11 " + sha256("hello world"));
+            int size = 5 << 20;
+            assertThat(wire.send(get("/a/wire/big/" + size)).read().body()).hasSize(size);
+            assertThat(wire.send(get("/a/wire/chunks")).read().text()).isEqualTo("one two three");
+            assertThat(wire.send("HEAD /a/wire/x HTTP/1.1\r\nHost: t\r\n\r\n").read(true).header("Content-Length")).isEqualTo("1234");
+
+            WireClient.Answer late = wire.send(get("/a/wire/sleep")).read();
+            assertThat(late.status()).isEqualTo(504);
+            assertThat(late.text()).contains("\"code\":\"timed_out\"");
+            assertThat(client.record(late.header("X-Arrow-Invocation-Id")).path("outcome").asText()).isEqualTo("timed-out");
+            assertThat(wire.send(get("/a/wire/after")).read().text()).isEqualTo("path /after");
+        }
+    }
+
+    @Test
     void errorsAreJsonAndKeepOrCloseTheConnectionAsTheyMust() throws Exception {
         try (WireClient wire = connect()) {
             WireClient.Answer missing = wire.send(get("/a/nosuch/x")).read();

@@ -135,7 +135,7 @@ class NodeConnectorTest {
                 .allMatch(thread -> thread == selector);
         assertThat(connector.getConnectedEndPoints())
                 .as("a graceful stop waits for the server's connections only, not for kept-alive client ones")
-                .allMatch(endPoint -> endPoint.getConnection() instanceof org.eclipse.jetty.server.internal.HttpConnection);
+                .allMatch(endPoint -> endPoint.getConnection() instanceof org.eclipse.jetty.server.ConnectionMetaData);
     }
 
     @Test

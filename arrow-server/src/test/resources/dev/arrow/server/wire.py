@@ -73,4 +73,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         data = self.body()
         self.reply(200, "%d %s" % (len(data), hashlib.sha256(data).hexdigest()))
 
-http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
+class Server(http.server.ThreadingHTTPServer):
+    # The socketserver default of 5 is below the concurrency the tests deploy this app with: a burst
+    # of new connections from the gateway then overflows the accept queue on a busy machine, and the
+    # kernel drops a handshake whose retransmission comes after 1 s, the arrow's timeout. Arrow's own
+    # python3 bootstrap listens with 128 for the same reason.
+    request_queue_size = 128
+
+Server(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()

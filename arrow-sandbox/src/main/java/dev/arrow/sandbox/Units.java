@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  *       {@code i} and {@code b} after the unit ({@code 128Mi}, {@code 128MiB}) and optional blanks
  *       before it; more than 0.
  *   <li>duration: a number, decimals allowed, with {@code ms}, {@code s}, {@code m} or {@code h};
- *       a plain number is seconds; at least 1 ms, and whole nanoseconds.
+ *       a plain number is seconds; 0 or at least 1 ms, and whole nanoseconds.
  *   <li>CPUs: a decimal number of cores, in thousandths ("millis"), 0.001 to 1000.
  * </ul>
  */
@@ -80,8 +80,9 @@ public final class Units {
         };
         try {
             long nanos = new BigDecimal(matcher.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit)).longValueExact();
-            if (nanos < 1_000_000) {
-                throw new IllegalArgumentException("a duration must be at least 1ms, not '" + text + "'");
+            // Zero is a duration (a keep-alive of 0s); what must be longer says so where it is used.
+            if (nanos > 0 && nanos < 1_000_000) {
+                throw new IllegalArgumentException("a duration must be 0 or at least 1ms, not '" + text + "'");
             }
             return Duration.ofNanos(nanos);
         } catch (ArithmeticException e) {

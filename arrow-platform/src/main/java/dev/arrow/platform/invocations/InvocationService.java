@@ -24,7 +24,6 @@ import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.SandboxException;
 import dev.arrow.sandbox.SandboxResult;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -54,7 +53,7 @@ public final class InvocationService implements AutoCloseable {
     private final InvocationStore store;
     private final ExecInvoker invoker;
     private final DispatchSettings settings;
-    private final Clock clock;
+    private final DispatchClock clock;
     private final InvocationListener listener;
     private final InvocationIds ids;
     private final Capacity capacity;
@@ -72,13 +71,13 @@ public final class InvocationService implements AutoCloseable {
     private volatile boolean closed;
 
     public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
-            DispatchSettings settings, Clock clock, InvocationListener listener) {
+            DispatchSettings settings, DispatchClock clock, InvocationListener listener) {
         this(arrows, bundles, store, invoker, null, settings, clock, listener);
     }
 
     /** @param warm the node's http-mode instances; null when the node runs none */
     public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
-            WarmInstances warm, DispatchSettings settings, Clock clock, InvocationListener listener) {
+            WarmInstances warm, DispatchSettings settings, DispatchClock clock, InvocationListener listener) {
         this.warm = warm;
         this.arrows = Objects.requireNonNull(arrows, "arrows");
         this.bundles = Objects.requireNonNull(bundles, "bundles");
@@ -89,7 +88,7 @@ public final class InvocationService implements AutoCloseable {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.ids = new InvocationIds(clock);
         this.capacity = new Capacity(settings.maxConcurrent(), settings.maxAsyncConcurrent(), settings.maxWaiting(),
-                settings.maxWait());
+                settings.maxWait(), clock);
     }
 
     /** Resumes the async invocations a previous run of the node accepted and did not finish. */
@@ -186,13 +185,12 @@ public final class InvocationService implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        long deadline = clock.nanoTime() + settings.shutdownGrace().toNanos();
         // Not by thread state: a running invocation's virtual thread, parked on its sandbox, is WAITING too.
         waitingForCapacity.forEach(Thread::interrupt); // nothing to lose: they have not started
         for (Thread thread : asyncThreads) {
             try {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !thread.join(Duration.ofNanos(left))) {
+                if (!clock.awaitUntil(deadline, nanos -> thread.join(Duration.ofNanos(nanos)))) {
                     thread.interrupt();
                 }
             } catch (InterruptedException e) {
@@ -342,7 +340,7 @@ public final class InvocationService implements AutoCloseable {
                 if (!patient) {
                     throw new OverloadedException(e.getMessage() + ": try again later", Duration.ofSeconds(1));
                 }
-                Thread.sleep(1000);
+                clock.sleep(Duration.ofSeconds(1));
             }
         }
     }

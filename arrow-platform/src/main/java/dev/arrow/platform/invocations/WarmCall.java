@@ -13,7 +13,6 @@ import dev.arrow.runtime.instances.InstanceResponse;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.SandboxResult;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -21,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -30,25 +30,27 @@ import java.util.function.Supplier;
 public final class WarmCall {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a broken connection waits for the instance's end before calling it unreachable, not crashed. */
+    private static final Duration CRASH_SHOWS_WITHIN = Duration.ofMillis(500);
 
     private final InvocationService service;
     private final InvocationRecord running;
     private final ArrowSpec spec;
     private final InstanceFleet.Lease lease;
-    private final Clock clock;
+    private final DispatchClock clock;
     private final Instant startedAt;
     private final long startNanos;
     private final LogCapture log;
     private boolean finished;
 
-    WarmCall(InvocationService service, InvocationRecord running, ArrowSpec spec, InstanceFleet.Lease lease, Clock clock) {
+    WarmCall(InvocationService service, InvocationRecord running, ArrowSpec spec, InstanceFleet.Lease lease, DispatchClock clock) {
         this.service = service;
         this.running = running;
         this.spec = spec;
         this.lease = lease;
         this.clock = clock;
         this.startedAt = clock.instant();
-        this.startNanos = System.nanoTime();
+        this.startNanos = clock.nanoTime();
         OutputPolicy output = service.settings().output();
         // Only an instance serving this request alone writes this request's log.
         this.log = lease.exclusive() ? new LogCapture(output.maxLogBytes(), output.tailBytes()) : null;
@@ -188,7 +190,7 @@ public final class WarmCall {
             throw new IllegalStateException("invocation " + running.id() + " is already finished");
         }
         finished = true;
-        Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
+        Duration duration = Duration.ofNanos(clock.nanoTime() - startNanos);
         if (log != null) {
             lease.instance().endCapture(log);
         }
@@ -209,15 +211,21 @@ public final class WarmCall {
     }
 
     /** A broken connection is how a crash shows first; the sandbox's end follows within moments. */
-    private static Optional<SandboxResult> awaitEnd(Instance instance) {
+    private Optional<SandboxResult> awaitEnd(Instance instance) {
+        var ended = new AtomicReference<SandboxResult>();
         try {
-            return Optional.of(instance.endedWithin(Duration.ofMillis(500)));
-        } catch (TimeoutException e) {
-            return Optional.empty();
+            clock.awaitUntil(clock.nanoTime() + CRASH_SHOWS_WITHIN.toNanos(), nanos -> {
+                try {
+                    ended.set(instance.endedWithin(Duration.ofNanos(nanos)));
+                    return true;
+                } catch (TimeoutException e) {
+                    return false;
+                }
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Optional.empty();
         }
+        return Optional.ofNullable(ended.get());
     }
 
     /** An instance that exited on its own while serving still failed the request. */

@@ -4,6 +4,7 @@ import dev.arrow.platform.InstanceUnavailableException;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
+import dev.arrow.platform.PlatformException;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowName;
 import dev.arrow.platform.arrows.ArrowSpec;
@@ -69,6 +70,12 @@ public final class InvocationService implements AutoCloseable {
      */
     private final Map<String, Revision> traffic = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile boolean started;
+    /*
+     * The async invocations this run accepted before start(): the node's API listens before it
+     * calls start, which finds them stored and must not run them a second time.
+     */
+    private final Set<String> acceptedBeforeStart = ConcurrentHashMap.newKeySet();
 
     public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
             DispatchSettings settings, DispatchClock clock, InvocationListener listener) {
@@ -91,13 +98,18 @@ public final class InvocationService implements AutoCloseable {
                 settings.maxWait(), clock);
     }
 
-    /** Resumes the async invocations a previous run of the node accepted and did not finish. */
+    /** Resumes the async invocations a previous run of the node accepted and did not finish. Call it once. */
     public void start() {
         if (warm != null) {
             arrows.arrows().forEach(summary -> arrowChanged(summary.name()));
         }
-        List<InvocationRecord> unfinished = store.unfinished();
-        pending.set(unfinished.size());
+        List<InvocationRecord> stored = store.unfinished();
+        started = true; // after the read: what submit stores from now on is not in it
+        List<InvocationRecord> unfinished = stored.stream()
+                .filter(record -> !acceptedBeforeStart.contains(record.id()))
+                .toList();
+        acceptedBeforeStart.clear();
+        pending.addAndGet(unfinished.size());
         unfinished.forEach(this::launchAsync);
         if (!unfinished.isEmpty()) {
             LOG.info(() -> "resuming " + unfinished.size() + " accepted async invocation(s)");
@@ -131,6 +143,9 @@ public final class InvocationService implements AutoCloseable {
         InvocationRecord accepted;
         try {
             accepted = InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.ASYNC, clock.instant());
+            if (!started) {
+                acceptedBeforeStart.add(accepted.id()); // before it is stored, where start() may find it
+            }
             store.accept(accepted, input);
         } catch (RuntimeException e) {
             pending.decrementAndGet();
@@ -209,8 +224,9 @@ public final class InvocationService implements AutoCloseable {
 
     private void runAsync(InvocationRecord accepted) {
         try {
-            Optional<Revision> revision = arrows.revision(accepted.arrow(), accepted.revision());
-            int arrowMax = revision.map(r -> r.spec().scaling().maxInstances()).orElse(1);
+            int arrowMax = arrows.revision(accepted.arrow(), accepted.revision())
+                    .map(revision -> revision.spec().scaling().maxInstances())
+                    .orElse(1);
             Capacity.Lease acquired;
             waitingForCapacity.add(Thread.currentThread());
             try {
@@ -227,17 +243,7 @@ public final class InvocationService implements AutoCloseable {
                 }
                 asyncRunning.incrementAndGet();
                 try {
-                    byte[] input = store.input(accepted.id()).orElse(new byte[0]);
-                    InvocationRecord running = accepted.started(clock.instant());
-                    store.start(running);
-                    if (revision.isEmpty()) {
-                        finishWithoutSandbox(running, "the arrow or its revision " + accepted.revision()
-                                + " was deleted before the invocation ran");
-                    } else if (revision.get().spec().mode() == Mode.HTTP) {
-                        executeWarm(running, revision.get(), input, true);
-                    } else {
-                        execute(running, revision.get(), input);
-                    }
+                    run(accepted);
                 } finally {
                     asyncRunning.decrementAndGet();
                 }
@@ -246,9 +252,33 @@ public final class InvocationService implements AutoCloseable {
         } catch (InterruptedException e) {
             // The node is stopping: the invocation stays stored and runs at the next start.
         } catch (RuntimeException e) {
+            pending.decrementAndGet(); // this run will not try it again: its place must not stay taken
             LOG.log(Level.SEVERE, "async invocation " + accepted.id() + " could not be run", e);
         } finally {
             asyncThreads.remove(Thread.currentThread());
+        }
+    }
+
+    /** Runs an accepted async invocation that holds its capacity. */
+    private void run(InvocationRecord accepted) throws InterruptedException {
+        // Looked up now, not before the wait for capacity: the arrow may have been deleted meanwhile.
+        Optional<Revision> revision = arrows.revision(accepted.arrow(), accepted.revision());
+        byte[] input = store.input(accepted.id()).orElse(new byte[0]);
+        InvocationRecord running = accepted.started(clock.instant());
+        store.start(running);
+        try {
+            if (revision.isEmpty()) {
+                finishWithoutSandbox(running, "the arrow or its revision " + accepted.revision()
+                        + " was deleted before the invocation ran");
+            } else if (revision.get().spec().mode() == Mode.HTTP) {
+                executeWarm(running, revision.get(), input, true);
+            } else {
+                execute(running, revision.get(), input);
+            }
+        } catch (PlatformException e) {
+            // Refused as a sync invocation would be (its arrow was deleted while it waited for an
+            // instance, the node runs no http-mode arrows): nobody waits for an answer, so the record says it.
+            finishWithoutSandbox(running, e.getMessage());
         }
     }
 
@@ -333,14 +363,18 @@ public final class InvocationService implements AutoCloseable {
             try {
                 return fleet.acquire();
             } catch (FleetBusyException e) {
-                if (fleet.retired()) {
-                    revision = trafficRevision(revision.spec().name());
-                    continue;
+                if (!fleet.retired()) {
+                    if (!patient) {
+                        throw new OverloadedException(e.getMessage() + ": try again later", Duration.ofSeconds(1));
+                    }
+                    clock.sleep(Duration.ofSeconds(1));
+                    if (!fleet.retired()) {
+                        continue;
+                    }
                 }
-                if (!patient) {
-                    throw new OverloadedException(e.getMessage() + ": try again later", Duration.ofSeconds(1));
-                }
-                clock.sleep(Duration.ofSeconds(1));
+                // Replaced (a redeploy) or removed (a delete): asking for the same revision's fleet
+                // again would make a new one, for a revision that no longer gets traffic.
+                revision = trafficRevision(revision.spec().name());
             }
         }
     }

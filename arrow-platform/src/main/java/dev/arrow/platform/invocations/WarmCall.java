@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -41,7 +42,7 @@ public final class WarmCall {
     private final Instant startedAt;
     private final long startNanos;
     private final LogCapture log;
-    private boolean finished;
+    private final AtomicBoolean finished = new AtomicBoolean();
 
     WarmCall(InvocationService service, InvocationRecord running, ArrowSpec spec, InstanceFleet.Lease lease, DispatchClock clock) {
         this.service = service;
@@ -88,6 +89,12 @@ public final class WarmCall {
     }
 
     private InvocationRecord finish(int status, long responseBytes, Optional<Throwable> failure, boolean soon) {
+        claim();
+        return concluded(status, responseBytes, failure, soon);
+    }
+
+    /** How the request went, once this call is claimed: a timed-out instance is stopped here. */
+    private InvocationRecord concluded(int status, long responseBytes, Optional<Throwable> failure, boolean soon) {
         Outcome outcome = new Outcome.Exited(0);
         Optional<String> error = Optional.empty();
         if (failure.isPresent()) {
@@ -120,6 +127,7 @@ public final class WarmCall {
      * {@link #finish}.
      */
     public InvocationRecord abandon(int status, long responseBytes) {
+        claim();
         return complete(new Outcome.Exited(0), Optional.of("the client closed the connection before the answer was out"
                 + (status > 0 ? " (the instance answered " + status + ")" : "")), responseBytes, new byte[0], true);
     }
@@ -158,6 +166,7 @@ public final class WarmCall {
     /** Sends the input to / and records the answer (API invocations). */
     CompletedInvocation invoke(InstanceClient client, byte[] input, Map<String, String> headers, OutputPolicy output)
             throws InterruptedException {
+        claim();
         InstanceResponse response;
         try {
             response = client.invoke(lease.instance(), input, contentTypeOf(input), headers, spec.limits().timeout(),
@@ -168,7 +177,7 @@ public final class WarmCall {
                         + output.maxOutputBytes() + " bytes"), 0, new byte[0], false);
                 return new CompletedInvocation(record, new byte[0], tail());
             }
-            InvocationRecord record = finish(0, 0, Optional.of(e), false);
+            InvocationRecord record = concluded(0, 0, Optional.of(e), false);
             return new CompletedInvocation(record, new byte[0], tail());
         }
         Optional<String> error = Optional.empty();
@@ -183,13 +192,19 @@ public final class WarmCall {
         return new CompletedInvocation(record, error.isPresent() ? new byte[0] : body, tail());
     }
 
+    /**
+     * Makes this call the one that ends the invocation, before anything is done to the instance: a
+     * second finish must not stop an instance whose slot another request holds by then.
+     */
+    private void claim() {
+        if (!finished.compareAndSet(false, true)) {
+            throw new IllegalStateException("invocation " + running.id() + " is already finished");
+        }
+    }
+
     /** {@code soon}: the record may share a later commit (see {@link InvocationService#record}). */
     private InvocationRecord complete(Outcome outcome, Optional<String> error, long outputBytes, byte[] output,
             boolean soon) {
-        if (finished) {
-            throw new IllegalStateException("invocation " + running.id() + " is already finished");
-        }
-        finished = true;
         Duration duration = Duration.ofNanos(clock.nanoTime() - startNanos);
         if (log != null) {
             lease.instance().endCapture(log);

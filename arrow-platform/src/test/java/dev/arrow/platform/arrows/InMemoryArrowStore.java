@@ -16,6 +16,7 @@ public final class InMemoryArrowStore implements ArrowStore {
 
     private final Map<String, Arrow> arrows = new TreeMap<>();
     private int reads;
+    private int revisionReads;
 
     @Override
     public synchronized Revision addRevision(ArrowSpec spec, Instant now) {
@@ -42,6 +43,7 @@ public final class InMemoryArrowStore implements ArrowStore {
 
     @Override
     public synchronized Optional<Revision> revision(String name, int number) {
+        revisionReads++;
         Arrow arrow = arrows.get(name);
         return arrow == null ? Optional.empty()
                 : arrow.revisions().stream().filter(revision -> revision.number() == number).findFirst();
@@ -57,7 +59,7 @@ public final class InMemoryArrowStore implements ArrowStore {
     @Override
     public synchronized boolean route(String name, int revision, Instant now) {
         Arrow arrow = arrows.get(name);
-        if (arrow == null || revision(name, revision).isEmpty()) {
+        if (arrow == null || arrow.revisions().stream().noneMatch(stored -> stored.number() == revision)) {
             return false;
         }
         ArrowSummary summary = arrow.summary();
@@ -69,6 +71,11 @@ public final class InMemoryArrowStore implements ArrowStore {
     @Override
     public synchronized boolean delete(String name) {
         return arrows.remove(name) != null;
+    }
+
+    /** How often a revision was read by its number. */
+    public synchronized int revisionReads() {
+        return revisionReads;
     }
 
     /** How often an arrow's summary was read: what a request must not cost. */

@@ -54,6 +54,7 @@ final class FakeSandboxes implements SandboxDriver {
     private volatile App app = App.ECHO;
     private volatile String failStartsWith;
     private volatile SandboxException refuse;
+    private volatile boolean releasing; // from now on none is held: a test is over
 
     /** What an exec sandbox does: writes {@code stdout} and {@code stderr}, then ends as {@code result}. */
     record Exec(SandboxResult result, byte[] stdout, byte[] stderr, boolean held) {
@@ -145,6 +146,7 @@ final class FakeSandboxes implements SandboxDriver {
 
     /** Ends every held exec sandbox as scripted, so that nothing is left waiting after a test. */
     void releaseAll() {
+        releasing = true;
         allExecs.forEach(ExecSandbox::release);
     }
 
@@ -168,7 +170,9 @@ final class FakeSandboxes implements SandboxDriver {
             apps.add(sandbox);
             return sandbox;
         }
-        var sandbox = new ExecSandbox(spec, pid, script.apply(spec));
+        Exec exec = script.apply(spec);
+        var sandbox = new ExecSandbox(spec, pid, releasing ? new Exec(exec.result(), exec.stdout(), exec.stderr(), false)
+                : exec);
         allExecs.add(sandbox);
         execs.add(sandbox);
         return sandbox;

@@ -41,13 +41,13 @@ public final class InMemoryInvocationStore implements InvocationStore {
     @Override
     public synchronized void start(InvocationRecord running) {
         require(running.status() == InvocationStatus.RUNNING, "start takes a running invocation", running);
+        writes.add("start " + running.id()); // asked for, even when refused: a second start is a second run
         InvocationRecord stored = records.get(running.id());
         if (stored == null || stored.status().finished()) {
             throw new IllegalStateException("invocation " + running.id() + " was not accepted or has already finished");
         }
         records.put(running.id(), new InvocationRecord(stored.id(), stored.arrow(), stored.revision(), stored.trigger(),
                 running.status(), stored.acceptedAt(), running.startedAt(), running.attempts(), stored.execution()));
-        writes.add("start " + running.id());
     }
 
     @Override
@@ -114,7 +114,7 @@ public final class InMemoryInvocationStore implements InvocationStore {
         return old.size();
     }
 
-    /** Every write so far, in order: "accept ID", "start ID", "finish ID". */
+    /** Every write asked for so far, in order: "accept ID", "start ID", "finish ID". */
     public synchronized List<String> writes() {
         return List.copyOf(writes);
     }

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -426,13 +427,15 @@ class InvocationServiceTest {
     }
 
     @Test
-    void anAsyncInvocationOfAnArrowDeletedBeforeItRanFails() throws Exception {
+    void anAsyncInvocationOfAnArrowDeletedWhileItWaitedForCapacityFails() throws Exception {
         TestNode node = started(settings(1, 1, 4, 100));
         node.deploy(hello());
         node.sandboxes.script(Exec.exits(0, "", "").holding());
         CompletableFuture<CompletedInvocation> sync = invokeInThread(node, "hello");
         ExecSandbox syncSandbox = node.sandboxes.nextExec();
+        int reads = node.arrowStore.revisionReads();
         InvocationRecord accepted = node.invocations.submit("hello", new byte[0]);
+        awaitTrue(() -> node.arrowStore.revisionReads() > reads); // it knows its revision, and waits for capacity
 
         node.arrowStore.delete("hello");
         node.invocations.arrowChanged("hello");
@@ -448,6 +451,28 @@ class InvocationServiceTest {
     }
 
     // a node's stop and its next start
+
+    @Test
+    void anInvocationSubmittedBeforeStartRunsOnce() throws Exception {
+        TestNode node = node(SETTINGS); // a node's API listens before it resumes what its previous run left
+        node.deploy(hello());
+        var starts = new AtomicInteger();
+        node.sandboxes.script(spec -> starts.getAndIncrement() == 0 ? Exec.exits(0, "", "").holding()
+                : Exec.exits(0, "", ""));
+        InvocationRecord accepted = node.invocations.submit("hello", new byte[0]);
+        ExecSandbox running = node.sandboxes.nextExec();
+
+        node.invocations.start();
+        running.release();
+        node.listener.finished(accepted.id());
+        node.invocations.close(); // waits for every async thread: time does not pass
+
+        String id = accepted.id();
+        assertThat(node.store.writes()).containsExactly("accept " + id, "start " + id, "finish " + id);
+        assertThat(node.sandboxes.specs()).hasSize(1);
+        assertThat(node.listener.finished()).hasSize(1);
+        assertThat(node.invocations.queueDepth()).isZero();
+    }
 
     @Test
     void startRunsTheAsyncInvocationsACrashedRunLeftAndCountsTheirAttempts() throws Exception {

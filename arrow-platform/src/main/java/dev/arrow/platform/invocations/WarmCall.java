@@ -44,7 +44,8 @@ public final class WarmCall {
     private final LogCapture log;
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    WarmCall(InvocationService service, InvocationRecord running, ArrowSpec spec, InstanceFleet.Lease lease, DispatchClock clock) {
+    WarmCall(InvocationService service, InvocationRecord running, ArrowSpec spec, InstanceFleet.Lease lease,
+            DispatchClock clock) {
         this.service = service;
         this.running = running;
         this.spec = spec;
@@ -102,7 +103,7 @@ public final class WarmCall {
             if (cause instanceof TimeoutException) {
                 outcome = new Outcome.TimedOut();
                 if (lease.exclusive()) {
-                    lease.instance().stop(); // it is stuck on this request
+                    lease.stopInstance(); // it is stuck on this request
                 }
             } else {
                 Optional<SandboxResult> ended = awaitEnd(lease.instance());

@@ -49,12 +49,14 @@ final class FakeSandboxes implements SandboxDriver {
     private final BlockingQueue<AppSandbox> apps = new LinkedBlockingQueue<>();
     private final List<SandboxSpec> specs = new CopyOnWriteArrayList<>();
     private final List<ExecSandbox> allExecs = new CopyOnWriteArrayList<>();
+    private final List<AppSandbox> allApps = new CopyOnWriteArrayList<>();
     private final AtomicInteger pids = new AtomicInteger(1000);
     private volatile Function<SandboxSpec, Exec> script = spec -> Exec.exits(0, "ok", "");
     private volatile App app = App.ECHO;
     private volatile String failStartsWith;
     private volatile SandboxException refuse;
     private volatile boolean releasing; // from now on none is held: a test is over
+    private volatile boolean slowDeaths;
 
     /** What an exec sandbox does: writes {@code stdout} and {@code stderr}, then ends as {@code result}. */
     record Exec(SandboxResult result, byte[] stdout, byte[] stderr, boolean held) {
@@ -124,6 +126,14 @@ final class FakeSandboxes implements SandboxDriver {
         refuse = failure;
     }
 
+    /**
+     * Instances started from now on stop answering when killed but end only at {@link AppSandbox#die()},
+     * as a real sandbox takes a moment to.
+     */
+    void killsTakeTime() {
+        slowDeaths = true;
+    }
+
     /** Every spec started, in order. */
     List<SandboxSpec> specs() {
         return List.copyOf(specs);
@@ -148,6 +158,7 @@ final class FakeSandboxes implements SandboxDriver {
     void releaseAll() {
         releasing = true;
         allExecs.forEach(ExecSandbox::release);
+        allApps.stream().filter(AppSandbox::killed).forEach(AppSandbox::die);
     }
 
     private static <T> T next(BlockingQueue<T> queue, String what) throws InterruptedException {
@@ -166,7 +177,8 @@ final class FakeSandboxes implements SandboxDriver {
         specs.add(spec);
         int pid = pids.incrementAndGet();
         if (spec.readyPort().isPresent()) {
-            var sandbox = new AppSandbox(spec, pid, app, failStartsWith);
+            var sandbox = new AppSandbox(spec, pid, app, failStartsWith, slowDeaths && !releasing);
+            allApps.add(sandbox);
             apps.add(sandbox);
             return sandbox;
         }
@@ -279,11 +291,15 @@ final class FakeSandboxes implements SandboxDriver {
         private final CompletableFuture<SandboxResult> end = new CompletableFuture<>();
         private final AtomicInteger requests = new AtomicInteger();
         private final HttpServer server;
+        private final boolean slowDeath;
+        private volatile boolean killed;
 
-        AppSandbox(SandboxSpec spec, long pid, App app, String failStart) throws SandboxException {
+        AppSandbox(SandboxSpec spec, long pid, App app, String failStart, boolean slowDeath)
+                throws SandboxException {
             this.spec = spec;
             this.pid = pid;
             this.app = app;
+            this.slowDeath = slowDeath;
             if (failStart != null) {
                 server = null;
                 log(failStart);
@@ -328,6 +344,15 @@ final class FakeSandboxes implements SandboxDriver {
             return end.isDone();
         }
 
+        boolean killed() {
+            return killed;
+        }
+
+        /** The end of a killed instance that takes time to die. */
+        void die() {
+            end(new Outcome.Signaled(9));
+        }
+
         private void serve(HttpExchange exchange) throws IOException {
             requests.incrementAndGet();
             try (exchange) {
@@ -351,10 +376,11 @@ final class FakeSandboxes implements SandboxDriver {
             }
         }
 
-        private void end(Outcome outcome) {
-            if (server != null) {
-                server.stop(0);
+        private synchronized void end(Outcome outcome) {
+            if (end.isDone()) {
+                return;
             }
+            stopServing();
             stdout.end();
             stderr.end();
             end.complete(new SandboxResult(outcome, Duration.ofSeconds(1), Duration.ZERO, Duration.ZERO, 0));
@@ -390,9 +416,18 @@ final class FakeSandboxes implements SandboxDriver {
             return join(end);
         }
 
+        private synchronized void stopServing() {
+            if (server != null && !killed) {
+                server.stop(0);
+            }
+            killed = true;
+        }
+
         @Override
         public void kill() {
-            if (!end.isDone()) {
+            if (slowDeath) {
+                stopServing();
+            } else {
                 end(new Outcome.Signaled(9));
             }
         }

@@ -270,8 +270,7 @@ class HttpModeInvocationTest {
         assertThat(finished.status()).isEqualTo(InvocationStatus.FAILED);
         assertThat(finished.execution().orElseThrow().outcome())
                 .isEqualTo(new Outcome.FailedToStart("setup-failed", "this node does not run http-mode arrows"));
-        awaitTrue(() -> node.invocations.queueDepth() == 0);
-        InvocationRecord next = node.invocations.submit("web", new byte[0]); // at most one pending: it left
+        InvocationRecord next = node.submitWhenThereIsRoom("web", new byte[0]); // at most one pending: it left
         assertThat(node.listener.finished(next.id()).status()).isEqualTo(InvocationStatus.FAILED);
     }
 

@@ -395,7 +395,7 @@ class InvocationServiceTest {
 
         node.sandboxes.nextExec().release();
         node.listener.nextFinished();
-        node.invocations.submit("hello", new byte[0]);
+        node.submitWhenThereIsRoom("hello", new byte[0]);
         assertThat(node.store.countUnfinished()).isEqualTo(2);
     }
 

@@ -1,5 +1,6 @@
 package dev.arrow.platform.invocations;
 
+import dev.arrow.platform.OverloadedException;
 import dev.arrow.platform.arrows.ArrowService;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.InMemoryArrowStore;
@@ -9,6 +10,7 @@ import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.instances.FleetEvents;
 import dev.arrow.runtime.instances.MemoryBudget;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The platform as a node wires it ({@code Node.start}), over in-memory stores, fake sandboxes and
@@ -76,6 +78,20 @@ final class TestNode implements AutoCloseable {
         Revision revision = arrows.deploy(spec).traffic();
         invocations.arrowChanged(spec.name());
         return revision;
+    }
+
+    /** Submits once the node has a pending place for it: a finished invocation's thread gives its place back as it ends. */
+    InvocationRecord submitWhenThereIsRoom(String arrow, byte[] input) throws InterruptedException {
+        var accepted = new AtomicReference<InvocationRecord>();
+        Eventually.awaitTrue(() -> {
+            try {
+                accepted.set(invocations.submit(arrow, input));
+                return true;
+            } catch (OverloadedException e) {
+                return false;
+            }
+        });
+        return accepted.get();
     }
 
     InvocationRecord stored(String id) {

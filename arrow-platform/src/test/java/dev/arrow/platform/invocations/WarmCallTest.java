@@ -168,6 +168,26 @@ class WarmCallTest {
     }
 
     @Test
+    void anInstanceStoppedAfterATimeoutGetsNoRequestWhileItsSandboxEnds() throws Exception {
+        TestNode node = node();
+        node.deploy(web());
+        node.sandboxes.killsTakeTime();
+        WarmCall call = node.invocations.openHttp("web");
+        AppSandbox app = node.sandboxes.nextApp();
+
+        call.finish(0, 0, Optional.of(new TimeoutException()));
+        assertThat(app.killed()).isTrue();
+        assertThat(call.instance().alive()).as("its sandbox takes a moment to end").isTrue();
+
+        assertThat(node.invocations.tryOpenHttp("web")).isEmpty();
+        WarmCall next = node.invocations.openHttp("web");
+        assertThat(next.instance().id()).isEqualTo("web-r1-2");
+        assertThat(next.cold()).isTrue();
+        app.die();
+        next.finish(200, 0, Optional.empty());
+    }
+
+    @Test
     void aTimeoutLeavesAnInstanceServingOthersRunning() throws Exception {
         TestNode node = node();
         node.deploy(web(new Scaling(2, 0, 1)));

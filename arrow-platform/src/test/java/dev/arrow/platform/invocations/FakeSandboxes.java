@@ -149,11 +149,6 @@ final class FakeSandboxes implements SandboxDriver {
         return next(apps, "instance sandbox");
     }
 
-    /** Exec sandboxes started and not yet taken by {@link #nextExec()}. */
-    int execsStarted() {
-        return execs.size();
-    }
-
     /** Ends every held exec sandbox as scripted, so that nothing is left waiting after a test. */
     void releaseAll() {
         releasing = true;
@@ -289,7 +284,6 @@ final class FakeSandboxes implements SandboxDriver {
         private final LogStream stdout = new LogStream();
         private final LogStream stderr = new LogStream();
         private final CompletableFuture<SandboxResult> end = new CompletableFuture<>();
-        private final AtomicInteger requests = new AtomicInteger();
         private final HttpServer server;
         private final boolean slowDeath;
         private volatile boolean killed;
@@ -325,11 +319,6 @@ final class FakeSandboxes implements SandboxDriver {
             return spec;
         }
 
-        /** Requests answered or being answered. */
-        int requests() {
-            return requests.get();
-        }
-
         /** Writes a line to the app's stderr, as its log. */
         void log(String line) {
             stderr.write((line + "\n").getBytes(StandardCharsets.UTF_8));
@@ -354,7 +343,6 @@ final class FakeSandboxes implements SandboxDriver {
         }
 
         private void serve(HttpExchange exchange) throws IOException {
-            requests.incrementAndGet();
             try (exchange) {
                 var headers = new java.util.LinkedHashMap<String, String>();
                 exchange.getRequestHeaders().forEach((name, values) ->

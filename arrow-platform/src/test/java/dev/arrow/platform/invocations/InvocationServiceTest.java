@@ -450,7 +450,7 @@ class InvocationServiceTest {
         awaitTrue(() -> node.invocations.queueDepth() == 0); // given back once its thread ends
     }
 
-    // a node's stop and its next start
+    // a node's shutdown and its next start
 
     @Test
     void anInvocationSubmittedBeforeStartRunsOnce() throws Exception {
@@ -506,38 +506,38 @@ class InvocationServiceTest {
     }
 
     @Test
-    void aStopLetsRunningInvocationsFinishWithinTheGrace() throws Exception {
+    void aShutdownLetsRunningInvocationsFinishWithinTheGrace() throws Exception {
         TestNode node = started(SETTINGS);
         node.deploy(hello());
         node.sandboxes.script(Exec.exits(0, "", "").holding());
         InvocationRecord accepted = node.invocations.submit("hello", new byte[0]);
         ExecSandbox sandbox = node.sandboxes.nextExec();
 
-        Thread stop = Thread.ofVirtual().name("stop").start(node.invocations::close);
+        Thread shutdown = Thread.ofVirtual().name("shutdown").start(node.invocations::close);
         awaitTrue(() -> node.clock.waiting() == 1);
         assertThatThrownBy(() -> node.invocations.submit("hello", new byte[0]))
                 .isInstanceOf(OverloadedException.class).hasMessageContaining("shutting down");
         node.clock.advance(GRACE.minusMillis(1));
         sandbox.release();
 
-        assertThat(stop.join(FakeSandboxes.PATIENCE)).isTrue();
+        assertThat(shutdown.join(FakeSandboxes.PATIENCE)).isTrue();
         assertThat(sandbox.killed()).isFalse();
         assertThat(node.stored(accepted.id()).status()).isEqualTo(InvocationStatus.SUCCEEDED);
     }
 
     @Test
-    void aStopInterruptsWhatRunsPastTheGraceAndTheNextStartRunsItAgain() throws Exception {
+    void aShutdownInterruptsWhatRunsPastTheGraceAndTheNextStartRunsItAgain() throws Exception {
         TestNode node = started(SETTINGS);
         node.deploy(hello());
         node.sandboxes.script(Exec.exits(0, "", "").holding());
         InvocationRecord accepted = node.invocations.submit("hello", "again".getBytes(UTF_8));
         ExecSandbox sandbox = node.sandboxes.nextExec();
 
-        Thread stop = Thread.ofVirtual().name("stop").start(node.invocations::close);
+        Thread shutdown = Thread.ofVirtual().name("shutdown").start(node.invocations::close);
         awaitTrue(() -> node.clock.waiting() == 1);
         node.clock.advance(GRACE);
 
-        assertThat(stop.join(FakeSandboxes.PATIENCE)).isTrue();
+        assertThat(shutdown.join(FakeSandboxes.PATIENCE)).isTrue();
         awaitTrue(sandbox::killed);
         InvocationRecord left = node.stored(accepted.id());
         assertThat(left.status()).isEqualTo(InvocationStatus.RUNNING);
@@ -556,7 +556,7 @@ class InvocationServiceTest {
     }
 
     @Test
-    void aStopDropsAsyncInvocationsWaitingForCapacityAtOnceAndKeepsThemQueued() throws Exception {
+    void aShutdownDropsAsyncInvocationsWaitingForCapacityAtOnceAndKeepsThemQueued() throws Exception {
         TestNode node = started(settings(1, 1, 4, 100));
         node.deploy(hello());
         node.sandboxes.script(Exec.exits(0, "", "").holding());

@@ -1,6 +1,7 @@
 package dev.arrow.server;
 
 import dev.arrow.platform.arrows.ArrowService;
+import dev.arrow.platform.invocations.DispatchClock;
 import dev.arrow.platform.invocations.InvocationService;
 import dev.arrow.platform.invocations.RuntimeLaunchers;
 import dev.arrow.platform.invocations.WarmInstances;
@@ -19,7 +20,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -61,7 +61,7 @@ public final class Node implements AutoCloseable {
         Files.createDirectories(home);
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
         String token = TokenFile.loadOrCreate(home);
-        Clock clock = Clock.systemUTC();
+        DispatchClock clock = DispatchClock.systemUTC();
 
         // The metrics' JVM binders (management beans) and Jetty's server (its static initialisers:
         // MIME tables, version, thread pool) are a large part of the node's start (`arrow bench node`), and

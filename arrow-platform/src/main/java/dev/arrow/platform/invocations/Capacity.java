@@ -20,15 +20,17 @@ final class Capacity {
     private final Semaphore async;
     private final int maxWaiting;
     private final Duration maxWait;
+    private final DispatchClock clock;
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger running = new AtomicInteger();
     private final ConcurrentHashMap<String, ArrowSlots> arrows = new ConcurrentHashMap<>();
 
-    Capacity(int maxConcurrent, int maxAsync, int maxWaiting, Duration maxWait) {
+    Capacity(int maxConcurrent, int maxAsync, int maxWaiting, Duration maxWait, DispatchClock clock) {
         this.node = new Semaphore(maxConcurrent, true);
         this.async = new Semaphore(maxAsync, true);
         this.maxWaiting = maxWaiting;
         this.maxWait = maxWait;
+        this.clock = clock;
     }
 
     /** A held set of slots; closing gives them back. */
@@ -40,7 +42,7 @@ final class Capacity {
     /** For a sync invocation: waits at most maxWait, and only if fewer than maxWaiting already wait. */
     Lease acquireSync(String arrow, int arrowMax) throws InterruptedException {
         Semaphore perArrow = slotsOf(arrow, arrowMax);
-        long deadline = System.nanoTime() + maxWait.toNanos();
+        long deadline = clock.nanoTime() + maxWait.toNanos();
         boolean counted = false;
         try {
             if (!perArrow.tryAcquire()) {
@@ -110,8 +112,8 @@ final class Capacity {
         return true;
     }
 
-    private static void acquireBefore(Semaphore semaphore, long deadline, String why) throws InterruptedException {
-        if (!semaphore.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+    private void acquireBefore(Semaphore semaphore, long deadline, String why) throws InterruptedException {
+        if (!clock.awaitUntil(deadline, nanos -> semaphore.tryAcquire(nanos, TimeUnit.NANOSECONDS))) {
             throw new OverloadedException(why + ": try again later", RETRY_AFTER);
         }
     }

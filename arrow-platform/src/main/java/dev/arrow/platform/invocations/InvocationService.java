@@ -4,6 +4,7 @@ import dev.arrow.platform.InstanceUnavailableException;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
+import dev.arrow.platform.PlatformException;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowName;
 import dev.arrow.platform.arrows.ArrowSpec;
@@ -24,7 +25,6 @@ import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.SandboxException;
 import dev.arrow.sandbox.SandboxResult;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -54,7 +54,7 @@ public final class InvocationService implements AutoCloseable {
     private final InvocationStore store;
     private final ExecInvoker invoker;
     private final DispatchSettings settings;
-    private final Clock clock;
+    private final DispatchClock clock;
     private final InvocationListener listener;
     private final InvocationIds ids;
     private final Capacity capacity;
@@ -70,15 +70,21 @@ public final class InvocationService implements AutoCloseable {
      */
     private final Map<String, Revision> traffic = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile boolean started;
+    /*
+     * The async invocations this run accepted before start(): the node's API listens before it
+     * calls start, which finds them stored and must not run them a second time.
+     */
+    private final Set<String> acceptedBeforeStart = ConcurrentHashMap.newKeySet();
 
     public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
-            DispatchSettings settings, Clock clock, InvocationListener listener) {
+            DispatchSettings settings, DispatchClock clock, InvocationListener listener) {
         this(arrows, bundles, store, invoker, null, settings, clock, listener);
     }
 
     /** @param warm the node's http-mode instances; null when the node runs none */
     public InvocationService(ArrowStore arrows, BundleStore bundles, InvocationStore store, ExecInvoker invoker,
-            WarmInstances warm, DispatchSettings settings, Clock clock, InvocationListener listener) {
+            WarmInstances warm, DispatchSettings settings, DispatchClock clock, InvocationListener listener) {
         this.warm = warm;
         this.arrows = Objects.requireNonNull(arrows, "arrows");
         this.bundles = Objects.requireNonNull(bundles, "bundles");
@@ -89,16 +95,21 @@ public final class InvocationService implements AutoCloseable {
         this.listener = Objects.requireNonNull(listener, "listener");
         this.ids = new InvocationIds(clock);
         this.capacity = new Capacity(settings.maxConcurrent(), settings.maxAsyncConcurrent(), settings.maxWaiting(),
-                settings.maxWait());
+                settings.maxWait(), clock);
     }
 
-    /** Resumes the async invocations a previous run of the node accepted and did not finish. */
+    /** Resumes the async invocations a previous run of the node accepted and did not finish. Call it once. */
     public void start() {
         if (warm != null) {
             arrows.arrows().forEach(summary -> arrowChanged(summary.name()));
         }
-        List<InvocationRecord> unfinished = store.unfinished();
-        pending.set(unfinished.size());
+        List<InvocationRecord> stored = store.unfinished();
+        started = true; // after the read: what submit stores from now on is not in it
+        List<InvocationRecord> unfinished = stored.stream()
+                .filter(record -> !acceptedBeforeStart.contains(record.id()))
+                .toList();
+        acceptedBeforeStart.clear();
+        pending.addAndGet(unfinished.size());
         unfinished.forEach(this::launchAsync);
         if (!unfinished.isEmpty()) {
             LOG.info(() -> "resuming " + unfinished.size() + " accepted async invocation(s)");
@@ -132,6 +143,9 @@ public final class InvocationService implements AutoCloseable {
         InvocationRecord accepted;
         try {
             accepted = InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.ASYNC, clock.instant());
+            if (!started) {
+                acceptedBeforeStart.add(accepted.id()); // before it is stored, where start() may find it
+            }
             store.accept(accepted, input);
         } catch (RuntimeException e) {
             pending.decrementAndGet();
@@ -186,13 +200,12 @@ public final class InvocationService implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        long deadline = clock.nanoTime() + settings.shutdownGrace().toNanos();
         // Not by thread state: a running invocation's virtual thread, parked on its sandbox, is WAITING too.
         waitingForCapacity.forEach(Thread::interrupt); // nothing to lose: they have not started
         for (Thread thread : asyncThreads) {
             try {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !thread.join(Duration.ofNanos(left))) {
+                if (!clock.awaitUntil(deadline, nanos -> thread.join(Duration.ofNanos(nanos)))) {
                     thread.interrupt();
                 }
             } catch (InterruptedException e) {
@@ -211,8 +224,9 @@ public final class InvocationService implements AutoCloseable {
 
     private void runAsync(InvocationRecord accepted) {
         try {
-            Optional<Revision> revision = arrows.revision(accepted.arrow(), accepted.revision());
-            int arrowMax = revision.map(r -> r.spec().scaling().maxInstances()).orElse(1);
+            int arrowMax = arrows.revision(accepted.arrow(), accepted.revision())
+                    .map(revision -> revision.spec().scaling().maxInstances())
+                    .orElse(1);
             Capacity.Lease acquired;
             waitingForCapacity.add(Thread.currentThread());
             try {
@@ -229,17 +243,7 @@ public final class InvocationService implements AutoCloseable {
                 }
                 asyncRunning.incrementAndGet();
                 try {
-                    byte[] input = store.input(accepted.id()).orElse(new byte[0]);
-                    InvocationRecord running = accepted.started(clock.instant());
-                    store.start(running);
-                    if (revision.isEmpty()) {
-                        finishWithoutSandbox(running, "the arrow or its revision " + accepted.revision()
-                                + " was deleted before the invocation ran");
-                    } else if (revision.get().spec().mode() == Mode.HTTP) {
-                        executeWarm(running, revision.get(), input, true);
-                    } else {
-                        execute(running, revision.get(), input);
-                    }
+                    run(accepted);
                 } finally {
                     asyncRunning.decrementAndGet();
                 }
@@ -248,9 +252,33 @@ public final class InvocationService implements AutoCloseable {
         } catch (InterruptedException e) {
             // The node is stopping: the invocation stays stored and runs at the next start.
         } catch (RuntimeException e) {
+            pending.decrementAndGet(); // this run will not try it again: its place must not stay taken
             LOG.log(Level.SEVERE, "async invocation " + accepted.id() + " could not be run", e);
         } finally {
             asyncThreads.remove(Thread.currentThread());
+        }
+    }
+
+    /** Runs an accepted async invocation that holds its capacity. */
+    private void run(InvocationRecord accepted) throws InterruptedException {
+        // Looked up now, not before the wait for capacity: the arrow may have been deleted meanwhile.
+        Optional<Revision> revision = arrows.revision(accepted.arrow(), accepted.revision());
+        byte[] input = store.input(accepted.id()).orElse(new byte[0]);
+        InvocationRecord running = accepted.started(clock.instant());
+        store.start(running);
+        try {
+            if (revision.isEmpty()) {
+                finishWithoutSandbox(running, "the arrow or its revision " + accepted.revision()
+                        + " was deleted before the invocation ran");
+            } else if (revision.get().spec().mode() == Mode.HTTP) {
+                executeWarm(running, revision.get(), input, true);
+            } else {
+                execute(running, revision.get(), input);
+            }
+        } catch (PlatformException e) {
+            // Refused as a sync invocation would be (its arrow was deleted while it waited for an
+            // instance, the node runs no http-mode arrows): nobody waits for an answer, so the record says it.
+            finishWithoutSandbox(running, e.getMessage());
         }
     }
 
@@ -335,14 +363,18 @@ public final class InvocationService implements AutoCloseable {
             try {
                 return fleet.acquire();
             } catch (FleetBusyException e) {
-                if (fleet.retired()) {
-                    revision = trafficRevision(revision.spec().name());
-                    continue;
+                if (!fleet.retired()) {
+                    if (!patient) {
+                        throw new OverloadedException(e.getMessage() + ": try again later", Duration.ofSeconds(1));
+                    }
+                    clock.sleep(Duration.ofSeconds(1));
+                    if (!fleet.retired()) {
+                        continue;
+                    }
                 }
-                if (!patient) {
-                    throw new OverloadedException(e.getMessage() + ": try again later", Duration.ofSeconds(1));
-                }
-                Thread.sleep(1000);
+                // Replaced (a redeploy) or removed (a delete): asking for the same revision's fleet
+                // again would make a new one, for a revision that no longer gets traffic.
+                revision = trafficRevision(revision.spec().name());
             }
         }
     }

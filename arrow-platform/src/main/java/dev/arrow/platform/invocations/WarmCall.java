@@ -13,7 +13,6 @@ import dev.arrow.runtime.instances.InstanceResponse;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.SandboxResult;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -21,6 +20,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -30,25 +31,28 @@ import java.util.function.Supplier;
 public final class WarmCall {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a broken connection waits for the instance's end before calling it unreachable, not crashed. */
+    private static final Duration CRASH_SHOWS_WITHIN = Duration.ofMillis(500);
 
     private final InvocationService service;
     private final InvocationRecord running;
     private final ArrowSpec spec;
     private final InstanceFleet.Lease lease;
-    private final Clock clock;
+    private final DispatchClock clock;
     private final Instant startedAt;
     private final long startNanos;
     private final LogCapture log;
-    private boolean finished;
+    private final AtomicBoolean finished = new AtomicBoolean();
 
-    WarmCall(InvocationService service, InvocationRecord running, ArrowSpec spec, InstanceFleet.Lease lease, Clock clock) {
+    WarmCall(InvocationService service, InvocationRecord running, ArrowSpec spec, InstanceFleet.Lease lease,
+            DispatchClock clock) {
         this.service = service;
         this.running = running;
         this.spec = spec;
         this.lease = lease;
         this.clock = clock;
         this.startedAt = clock.instant();
-        this.startNanos = System.nanoTime();
+        this.startNanos = clock.nanoTime();
         OutputPolicy output = service.settings().output();
         // Only an instance serving this request alone writes this request's log.
         this.log = lease.exclusive() ? new LogCapture(output.maxLogBytes(), output.tailBytes()) : null;
@@ -86,6 +90,12 @@ public final class WarmCall {
     }
 
     private InvocationRecord finish(int status, long responseBytes, Optional<Throwable> failure, boolean soon) {
+        claim();
+        return concluded(status, responseBytes, failure, soon);
+    }
+
+    /** How the request went, once this call is claimed: a timed-out instance is stopped here. */
+    private InvocationRecord concluded(int status, long responseBytes, Optional<Throwable> failure, boolean soon) {
         Outcome outcome = new Outcome.Exited(0);
         Optional<String> error = Optional.empty();
         if (failure.isPresent()) {
@@ -93,7 +103,7 @@ public final class WarmCall {
             if (cause instanceof TimeoutException) {
                 outcome = new Outcome.TimedOut();
                 if (lease.exclusive()) {
-                    lease.instance().stop(); // it is stuck on this request
+                    lease.stopInstance(); // it is stuck on this request
                 }
             } else {
                 Optional<SandboxResult> ended = awaitEnd(lease.instance());
@@ -118,6 +128,7 @@ public final class WarmCall {
      * {@link #finish}.
      */
     public InvocationRecord abandon(int status, long responseBytes) {
+        claim();
         return complete(new Outcome.Exited(0), Optional.of("the client closed the connection before the answer was out"
                 + (status > 0 ? " (the instance answered " + status + ")" : "")), responseBytes, new byte[0], true);
     }
@@ -156,6 +167,7 @@ public final class WarmCall {
     /** Sends the input to / and records the answer (API invocations). */
     CompletedInvocation invoke(InstanceClient client, byte[] input, Map<String, String> headers, OutputPolicy output)
             throws InterruptedException {
+        claim();
         InstanceResponse response;
         try {
             response = client.invoke(lease.instance(), input, contentTypeOf(input), headers, spec.limits().timeout(),
@@ -166,7 +178,7 @@ public final class WarmCall {
                         + output.maxOutputBytes() + " bytes"), 0, new byte[0], false);
                 return new CompletedInvocation(record, new byte[0], tail());
             }
-            InvocationRecord record = finish(0, 0, Optional.of(e), false);
+            InvocationRecord record = concluded(0, 0, Optional.of(e), false);
             return new CompletedInvocation(record, new byte[0], tail());
         }
         Optional<String> error = Optional.empty();
@@ -181,14 +193,20 @@ public final class WarmCall {
         return new CompletedInvocation(record, error.isPresent() ? new byte[0] : body, tail());
     }
 
+    /**
+     * Makes this call the one that ends the invocation, before anything is done to the instance: a
+     * second finish must not stop an instance whose slot another request holds by then.
+     */
+    private void claim() {
+        if (!finished.compareAndSet(false, true)) {
+            throw new IllegalStateException("invocation " + running.id() + " is already finished");
+        }
+    }
+
     /** {@code soon}: the record may share a later commit (see {@link InvocationService#record}). */
     private InvocationRecord complete(Outcome outcome, Optional<String> error, long outputBytes, byte[] output,
             boolean soon) {
-        if (finished) {
-            throw new IllegalStateException("invocation " + running.id() + " is already finished");
-        }
-        finished = true;
-        Duration duration = Duration.ofNanos(System.nanoTime() - startNanos);
+        Duration duration = Duration.ofNanos(clock.nanoTime() - startNanos);
         if (log != null) {
             lease.instance().endCapture(log);
         }
@@ -209,15 +227,21 @@ public final class WarmCall {
     }
 
     /** A broken connection is how a crash shows first; the sandbox's end follows within moments. */
-    private static Optional<SandboxResult> awaitEnd(Instance instance) {
+    private Optional<SandboxResult> awaitEnd(Instance instance) {
+        var ended = new AtomicReference<SandboxResult>();
         try {
-            return Optional.of(instance.endedWithin(Duration.ofMillis(500)));
-        } catch (TimeoutException e) {
-            return Optional.empty();
+            clock.awaitUntil(clock.nanoTime() + CRASH_SHOWS_WITHIN.toNanos(), nanos -> {
+                try {
+                    ended.set(instance.endedWithin(Duration.ofNanos(nanos)));
+                    return true;
+                } catch (TimeoutException e) {
+                    return false;
+                }
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Optional.empty();
         }
+        return Optional.ofNullable(ended.get());
     }
 
     /** An instance that exited on its own while serving still failed the request. */

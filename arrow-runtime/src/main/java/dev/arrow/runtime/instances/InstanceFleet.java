@@ -84,6 +84,20 @@ public final class InstanceFleet implements AutoCloseable {
             return policy.concurrency() == 1;
         }
 
+        /**
+         * Stops the instance, stuck on this request: from now on no request gets a slot on it, and
+         * a waiting one starts another instance rather than wait for this one's end.
+         */
+        public void stopInstance() {
+            lock.lock();
+            try {
+                slot.stop();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
         @Override
         public void close() {
             lock.lock();

@@ -15,6 +15,7 @@ import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
 import dev.arrow.platform.invocations.InvocationService;
 import dev.arrow.platform.invocations.InvocationStatus;
+import dev.arrow.platform.invocations.RunError;
 import dev.arrow.sandbox.Outcome;
 import java.io.IOException;
 import java.io.InputStream;
@@ -167,17 +168,14 @@ final class ApiRoutes {
         }
         extra.put("stderrTail", done.stderrTail());
         extra.set("invocation", RecordJson.invocation(done.record()));
-        String code = run.error().isEmpty() ? run.outcome().name().replace('-', '_')
-                : run.error().get().startsWith("the handler failed") ? "handler_error"
-                : run.error().get().startsWith("the output is larger") ? "output_too_large"
-                : run.instance().isPresent() ? "instance_failed" : "output_too_large";
+        String code = run.error().map(RunError::code).orElse(run.outcome().name().replace('-', '_'));
         int status = run.outcome() instanceof Outcome.TimedOut ? 504 : 502;
         ex.error(status, code, failureMessage(name, run), Optional.empty(), extra);
     }
 
     private static String failureMessage(String name, Execution run) {
         if (run.error().isPresent()) {
-            return "'" + name + "' failed: " + run.error().get();
+            return "'" + name + "' failed: " + run.error().get().message();
         }
         return switch (run.outcome()) {
             case Outcome.Exited exited -> "'" + name + "' exited with status " + exited.code();

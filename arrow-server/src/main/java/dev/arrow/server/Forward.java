@@ -1,6 +1,7 @@
 package dev.arrow.server;
 
 import dev.arrow.platform.invocations.InvocationRecord;
+import dev.arrow.platform.invocations.RunError;
 import dev.arrow.platform.invocations.WarmCall;
 import dev.arrow.runtime.instances.InstanceLink;
 import dev.arrow.sandbox.Outcome;
@@ -226,8 +227,8 @@ final class Forward implements InstanceLink.Answer {
     /** The answer to a request that got no answer from its instance, once {@code record} is finished. */
     private ErrorAnswer failureAnswer(Throwable cause, InvocationRecord record) {
         boolean timedOut = cause instanceof TimeoutException;
-        String message = record.execution().flatMap(run -> run.error().or(() -> Optional.of(run.outcome()
-                instanceof Outcome.FailedToStart failed ? failed.detail() : run.outcome().name())))
+        String message = record.execution().flatMap(run -> run.error().map(RunError::message).or(() -> Optional.of(
+                run.outcome() instanceof Outcome.FailedToStart failed ? failed.detail() : run.outcome().name())))
                 .orElse("the instance did not answer");
         return new ErrorAnswer(timedOut ? 504 : 502, timedOut ? "timed_out" : "instance_failed", message,
                 Optional.empty(), Map.of(ForwardingRules.ANSWER_INVOCATION_ID, call.invocationId()));

@@ -121,7 +121,8 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
     }
 
     private static String outcomeOf(Execution run) {
-        return run.error().isPresent() ? "output-too-large" : run.succeeded() ? "success" : run.outcome().name();
+        return run.error().map(error -> error.code().replace('_', '-'))
+                .orElse(run.succeeded() ? "success" : run.outcome().name());
     }
 
     /** The pool's stats, asked of the driver once per scrape rather than once per gauge. */

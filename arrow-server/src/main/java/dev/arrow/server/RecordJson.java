@@ -84,7 +84,7 @@ final class RecordJson {
             }
             case Outcome.OutOfMemory _, Outcome.TimedOut _, Outcome.PidsExhausted _ -> { }
         }
-        run.error().ifPresent(error -> out.put("error", error));
+        run.error().ifPresent(error -> out.put("error", error.message()));
         out.put("cpuUserMs", millis(run.cpuUser()));
         out.put("cpuSystemMs", millis(run.cpuSystem()));
         out.put("peakMemoryBytes", run.peakMemoryBytes());

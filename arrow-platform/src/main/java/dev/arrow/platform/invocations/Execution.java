@@ -32,7 +32,7 @@ public record Execution(
         Duration initTime,
         Duration duration,
         Outcome outcome,
-        Optional<String> error,
+        Optional<RunError> error,
         Duration cpuUser,
         Duration cpuSystem,
         long peakMemoryBytes,
@@ -46,7 +46,7 @@ public record Execution(
 
     /** A run in a sandbox of its own (exec mode). */
     public Execution(Instant startedAt, boolean cold, Duration initTime, Duration duration, Outcome outcome,
-            Optional<String> error, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes, long memoryLimitBytes,
+            Optional<RunError> error, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes, long memoryLimitBytes,
             Duration billed, double gbSeconds, long outputBytes, long logBytes, boolean logTruncated) {
         this(startedAt, cold, initTime, duration, outcome, error, cpuUser, cpuSystem, peakMemoryBytes, memoryLimitBytes,
                 billed, gbSeconds, outputBytes, logBytes, logTruncated, Optional.empty());

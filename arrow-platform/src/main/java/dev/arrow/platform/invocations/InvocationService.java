@@ -305,8 +305,8 @@ public final class InvocationService implements AutoCloseable {
         listener.sandboxEnded(sandbox);
         Duration billed = Metering.billed(sandbox.wallTime());
         long memory = spec.limits().memoryBytes();
-        Optional<String> error = result.outputTooLarge()
-                ? Optional.of("the output is larger than " + settings.output().maxOutputBytes() + " bytes")
+        Optional<RunError> error = result.outputTooLarge()
+                ? Optional.of(new RunError.OutputTooLarge(settings.output().maxOutputBytes()))
                 : Optional.empty();
         var execution = new Execution(startedAt, true, sandbox.setupTime(), sandbox.wallTime(), sandbox.outcome(), error,
                 sandbox.cpuUser(), sandbox.cpuSystem(), sandbox.peakMemoryBytes(), memory, billed,

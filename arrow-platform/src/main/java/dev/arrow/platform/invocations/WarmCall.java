@@ -10,6 +10,7 @@ import dev.arrow.runtime.instances.Instance;
 import dev.arrow.runtime.instances.InstanceClient;
 import dev.arrow.runtime.instances.InstanceFleet;
 import dev.arrow.runtime.instances.InstanceResponse;
+import dev.arrow.runtime.instances.ResponseTooLargeException;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.SandboxResult;
 import java.io.IOException;
@@ -97,7 +98,7 @@ public final class WarmCall {
     /** How the request went, once this call is claimed: a timed-out instance is stopped here. */
     private InvocationRecord concluded(int status, long responseBytes, Optional<Throwable> failure, boolean soon) {
         Outcome outcome = new Outcome.Exited(0);
-        Optional<String> error = Optional.empty();
+        Optional<RunError> error = Optional.empty();
         if (failure.isPresent()) {
             Throwable cause = failure.get();
             if (cause instanceof TimeoutException) {
@@ -109,15 +110,15 @@ public final class WarmCall {
                 Optional<SandboxResult> ended = awaitEnd(lease.instance());
                 if (ended.isPresent()) {
                     outcome = crashOutcome(ended.get().outcome());
-                    error = Optional.of("the instance " + lease.instance().id() + " crashed while serving ("
-                            + ended.get().outcome().name() + ")");
+                    error = Optional.of(new RunError.InstanceFailed("the instance " + lease.instance().id()
+                            + " crashed while serving (" + ended.get().outcome().name() + ")"));
                 } else {
                     outcome = new Outcome.FailedToStart("instance-unreachable", "the instance " + lease.instance().id()
                             + " did not answer: " + describe(cause));
                 }
             }
         } else if (status >= 500) {
-            error = Optional.of("the instance answered with status " + status);
+            error = Optional.of(new RunError.InstanceFailed("the instance answered with status " + status));
         }
         return complete(outcome, error, responseBytes, new byte[0], soon);
     }
@@ -129,8 +130,9 @@ public final class WarmCall {
      */
     public InvocationRecord abandon(int status, long responseBytes) {
         claim();
-        return complete(new Outcome.Exited(0), Optional.of("the client closed the connection before the answer was out"
-                + (status > 0 ? " (the instance answered " + status + ")" : "")), responseBytes, new byte[0], true);
+        return complete(new Outcome.Exited(0), Optional.of(new RunError.Abandoned(
+                "the client closed the connection before the answer was out"
+                + (status > 0 ? " (the instance answered " + status + ")" : ""))), responseBytes, new byte[0], true);
     }
 
     /**
@@ -172,20 +174,19 @@ public final class WarmCall {
         try {
             response = client.invoke(lease.instance(), input, contentTypeOf(input), headers, spec.limits().timeout(),
                     output.maxOutputBytes());
+        } catch (ResponseTooLargeException e) {
+            InvocationRecord record = complete(new Outcome.Exited(0),
+                    Optional.of(new RunError.OutputTooLarge(output.maxOutputBytes())), 0, new byte[0], false);
+            return new CompletedInvocation(record, new byte[0], tail());
         } catch (IOException | TimeoutException e) {
-            if (e instanceof IOException && String.valueOf(e.getMessage()).contains("larger than")) {
-                InvocationRecord record = complete(new Outcome.Exited(0), Optional.of("the output is larger than "
-                        + output.maxOutputBytes() + " bytes"), 0, new byte[0], false);
-                return new CompletedInvocation(record, new byte[0], tail());
-            }
             InvocationRecord record = concluded(0, 0, Optional.of(e), false);
             return new CompletedInvocation(record, new byte[0], tail());
         }
-        Optional<String> error = Optional.empty();
+        Optional<RunError> error = Optional.empty();
         if (response.error() != null) {
             error = Optional.of(handlerError(response.body()));
         } else if (response.status() >= 500) {
-            error = Optional.of("the instance answered with status " + response.status());
+            error = Optional.of(new RunError.InstanceFailed("the instance answered with status " + response.status()));
         }
         byte[] body = response.body();
         InvocationRecord record = complete(new Outcome.Exited(0), error, body.length, error.isPresent() ? new byte[0] : body,
@@ -204,7 +205,7 @@ public final class WarmCall {
     }
 
     /** {@code soon}: the record may share a later commit (see {@link InvocationService#record}). */
-    private InvocationRecord complete(Outcome outcome, Optional<String> error, long outputBytes, byte[] output,
+    private InvocationRecord complete(Outcome outcome, Optional<RunError> error, long outputBytes, byte[] output,
             boolean soon) {
         Duration duration = Duration.ofNanos(clock.nanoTime() - startNanos);
         if (log != null) {
@@ -254,14 +255,14 @@ public final class WarmCall {
     }
 
     /** "TypeError: message", from a language runtime's error body. */
-    private static String handlerError(byte[] body) {
+    private static RunError handlerError(byte[] body) {
         try {
             JsonNode error = JSON.readTree(body);
             String type = error.path("errorType").asText("Error");
             String message = error.path("errorMessage").asText("");
-            return "the handler failed: " + type + (message.isEmpty() ? "" : ": " + message);
+            return new RunError.HandlerFailed(type + (message.isEmpty() ? "" : ": " + message));
         } catch (IOException e) {
-            return "the handler failed";
+            return new RunError.HandlerFailed("");
         }
     }
 

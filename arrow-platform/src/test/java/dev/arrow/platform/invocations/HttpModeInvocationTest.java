@@ -99,7 +99,9 @@ class HttpModeInvocationTest {
         CompletedInvocation done = node.invocations.invoke("web", new byte[0]);
 
         assertThat(done.record().status()).isEqualTo(InvocationStatus.FAILED);
-        assertThat(done.execution().error()).contains("the handler failed: TypeError: x is undefined");
+        assertThat(done.execution().error().map(RunError::message)).contains("the handler failed: TypeError: x is undefined");
+        assertThat(done.execution().error()).containsInstanceOf(RunError.HandlerFailed.class);
+        assertThat(done.execution().error().map(RunError::code)).contains("handler_error");
         assertThat(done.output()).isEmpty();
         assertThat(node.invocations.output(done.record().id())).isEmpty();
     }
@@ -113,7 +115,7 @@ class HttpModeInvocationTest {
         CompletedInvocation done = node.invocations.invoke("web", new byte[0]);
 
         assertThat(done.record().status()).isEqualTo(InvocationStatus.FAILED);
-        assertThat(done.execution().error()).contains("the instance answered with status 502");
+        assertThat(done.execution().error().map(RunError::message)).contains("the instance answered with status 502");
     }
 
     @Test
@@ -125,7 +127,8 @@ class HttpModeInvocationTest {
         CompletedInvocation done = node.invocations.invoke("web", new byte[0]);
 
         assertThat(done.record().status()).isEqualTo(InvocationStatus.FAILED);
-        assertThat(done.execution().error()).contains("the output is larger than 64 bytes");
+        assertThat(done.execution().error().map(RunError::message)).contains("the output is larger than 64 bytes");
+        assertThat(done.execution().error()).contains(new RunError.OutputTooLarge(64));
         assertThat(done.output()).isEmpty();
     }
 
@@ -158,7 +161,7 @@ class HttpModeInvocationTest {
 
         assertThat(done.record().status()).isEqualTo(InvocationStatus.FAILED);
         assertThat(done.execution().outcome()).isEqualTo(new Outcome.Exited(3));
-        assertThat(done.execution().error()).contains("the instance web-r1-1 crashed while serving (exited)");
+        assertThat(done.execution().error().map(RunError::message)).contains("the instance web-r1-1 crashed while serving (exited)");
     }
 
     @Test

@@ -104,7 +104,7 @@ class InvocationServiceTest {
         assertThat(run.initTime()).isEqualTo(Exec.SETUP);
         assertThat(run.duration()).isEqualTo(Exec.WALL);
         assertThat(run.outcome()).isEqualTo(new Outcome.Exited(0));
-        assertThat(run.error()).isEmpty();
+        assertThat(run.error().map(RunError::message)).isEmpty();
         assertThat(run.cpuUser()).isEqualTo(Duration.ofMillis(5));
         assertThat(run.cpuSystem()).isEqualTo(Duration.ofMillis(3));
         assertThat(run.peakMemoryBytes()).isEqualTo(Exec.PEAK);
@@ -177,7 +177,7 @@ class InvocationServiceTest {
 
         assertThat(done.record().status()).isEqualTo(InvocationStatus.FAILED);
         assertThat(done.execution().outcome()).isEqualTo(outcome);
-        assertThat(done.execution().error()).isEmpty();
+        assertThat(done.execution().error().map(RunError::message)).isEmpty();
         assertThat(done.stderrTail()).isEqualTo("it broke");
         assertThat(node.stored(done.record().id()).status()).isEqualTo(InvocationStatus.FAILED);
         assertThat(node.listener.events()).containsExactly("sandbox " + outcome.name(), "finished " + done.record().id());
@@ -205,7 +205,7 @@ class InvocationServiceTest {
         CompletedInvocation done = node.invocations.invoke("hello", new byte[0]);
 
         assertThat(done.record().status()).isEqualTo(InvocationStatus.FAILED);
-        assertThat(done.execution().error()).contains("the output is larger than 64 bytes");
+        assertThat(done.execution().error().map(RunError::message)).contains("the output is larger than 64 bytes");
         assertThat(done.execution().outputBytes()).isEqualTo(65);
         assertThat(done.output()).isEmpty();
         assertThat(node.invocations.output(done.record().id())).isEmpty();

@@ -147,7 +147,7 @@ class WarmCallTest {
         InvocationRecord record = node.invocations.openHttp("web").finish(503, 10, Optional.empty());
 
         assertThat(record.status()).isEqualTo(InvocationStatus.FAILED);
-        assertThat(record.execution().orElseThrow().error()).contains("the instance answered with status 503");
+        assertThat(record.execution().orElseThrow().error().map(RunError::message)).contains("the instance answered with status 503");
         assertThat(record.execution().orElseThrow().outcome()).isEqualTo(new Outcome.Exited(0));
     }
 
@@ -213,7 +213,7 @@ class WarmCallTest {
         Execution run = record.execution().orElseThrow();
         assertThat(record.status()).isEqualTo(InvocationStatus.FAILED);
         assertThat(run.outcome()).as("an exit on its own while serving is a failure").isEqualTo(new Outcome.Exited(1));
-        assertThat(run.error()).contains("the instance web-r1-1 crashed while serving (exited)");
+        assertThat(run.error().map(RunError::message)).contains("the instance web-r1-1 crashed while serving (exited)");
         assertThat(crashed.instance().stopped()).isFalse();
         assertThat(node.warm.stats().inFlight()).isZero();
     }
@@ -250,11 +250,12 @@ class WarmCallTest {
 
         assertThat(node.warm.stats().inFlight()).isZero();
         assertThat(record.status()).isEqualTo(InvocationStatus.FAILED);
-        assertThat(record.execution().orElseThrow().error())
+        assertThat(record.execution().orElseThrow().error().map(RunError::message))
                 .contains("the client closed the connection before the answer was out (the instance answered 200)");
+        assertThat(record.execution().orElseThrow().error().map(RunError::code)).contains("abandoned");
         assertThat(record.execution().orElseThrow().outputBytes()).isEqualTo(10);
         assertThat(call.instance().stopped()).as("the instance is not at fault").isFalse();
-        assertThat(node.invocations.openHttp("web").abandon(0, 0).execution().orElseThrow().error())
+        assertThat(node.invocations.openHttp("web").abandon(0, 0).execution().orElseThrow().error().map(RunError::message))
                 .contains("the client closed the connection before the answer was out");
     }
 

@@ -127,8 +127,8 @@ public final class InstanceClient implements AutoCloseable {
      * POSTs {@code body} to / and waits for the whole answer.
      *
      * @throws TimeoutException no answer within {@code timeout}
-     * @throws IOException      the connection failed or broke (the instance may have crashed), or the
-     *                          answer is larger than {@code maxBytes}
+     * @throws ResponseTooLargeException the answer is larger than {@code maxBytes}
+     * @throws IOException      the connection failed or broke (the instance may have crashed)
      */
     public InstanceResponse invoke(Instance instance, byte[] body, String contentType, Map<String, String> headers,
             Duration timeout, int maxBytes) throws IOException, TimeoutException, InterruptedException {
@@ -145,8 +145,9 @@ public final class InstanceClient implements AutoCloseable {
             if (cause instanceof TimeoutException timeoutException) {
                 throw timeoutException;
             }
+            // Jetty's listener says its buffer is full only in this exception's message.
             if (cause instanceof IllegalArgumentException tooLarge && String.valueOf(tooLarge.getMessage()).contains("Buffering capacity")) {
-                throw new IOException("the response is larger than " + maxBytes + " bytes", cause);
+                throw new ResponseTooLargeException(maxBytes, cause);
             }
             throw new IOException(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
         }

@@ -83,7 +83,17 @@ final class Schema {
                     // Serves list by status and, through status IN (queued, running), recovery.
                     "CREATE INDEX invocations_by_status ON invocations (status, id)"),
             // http mode: the instance that served an invocation
-            List.of("ALTER TABLE invocations ADD COLUMN instance TEXT"));
+            List.of("ALTER TABLE invocations ADD COLUMN instance TEXT"),
+            // The kind of a run's error, its API error code. Rows written before it had only the
+            // message, whose wording then told the kind: read once, here.
+            List.of("ALTER TABLE invocations ADD COLUMN error_code TEXT",
+                    """
+                    UPDATE invocations SET error_code = CASE
+                        WHEN error LIKE 'the handler failed%' THEN 'handler_error'
+                        WHEN error LIKE 'the output is larger than%' THEN 'output_too_large'
+                        WHEN error LIKE 'the client closed the connection%' THEN 'abandoned'
+                        ELSE 'instance_failed' END
+                    WHERE error IS NOT NULL"""));
 
     /** The schema version this code writes. */
     static int currentVersion() {

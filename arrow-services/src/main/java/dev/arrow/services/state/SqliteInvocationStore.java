@@ -5,6 +5,7 @@ import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
 import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.InvocationStore;
+import dev.arrow.platform.invocations.RunError;
 import dev.arrow.platform.invocations.Trigger;
 import dev.arrow.sandbox.Outcome;
 import java.sql.PreparedStatement;
@@ -24,9 +25,9 @@ final class SqliteInvocationStore implements InvocationStore {
     private static final String FINISH = """
             INSERT INTO invocations (id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
                 run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
-                cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
+                error_code, cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
                 output_bytes, log_bytes, log_truncated, instance, input, output, log)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 arrow = excluded.arrow, revision = excluded.revision, trigger = excluded.trigger,
                 status = excluded.status, accepted_at_ns = excluded.accepted_at_ns,
@@ -34,7 +35,8 @@ final class SqliteInvocationStore implements InvocationStore {
                 run_started_at_ns = excluded.run_started_at_ns, cold = excluded.cold,
                 init_ns = excluded.init_ns, duration_ns = excluded.duration_ns, outcome = excluded.outcome,
                 exit_code = excluded.exit_code, signal = excluded.signal, reason = excluded.reason,
-                detail = excluded.detail, error = excluded.error, cpu_user_ns = excluded.cpu_user_ns,
+                detail = excluded.detail, error = excluded.error, error_code = excluded.error_code,
+                cpu_user_ns = excluded.cpu_user_ns,
                 cpu_system_ns = excluded.cpu_system_ns, peak_memory_bytes = excluded.peak_memory_bytes,
                 memory_limit_bytes = excluded.memory_limit_bytes, billed_ns = excluded.billed_ns,
                 gb_seconds = excluded.gb_seconds, output_bytes = excluded.output_bytes,
@@ -44,7 +46,7 @@ final class SqliteInvocationStore implements InvocationStore {
     private static final String RECORD_COLUMNS = """
             id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
             run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
-            cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
+            error_code, cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
             output_bytes, log_bytes, log_truncated, instance""";
     private static final String UNFINISHED = "status IN ('QUEUED', 'RUNNING')";
     private static final String FINISHED = "status IN ('SUCCEEDED', 'FAILED')";
@@ -128,7 +130,8 @@ final class SqliteInvocationStore implements InvocationStore {
                 upsert.setLong(++i, Times.nanos(run.initTime()));
                 upsert.setLong(++i, Times.nanos(run.duration()));
                 i = setOutcome(upsert, i, run.outcome());
-                setOptionalText(upsert, ++i, run.error());
+                setOptionalText(upsert, ++i, run.error().map(RunError::message));
+                setOptionalText(upsert, ++i, run.error().map(RunError::code));
                 upsert.setLong(++i, Times.nanos(run.cpuUser()));
                 upsert.setLong(++i, Times.nanos(run.cpuSystem()));
                 upsert.setLong(++i, run.peakMemoryBytes());
@@ -322,13 +325,15 @@ final class SqliteInvocationStore implements InvocationStore {
     private static InvocationRecord record(ResultSet rows) throws SQLException {
         Optional<Execution> execution = Optional.empty();
         if (rows.getString("outcome") != null) {
+            String errorCode = rows.getString("error_code");
             execution = Optional.of(new Execution(
                     Times.instant(rows.getLong("run_started_at_ns")),
                     rows.getBoolean("cold"),
                     Duration.ofNanos(rows.getLong("init_ns")),
                     Duration.ofNanos(rows.getLong("duration_ns")),
                     outcome(rows),
-                    Optional.ofNullable(rows.getString("error")),
+                    Optional.ofNullable(rows.getString("error"))
+                            .map(message -> RunError.restore(errorCode, message)),
                     Duration.ofNanos(rows.getLong("cpu_user_ns")),
                     Duration.ofNanos(rows.getLong("cpu_system_ns")),
                     rows.getLong("peak_memory_bytes"),

@@ -7,6 +7,7 @@ import dev.arrow.platform.arrows.Scaling;
 import dev.arrow.platform.invocations.Execution;
 import dev.arrow.platform.invocations.InvocationIds;
 import dev.arrow.platform.invocations.InvocationRecord;
+import dev.arrow.platform.invocations.RunError;
 import dev.arrow.platform.invocations.Trigger;
 import dev.arrow.sandbox.NetworkPolicy;
 import dev.arrow.sandbox.Outcome;
@@ -54,7 +55,7 @@ final class Fixtures {
         return ArrowSpec.exec(name, List.of("cat"));
     }
 
-    static Execution execution(Instant startedAt, Outcome outcome, Optional<String> error) {
+    static Execution execution(Instant startedAt, Outcome outcome, Optional<RunError> error) {
         return new Execution(startedAt, true, Duration.ofNanos(3_100_123), Duration.ofNanos(12_400_456), outcome, error,
                 Duration.ofNanos(5_200_789), Duration.ofNanos(2_000_001), 3_391_488L, 134_217_728L,
                 Duration.ofMillis(13), 0.001625, 12L, 4_096L, true);

@@ -15,6 +15,7 @@ import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
 import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.InvocationStore;
+import dev.arrow.platform.invocations.RunError;
 import dev.arrow.platform.invocations.Trigger;
 import dev.arrow.sandbox.Outcome;
 import java.nio.file.Path;
@@ -75,12 +76,30 @@ class SqliteInvocationStoreTest {
         assertThat(invocations.log(id)).contains("stderr");
     }
 
+    static List<RunError> everyRunError() {
+        return List.of(new RunError.OutputTooLarge(6_291_456), new RunError.HandlerFailed("TypeError: x is undefined"),
+                new RunError.HandlerFailed(""), new RunError.InstanceFailed("the instance answered with status 502"),
+                new RunError.Abandoned("the client closed the connection before the answer was out"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyRunError")
+    void aRunErrorReadsBackAsTheSameKind(RunError error) {
+        String id = nextId();
+        InvocationRecord finished = InvocationRecord.accepted(id, "app", 1, Trigger.SYNC, at(0))
+                .finished(execution(at(1), new Outcome.Exited(0), Optional.of(error)));
+
+        invocations.finish(finished, new byte[0], "");
+
+        assertThat(invocations.find(id).orElseThrow().execution().orElseThrow().error()).contains(error);
+    }
+
     @Test
     void everyExecutionFieldReadsBackExactly() {
         String id = nextId();
         Instant acceptedAt = Instant.parse("2026-03-01T10:15:30.123456789Z");
         var run = new Execution(acceptedAt.plusNanos(987_654_321), false, Duration.ofNanos(1), Duration.ofNanos(Long.MAX_VALUE / 4),
-                new Outcome.Exited(0), Optional.of("output is 7340032 bytes, over the limit of 6291456"),
+                new Outcome.Exited(0), Optional.of(new RunError.OutputTooLarge(6_291_456)),
                 Duration.ofNanos(123_456_789), Duration.ofNanos(42), Long.MAX_VALUE, 16L << 30, Duration.ofMillis(7),
                 0.1 + 0.2, 7_340_032L, 0L, false);
         // startedAt of the record and of its run differ on purpose: both are kept.

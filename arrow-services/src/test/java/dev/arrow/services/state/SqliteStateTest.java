@@ -13,6 +13,8 @@ import dev.arrow.platform.arrows.ArrowSummary;
 import dev.arrow.platform.arrows.Revision;
 import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
+import dev.arrow.platform.invocations.RunError;
+import dev.arrow.platform.invocations.Trigger;
 import dev.arrow.sandbox.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +115,30 @@ class SqliteStateTest {
         try (Connection raw = connect(file)) {
             assertThat(pragma(raw, "user_version")).isEqualTo(String.valueOf(Schema.currentVersion()));
             assertThat(Schema.currentVersion()).isPositive();
+        }
+    }
+
+    @Test
+    void errorsWrittenBeforeTheirKindWasStoredGetItFromTheirWording() throws Exception {
+        Path file = dir.resolve("state.db");
+        List<RunError> errors = List.of(new RunError.OutputTooLarge(64), new RunError.HandlerFailed("ValueError: no"),
+                new RunError.InstanceFailed("the instance answered with status 503"),
+                new RunError.Abandoned("the client closed the connection before the answer was out"));
+        try (SqliteState state = SqliteState.open(file)) {
+            for (int i = 0; i < errors.size(); i++) {
+                state.invocations().finish(InvocationRecord.accepted("0" + i, "app", 1, Trigger.SYNC, at(0))
+                        .finished(execution(at(1), new Outcome.Exited(0), Optional.of(errors.get(i)))), new byte[0], "");
+            }
+        }
+        try (Connection raw = connect(file)) { // as a file of the version before the column
+            raw.createStatement().execute("ALTER TABLE invocations DROP COLUMN error_code");
+            raw.createStatement().execute("PRAGMA user_version = " + (Schema.currentVersion() - 1));
+        }
+        try (SqliteState state = SqliteState.open(file)) {
+            for (int i = 0; i < errors.size(); i++) {
+                assertThat(state.invocations().find("0" + i).orElseThrow().execution().orElseThrow().error())
+                        .contains(errors.get(i));
+            }
         }
     }
 

@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
             "Times /bin/true run N times each way: plain fork+exec, unshare, Arrow's helper, Arrow's"
                     + " sandbox API cold and from a pool of prewarmed sandboxes, and bwrap and runc when"
                     + " installed. The ways take turns in random order, so that drift on the machine affects"
-                    + " all of them alike. Then N/10 runs of the whole CLI through ./arrow, JVM start included.",
+                    + " all of them alike. The whole CLI through ./arrow (no JVM: it execs the helper) takes"
+                    + " its turns too, when this runs from a source tree.",
             "The ratio columns are each median over unshare's (the design's budget: Arrow within 1.3x)"
                     + " and over fork+exec's (a prewarmed sandbox: under 1 ms added)."
         })
@@ -58,7 +59,7 @@ final class SpawnBenchmark implements Callable<Integer> {
     private static final String PREWARMED = "arrow sandbox API, prewarmed";
     private static final int POOL = 4;
     private static final long POOL_WAIT_MILLIS = 10_000;
-    private static final String CLI_WAY = "arrow run (CLI, JVM start)";
+    private static final String CLI_WAY = "arrow run (CLI, ./arrow)";
     private static final long RANDOM_SEED = 42; // the same orders every run, so runs compare
 
     @Spec
@@ -108,6 +109,7 @@ final class SpawnBenchmark implements Callable<Integer> {
                         "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                         "--unshare-all", "--die-with-parent", "/bin/true")))),
                 () -> skipped.add(new Skipped("bwrap", "not installed")));
+        addCliWay(ways, skipped);
 
         Optional<RuncBundle> runcBundle = addRuncWay(ways, skipped);
         List<Measured> results;
@@ -121,7 +123,6 @@ final class SpawnBenchmark implements Callable<Integer> {
                 runcBundle.get().close();
             }
         }
-        measureCli(skipped).ifPresent(results::add);
 
         if (coldStarts.get() > 0) {
             skipped.add(new Skipped(PREWARMED, coldStarts.get() + " of its runs found no prewarmed sandbox ready"));
@@ -246,24 +247,14 @@ final class SpawnBenchmark implements Callable<Integer> {
         return results;
     }
 
-    /** The whole CLI through ./arrow, separately: it takes a hundred times longer than the rest. */
-    private Optional<Measured> measureCli(List<Skipped> skipped) throws ProcessFailedException {
+    /** The whole CLI through ./arrow, as a user runs it; its first run (the probe) lets it rebuild. */
+    private static void addCliWay(List<Way> ways, List<Skipped> skipped) {
         Optional<Path> launcher = findLauncher();
         if (launcher.isEmpty()) {
             skipped.add(new Skipped(CLI_WAY, "no ./arrow launcher above " + codeLocation().orElse(null)));
-            return Optional.empty();
+            return;
         }
-        var way = new Way(CLI_WAY, () -> Processes.run(List.of(launcher.get().toString(), "run", "--", "/bin/true")));
-        List<Way> working = probe(List.of(way), skipped); // also lets the launcher rebuild, unmeasured
-        if (working.isEmpty()) {
-            return Optional.empty();
-        }
-        var nanos = new long[Math.max(1, runs / 10)];
-        System.err.printf(Locale.ROOT, "arrow bench spawn: %d runs of %s%n", nanos.length, launcher.get());
-        for (int run = 0; run < nanos.length; run++) {
-            nanos[run] = time(way);
-        }
-        return Optional.of(new Measured(CLI_WAY, new Timings(nanos)));
+        ways.add(new Way(CLI_WAY, () -> Processes.run(List.of(launcher.get().toString(), "run", "--", "/bin/true"))));
     }
 
     private static void settle(Way way) throws ProcessFailedException {

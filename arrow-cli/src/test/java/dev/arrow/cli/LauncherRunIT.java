@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ./arrow run} execs the helper's run mode before it looks for a JDK, as long as the helper
- * is newer than the native sources. Run on a copy of the launcher in a tree of its own whose
+ * {@code ./arrow run} execs the helper's run mode before it looks for a JDK (in the launcher's POSIX
+ * sh part, before bash starts), as long as the helper is newer than the native sources. Run on a copy of the launcher in a tree of its own whose
  * {@code scripts/jdk.sh} finds no JDK: whatever reaches the JVM's path fails with that message.
  */
 class LauncherRunIT {
@@ -118,8 +118,13 @@ class LauncherRunIT {
         assertThat(linked.stdout()).isEqualTo("linked\n");
         assertThat(linked.status()).isZero();
 
-        Run byName = run(tree, "bash", "arrow", "run", "--", "/bin/echo", "by name");
-        assertThat(byName.stdout()).isEqualTo("by name\n");
-        assertThat(byName.status()).isZero();
+        for (String shell : List.of("sh", "bash")) {
+            Run byName = run(tree, shell, "arrow", "run", "--", "/bin/echo", "by name");
+            assertThat(byName.stdout()).as(shell).isEqualTo("by name\n");
+            assertThat(byName.status()).as(shell).isZero();
+        }
+        // the rest of the launcher is bash, also when sh is bash in its POSIX mode
+        assertThat(run(tree, "bash", "--posix", "arrow", "ls").stderr()).contains(NO_JDK);
+        assertThat(run(tree, "sh", "arrow", "ls").stderr()).contains(NO_JDK);
     }
 }

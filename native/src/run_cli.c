@@ -300,8 +300,8 @@ static void invalid(enum option_id o, const char *why) {
 static int find_option(const char *name, size_t len) {
     for (int o = 0; o < O_COUNT; o++)
         if (strlen(OPTIONS[o].name) == len && strncmp(OPTIONS[o].name, name, len) == 0) return o;
-    if ((len == 2 && strncmp(name, "-h", 2) == 0)) return O_HELP;
-    if ((len == 2 && strncmp(name, "-V", 2) == 0)) return O_VERSION;
+    if (len == 2 && strncmp(name, "-h", 2) == 0) return O_HELP;
+    if (len == 2 && strncmp(name, "-V", 2) == 0) return O_VERSION;
     return -1;
 }
 

@@ -347,7 +347,10 @@ static char *absolute_normalized(const char *path) {
     return out;
 }
 
-/* --mount HOST:SANDBOX[:rw|:ro], checked as MountOption, Mount, SandboxSpec and the helper do. */
+/*
+ * --mount HOST:SANDBOX[:rw|:ro], read-only unless :rw; HOST relative to the working directory.
+ * Everything that sandbox.Mount, SandboxSpec and the protocol check is checked here, up front.
+ */
 static void add_mount(struct spec *s, const char *text) {
     char why[WHY_LEN];
     const char *c1 = strchr(text, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;

@@ -52,6 +52,8 @@ struct spec {
     int result_fd;
     const char *result_file;
     int ready_port;           /* 0: none; else told on the control connection once it accepts */
+    int stats;                /* run mode: the outcome as `arrow run --stats` prints it, on stderr */
+    int watch_parent;         /* from the command line: the parent's death ends the sandbox */
     char **argv;
 };
 
@@ -76,6 +78,19 @@ struct cgroup_stats {
     uint64_t peak_memory_bytes;
     uint64_t oom_kills;
     uint64_t pids_max_events;
+};
+
+/* How a sandbox ended and what it used: the result line's fields. */
+struct result {
+    const char *outcome;
+    int exit_code;
+    int signal;
+    uint64_t wall_ns;
+    uint64_t setup_ns;
+    struct cgroup_stats stats;
+    const char *reason;
+    char detail[ERR_LEN];
+    int prewarmed;
 };
 
 /* What pid 1 of a sandbox gets from its supervisor (-1: none). */
@@ -120,8 +135,15 @@ int port_watch_step(struct port_watch *w, short revents, uint64_t now); /* 1: ac
 void port_watch_stop(struct port_watch *w);
 
 int supervise(int argc, char **argv, int control_fd);
+int supervise_spec(struct spec *s, int argc, char **argv, int control_fd, uint64_t helper_started);
 extern int supervise_netns_fd; /* set by the spawner: a pooled network namespace to use */
+extern int supervise_terminated; /* a SIGTERM ended the sandbox */
+extern const char *helper_prog;  /* the name that starts messages on stderr */
 void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id);
+void spec_defaults(struct spec *s);
+void spec_generate_id(struct spec *s);
+int valid_target(const char *t);    /* absolute, no "." or ".." component, not "/" */
+int reserved_target(const char *t); /* inside /usr, /proc, ... */
 int supervisor_signals(void); /* blocks the signals the supervisor handles; their signalfd */
 /* A generic sandbox (cgroup `id`) whose pid 1 goes to the barrier; the fd that turns readable
  * when it is there (prewarm_arrived), or -1 with err. */
@@ -136,6 +158,11 @@ int spawner_serve(const char *socket_path, int prewarm_target);
 /* sandbox.c: runs as pid 1 of the new pid namespace; never returns */
 void sandbox_init(const struct spec *s, const struct cgroup *cg, const struct init_fds *fds)
     __attribute__((noreturn));
+
+/* run_cli.c: `arrow run` itself, options and all (argv: what follows `run`) */
+int run_main(int argc, char **argv, int die_with_parent);
+void run_stats_line(const struct result *r);
+int run_parse_values(const char *kind); /* --parse KIND: the value grammar, for tests */
 
 /* assign.c: a prewarmed sandbox's assignment, from its supervisor to its pid 1 */
 int assignment_send(int fd, int argc, char **argv, const struct spec *s);

@@ -34,7 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *prog = "arrow-sandbox-helper";
+/* how messages on stderr start: the run mode speaks as `arrow` */
+const char *helper_prog = "arrow-sandbox-helper";
+
+/* set when a SIGTERM ended the sandbox: the run mode then ends by it too */
+int supervise_terminated;
 
 /* a network namespace lent by the spawner for a sandbox with private networking, or -1 */
 int supervise_netns_fd = -1;
@@ -75,19 +79,8 @@ static void json_escape(char *out, size_t outlen, const char *in) {
     out[o] = '\0';
 }
 
-struct result {
-    const char *outcome;
-    int exit_code;
-    int signal;
-    uint64_t wall_ns;
-    uint64_t setup_ns;
-    struct cgroup_stats stats;
-    const char *reason;
-    char detail[ERR_LEN];
-    int prewarmed;
-};
-
 static void write_result(const struct spec *s, const struct result *r) {
+    if (s->stats) run_stats_line(r);
     if (s->result_fd < 0 && !s->result_file) return;
     char detail[ERR_LEN * 6 + 1], line[ERR_LEN * 6 + 512];
     json_escape(detail, sizeof detail, r->detail);
@@ -101,7 +94,7 @@ static void write_result(const struct spec *s, const struct result *r) {
     int fd = s->result_fd;
     if (s->result_file) fd = open(s->result_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        fprintf(stderr, "%s: cannot write result: %s\n", prog, strerror(errno));
+        fprintf(stderr, "%s: cannot write result: %s\n", helper_prog, strerror(errno));
         return;
     }
     ssize_t ignored = write(fd, line, (size_t) n);
@@ -115,7 +108,7 @@ static void usage_error(const struct spec *s, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(r.detail, sizeof r.detail, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: %s\n", prog, r.detail);
+    fprintf(stderr, "%s: %s\n", helper_prog, r.detail);
     if (s) write_result(s, &r);
     prewarm_discard();
     exit(EXIT_HELPER_ERROR);
@@ -139,7 +132,7 @@ static int valid_id(const char *id) {
 }
 
 /* Targets are plain absolute paths: no "..", no "." component, not the root itself. */
-static int valid_target(const char *t) {
+int valid_target(const char *t) {
     if (t[0] != '/' || t[1] == '\0' || strlen(t) >= PATH_MAX - 16) return 0;
     for (const char *p = t; *p;) {
         while (*p == '/') p++;
@@ -152,7 +145,7 @@ static int valid_target(const char *t) {
 }
 
 /* Places that the sandbox owns or shares read-only from the host. */
-static int reserved_target(const char *t) {
+int reserved_target(const char *t) {
     static const char *reserved[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/dev"};
     for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
         size_t n = strlen(reserved[i]);
@@ -166,8 +159,7 @@ static const char *need(const struct spec *s, int argc, char **argv, int *i) {
     return argv[++*i];
 }
 
-void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id) {
-    static char generated_id[64];
+void spec_defaults(struct spec *s) {
     memset(s, 0, sizeof *s);
     s->memory_bytes = -1;
     s->cpu_millis = -1;
@@ -179,6 +171,18 @@ void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id) 
     s->uid = 65534;
     s->gid = 65534;
     s->hostname = "arrow";
+    s->result_fd = -1;
+    s->watch_parent = 1;
+}
+
+void spec_generate_id(struct spec *s) {
+    static char generated_id[64];
+    snprintf(generated_id, sizeof generated_id, "h%d-%" PRIx64, getpid(), now_ns());
+    s->id = generated_id;
+}
+
+void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id) {
+    spec_defaults(s);
     s->result_fd = control_result_fd;
     int have_path = 0, have_home = 0;
     int i = 1;
@@ -247,15 +251,12 @@ void parse_args(struct spec *s, int argc, char **argv, const char **cleanup_id) 
             usage_error(s, "unknown option '%s'", a);
         }
     }
-    if (i >= argc) usage_error(s, "no command given (usage: %s [OPTIONS] -- COMMAND [ARGS...])", prog);
+    if (i >= argc) usage_error(s, "no command given (usage: %s [OPTIONS] -- COMMAND [ARGS...])", helper_prog);
     s->argv = argv + i;
     if (!have_path) s->env[s->nenv++] = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
     if (!have_home) s->env[s->nenv++] = "HOME=/tmp";
     s->env[s->nenv] = NULL;
-    if (!s->id) {
-        snprintf(generated_id, sizeof generated_id, "h%d-%" PRIx64, getpid(), now_ns());
-        s->id = generated_id;
-    }
+    if (!s->id) spec_generate_id(s);
 }
 
 /*
@@ -306,7 +307,7 @@ static int cleanup(const char *id) {
     struct cgroup cg;
     char err[ERR_LEN];
     if (cgroup_open(&cg, id, err, sizeof err) < 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
+        fprintf(stderr, "%s: %s\n", helper_prog, err);
         return EXIT_HELPER_ERROR;
     }
     cgroup_kill_all(&cg);
@@ -326,7 +327,7 @@ static int exit_status_of(const struct result *r) {
 static void fail_to_start(const struct spec *s, struct result *r) {
     r->outcome = "failed-to-start";
     r->exit_code = EXIT_HELPER_ERROR;
-    fprintf(stderr, "%s: %s\n", prog, r->detail);
+    fprintf(stderr, "%s: %s\n", helper_prog, r->detail);
     write_result(s, r);
     prewarm_discard();
     exit(EXIT_HELPER_ERROR);
@@ -340,12 +341,16 @@ static void setup_failed(const struct spec *s, struct result *r, const char *det
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "run") == 0) return run_main(argc - 2, argv + 2, 0);
+    if (argc >= 3 && strcmp(argv[1], "--die-with-parent") == 0 && strcmp(argv[2], "run") == 0)
+        return run_main(argc - 3, argv + 3, 1);
+    if (argc == 3 && strcmp(argv[1], "--parse") == 0) return run_parse_values(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "--serve") == 0) {
         int target = 0;
         if (argc == 5 && strcmp(argv[3], "--prewarm") == 0)
             target = (int) parse_number(NULL, argv[3], argv[4], 0, 64);
         else if (argc != 3)
-            usage_error(NULL, "usage: %s --serve SOCKET [--prewarm N]", prog);
+            usage_error(NULL, "usage: %s --serve SOCKET [--prewarm N]", helper_prog);
         return spawner_serve(argv[2], target);
     }
     return supervise(argc, argv, -1);
@@ -455,7 +460,7 @@ static void box_destroy(struct box *b) {
 
 int prewarm(const char *id, pid_t *init, char *err, size_t errlen) {
     struct spec s;
-    char *argv[] = {(char *) prog, "--id", (char *) id, "--", "true", NULL};
+    char *argv[] = {(char *) helper_prog, "--id", (char *) id, "--", "true", NULL};
     const char *cleanup_id = NULL;
     parse_args(&s, 5, argv, &cleanup_id); /* the defaults, private network */
     supervisor_signals();
@@ -528,7 +533,6 @@ static void check_request(struct spec *s, struct result *r) {
 int supervise(int argc, char **argv, int control_fd) {
     struct spec s;
     const char *cleanup_id = NULL;
-    struct result r = {0};
     uint64_t helper_started = now_ns();
     trace("start");
     control_result_fd = control_fd;
@@ -538,11 +542,23 @@ int supervise(int argc, char **argv, int control_fd) {
         return cleanup(cleanup_id);
     }
     if (control_fd >= 0) s.result_fd = control_fd;
+    return supervise_spec(&s, argc, argv, control_fd, helper_started);
+}
+
+/*
+ * The rest of supervise, for a spec already read: from the helper's options, or from `arrow run`'s
+ * (run_cli.c, which has no argv for a prewarmed sandbox and needs none: it never holds one).
+ */
+int supervise_spec(struct spec *spec, int argc, char **argv, int control_fd, uint64_t helper_started) {
+    struct spec s = *spec;
+    struct result r = {0};
     check_request(&s, &r);
 
     int sfd = supervisor_signals();
     /* Whoever asked for the sandbox: its death (or, through the spawner, its word) ends it. */
-    int parent_fd = control_fd >= 0 ? control_fd : (int) syscall(SYS_pidfd_open, getppid(), 0);
+    int parent_fd = control_fd >= 0 ? control_fd
+                    : s.watch_parent ? (int) syscall(SYS_pidfd_open, getppid(), 0)
+                                     : -1;
 
     struct box b = {.err_fd = -1, .status_fd = -1, .assign_fd = -1, .mnt_ns = -1, .etc_watch = -1, .oom_fd = -1};
     char err[ERR_LEN];
@@ -659,6 +675,7 @@ int supervise(int argc, char **argv, int control_fd) {
                     }
                 } else if (sig == SIGTERM) {
                     killed = kill_now = 1;
+                    supervise_terminated = 1;
                 } else if (sig != SIGPIPE) {
                     kill(init, sig);
                 }
@@ -699,7 +716,7 @@ int supervise(int argc, char **argv, int control_fd) {
         r.exit_code = strcmp(setup_err.reason, "command-not-found") == 0   ? EXIT_NOT_FOUND
                       : strcmp(setup_err.reason, "permission-denied") == 0 ? EXIT_NOT_EXECUTABLE
                                                                            : EXIT_HELPER_ERROR;
-        fprintf(stderr, "%s: %s\n", prog, r.detail);
+        fprintf(stderr, "%s: %s\n", helper_prog, r.detail);
     } else if (timed_out) {
         r.outcome = "timed-out";
     } else if (oom) {

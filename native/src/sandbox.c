@@ -241,8 +241,8 @@ static void build_user_mounts(const struct spec *s) {
         } else {
             char parent[PATH_MAX];
             snprintf(parent, sizeof parent, "%s", dst);
-            *strrchr(parent, '/') = '\0';
-            if (mkdirs(parent, 0755) < 0) FAIL("cannot create mount target %s: %s", b->target, strerror(errno));
+            *strrchr(parent, '/') = '\0'; /* empty for a file right under the root, which exists */
+            if (parent[0] && mkdirs(parent, 0755) < 0) FAIL("cannot create mount target %s: %s", b->target, strerror(errno));
             touch(dst);
         }
         if (syscall(SYS_move_mount, b->fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)

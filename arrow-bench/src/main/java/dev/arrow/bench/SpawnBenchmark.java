@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.sandbox.NativeProgram;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.Sandbox;
 import dev.arrow.sandbox.SandboxDriver;
@@ -12,12 +13,11 @@ import dev.arrow.sandbox.SandboxResult;
 import dev.arrow.sandbox.SandboxSpec;
 import dev.arrow.sandbox.Sandboxes;
 import dev.arrow.sandbox.Stdio;
-import dev.arrow.sandbox.internal.HelperCommand;
-import dev.arrow.sandbox.internal.HelperLocator;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
@@ -46,7 +46,8 @@ import picocli.CommandLine.Spec;
             "Times /bin/true run N times each way: plain fork+exec, unshare, Arrow's helper, Arrow's"
                     + " sandbox API cold and from a pool of prewarmed sandboxes, and bwrap and runc when"
                     + " installed. The ways take turns in random order, so that drift on the machine affects"
-                    + " all of them alike. Then N/10 runs of the whole CLI through ./arrow, JVM start included.",
+                    + " all of them alike. The whole CLI through ./arrow (no JVM: it execs the helper) takes"
+                    + " its turns too, when this runs from a source tree.",
             "The ratio columns are each median over unshare's (the design's budget: Arrow within 1.3x)"
                     + " and over fork+exec's (a prewarmed sandbox: under 1 ms added)."
         })
@@ -57,7 +58,7 @@ final class SpawnBenchmark implements Callable<Integer> {
     private static final String PREWARMED = "arrow sandbox API, prewarmed";
     private static final int POOL = 4;
     private static final long POOL_WAIT_MILLIS = 10_000;
-    private static final String CLI_WAY = "arrow run (CLI, JVM start)";
+    private static final String CLI_WAY = "arrow run (CLI, ./arrow)";
     private static final long RANDOM_SEED = 42; // the same orders every run, so runs compare
 
     @Spec
@@ -107,6 +108,7 @@ final class SpawnBenchmark implements Callable<Integer> {
                         "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                         "--unshare-all", "--die-with-parent", "/bin/true")))),
                 () -> skipped.add(new Skipped("bwrap", "not installed")));
+        addCliWay(ways, skipped);
 
         Optional<RuncBundle> runcBundle = addRuncWay(ways, skipped);
         List<Measured> results;
@@ -120,7 +122,6 @@ final class SpawnBenchmark implements Callable<Integer> {
                 runcBundle.get().close();
             }
         }
-        measureCli(skipped).ifPresent(results::add);
 
         if (coldStarts.get() > 0) {
             skipped.add(new Skipped(PREWARMED, coldStarts.get() + " of its runs found no prewarmed sandbox ready"));
@@ -135,10 +136,10 @@ final class SpawnBenchmark implements Callable<Integer> {
     private void addArrowWays(List<Way> ways, List<Skipped> skipped) {
         SandboxSpec trueSpec = SandboxSpec.builder("/bin/true").build();
         try {
-            Path helper = HelperLocator.locate();
-            ways.add(new Way("arrow helper", () -> Processes.run(
-                    HelperCommand.argv(helper, HelperCommand.newSandboxId(), trueSpec, Optional.empty()))));
-        } catch (SandboxException e) {
+            // The helper's run mode: the sandbox `arrow run` makes, with no launcher in front.
+            Path helper = NativeProgram.SANDBOX_HELPER.locate();
+            ways.add(new Way("arrow helper", () -> Processes.run(List.of(helper.toString(), "run", "--", "/bin/true"))));
+        } catch (NoSuchFileException e) {
             skipped.add(new Skipped("arrow helper", e.getMessage()));
         }
         SandboxDriver driver = Sandboxes.processDriver();
@@ -245,24 +246,14 @@ final class SpawnBenchmark implements Callable<Integer> {
         return results;
     }
 
-    /** The whole CLI through ./arrow, separately: it takes a hundred times longer than the rest. */
-    private Optional<Measured> measureCli(List<Skipped> skipped) throws ProcessFailedException {
+    /** The whole CLI through ./arrow, as a user runs it; its first run (the probe) lets it rebuild. */
+    private static void addCliWay(List<Way> ways, List<Skipped> skipped) {
         Optional<Path> launcher = findLauncher();
         if (launcher.isEmpty()) {
             skipped.add(new Skipped(CLI_WAY, "no ./arrow launcher above " + codeLocation().orElse(null)));
-            return Optional.empty();
+            return;
         }
-        var way = new Way(CLI_WAY, () -> Processes.run(List.of(launcher.get().toString(), "run", "--", "/bin/true")));
-        List<Way> working = probe(List.of(way), skipped); // also lets the launcher rebuild, unmeasured
-        if (working.isEmpty()) {
-            return Optional.empty();
-        }
-        var nanos = new long[Math.max(1, runs / 10)];
-        System.err.printf(Locale.ROOT, "arrow bench spawn: %d runs of %s%n", nanos.length, launcher.get());
-        for (int run = 0; run < nanos.length; run++) {
-            nanos[run] = time(way);
-        }
-        return Optional.of(new Measured(CLI_WAY, new Timings(nanos)));
+        ways.add(new Way(CLI_WAY, () -> Processes.run(List.of(launcher.get().toString(), "run", "--", "/bin/true"))));
     }
 
     private static void settle(Way way) throws ProcessFailedException {

@@ -74,6 +74,16 @@ public final class ArrowCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("run")) {
+            // The helper reads run's options itself: no picocli model is built for it.
+            int status;
+            try {
+                status = RunCommand.run(List.of(args).subList(1, args.length));
+            } catch (InterruptedException e) {
+                status = USAGE_ERROR;
+            }
+            System.exit(status);
+        }
         System.exit(commandLine(CliContext.system(), args).execute(args));
     }
 
@@ -115,10 +125,6 @@ public final class ArrowCli implements Callable<Integer> {
                 .setParameterExceptionHandler(ArrowCli::usageError)
                 .setExecutionExceptionHandler(ArrowCli::executionError);
         cli.getSubcommands().forEach((name, sub) -> {
-            if (name.equals("run")) {
-                // "arrow run ls -l" works like "arrow run -- ls -l": options after COMMAND are its own.
-                sub.setStopAtPositional(true);
-            }
             if (NODE_COMMANDS.contains(name)) {
                 sub.getCommandSpec().usageMessage().footerHeading(ExitStatus.HEADING).footer(ExitStatus.FOOTER);
             }

@@ -290,6 +290,12 @@ final class SpawnBenchmark implements Callable<Integer> {
             table.append(String.format(Locale.ROOT, "%s: %+.3f ms over %s (the design's budget: under 1 ms)%n",
                     PREWARMED, prewarmed.get() - forkExec.get(), FORK_EXEC));
         }
+        Optional<Double> cli = medianOf(results, CLI_WAY);
+        Optional<Double> bwrap = medianOf(results, "bwrap");
+        if (cli.isPresent() && bwrap.isPresent()) {
+            table.append(String.format(Locale.ROOT, "%s: %.2fx of bwrap (the design's budget: within 1.5x)%n",
+                    CLI_WAY, cli.get() / bwrap.get()));
+        }
         for (Skipped skip : skipped) {
             table.append(skip.way()).append(": skipped (").append(skip.reason()).append(")\n");
         }

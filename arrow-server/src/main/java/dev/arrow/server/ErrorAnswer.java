@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.io.EofException;
 
 /**
  * A failure as the node answers it: a status, a JSON error naming the field at fault, and the
@@ -49,9 +51,67 @@ record ErrorAnswer(int status, String code, String message, Optional<String> fie
             Thread.currentThread().interrupt();
             return new ErrorAnswer(503, "unavailable", "the node is shutting down");
         } catch (Exception e) {
+            Optional<ErrorAnswer> clients = clientsFault(e, what);
+            if (clients.isPresent()) {
+                return clients.get();
+            }
             LOG.log(Level.SEVERE, "unexpected failure of " + what, e);
             return new ErrorAnswer(500, "internal", "the node failed unexpectedly; the node's log has the details");
         }
+    }
+
+    /**
+     * A failure that is the request's, not the node's: HTTP that Jetty could not read (its
+     * {@link HttpException}s carry the status, 400 to 431 and 505), or a body that ended before
+     * it was whole because the client left. Logged as one line at most, never as an error.
+     */
+    private static Optional<ErrorAnswer> clientsFault(Exception failure, String what) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpException http && (http.getCode() / 100 == 4 || http.getCode() == 505)) {
+                LOG.fine(() -> what + ": " + http.getCode() + " " + http.getReason());
+                return Optional.of(forStatus(http.getCode()));
+            }
+            if (cause instanceof EofException || cause instanceof java.io.EOFException) {
+                LOG.fine(() -> what + ": the request ended early");
+                return Optional.of(new ErrorAnswer(400, "bad_request",
+                        "the request ended before its body was whole (the client closed the connection?)"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The answer to a status Jetty decided on its own, for a request it could not read. */
+    static ErrorAnswer forStatus(int status) {
+        if (status == 505) {
+            return new ErrorAnswer(505, "http_version_not_supported", "the node speaks HTTP/1.1 and HTTP/1.0");
+        }
+        if (status >= 400 && status < 500) {
+            return new ErrorAnswer(status, codeOf(status), messageOf(status));
+        }
+        return new ErrorAnswer(status, "internal", "the node failed unexpectedly; the node's log has the details");
+    }
+
+    private static String codeOf(int status) {
+        return switch (status) {
+            case 408 -> "request_timeout";
+            case 411 -> "length_required";
+            case 413 -> "payload_too_large";
+            case 414 -> "uri_too_long";
+            case 415 -> "unsupported_media_type";
+            case 431 -> "headers_too_large";
+            default -> "bad_request";
+        };
+    }
+
+    private static String messageOf(int status) {
+        return switch (status) {
+            case 408 -> "the request took too long to arrive";
+            case 411 -> "the request needs a Content-Length or chunked body";
+            case 413 -> "the request body is larger than the node takes";
+            case 414 -> "the request's URI is too long";
+            case 431 -> "the request's headers are too large";
+            default -> "the request is not valid HTTP/1.1: its framing, a header or its query cannot be read";
+        };
     }
 
     ErrorAnswer withHeader(String name, String value) {

@@ -1,6 +1,7 @@
 package dev.arrow.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -139,9 +140,23 @@ final class Exchange {
                 throw ApiError.invalid("body", "the body must be a JSON object");
             }
             return node;
+        } catch (StreamConstraintsException e) {
+            // Jackson's own message names its configuration class and method: say what was too much.
+            throw ApiError.invalid("body", "the body is not valid JSON: it is nested deeper (at most "
+                    + JSON.getFactory().streamReadConstraints().getMaxNestingDepth() + " levels) or holds a longer"
+                    + " number or name than the node reads");
         } catch (JsonProcessingException e) {
-            throw ApiError.invalid("body", "the body is not valid JSON: " + e.getOriginalMessage());
+            String where = e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            String message = e.getOriginalMessage();
+            throw ApiError.invalid("body", "the body is not valid JSON" + where + ": "
+                    + (message == null || message.contains("com.fasterxml") ? "it cannot be read" : firstLine(message)));
         }
+    }
+
+    private static String firstLine(String text) {
+        int end = text.indexOf('\n');
+        return end < 0 ? text : text.substring(0, end);
     }
 
     void setHeader(String name, String value) {

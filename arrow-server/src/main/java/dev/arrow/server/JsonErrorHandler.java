@@ -3,8 +3,8 @@ package dev.arrow.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -20,12 +20,8 @@ final class JsonErrorHandler extends ErrorHandler {
         if (attribute instanceof Integer code) {
             status = code;
         }
-        ObjectNode error = Exchange.JSON.createObjectNode();
-        error.put("code", status == 413 ? "payload_too_large" : status >= 500 ? "internal" : "bad_request");
-        String reason = HttpStatus.getMessage(status);
-        error.put("message", reason == null ? "error " + status : reason.toLowerCase());
-        ObjectNode body = Exchange.JSON.createObjectNode();
-        body.set("error", error);
+        ErrorAnswer answer = ErrorAnswer.forStatus(status);
+        ObjectNode body = ErrorAnswer.body(answer.code(), answer.message(), Optional.empty(), null);
         byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");

@@ -255,10 +255,21 @@ public final class BundleUnpacker {
                         : Extraction.entry(name) + limit.getMessage(), e);
             }
         }
-        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return new BundleException((name == null ? "" : Extraction.entry(name)) + what + " (damaged or truncated?): "
-                + detail, e);
+                + inUsersWords(e), e);
     }
+
+    /** What went wrong, without the names of Java classes that an archive library puts in its messages. */
+    private static String inUsersWords(IOException e) {
+        String message = e.getMessage();
+        if (e instanceof java.io.EOFException || message == null || message.isBlank()) {
+            return e instanceof java.io.EOFException ? "it ends early" : "it cannot be read";
+        }
+        return JAVA_NAME.matcher(message).find() ? "it cannot be read" : message;
+    }
+
+    private static final java.util.regex.Pattern JAVA_NAME = java.util.regex.Pattern.compile(
+            "\\b(?:java|javax|jdk|sun|org|com)\\.[a-z]+\\.|[A-Z][A-Za-z]*(?:Exception|Error)\\b");
 
     /**
      * Removes a tree without following symlinks, read-only directories included (their owner may

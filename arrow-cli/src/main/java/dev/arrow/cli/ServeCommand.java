@@ -27,6 +27,9 @@ import picocli.CommandLine.Spec;
         })
 final class ServeCommand implements Callable<Integer> {
 
+    /** The smallest heap --memory takes (./arrow keeps to its default below it). */
+    static final long MIN_HEAP_BYTES = 64L << 20;
+
     @Spec
     CommandSpec spec;
 
@@ -46,6 +49,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "Sandboxes kept prewarmed for cold starts, 0 to 64; each costs two idle processes"
                     + " and a few MiB, shown in /metrics as arrow_prewarm_* (env ARROW_PREWARM; default: ${DEFAULT-VALUE}).")
     int prewarm;
+
+    // The JVM's heap is fixed before this code runs: ./arrow reads this option and gives the JVM
+    // its -Xmx; here it is only checked and reported.
+    @Option(names = "--memory", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "The node's heap limit, bytes or k, m, g, t (default: a quarter of the machine's memory,"
+                    + " at most 512m). Applied by ./arrow when it starts the node's JVM.")
+    Long memoryBytes;
 
     // The launcher's start-up cache is recorded from this run: the classes a node loads and the
     // methods it runs while it starts, deploys and invokes are the ones a real start needs.
@@ -77,6 +87,9 @@ final class ServeCommand implements Callable<Integer> {
         if (maxConcurrent < 1) {
             throw new ParameterException(spec.commandLine(), "--max-concurrent must be at least 1");
         }
+        if (memoryBytes != null && memoryBytes < MIN_HEAP_BYTES) {
+            throw new ParameterException(spec.commandLine(), "--memory must be at least 64m: the node's own work needs it");
+        }
         if (prewarm < 0 || prewarm > NodeConfig.MAX_PREWARM) {
             throw new ParameterException(spec.commandLine(), "--prewarm must be between 0 and " + NodeConfig.MAX_PREWARM);
         }
@@ -102,7 +115,14 @@ final class ServeCommand implements Callable<Integer> {
             node.close();
             stopped.countDown();
         }));
-        spec.commandLine().getErr().printf("arrow: node listening on %s (state in %s)%n", node.uri(), node.home());
+        long heap = Runtime.getRuntime().maxMemory();
+        spec.commandLine().getErr().printf("arrow: node listening on %s (state in %s, heap limit %d MiB)%n", node.uri(),
+                node.home(), heap >> 20);
+        // Runtime.maxMemory leaves out a survivor space: a limit within a tenth of --memory is the one asked for.
+        if (memoryBytes != null && Math.abs(heap - memoryBytes) > memoryBytes / 10) {
+            spec.commandLine().getErr().printf("arrow: --memory applies when ./arrow starts the node's JVM;"
+                    + " this JVM's heap limit is %d MiB%n", heap >> 20);
+        }
         spec.commandLine().getErr().flush();
         node.join();
         stopped.await();

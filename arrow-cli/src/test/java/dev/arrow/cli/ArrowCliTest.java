@@ -28,6 +28,12 @@ class ArrowCliTest {
     }
 
     @Test
+    void aNodeHeapBelowItsFloorIsRefusedBeforeAnythingStarts() {
+        assertThat(arrow("serve", "--memory", "16m")).isEqualTo(125);
+        assertThat(err.toString()).startsWith("arrow: --memory must be at least 64m");
+    }
+
+    @Test
     void badSize() {
         assertThat(arrow("deploy", "x", "--memory", "12x", "--", "true")).isEqualTo(125);
         assertThat(err.toString()).isEqualTo("""

@@ -56,6 +56,8 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
                 .description("Processes the prewarm pool runs (a supervisor and a pid 1 per sandbox)").register(registry);
         Gauge.builder("arrow.prewarm.memory", pool, p -> p.now().memoryBytes()).baseUnit("bytes").strongReference(true)
                 .description("Memory the prewarm pool holds").register(registry);
+        Gauge.builder("arrow.node.heap.limit", Runtime.getRuntime(), Runtime::maxMemory).baseUnit("bytes")
+                .description("The heap limit the node's JVM runs with (serve --memory)").register(registry);
         Gauge.builder("arrow.sandboxes.alive", invocations, InvocationService::running)
                 .description("Sandboxes running invocations now").register(registry);
         Gauge.builder("arrow.queue.depth", invocations, InvocationService::queueDepth)

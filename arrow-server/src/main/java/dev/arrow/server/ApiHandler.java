@@ -1,5 +1,6 @@
 package dev.arrow.server;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -19,17 +20,20 @@ final class ApiHandler extends Handler.Abstract {
     private final Gateway gateway;
     private final Executor blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-route-", 0).factory());
 
-    ApiHandler(Router router, String token, Gateway gateway) {
+    private final Duration bodyDeadline;
+
+    ApiHandler(Router router, String token, Gateway gateway, Duration bodyDeadline) {
         // Called on the selector thread: routes that block (sandboxes, SQLite) go to a virtual thread.
         super(InvocationType.NON_BLOCKING);
         this.router = router;
         this.token = token;
         this.gateway = gateway;
+        this.bodyDeadline = bodyDeadline;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        var exchange = new Exchange(request, response, callback);
+        var exchange = new Exchange(request, response, callback, bodyDeadline);
         String path = exchange.path();
         if (path != null && path.startsWith(Gateway.PREFIX)) {
             try {

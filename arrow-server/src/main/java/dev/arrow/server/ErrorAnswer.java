@@ -71,6 +71,10 @@ record ErrorAnswer(int status, String code, String message, Optional<String> fie
                 LOG.fine(() -> what + ": " + http.getCode() + " " + http.getReason());
                 return Optional.of(forStatus(http.getCode()));
             }
+            if (cause instanceof Exchange.BodyTimeoutException late) {
+                LOG.fine(() -> what + ": " + late.getMessage());
+                return Optional.of(new ErrorAnswer(408, "request_timeout", late.getMessage()));
+            }
             if (cause instanceof EofException || cause instanceof java.io.EOFException) {
                 LOG.fine(() -> what + ": the request ended early");
                 return Optional.of(new ErrorAnswer(400, "bad_request",

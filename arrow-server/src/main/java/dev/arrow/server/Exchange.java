@@ -5,17 +5,21 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /** One request and its response, with the few things every route needs. Used by one thread at a time. */
 final class Exchange {
@@ -26,14 +30,16 @@ final class Exchange {
     private final Request request;
     private final Response response;
     private final Callback callback;
+    private final Duration bodyDeadline;
     private Map<String, String> pathParams = Map.of();
     private Fields query;
     private boolean responded;
 
-    Exchange(Request request, Response response, Callback callback) {
+    Exchange(Request request, Response response, Callback callback, Duration bodyDeadline) {
         this.request = request;
         this.response = response;
         this.callback = callback;
+        this.bodyDeadline = bodyDeadline;
     }
 
     Request request() {
@@ -88,8 +94,48 @@ final class Exchange {
         return request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
     }
 
+    /**
+     * The body as it arrives, for at most the node's body deadline from now: then the request
+     * fails with a {@link BodyTimeoutException} (a 408), so that a client trickling its body in,
+     * byte by byte inside the idle timeout, cannot hold a handler for ever.
+     */
     InputStream bodyStream() {
-        return Request.asInputStream(request);
+        Scheduler.Task deadline = request.getComponents().getScheduler().schedule(
+                () -> request.fail(new BodyTimeoutException(bodyDeadline)), bodyDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        return new FilterInputStream(Request.asInputStream(request)) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b < 0) {
+                    deadline.cancel();
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                if (n < 0) {
+                    deadline.cancel();
+                }
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                deadline.cancel();
+                super.close();
+            }
+        };
+    }
+
+    /** A request body that did not arrive whole within the node's deadline. */
+    static final class BodyTimeoutException extends java.util.concurrent.TimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTimeoutException(Duration deadline) {
+            super("the request body did not arrive whole within " + deadline.toSeconds() + " s");
+        }
     }
 
     /**

@@ -94,7 +94,7 @@ public final class Node implements AutoCloseable {
             var gateway = new Gateway(invocations, warm::client,
                     Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-gateway-wait-", 0).factory()),
                     connector.selectorThread(), connector.getScheduler(), config.dispatch().maxInputBytes());
-            server.setHandler(new ApiHandler(routes.router(), token, gateway));
+            server.setHandler(new ApiHandler(routes.router(), token, gateway, config.bodyDeadline()));
             warm.makeInstanceClientWith(() -> new InstanceClient(connector.getSelectorManager()));
             connector.getConnectionFactory(GatewayConnectionFactory.class).serve(gateway);
             try {

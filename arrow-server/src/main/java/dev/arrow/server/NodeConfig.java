@@ -3,6 +3,7 @@ package dev.arrow.server;
 import dev.arrow.platform.invocations.DispatchSettings;
 import dev.arrow.platform.invocations.RuntimeLaunchers;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -18,20 +19,28 @@ import java.util.Objects;
  *                 under {@code home} at start
  * @param prewarm  sandboxes kept prewarmed for cold starts (0 to {@value #MAX_PREWARM}); each costs
  *                 two idle processes and a few MiB, reported in /metrics
+ * @param bodyDeadline how long a request body the node reads whole may take to arrive, however
+ *                 steadily it trickles in; then 408 (default {@link #DEFAULT_BODY_DEADLINE})
  */
 public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
-        int prewarm) {
+        int prewarm, Duration bodyDeadline) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
     public static final int DEFAULT_PREWARM = 4;
     public static final int MAX_PREWARM = 64;
+    /** Time for a whole request body to arrive: a 1 GiB bundle at 20 MB/s, not a slow trickle forever. */
+    public static final Duration DEFAULT_BODY_DEADLINE = Duration.ofSeconds(60);
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(dispatch, "dispatch");
         Objects.requireNonNull(runtimes, "runtimes");
+        Objects.requireNonNull(bodyDeadline, "bodyDeadline");
+        if (bodyDeadline.isNegative() || bodyDeadline.isZero()) {
+            throw new IllegalArgumentException("bodyDeadline must be positive: " + bodyDeadline);
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
         }
@@ -43,6 +52,12 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     /** With the default prewarm pool. */
     public NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes) {
         this(host, port, home, dispatch, runtimes, DEFAULT_PREWARM);
+    }
+
+    /** With the default body deadline. */
+    public NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
+            int prewarm) {
+        this(host, port, home, dispatch, runtimes, prewarm, DEFAULT_BODY_DEADLINE);
     }
 
     /** Without language runtimes. */
@@ -62,22 +77,26 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     }
 
     public NodeConfig withListen(String newHost, int newPort) {
-        return new NodeConfig(newHost, newPort, home, dispatch, runtimes, prewarm);
+        return new NodeConfig(newHost, newPort, home, dispatch, runtimes, prewarm, bodyDeadline);
     }
 
     public NodeConfig withHome(Path newHome) {
-        return new NodeConfig(host, port, newHome, dispatch, runtimes, prewarm);
+        return new NodeConfig(host, port, newHome, dispatch, runtimes, prewarm, bodyDeadline);
     }
 
     public NodeConfig withDispatch(DispatchSettings settings) {
-        return new NodeConfig(host, port, home, settings, runtimes, prewarm);
+        return new NodeConfig(host, port, home, settings, runtimes, prewarm, bodyDeadline);
     }
 
     public NodeConfig withRuntimes(RuntimeLaunchers launchers) {
-        return new NodeConfig(host, port, home, dispatch, launchers, prewarm);
+        return new NodeConfig(host, port, home, dispatch, launchers, prewarm, bodyDeadline);
     }
 
     public NodeConfig withPrewarm(int sandboxes) {
-        return new NodeConfig(host, port, home, dispatch, runtimes, sandboxes);
+        return new NodeConfig(host, port, home, dispatch, runtimes, sandboxes, bodyDeadline);
+    }
+
+    public NodeConfig withBodyDeadline(Duration deadline) {
+        return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, deadline);
     }
 }

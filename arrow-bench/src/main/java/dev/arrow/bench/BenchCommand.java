@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Measures Arrow against its peers on this machine.",
-        subcommands = {SpawnBenchmark.class, NodeBenchmark.class, HttpBenchmark.class, CliBenchmark.class})
+        subcommands = {SpawnBenchmark.class, NodeBenchmark.class, HttpBenchmark.class, CliBenchmark.class,
+            SoakBenchmark.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec

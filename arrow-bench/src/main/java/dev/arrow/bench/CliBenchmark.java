@@ -124,12 +124,7 @@ final class CliBenchmark implements Callable<Integer> {
 
     /** An http-mode arrow kept warm (one instance always up), so that invoke measures the CLI, not a cold start. */
     private static void deployWarmArrow(Path curl, List<String> auth, String base) throws Exception {
-        String app = "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.end('ok'))}).listen(+process.env.PORT)";
-        Optional<Path> node = Processes.onPath("node");
-        String command = node.isPresent()
-                ? "[\"" + node.get() + "\",\"-e\",\"" + app.replace("\"", "\\\"") + "\"]"
-                : "[\"/usr/bin/python3\",\"-m\",\"http.server\",\"8080\"]";
-        String spec = "{\"name\":\"warm\",\"mode\":\"http\",\"command\":" + command
+        String spec = "{\"name\":\"warm\",\"mode\":\"http\",\"command\":" + WarmApp.commandJson()
                 + ",\"scaling\":{\"minInstances\":1,\"maxInstances\":1,\"concurrency\":4}}";
         Processes.run(curlCall(curl, auth, "POST", base + "/v1/arrows", spec));
         long deadline = System.nanoTime() + 30_000_000_000L;

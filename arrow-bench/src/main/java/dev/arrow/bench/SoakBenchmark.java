@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -74,13 +73,7 @@ final class SoakBenchmark implements Callable<Integer> {
         try (NodeBenchmark.RunningNode node = NodeBenchmark.RunningNode.start()) {
             URI base = node.base;
             send(http, node, "POST", "/v1/arrows", "{\"name\":\"count\",\"command\":[\"wc\",\"-c\"]}");
-            Optional<Path> nodejs = Processes.onPath("node");
-            String app = "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.end('ok'))})"
-                    + ".listen(+process.env.PORT)";
-            String command = nodejs.isPresent()
-                    ? "[\"" + nodejs.get() + "\",\"-e\",\"" + app.replace("\"", "\\\"") + "\"]"
-                    : "[\"/usr/bin/python3\",\"-m\",\"http.server\",\"8080\"]";
-            send(http, node, "POST", "/v1/arrows", "{\"name\":\"web\",\"mode\":\"http\",\"command\":" + command
+            send(http, node, "POST", "/v1/arrows", "{\"name\":\"web\",\"mode\":\"http\",\"command\":" + WarmApp.commandJson()
                     + ",\"scaling\":{\"minInstances\":1,\"maxInstances\":2,\"concurrency\":8}}");
             Thread.sleep(3000); // the first instance up, the start-up garbage collected
             long idleBefore = node.rssBytes();

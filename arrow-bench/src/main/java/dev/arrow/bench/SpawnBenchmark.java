@@ -8,7 +8,6 @@ import dev.arrow.sandbox.NativeProgram;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.Sandbox;
 import dev.arrow.sandbox.SandboxDriver;
-import dev.arrow.sandbox.SandboxException;
 import dev.arrow.sandbox.SandboxResult;
 import dev.arrow.sandbox.SandboxSpec;
 import dev.arrow.sandbox.Sandboxes;

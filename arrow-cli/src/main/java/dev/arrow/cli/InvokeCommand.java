@@ -8,7 +8,6 @@ import dev.arrow.cli.client.InvokeResult;
 import dev.arrow.cli.client.Json;
 import dev.arrow.cli.client.RequestBody;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

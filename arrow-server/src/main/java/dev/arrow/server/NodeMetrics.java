@@ -4,6 +4,7 @@ import dev.arrow.platform.invocations.Execution;
 import dev.arrow.platform.invocations.InvocationListener;
 import dev.arrow.platform.invocations.InvocationRecord;
 import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.platform.invocations.RunError;
 import dev.arrow.platform.invocations.WarmInstances;
 import dev.arrow.runtime.instances.FleetEvents;
 import dev.arrow.runtime.instances.Instance;
@@ -123,8 +124,16 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
     }
 
     private static String outcomeOf(Execution run) {
-        return run.error().map(error -> error.code().replace('_', '-'))
-                .orElse(run.succeeded() ? "success" : run.outcome().name());
+        // Constants: this runs for every invocation, the gateway's included.
+        if (run.error().isPresent()) {
+            return switch (run.error().get()) {
+                case RunError.OutputTooLarge _ -> "output-too-large";
+                case RunError.HandlerFailed _ -> "handler-error";
+                case RunError.InstanceFailed _ -> "instance-failed";
+                case RunError.Abandoned _ -> "abandoned";
+            };
+        }
+        return run.succeeded() ? "success" : run.outcome().name();
     }
 
     /** The pool's stats, asked of the driver once per scrape rather than once per gauge. */

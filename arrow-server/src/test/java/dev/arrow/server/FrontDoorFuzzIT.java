@@ -105,6 +105,7 @@ class FrontDoorFuzzIT {
             requests.add(kinds.get(random.nextInt(kinds.size())).apply(random));
         }
         List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        var answered = new java.util.concurrent.atomic.AtomicInteger();
         try (var pool = Executors.newFixedThreadPool(4, Thread.ofPlatform().name("fuzz-", 0).factory())) {
             List<Future<?>> done = new ArrayList<>();
             for (Raw raw : requests) {
@@ -114,6 +115,7 @@ class FrontDoorFuzzIT {
                         if (reply == null) {
                             return; // the node closed the connection without an answer to bytes that were not HTTP
                         }
+                        answered.incrementAndGet();
                         if (reply.status() >= 500 && reply.status() != 503 && reply.status() != 505) {
                             problems.add(reply.status() + " for " + raw.label() + ": " + abbreviate(reply.text()));
                         } else if (JAVA_NAME.matcher(new String(reply.body(), StandardCharsets.UTF_8)).find()) {
@@ -131,6 +133,8 @@ class FrontDoorFuzzIT {
             }
         }
         assertThat(problems).as("seed %d", SEED).isEmpty();
+        // A node that only reset connections would pass the checks above: nearly every request gets an answer.
+        assertThat(answered.get()).as("requests answered, seed %d", SEED).isGreaterThan(REQUESTS * 9 / 10);
         assertThat(severe).as("SEVERE log records or stack traces, seed %d", SEED)
                 .extracting(record -> record.getLoggerName() + ": " + record.getMessage()).isEmpty();
         // And the node still works (the fuzz may have deleted or redeployed "echo": it holds a valid token too).

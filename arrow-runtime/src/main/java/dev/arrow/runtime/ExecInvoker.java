@@ -88,9 +88,18 @@ public final class ExecInvoker {
         return builder.build();
     }
 
+    /**
+     * The most a pipe read or write moves at once: the JDK's file streams copy up to this much
+     * through a buffer on the stack, and anything larger through a malloc of its whole length,
+     * which glibc keeps in per-thread arenas after a body of a few MiB (`arrow bench soak`).
+     */
+    static final int PIPE_SLICE = 8192;
+
     private static void feed(OutputStream stdin, byte[] input) {
         try (stdin) {
-            stdin.write(input);
+            for (int offset = 0; offset < input.length; offset += PIPE_SLICE) {
+                stdin.write(input, offset, Math.min(PIPE_SLICE, input.length - offset));
+            }
         } catch (IOException e) {
             // The program stopped reading (exited, or closed stdin): what it did not read is not an error.
         }
@@ -98,7 +107,7 @@ public final class ExecInvoker {
 
     /** Reads a stream to its end, handing each chunk to {@code sink}. */
     static void drainTo(InputStream in, java.util.function.ObjIntConsumer<byte[]> sink) {
-        byte[] buffer = new byte[16 * 1024];
+        byte[] buffer = new byte[PIPE_SLICE];
         try (in) {
             int n;
             while ((n = in.read(buffer)) > 0) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -151,6 +152,15 @@ final class Exchange {
         try (InputStream in = bodyStream()) {
             if (declared > max) {
                 throw drainedTooLarge(in, max);
+            }
+            if (declared >= 0) {
+                // One array of the declared size: no growing copies of a body of several MiB.
+                byte[] body = new byte[(int) declared];
+                int read = in.readNBytes(body, 0, body.length);
+                if (read < body.length) {
+                    throw new EOFException("the body ended before its Content-Length");
+                }
+                return body;
             }
             byte[] body = in.readNBytes(max + 1);
             if (body.length > max) {

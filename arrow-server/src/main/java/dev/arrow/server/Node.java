@@ -43,16 +43,18 @@ public final class Node implements AutoCloseable {
     private final WarmInstances warm;
     private final SandboxDriver driver;
     private final Server server;
+    private final IdleHeap idleHeap;
     private final int port;
 
     private Node(NodeConfig config, SqliteState state, InvocationService invocations, WarmInstances warm,
-            SandboxDriver driver, Server server, int port) {
+            SandboxDriver driver, Server server, IdleHeap idleHeap, int port) {
         this.config = config;
         this.state = state;
         this.invocations = invocations;
         this.warm = warm;
         this.driver = driver;
         this.server = server;
+        this.idleHeap = idleHeap;
         this.port = port;
     }
 
@@ -105,9 +107,11 @@ public final class Node implements AutoCloseable {
                 throw new IOException("cannot start the HTTP server: " + e.getMessage(), e);
             }
             invocations.start();
+            var idleHeap = new IdleHeap(metrics.idleHeapReleases());
+            idleHeap.start();
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + ", state in " + home);
-            return new Node(config, state, invocations, warm, driver, server, port);
+            return new Node(config, state, invocations, warm, driver, server, idleHeap, port);
         } catch (IOException | RuntimeException e) {
             if (warm != null) {
                 warm.close();
@@ -155,6 +159,7 @@ public final class Node implements AutoCloseable {
     @Override
     public void close() {
         try {
+            idleHeap.close();
             invocations.close();
             server.stop();
             warm.close();

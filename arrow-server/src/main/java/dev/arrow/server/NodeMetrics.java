@@ -65,6 +65,13 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
                 .description("Invocations waiting for capacity, sync and async").register(registry);
     }
 
+    /** Counts the idle node's full collections ({@link IdleHeap}). */
+    Runnable idleHeapReleases() {
+        Counter released = Counter.builder("arrow.node.idle.heap.releases")
+                .description("Full collections run once the node went idle, giving a load's heap back").register(registry);
+        return released::increment;
+    }
+
     @Override
     public void finished(InvocationRecord record) {
         Execution run = record.execution().orElseThrow();

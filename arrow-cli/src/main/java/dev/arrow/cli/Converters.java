@@ -52,6 +52,17 @@ final class Converters {
         }
     }
 
+    /** An {@code Idempotency-Key} as the node takes it: 1 to 255 printable ASCII characters. */
+    static final class IdempotencyKey implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            if (value.isEmpty() || value.length() > 255 || !value.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
+                throw new TypeConversionException("'" + value + "' is not a key: use 1 to 255 printable ASCII characters");
+            }
+            return value;
+        }
+    }
+
     private static <T> T usage(Supplier<T> parse) {
         try {
             return parse.get();

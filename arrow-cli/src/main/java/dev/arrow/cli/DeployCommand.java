@@ -118,6 +118,12 @@ final class DeployCommand implements Callable<Integer> {
             description = "http mode: how long an idle instance is kept (node default: 5m).")
     java.time.Duration keepAlive;
 
+    @Option(names = "--idempotency-key", paramLabel = "KEY", converter = Converters.IdempotencyKey.class,
+            description = "Send this Idempotency-Key (per arrow): a retry with the same KEY and spec within 24 h gets"
+                    + " the first deploy's answer instead of a new revision; a deploy whose connection fails is"
+                    + " sent again with it.")
+    String idempotencyKey;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The arrow's name.")
     String name;
 
@@ -146,7 +152,7 @@ final class DeployCommand implements Callable<Integer> {
                 }
                 JsonNode arrow;
                 try {
-                    arrow = client.deploy(body);
+                    arrow = client.deploy(body, idempotencyKey);
                 } catch (ApiException e) {
                     throw new CliException(ExitStatus.of(e), what + ": " + ExitStatus.describe(e));
                 }

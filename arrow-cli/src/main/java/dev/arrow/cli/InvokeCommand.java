@@ -7,10 +7,14 @@ import dev.arrow.cli.client.ArrowHeaders;
 import dev.arrow.cli.client.InvokeResult;
 import dev.arrow.cli.client.Json;
 import dev.arrow.cli.client.RequestBody;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,10 +31,13 @@ import picocli.CommandLine.Parameters;
             "Invokes an arrow: the data is the program's stdin, its stdout is written to stdout as is.",
             "A failed invocation prints the program's last stderr and what went wrong on stderr and exits"
                     + " with 1. With --json, a failure prints the node's JSON error to stdout instead.",
-            "With --async, prints the id of the queued invocation (see 'arrow invocations', 'arrow logs')."
+            "With --async, prints the id of the queued invocation (see 'arrow invocations', 'arrow logs');"
+                    + " the submit carries a random Idempotency-Key (or --idempotency-key), and one whose"
+                    + " connection fails before the node answers is sent again with it: it runs once."
         })
 final class InvokeCommand implements Callable<Integer> {
 
+    private static final String REPLAYED = "Idempotent-Replayed";
 
     @Parameters(index = "0", paramLabel = "NAME", description = "The arrow.")
     String name;
@@ -42,6 +49,11 @@ final class InvokeCommand implements Callable<Integer> {
 
     @Option(names = "--async", description = "Queue the invocation and print its id instead of waiting.")
     boolean async;
+
+    @Option(names = "--idempotency-key", paramLabel = "KEY", converter = Converters.IdempotencyKey.class,
+            description = "Send this Idempotency-Key: a retry with the same KEY and data within 24 h gets the first"
+                    + " answer again instead of running again (default with --async: a random one).")
+    String idempotencyKey;
 
     @Option(names = {"-v", "--verbose"}, description = "Print the X-Arrow-* headers (id, revision, cold start,"
             + " durations, billed time) on stderr.")
@@ -57,7 +69,8 @@ final class InvokeCommand implements Callable<Integer> {
         try (ArrowClient client = node.client()) {
             InvokeResult result;
             try {
-                result = client.invoke(name, body, async);
+                String key = idempotencyKey != null ? idempotencyKey : async ? randomKey() : null;
+                result = client.invoke(name, body, async, key);
             } catch (ApiException e) {
                 if (!ExitStatus.isInvocationFailure(e)) {
                     throw e;
@@ -69,6 +82,8 @@ final class InvokeCommand implements Callable<Integer> {
             }
             if (verbose) {
                 printHeaders(result.arrowHeaders(), context);
+                result.headers().firstValue(REPLAYED).ifPresent(value -> context.err().println(REPLAYED + ": " + value));
+                context.err().flush();
             }
             if (async) {
                 JsonNode queued = Json.parse(result.body());
@@ -83,6 +98,32 @@ final class InvokeCommand implements Callable<Integer> {
             context.out().flush();
             return ExitStatus.OK;
         }
+    }
+
+    /**
+     * A random UUID (version 4) made of 16 bytes of /dev/urandom: {@link UUID#randomUUID()} would
+     * set up a {@code SecureRandom} and its security providers, about 100 ms of a command's start.
+     */
+    static String randomKey() {
+        byte[] random = new byte[0];
+        try (InputStream in = new FileInputStream("/dev/urandom")) {
+            random = in.readNBytes(16);
+        } catch (IOException e) {
+            // below
+        }
+        if (random.length < 16) {
+            random = new byte[16];
+            new SplittableRandom().nextBytes(random); // seeded from the clocks: unique enough for a retry's key
+        }
+        long high = 0;
+        long low = 0;
+        for (int i = 0; i < 8; i++) {
+            high = high << 8 | (random[i] & 0xff);
+            low = low << 8 | (random[8 + i] & 0xff);
+        }
+        high = high & ~0xf000L | 0x4000L; // version 4
+        low = low & 0x3fffffffffffffffL | 0x8000000000000000L; // the IETF variant
+        return new UUID(high, low).toString();
     }
 
     private RequestBody body(CliContext context) throws IOException, CliException {

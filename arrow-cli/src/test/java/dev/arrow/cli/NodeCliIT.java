@@ -162,6 +162,14 @@ class NodeCliIT {
         assertThat(id).hasSize(26);
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() ->
                 arrow("", "invocations", "echoer", "--json").stdout().contains("\"succeeded\""));
+
+        Run keyed = arrow("", "invoke", "echoer", "--async", "--idempotency-key", "cli-key-1", "--data", "once");
+        Run retried = arrow("", "invoke", "echoer", "--async", "--idempotency-key", "cli-key-1", "--data", "once");
+        assertThat(retried.status()).as(retried.stderr()).isZero();
+        assertThat(retried.stdout()).as("the same invocation").isEqualTo(keyed.stdout());
+        Run reused = arrow("", "invoke", "echoer", "--async", "--idempotency-key", "cli-key-1", "--data", "twice");
+        assertThat(reused.status()).isEqualTo(2);
+        assertThat(reused.stderr()).contains("Idempotency-Key 'cli-key-1' was used");
     }
 
     @Test

@@ -236,6 +236,52 @@ class NodeCommandsTest {
     }
 
     @Test
+    void asyncInvokeSendsARandomIdempotencyKeyEachTime() {
+        node.answerJson("POST /v1/arrows/wordcount/invoke?async=true", 202, "{\"id\":\"01abc\",\"status\":\"queued\"}");
+
+        assertThat(arrow("invoke", "wordcount", "--async", "--data", "x")).as(err()).isZero();
+        assertThat(arrow("invoke", "wordcount", "--async", "--data", "x")).isZero();
+
+        List<String> keys = node.requests().stream().map(request -> request.header("Idempotency-Key")).toList();
+        assertThat(keys).hasSize(2).doesNotContainNull().doesNotHaveDuplicates()
+                .allSatisfy(key -> {
+                    assertThat(java.util.UUID.fromString(key)).hasToString(key);
+                    assertThat(java.util.UUID.fromString(key).version()).isEqualTo(4);
+                    assertThat(java.util.UUID.fromString(key).variant()).isEqualTo(2);
+                });
+    }
+
+    @Test
+    void idempotencyKeyOptionIsSentOnInvokeAndDeployAndChecked() {
+        node.answer("POST /v1/arrows/wordcount/invoke", new Answer(200, "3\n".getBytes(StandardCharsets.UTF_8),
+                "application/octet-stream", Map.of("X-Arrow-Invocation-Id", "01abc", "Idempotent-Replayed", "true")));
+        node.answerJson("POST /v1/arrows", 201, arrowJson("wordcount", 3, 3));
+
+        assertThat(arrow("invoke", "wordcount", "--idempotency-key", "mine-1", "-v")).as(err()).isZero();
+        assertThat(node.last().header("Idempotency-Key")).isEqualTo("mine-1");
+        assertThat(err()).contains("Idempotent-Replayed: true");
+        assertThat(arrow("invoke", "wordcount")).isZero();
+        assertThat(node.last().header("Idempotency-Key")).as("a sync invoke has none by default").isNull();
+        assertThat(arrow("deploy", "wordcount", "--idempotency-key", "deploy-1", "--", "wc")).as(err()).isZero();
+        assertThat(node.last().header("Idempotency-Key")).isEqualTo("deploy-1");
+
+        int requests = node.requests().size();
+        assertThat(arrow("invoke", "wordcount", "--idempotency-key", "caf\u00e9")).isEqualTo(125);
+        assertThat(arrow("invoke", "wordcount", "--idempotency-key", "")).isEqualTo(125);
+        assertThat(arrow("deploy", "wordcount", "--idempotency-key", "k".repeat(256), "--", "wc")).isEqualTo(125);
+        assertThat(node.requests()).hasSize(requests);
+    }
+
+    @Test
+    void anInFlightOrReusedKeyIsARejectedRequest() {
+        node.answer("POST /v1/arrows/wordcount/invoke", Answer.error(409, "idempotency_key_in_flight",
+                "the request with Idempotency-Key 'k' is still in flight"));
+
+        assertThat(arrow("invoke", "wordcount", "--idempotency-key", "k")).isEqualTo(2);
+        assertThat(err()).contains("still in flight");
+    }
+
+    @Test
     void asyncPrintsTheId() {
         node.answerJson("POST /v1/arrows/wordcount/invoke?async=true", 202, "{\"id\":\"01abc\",\"status\":\"queued\"}");
 

@@ -3,9 +3,13 @@ package dev.arrow.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.platform.IdempotencyKey;
+import dev.arrow.platform.Idempotent;
 import dev.arrow.platform.InvalidInputException;
+import dev.arrow.platform.arrows.ArrowDetails;
 import dev.arrow.platform.arrows.ArrowName;
 import dev.arrow.platform.arrows.ArrowService;
+import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.bundles.ArchiveFormat;
 import dev.arrow.platform.bundles.BundleInfo;
 import dev.arrow.platform.bundles.BundleStore;
@@ -54,11 +58,7 @@ final class ApiRoutes {
                         metrics.scrape().getBytes(StandardCharsets.UTF_8)))
                 .add("GET", "/v1/openapi.json", ex -> ex.bytes(200, "application/json", openApi))
                 .add("POST", "/v1/bundles", this::uploadBundle)
-                .add("POST", "/v1/arrows", ex -> {
-                    var deployed = arrows.deploy(SpecJson.parse(ex.json(false)));
-                    invocations.arrowChanged(deployed.summary().name());
-                    ex.json(201, RecordJson.arrow(deployed));
-                })
+                .add("POST", "/v1/arrows", this::deploy)
                 .add("GET", "/v1/arrows", this::listArrows)
                 .add("GET", "/v1/arrows/{name}", ex -> ex.json(200, RecordJson.arrow(arrows.details(ex.param("name")))))
                 .add("DELETE", "/v1/arrows/{name}", ex -> {
@@ -92,6 +92,64 @@ final class ApiRoutes {
             info = bundles.put(body, format);
         }
         ex.json(info.created() ? 201 : 200, RecordJson.bundle(info));
+    }
+
+    private void deploy(Exchange ex) throws IOException {
+        Optional<String> key = idempotencyKey(ex);
+        byte[] body = ex.body(Exchange.MAX_JSON_BYTES);
+        ArrowSpec spec = SpecJson.parse(ex.json(body, false));
+        Idempotent<ArrowDetails> deployed = arrows.deploy(spec, key.map(text -> IdempotencyKey.of(text, spec.name(), body)));
+        // A replay too: it may come before the first deploy's own call, which must not be missed.
+        invocations.arrowChanged(spec.name());
+        markReplayed(ex, deployed);
+        ex.json(201, RecordJson.arrow(deployed.result()));
+    }
+
+    /**
+     * The request's {@code Idempotency-Key}: a Structured Fields string ({@code "..."}, as the IETF
+     * draft writes it) or the bare key (as Stripe's clients send it); checked before the body is read.
+     */
+    static Optional<String> idempotencyKey(Exchange ex) {
+        List<String> values = ex.headers(IdempotencyKey.FIELD);
+        if (values.isEmpty()) {
+            return Optional.empty();
+        }
+        if (values.size() > 1) {
+            throw ApiError.invalid(IdempotencyKey.FIELD, "send one " + IdempotencyKey.FIELD + ", not " + values.size());
+        }
+        return Optional.of(IdempotencyKey.requireValid(unquoted(values.getFirst().strip())));
+    }
+
+    /** A Structured Fields string's content (RFC 9651: only \\ and \" are escapes); anything else as it is. */
+    static String unquoted(String value) {
+        if (value.length() < 2 || value.charAt(0) != '"' || value.charAt(value.length() - 1) != '"') {
+            return value;
+        }
+        var key = new StringBuilder(value.length());
+        for (int i = 1; i < value.length() - 1; i++) {
+            char c = value.charAt(i);
+            if (c == '"') {
+                throw ApiError.invalid(IdempotencyKey.FIELD, IdempotencyKey.FIELD + " is a quoted string with a bare '\"'"
+                        + " inside: escape it as \\\"");
+            }
+            if (c == '\\') {
+                char next = i + 1 < value.length() - 1 ? value.charAt(++i) : 0;
+                if (next != '"' && next != '\\') {
+                    throw ApiError.invalid(IdempotencyKey.FIELD, IdempotencyKey.FIELD
+                            + " is a quoted string with a '\\' that escapes neither '\"' nor '\\'");
+                }
+                c = next;
+            }
+            key.append(c);
+        }
+        return key.toString();
+    }
+
+    /** Stripe's mark on an answer given again for a retry under its idempotency key. */
+    private static void markReplayed(Exchange ex, Idempotent<?> result) {
+        if (result.replayed()) {
+            ex.setHeader("Idempotent-Replayed", "true");
+        }
     }
 
     private void listArrows(Exchange ex) {
@@ -136,9 +194,13 @@ final class ApiRoutes {
         String name = ex.param("name");
         ArrowName.require(name, "name");
         boolean async = async(ex);
+        Optional<String> keyText = idempotencyKey(ex);
         byte[] input = ex.body(maxInputBytes);
+        Optional<IdempotencyKey> key = keyText.map(text -> IdempotencyKey.of(text, name, input));
         if (async) {
-            InvocationRecord accepted = invocations.submit(name, input);
+            Idempotent<InvocationRecord> submitted = invocations.submit(name, input, key);
+            InvocationRecord accepted = submitted.result();
+            markReplayed(ex, submitted);
             ex.setHeader("Location", "/v1/invocations/" + accepted.id());
             ex.setHeader("X-Arrow-Invocation-Id", accepted.id());
             ObjectNode out = Exchange.JSON.createObjectNode();
@@ -147,7 +209,9 @@ final class ApiRoutes {
             ex.json(202, out);
             return;
         }
-        CompletedInvocation done = invocations.invoke(name, input);
+        Idempotent<CompletedInvocation> invoked = invocations.invoke(name, input, key);
+        markReplayed(ex, invoked);
+        CompletedInvocation done = invoked.result();
         Execution run = done.execution();
         ex.setHeader("X-Arrow-Invocation-Id", done.record().id());
         ex.setHeader("X-Arrow-Revision", Integer.toString(done.record().revision()));

@@ -2,6 +2,8 @@ package dev.arrow.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.platform.IdempotencyConflictException;
+import dev.arrow.platform.IdempotencyKey;
 import dev.arrow.platform.InstanceUnavailableException;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
@@ -44,6 +46,13 @@ record ErrorAnswer(int status, String code, String message, Optional<String> fie
                 case NotFoundException notFound -> new ErrorAnswer(404, "not_found", notFound.getMessage());
                 case InstanceUnavailableException unavailable -> new ErrorAnswer(503, "instance_unavailable",
                         unavailable.getMessage(), Optional.empty(), Map.of("X-Arrow-Invocation-Id", unavailable.invocationId()));
+                case IdempotencyConflictException conflict -> switch (conflict.conflict()) {
+                    // The draft's answers: 409 while the first request is in flight, 422 for another request.
+                    case IN_FLIGHT -> new ErrorAnswer(409, "idempotency_key_in_flight", conflict.getMessage(),
+                            Optional.of(IdempotencyKey.FIELD), Map.of("Retry-After", "1"));
+                    case REUSED -> new ErrorAnswer(422, "idempotency_key_reused", conflict.getMessage(),
+                            Optional.of(IdempotencyKey.FIELD), Map.of());
+                };
                 case OverloadedException overloaded -> new ErrorAnswer(429, "overloaded", overloaded.getMessage(),
                         Optional.empty(), Map.of("Retry-After", Long.toString(Math.max(1, overloaded.retryAfter().toSeconds()))));
             };

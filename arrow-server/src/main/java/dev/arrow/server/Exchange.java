@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -89,6 +90,11 @@ final class Exchange {
 
     Optional<String> header(String name) {
         return Optional.ofNullable(request.getHeaders().get(name));
+    }
+
+    /** Every value of a header, one per field line, in order. */
+    List<String> headers(String name) {
+        return request.getHeaders().getValuesList(name);
     }
 
     long contentLength() {
@@ -182,7 +188,11 @@ final class Exchange {
 
     /** A JSON object body; an empty body is {@code {}} when {@code emptyAllowed}. */
     JsonNode json(boolean emptyAllowed) throws IOException {
-        byte[] body = body(MAX_JSON_BYTES);
+        return json(body(MAX_JSON_BYTES), emptyAllowed);
+    }
+
+    /** {@code body}, read already (at most {@link #MAX_JSON_BYTES}), as {@link #json(boolean)} takes it. */
+    JsonNode json(byte[] body, boolean emptyAllowed) throws IOException {
         if (body.length == 0 && emptyAllowed) {
             return JSON.createObjectNode();
         }

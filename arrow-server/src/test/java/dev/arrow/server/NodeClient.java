@@ -40,6 +40,16 @@ final class NodeClient {
     }
 
     Reply send(String method, String path, String contentType, byte[] body, String tokenOrNull) throws Exception {
+        return send(method, path, contentType, body, tokenOrNull, java.util.Map.of());
+    }
+
+    /** With the token and {@code headers} besides. */
+    Reply post(String path, String contentType, byte[] body, java.util.Map<String, String> headers) throws Exception {
+        return send("POST", path, contentType, body, token, headers);
+    }
+
+    Reply send(String method, String path, String contentType, byte[] body, String tokenOrNull,
+            java.util.Map<String, String> headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
@@ -48,6 +58,7 @@ final class NodeClient {
         if (tokenOrNull != null) {
             request.header("Authorization", "Bearer " + tokenOrNull);
         }
+        headers.forEach(request::header);
         HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         return new Reply(response.statusCode(), response.headers(), response.body());
     }

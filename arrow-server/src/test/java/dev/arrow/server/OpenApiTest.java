@@ -28,4 +28,19 @@ class OpenApiTest {
         assertThat(documented).isEqualTo(routed);
         assertThat(doc.path("openapi").asText()).startsWith("3.1");
     }
+
+    @Test
+    void theCallsThatTakeAnIdempotencyKeySayHowItIsAnswered() throws Exception {
+        JsonNode doc;
+        try (InputStream in = Node.class.getResourceAsStream("openapi.json")) {
+            doc = new ObjectMapper().readTree(in);
+        }
+        assertThat(doc.at("/components/parameters/IdempotencyKey/name").asText()).isEqualTo("Idempotency-Key");
+        for (String path : new String[] {"/v1/arrows", "/v1/arrows/{name}/invoke"}) {
+            JsonNode post = doc.path("paths").path(path).path("post");
+            assertThat(post.path("parameters").findValuesAsText("$ref")).as(path)
+                    .contains("#/components/parameters/IdempotencyKey");
+            assertThat(post.path("responses").has("409") && post.path("responses").has("422")).as(path).isTrue();
+        }
+    }
 }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongConsumer;
@@ -31,20 +32,34 @@ public final class ArrowClient implements AutoCloseable {
     /** For calls that only read or write a record; invocations and uploads take as long as they take. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration NO_TIMEOUT = Duration.ZERO;
+    /** The header that makes a deploy or an invocation happen at most once (docs/api.md). */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /**
+     * The pauses before the second and the third attempt of a request under an idempotency key
+     * whose connection failed before an answer came (refused, reset, closed): three attempts over
+     * about 2 s, none of which can run it twice.
+     */
+    static final List<Duration> RETRY_PAUSES = List.of(Duration.ofMillis(500), Duration.ofMillis(1500));
 
     private final URI base;
     private final String token;
     private final HttpTransport http;
+    private final List<Duration> retryPauses;
 
     /**
      * @param base  the node, e.g. {@code http://127.0.0.1:7070} ({@link #nodeUri})
      * @param token the bearer token
      */
     public ArrowClient(URI base, String token) {
+        this(base, token, RETRY_PAUSES);
+    }
+
+    ArrowClient(URI base, String token, List<Duration> retryPauses) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
         this.token = Objects.requireNonNull(token, "token");
         this.http = new HttpTransport(this.base, CONNECT_TIMEOUT);
+        this.retryPauses = List.copyOf(retryPauses);
     }
 
     /**
@@ -94,7 +109,19 @@ public final class ArrowClient implements AutoCloseable {
 
     /** {@code POST /v1/arrows}: the spec becomes the arrow's next revision; answers the arrow. */
     public JsonNode deploy(JsonNode spec) throws IOException, InterruptedException, ApiException {
-        return expectJson(sendJson("/v1/arrows", spec));
+        return deploy(spec, null);
+    }
+
+    /**
+     * {@link #deploy(JsonNode)} under an idempotency key, or none when null: a deploy whose
+     * connection fails before the answer is sent again with the same key, a few times.
+     */
+    public JsonNode deploy(JsonNode spec, String idempotencyKey) throws IOException, InterruptedException, ApiException {
+        if (idempotencyKey == null) {
+            return expectJson(sendJson("/v1/arrows", spec));
+        }
+        return expectJson(sendOnce("POST", "/v1/arrows", Map.of("Content-Type", "application/json"),
+                RequestBody.of(Json.bytes(spec)), CALL_TIMEOUT, idempotencyKey));
     }
 
     /** {@code GET /v1/arrows}: {@code {"arrows":[summary...]}}. */
@@ -141,8 +168,20 @@ public final class ArrowClient implements AutoCloseable {
      */
     public InvokeResult invoke(String name, RequestBody stdin, boolean async)
             throws IOException, InterruptedException, ApiException {
-        Response response = send("POST", "/v1/arrows/" + segment(name) + "/invoke" + (async ? "?async=true" : ""),
-                Map.of("Content-Type", "application/octet-stream"), stdin, NO_TIMEOUT, null);
+        return invoke(name, stdin, async, null);
+    }
+
+    /**
+     * {@link #invoke(String, RequestBody, boolean)} under an idempotency key, or none when null: a
+     * request whose connection fails before an answer comes (refused, reset, closed early) is sent
+     * again with the same key, up to three attempts in about 2 s, and the node runs it at most once.
+     */
+    public InvokeResult invoke(String name, RequestBody stdin, boolean async, String idempotencyKey)
+            throws IOException, InterruptedException, ApiException {
+        String path = "/v1/arrows/" + segment(name) + "/invoke" + (async ? "?async=true" : "");
+        Map<String, String> headers = Map.of("Content-Type", "application/octet-stream");
+        Response response = idempotencyKey == null ? send("POST", path, headers, stdin, NO_TIMEOUT, null)
+                : sendOnce("POST", path, headers, stdin, NO_TIMEOUT, idempotencyKey);
         if (!successful(response)) {
             throw error(response);
         }
@@ -219,6 +258,28 @@ public final class ArrowClient implements AutoCloseable {
                         + readTimeout.toSeconds() + "s", e);
             }
             throw new NodeUnreachableException("lost the connection to the node at " + base + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sends a request under an idempotency key, again with the same key when its connection
+     * failed before any answer came: the node does it at most once, however many arrive. Not when
+     * the node did not answer in time (it may still be at it) or its name does not resolve.
+     */
+    private Response sendOnce(String method, String pathAndQuery, Map<String, String> headers, RequestBody body,
+            Duration readTimeout, String idempotencyKey) throws IOException, InterruptedException {
+        var keyed = new LinkedHashMap<String, String>(headers);
+        keyed.put(IDEMPOTENCY_KEY, idempotencyKey);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return send(method, pathAndQuery, keyed, body, readTimeout, null);
+            } catch (NodeUnreachableException e) {
+                if (attempt >= retryPauses.size() || !(e.getCause() instanceof HttpTransport.TransportException cut)
+                        || cut.timedOut || cut.getCause() instanceof java.net.UnknownHostException) {
+                    throw e;
+                }
+                Thread.sleep(retryPauses.get(attempt));
+            }
         }
     }
 

@@ -249,4 +249,98 @@ class ArrowClientTest {
         }
         assertThat(node.last().pathAndQuery()).isEqualTo("/v1/arrows");
     }
+
+    /**
+     * A node whose first {@code cuts} connections read the whole request and close without an
+     * answer (a node killed mid-request), the next one answering 202; the request heads it saw.
+     */
+    private static final class CuttingNode implements AutoCloseable {
+        final ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        final List<String> heads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final Thread thread;
+
+        CuttingNode(int cuts, boolean reset) throws IOException {
+            thread = Thread.ofPlatform().daemon().start(() -> {
+                for (int n = 0; !server.isClosed(); n++) {
+                    try (var socket = server.accept()) {
+                        var in = new java.io.BufferedInputStream(socket.getInputStream());
+                        var head = new StringBuilder();
+                        while (!head.toString().endsWith("\r\n\r\n")) {
+                            head.append((char) in.read());
+                        }
+                        heads.add(head.toString());
+                        var length = java.util.regex.Pattern.compile("Content-Length: (\\d+)").matcher(head);
+                        in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+                        if (n < cuts) {
+                            if (reset) {
+                                socket.setSoLinger(true, 0); // RST rather than FIN
+                            }
+                            continue;
+                        }
+                        byte[] body = "{\"id\":\"01abc\",\"status\":\"queued\"}".getBytes(StandardCharsets.UTF_8);
+                        socket.getOutputStream().write(("HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                        socket.getOutputStream().write(body);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        URI uri() {
+            return URI.create("http://127.0.0.1:" + server.getLocalPort());
+        }
+
+        List<String> keys() {
+            return heads.stream().map(head -> head.lines().filter(line -> line.startsWith("Idempotency-Key: "))
+                    .findFirst().orElse("none")).toList();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    @Test
+    void aKeyedInvokeCutOffBeforeItsAnswerIsSentAgainWithTheSameKey() throws Exception {
+        for (boolean reset : new boolean[] {false, true}) {
+            try (var cutting = new CuttingNode(2, reset);
+                 var retrying = new ArrowClient(cutting.uri(), "t", List.of(java.time.Duration.ofMillis(10),
+                         java.time.Duration.ofMillis(10)))) {
+                InvokeResult result = retrying.invoke("wordcount", RequestBody.of("data"), true, "key-1");
+
+                assertThat(result.status()).isEqualTo(202);
+                assertThat(cutting.keys()).as("reset: " + reset).containsExactly(
+                        "Idempotency-Key: key-1", "Idempotency-Key: key-1", "Idempotency-Key: key-1");
+            }
+        }
+    }
+
+    @Test
+    void aKeyedRequestIsTriedThreeTimesAtMostAndAnUnkeyedOneOnce() throws Exception {
+        var pauses = List.of(java.time.Duration.ofMillis(10), java.time.Duration.ofMillis(10));
+        try (var cutting = new CuttingNode(5, false); var retrying = new ArrowClient(cutting.uri(), "t", pauses)) {
+            assertThatThrownBy(() -> retrying.invoke("wordcount", RequestBody.empty(), true, "key-2"))
+                    .isInstanceOf(NodeUnreachableException.class).hasMessageContaining("lost the connection");
+            assertThat(cutting.heads).hasSize(3);
+        }
+        try (var cutting = new CuttingNode(5, false); var once = new ArrowClient(cutting.uri(), "t", pauses)) {
+            assertThatThrownBy(() -> once.invoke("wordcount", RequestBody.empty(), true))
+                    .isInstanceOf(NodeUnreachableException.class);
+            assertThat(cutting.keys()).containsExactly("none");
+        }
+    }
+
+    @Test
+    void aKeyedDeploySendsItsKeyAndAnErrorAnswerIsNotRetried() throws Exception {
+        node.answer("POST /v1/arrows", Answer.error(422, "idempotency_key_reused", "used for another request"));
+
+        assertThatThrownBy(() -> client.deploy(Json.object().put("name", "wordcount"), "deploy-key"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo("idempotency_key_reused"));
+        assertThat(node.requests()).hasSize(1);
+        assertThat(node.last().header("Idempotency-Key")).isEqualTo("deploy-key");
+    }
 }

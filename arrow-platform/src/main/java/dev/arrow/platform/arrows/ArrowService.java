@@ -1,9 +1,14 @@
 package dev.arrow.platform.arrows;
 
+import dev.arrow.platform.IdempotencyConflictException;
+import dev.arrow.platform.IdempotencyKey;
+import dev.arrow.platform.Idempotent;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.bundles.BundleStore;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,9 +16,13 @@ import java.util.Optional;
 /** Deploys, lists, rolls back and deletes arrows. Every deploy is a new immutable revision. */
 public final class ArrowService {
 
+    /** How often, at most, keyed deploys sweep out the keys past their retention. */
+    static final Duration KEY_SWEEP_EVERY = Duration.ofHours(1);
+
     private final ArrowStore store;
     private final BundleStore bundles;
     private final Clock clock;
+    private volatile Instant nextKeySweep = Instant.MIN;
 
     public ArrowService(ArrowStore store, BundleStore bundles, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
@@ -23,13 +32,62 @@ public final class ArrowService {
 
     /** Stores {@code spec} as the arrow's next revision and routes traffic to it. */
     public ArrowDetails deploy(ArrowSpec spec) {
+        return deploy(spec, Optional.empty()).result();
+    }
+
+    /**
+     * Deploys {@code spec}, at most once per idempotency key: a retry with the key the arrow's
+     * deploy was made with, within the key's retention, adds no revision and gets the first
+     * deploy's answer again (its revision, as the arrow was right after it), replayed.
+     *
+     * @throws IdempotencyConflictException the key was used for another spec of this arrow
+     */
+    public Idempotent<ArrowDetails> deploy(ArrowSpec spec, Optional<IdempotencyKey> key) {
         spec.bundle().ifPresent(digest -> {
             if (!bundles.contains(digest)) {
                 throw new InvalidInputException("bundle", "no bundle " + digest + " on this node: upload it first");
             }
         });
-        Revision revision = store.addRevision(spec, clock.instant());
-        return details(revision.arrow());
+        if (key.isEmpty()) {
+            Revision revision = store.addRevision(spec, clock.instant());
+            return Idempotent.done(details(revision.arrow()));
+        }
+        sweepKeys();
+        Optional<IdempotencyKey.Use<Integer>> replacing = Optional.empty();
+        while (true) {
+            Instant now = clock.instant();
+            Optional<IdempotencyKey.Use<Integer>> held = store.addRevision(spec, now, key.get(), replacing);
+            if (held.isEmpty()) {
+                return Idempotent.done(details(spec.name()));
+            }
+            IdempotencyKey.Use<Integer> use = held.get();
+            if (IdempotencyKey.expired(use, now)) {
+                replacing = held; // the store replaces it only if nobody has meanwhile
+                continue;
+            }
+            if (!key.get().sameRequestAs(use)) {
+                throw IdempotencyConflictException.reused(key.get());
+            }
+            return Idempotent.replayed(asDeployed(spec.name(), use.result()));
+        }
+    }
+
+    /** The arrow as its deploy of {@code number} answered it: that revision the latest, with the traffic. */
+    private ArrowDetails asDeployed(String name, int number) {
+        ArrowSummary now = summary(name);
+        Revision revision = store.revision(name, number).orElseThrow(() -> new NotFoundException("revision",
+                name + "/" + number));
+        return new ArrowDetails(new ArrowSummary(name, number, number, now.createdAt(), revision.createdAt()), revision);
+    }
+
+    /** At most every {@link #KEY_SWEEP_EVERY}, on a keyed deploy: the keys past their retention go. */
+    private void sweepKeys() {
+        Instant now = clock.instant();
+        if (now.isBefore(nextKeySweep)) {
+            return;
+        }
+        nextKeySweep = now.plus(KEY_SWEEP_EVERY); // two at once may both sweep: no harm
+        store.deleteKeysBefore(now.minus(IdempotencyKey.RETENTION));
     }
 
     public ArrowDetails details(String name) {

@@ -1,5 +1,6 @@
 package dev.arrow.platform.arrows;
 
+import dev.arrow.platform.IdempotencyKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +17,18 @@ public interface ArrowStore {
      */
     Revision addRevision(ArrowSpec spec, Instant now);
 
+    /**
+     * As {@link #addRevision(ArrowSpec, Instant)}, under an idempotency key scoped to the arrow, in
+     * one transaction with it: the key is stored with the number of the revision it made, and two
+     * deploys with one key never both add a revision. When the key is held already, nothing is
+     * written and its use is returned; the use {@code replacing} names (one the caller found
+     * expired) does not hold it: it is replaced, if it still holds the key.
+     *
+     * @return empty when the revision was added, else the use that holds the key
+     */
+    Optional<IdempotencyKey.Use<Integer>> addRevision(ArrowSpec spec, Instant now, IdempotencyKey key,
+            Optional<IdempotencyKey.Use<Integer>> replacing);
+
     Optional<ArrowSummary> arrow(String name);
 
     /** All arrows, by name. */
@@ -29,6 +42,12 @@ public interface ArrowStore {
     /** Routes traffic to an existing revision; false when the arrow or revision does not exist. */
     boolean route(String name, int revision, Instant now);
 
-    /** Deletes the arrow and its revisions; invocation records stay. False when there was none. */
+    /**
+     * Deletes the arrow, its revisions and its deploys' idempotency keys (a new arrow of that name
+     * numbers its revisions from 1 again); invocation records stay. False when there was none.
+     */
     boolean delete(String name);
+
+    /** Deletes the deploys' idempotency keys first used before {@code cutoff}; returns how many. */
+    int deleteKeysBefore(Instant cutoff);
 }

@@ -1,5 +1,8 @@
 package dev.arrow.platform.invocations;
 
+import dev.arrow.platform.IdempotencyConflictException;
+import dev.arrow.platform.IdempotencyKey;
+import dev.arrow.platform.Idempotent;
 import dev.arrow.platform.InstanceUnavailableException;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
@@ -24,6 +27,7 @@ import dev.arrow.sandbox.Limits;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.SandboxException;
 import dev.arrow.sandbox.SandboxResult;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,10 +48,19 @@ import java.util.logging.Logger;
  * <p>Async invocations are stored before {@link #submit} returns and run on virtual threads that
  * wait for capacity; {@link #start()} picks up those a previous run of the node accepted but did
  * not finish (an interrupted run is started again, so async delivery is at least once).
+ *
+ * <p>Either may carry an {@link IdempotencyKey}: a retry with the key of an invocation of the same
+ * arrow within the key's retention gets that invocation, replayed, rather than a new one. The
+ * key is stored before the invocation runs (an async one's with it, in one transaction), so it
+ * holds across restarts of the node.
  */
 public final class InvocationService implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(InvocationService.class.getName());
+    /** How often, at most, keyed requests sweep out the keys past their retention. */
+    static final Duration KEY_SWEEP_EVERY = Duration.ofHours(1);
+    /** How often a request tries to take over a free key that other requests keep taking first. */
+    private static final int MAX_KEY_ROUNDS = 8;
 
     private final ArrowStore arrows;
     private final BundleStore bundles;
@@ -60,6 +73,14 @@ public final class InvocationService implements AutoCloseable {
     private final Capacity capacity;
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicInteger asyncRunning = new AtomicInteger();
+    /*
+     * The sync invocations of this run that hold an idempotency key and have not been recorded yet:
+     * a key whose invocation has no record and is not in here was cut short (a previous run of the
+     * node stopped, or it was refused before it ran), and a retry may take it over. An id goes in
+     * before its key is stored and out after its record is.
+     */
+    private final Set<String> keyedSyncInFlight = ConcurrentHashMap.newKeySet();
+    private volatile Instant nextKeySweep = Instant.MIN;
     private final Set<Thread> asyncThreads = ConcurrentHashMap.newKeySet();
     /* The async threads still waiting for capacity: the only ones a stop interrupts at once. */
     private final Set<Thread> waitingForCapacity = ConcurrentHashMap.newKeySet();
@@ -118,11 +139,54 @@ public final class InvocationService implements AutoCloseable {
 
     /** Runs the arrow's traffic revision with {@code input} and waits for the result. */
     public CompletedInvocation invoke(String arrow, byte[] input) throws InterruptedException {
+        return invoke(arrow, input, Optional.empty()).result();
+    }
+
+    /**
+     * {@link #invoke(String, byte[])}, at most once per idempotency key: a retry with the key of a
+     * finished invocation gets its result again (the record, output and end of the log, as stored),
+     * replayed. A key whose invocation was cut short before it was recorded is taken over.
+     *
+     * @throws IdempotencyConflictException the key's invocation has not finished, or the key was
+     *                                      used for another input of this arrow
+     */
+    public Idempotent<CompletedInvocation> invoke(String arrow, byte[] input, Optional<IdempotencyKey> key)
+            throws InterruptedException {
         requireOpen();
         checkInput(input);
         Revision revision = trafficRevision(arrow);
-        InvocationRecord accepted = InvocationRecord.accepted(ids.next(), arrow, revision.number(), Trigger.SYNC,
-                clock.instant());
+        String id = ids.next();
+        if (key.isEmpty()) {
+            return Idempotent.done(runSync(arrow, revision, id, input));
+        }
+        sweepKeys();
+        keyedSyncInFlight.add(id); // before the key is stored: a retry must not take it over while this runs
+        try {
+            Optional<IdempotencyKey.Use<String>> replacing = Optional.empty();
+            for (int round = 0; ; round++) {
+                requireTakeable(key.get(), round);
+                Optional<IdempotencyKey.Use<String>> held = store.claim(arrow, key.get(), id, clock.instant(), replacing);
+                if (held.isEmpty()) {
+                    return Idempotent.done(runSync(arrow, revision, id, input));
+                }
+                Held first = held(key.get(), held.get());
+                switch (first) {
+                    case Held.Free _ -> replacing = held;
+                    case Held.Recorded recorded -> {
+                        if (!recorded.record().status().finished()) {
+                            throw IdempotencyConflictException.inFlight(key.get()); // an async one, queued or running
+                        }
+                        return Idempotent.replayed(replay(recorded.record()));
+                    }
+                }
+            }
+        } finally {
+            keyedSyncInFlight.remove(id);
+        }
+    }
+
+    private CompletedInvocation runSync(String arrow, Revision revision, String id, byte[] input) throws InterruptedException {
+        InvocationRecord accepted = InvocationRecord.accepted(id, arrow, revision.number(), Trigger.SYNC, clock.instant());
         if (revision.spec().mode() == Mode.HTTP) {
             return executeWarm(accepted, revision, input, false);
         }
@@ -131,11 +195,88 @@ public final class InvocationService implements AutoCloseable {
         }
     }
 
+    /** What holds a key that is in the way of a request: a recorded invocation, or nothing that counts any more. */
+    private sealed interface Held {
+        /** Expired, or its invocation was cut short before it was recorded: the key may be taken over. */
+        record Free() implements Held {
+        }
+
+        record Recorded(InvocationRecord record) implements Held {
+        }
+    }
+
+    /**
+     * What {@code use}, holding {@code key}, stands for.
+     *
+     * @throws IdempotencyConflictException the key was used for another request, or its sync
+     *                                      invocation is running in this node now
+     */
+    private Held held(IdempotencyKey key, IdempotencyKey.Use<String> use) {
+        if (IdempotencyKey.expired(use, clock.instant())) {
+            return new Held.Free();
+        }
+        if (!key.sameRequestAs(use)) {
+            throw IdempotencyConflictException.reused(key);
+        }
+        // The set first, then the store: an invocation leaves the set only once its record is stored.
+        if (keyedSyncInFlight.contains(use.result())) {
+            throw IdempotencyConflictException.inFlight(key);
+        }
+        return store.find(use.result()).<Held>map(Held.Recorded::new).orElseGet(Held.Free::new);
+    }
+
+    /** A key that was free each time but taken by another request each time this one came for it: busy. */
+    private static void requireTakeable(IdempotencyKey key, int round) {
+        if (round >= MAX_KEY_ROUNDS) {
+            throw IdempotencyConflictException.inFlight(key);
+        }
+    }
+
+    /** A finished invocation's answer, again, from what was stored of it. */
+    private CompletedInvocation replay(InvocationRecord record) {
+        byte[] output = store.output(record.id()).orElse(new byte[0]);
+        String log = store.log(record.id()).orElse("");
+        return new CompletedInvocation(record, output, tail(log, settings.output().tailBytes()));
+    }
+
+    /** The last {@code bytes} of {@code log}, as its error answer had them. */
+    static String tail(String log, int bytes) {
+        byte[] all = log.getBytes(StandardCharsets.UTF_8);
+        if (all.length <= bytes) {
+            return log;
+        }
+        return new String(all, all.length - bytes, bytes, StandardCharsets.UTF_8);
+    }
+
+    /** At most every {@link #KEY_SWEEP_EVERY}, on a keyed request: the keys past their retention go. */
+    private void sweepKeys() {
+        Instant now = clock.instant();
+        if (now.isBefore(nextKeySweep)) {
+            return;
+        }
+        nextKeySweep = now.plus(KEY_SWEEP_EVERY); // two at once may both sweep: no harm
+        store.deleteKeysBefore(now.minus(IdempotencyKey.RETENTION));
+    }
+
     /** Accepts an async invocation: stored durably before this returns, run when capacity allows. */
     public InvocationRecord submit(String arrow, byte[] input) {
+        return submit(arrow, input, Optional.empty()).result();
+    }
+
+    /**
+     * {@link #submit(String, byte[])}, at most once per idempotency key: a retry with the key of an
+     * accepted invocation gets that invocation's record, replayed, whatever its status.
+     *
+     * @throws IdempotencyConflictException the key was used for another input of this arrow, or by
+     *                                      a sync invocation that is running
+     */
+    public Idempotent<InvocationRecord> submit(String arrow, byte[] input, Optional<IdempotencyKey> key) {
         requireOpen();
         checkInput(input);
         Revision revision = trafficRevision(arrow);
+        if (key.isPresent()) {
+            sweepKeys();
+        }
         if (pending.incrementAndGet() > settings.maxPending()) {
             pending.decrementAndGet();
             throw new OverloadedException("too many async invocations are pending: try again later", Duration.ofSeconds(5));
@@ -146,13 +287,40 @@ public final class InvocationService implements AutoCloseable {
             if (!started) {
                 acceptedBeforeStart.add(accepted.id()); // before it is stored, where start() may find it
             }
-            store.accept(accepted, input);
+            if (key.isEmpty()) {
+                store.accept(accepted, input);
+            } else {
+                Optional<InvocationRecord> first = acceptOnce(accepted, input, key.get());
+                if (first.isPresent()) {
+                    acceptedBeforeStart.remove(accepted.id());
+                    pending.decrementAndGet();
+                    return Idempotent.replayed(first.get());
+                }
+            }
         } catch (RuntimeException e) {
             pending.decrementAndGet();
             throw e;
         }
         launchAsync(accepted);
-        return accepted;
+        return Idempotent.done(accepted);
+    }
+
+    /** Accepts under {@code key}; or, when a request has used it already, that request's invocation. */
+    private Optional<InvocationRecord> acceptOnce(InvocationRecord accepted, byte[] input, IdempotencyKey key) {
+        Optional<IdempotencyKey.Use<String>> replacing = Optional.empty();
+        for (int round = 0; ; round++) {
+            requireTakeable(key, round);
+            Optional<IdempotencyKey.Use<String>> held = store.accept(accepted, input, key, replacing);
+            if (held.isEmpty()) {
+                return Optional.empty();
+            }
+            switch (held(key, held.get())) {
+                case Held.Free _ -> replacing = held;
+                case Held.Recorded recorded -> {
+                    return Optional.of(recorded.record());
+                }
+            }
+        }
     }
 
     public InvocationRecord get(String id) {

@@ -1,5 +1,6 @@
 package dev.arrow.platform.invocations;
 
+import dev.arrow.platform.IdempotencyKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -10,11 +11,40 @@ import java.util.Optional;
  * async invocation acknowledged to a client is never lost. A {@link #finish}ed record survives the
  * node's process dying, but an OS crash or a power cut may lose the last ones (an async
  * invocation then runs again, as if it had been cut short).
+ *
+ * <p>Idempotency keys of invocations are scoped to the invocation's arrow: the same key on two
+ * arrows is two keys. A key's use names the invocation it made ({@link IdempotencyKey.Use#result()}).
  */
 public interface InvocationStore {
 
     /** Persists a just-accepted (QUEUED) async invocation with its input. */
     void accept(InvocationRecord queued, byte[] input);
+
+    /**
+     * As {@link #accept}, under an idempotency key, in one transaction with it: the key is stored
+     * with the invocation, so that a stored async invocation always has its key and the key its
+     * invocation, and two requests with one key never both get theirs accepted. When the key is
+     * held already, nothing is written and its use is returned; the use {@code replacing} names
+     * (one the caller found expired, or whose invocation was cut short before it was recorded)
+     * does not hold it: it is replaced, if it still holds the key.
+     *
+     * @return empty when the invocation was accepted, else the use that holds the key
+     */
+    Optional<IdempotencyKey.Use<String>> accept(InvocationRecord queued, byte[] input, IdempotencyKey key,
+            Optional<IdempotencyKey.Use<String>> replacing);
+
+    /**
+     * Takes an idempotency key, scoped to {@code arrow}, for the sync invocation {@code invocation}
+     * before it runs (its record is written when it finishes, by {@link #finish}); on the same
+     * terms as {@link #accept(InvocationRecord, byte[], IdempotencyKey, Optional)}. Survives the
+     * node's process dying as {@link #finish} does. A use whose invocation has no record was either
+     * still running or cut short (the node stopped, or refused it before it ran): only the
+     * caller can tell which.
+     *
+     * @return empty when the key was taken, else the use that holds it
+     */
+    Optional<IdempotencyKey.Use<String>> claim(String arrow, IdempotencyKey key, String invocation, Instant at,
+            Optional<IdempotencyKey.Use<String>> replacing);
 
     /** Marks an accepted invocation as running (status, startedAt, attempts from {@code running}). */
     void start(InvocationRecord running);
@@ -58,4 +88,7 @@ public interface InvocationStore {
 
     /** Deletes finished records accepted before {@code cutoff}; returns how many. Retention, not correctness. */
     int deleteFinishedBefore(Instant cutoff);
+
+    /** Deletes the invocations' idempotency keys first used before {@code cutoff}; returns how many. */
+    int deleteKeysBefore(Instant cutoff);
 }

@@ -3,6 +3,9 @@ package dev.arrow.platform.arrows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.arrow.platform.IdempotencyConflictException;
+import dev.arrow.platform.IdempotencyKey;
+import dev.arrow.platform.Idempotent;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.bundles.ArchiveFormat;
@@ -75,5 +78,34 @@ class ArrowServiceTest {
         assertThatThrownBy(() -> arrows.delete("hello")).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> arrows.revision("hello", 1)).isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> arrows.revisions("Bad")).isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
+    void aRetriedDeployWithItsKeyAddsNoRevisionAndAnswersAsTheFirstDid() {
+        ArrowSpec spec = ArrowSpec.exec("hello", List.of("/bin/one"));
+        Optional<IdempotencyKey> key = Optional.of(IdempotencyKey.of("d-1", "hello", "{\"name\":\"hello\"}".getBytes()));
+
+        Idempotent<ArrowDetails> first = arrows.deploy(spec, key);
+        arrows.deploy(ArrowSpec.exec("hello", List.of("/bin/two"))); // revision 2, without a key
+        Idempotent<ArrowDetails> again = arrows.deploy(spec, key);
+
+        assertThat(first.replayed()).isFalse();
+        assertThat(again.replayed()).isTrue();
+        assertThat(again.result()).isEqualTo(first.result());
+        assertThat(again.result().traffic().number()).isEqualTo(1);
+        assertThat(arrows.revisions("hello")).hasSize(2);
+        assertThat(arrows.details("hello").traffic().number()).as("a replay moves no traffic").isEqualTo(2);
+    }
+
+    @Test
+    void aDeployKeyUsedForAnotherSpecIsRefusedAsReused() {
+        arrows.deploy(ArrowSpec.exec("hello", List.of("/bin/one")),
+                Optional.of(IdempotencyKey.of("d-1", "hello", "one".getBytes())));
+
+        assertThatThrownBy(() -> arrows.deploy(ArrowSpec.exec("hello", List.of("/bin/two")),
+                Optional.of(IdempotencyKey.of("d-1", "hello", "two".getBytes()))))
+                .isInstanceOfSatisfying(IdempotencyConflictException.class,
+                        e -> assertThat(e.conflict()).isEqualTo(IdempotencyConflictException.Conflict.REUSED));
+        assertThat(arrows.revisions("hello")).hasSize(1);
     }
 }

@@ -1,5 +1,6 @@
 package dev.arrow.platform.arrows;
 
+import dev.arrow.platform.IdempotencyKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,6 +16,7 @@ public final class InMemoryArrowStore implements ArrowStore {
     }
 
     private final Map<String, Arrow> arrows = new TreeMap<>();
+    private final Map<String, IdempotencyKey.Use<Integer>> keys = new TreeMap<>(); // by "arrow key"
     private int reads;
     private int revisionReads;
 
@@ -28,6 +30,30 @@ public final class InMemoryArrowStore implements ArrowStore {
         Instant created = current == null ? now : current.summary().createdAt();
         arrows.put(spec.name(), new Arrow(new ArrowSummary(spec.name(), number, number, created, now), revisions));
         return revision;
+    }
+
+    @Override
+    public synchronized Optional<IdempotencyKey.Use<Integer>> addRevision(ArrowSpec spec, Instant now,
+            IdempotencyKey key, Optional<IdempotencyKey.Use<Integer>> replacing) {
+        Optional<IdempotencyKey.Use<Integer>> held = Optional.ofNullable(keys.get(spec.name() + " " + key.key()));
+        if (held.isPresent() && !held.equals(replacing)) {
+            return held;
+        }
+        Revision revision = addRevision(spec, now);
+        keys.put(spec.name() + " " + key.key(), new IdempotencyKey.Use<>(key.fingerprint(), now, revision.number()));
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized int deleteKeysBefore(Instant cutoff) {
+        int before = keys.size();
+        keys.values().removeIf(use -> use.at().isBefore(cutoff));
+        return before - keys.size();
+    }
+
+    /** The deploys' idempotency keys stored, as "ARROW KEY". */
+    public synchronized java.util.Set<String> keys() {
+        return java.util.Set.copyOf(keys.keySet());
     }
 
     @Override
@@ -70,6 +96,7 @@ public final class InMemoryArrowStore implements ArrowStore {
 
     @Override
     public synchronized boolean delete(String name) {
+        keys.keySet().removeIf(key -> key.startsWith(name + " "));
         return arrows.remove(name) != null;
     }
 

@@ -1,5 +1,6 @@
 package dev.arrow.platform.invocations;
 
+import dev.arrow.platform.IdempotencyKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ public final class InMemoryInvocationStore implements InvocationStore {
     private final Map<String, byte[]> outputs = new HashMap<>();
     private final Map<String, String> logs = new HashMap<>();
     private final List<String> writes = new ArrayList<>();
+    private final Map<String, IdempotencyKey.Use<String>> keys = new HashMap<>(); // by "arrow key"
     private RuntimeException failNextAccept;
 
     @Override
@@ -36,6 +38,47 @@ public final class InMemoryInvocationStore implements InvocationStore {
         records.put(queued.id(), queued);
         inputs.put(queued.id(), input.clone());
         writes.add("accept " + queued.id());
+    }
+
+    @Override
+    public synchronized Optional<IdempotencyKey.Use<String>> accept(InvocationRecord queued, byte[] input,
+            IdempotencyKey key, Optional<IdempotencyKey.Use<String>> replacing) {
+        Optional<IdempotencyKey.Use<String>> held = holder(queued.arrow(), key, replacing);
+        if (held.isEmpty()) {
+            accept(queued, input);
+            keys.put(queued.arrow() + " " + key.key(), new IdempotencyKey.Use<>(key.fingerprint(), queued.acceptedAt(),
+                    queued.id()));
+        }
+        return held;
+    }
+
+    @Override
+    public synchronized Optional<IdempotencyKey.Use<String>> claim(String arrow, IdempotencyKey key, String invocation,
+            Instant at, Optional<IdempotencyKey.Use<String>> replacing) {
+        Optional<IdempotencyKey.Use<String>> held = holder(arrow, key, replacing);
+        if (held.isEmpty()) {
+            keys.put(arrow + " " + key.key(), new IdempotencyKey.Use<>(key.fingerprint(), at, invocation));
+            writes.add("claim " + invocation);
+        }
+        return held;
+    }
+
+    private Optional<IdempotencyKey.Use<String>> holder(String arrow, IdempotencyKey key,
+            Optional<IdempotencyKey.Use<String>> replacing) {
+        Optional<IdempotencyKey.Use<String>> held = Optional.ofNullable(keys.get(arrow + " " + key.key()));
+        return held.equals(replacing) ? Optional.empty() : held;
+    }
+
+    @Override
+    public synchronized int deleteKeysBefore(Instant cutoff) {
+        int before = keys.size();
+        keys.values().removeIf(use -> use.at().isBefore(cutoff));
+        return before - keys.size();
+    }
+
+    /** The idempotency keys stored, as "ARROW KEY". */
+    public synchronized java.util.Set<String> keys() {
+        return java.util.Set.copyOf(keys.keySet());
     }
 
     @Override
@@ -114,7 +157,7 @@ public final class InMemoryInvocationStore implements InvocationStore {
         return old.size();
     }
 
-    /** Every write asked for so far, in order: "accept ID", "start ID", "finish ID". */
+    /** Every write asked for so far, in order: "accept ID", "claim ID", "start ID", "finish ID". */
     public synchronized List<String> writes() {
         return List.copyOf(writes);
     }

@@ -93,7 +93,25 @@ final class Schema {
                         WHEN error LIKE 'the output is larger than%' THEN 'output_too_large'
                         WHEN error LIKE 'the client closed the connection%' THEN 'abandoned'
                         ELSE 'instance_failed' END
-                    WHERE error IS NOT NULL"""));
+                    WHERE error IS NOT NULL"""),
+            // Idempotency keys, scoped by the kind of call and the arrow. An async invocation's key
+            // is written in the transaction that accepts it, a deploy's with its revision, a sync
+            // invocation's before it runs (its record comes at the end). No foreign keys: a sync
+            // key comes before its record, and records and keys are swept on their own schedules.
+            List.of("""
+                    CREATE TABLE idempotency_keys (
+                        kind        TEXT    NOT NULL CHECK (kind IN ('invoke', 'deploy')),
+                        arrow       TEXT    NOT NULL,
+                        client_key  TEXT    NOT NULL,
+                        fingerprint TEXT    NOT NULL,
+                        used_at_ns  INTEGER NOT NULL,
+                        invocation  TEXT,
+                        revision    INTEGER,
+                        PRIMARY KEY (kind, arrow, client_key),
+                        CHECK ((kind = 'invoke') = (invocation IS NOT NULL)),
+                        CHECK ((kind = 'deploy') = (revision IS NOT NULL))
+                    ) STRICT, WITHOUT ROWID""",
+                    "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (used_at_ns)"));
 
     /** The schema version this code writes. */
     static int currentVersion() {

@@ -1,9 +1,11 @@
 package dev.arrow.services.state;
 
+import dev.arrow.platform.IdempotencyKey;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.arrows.ArrowSummary;
 import dev.arrow.platform.arrows.Revision;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -72,41 +74,69 @@ final class SqliteArrowStore implements ArrowStore {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(now, "now");
         String json = SpecCodec.encode(spec);
-        long at = Times.nanos(now);
-        // One transaction on the single writer: the max+1 read and both inserts cannot interleave
-        // with another deploy, here or (thanks to BEGIN IMMEDIATE) in another process.
-        int number = database.write(connection -> {
-            int next;
-            try (var select = connection.prepareStatement(
-                    "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE arrow = ?")) {
-                select.setString(1, spec.name());
-                try (ResultSet rows = select.executeQuery()) {
-                    rows.next();
-                    next = rows.getInt(1);
-                }
-            }
-            try (var upsert = connection.prepareStatement("""
-                    INSERT INTO arrows (name, traffic_revision, created_at_ns, updated_at_ns) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET traffic_revision = excluded.traffic_revision,
-                                                     updated_at_ns = excluded.updated_at_ns""")) {
-                upsert.setString(1, spec.name());
-                upsert.setInt(2, next);
-                upsert.setLong(3, at);
-                upsert.setLong(4, at);
-                upsert.executeUpdate();
-            }
-            try (var insert = connection.prepareStatement(
-                    "INSERT INTO revisions (arrow, number, spec, created_at_ns) VALUES (?, ?, ?, ?)")) {
-                insert.setString(1, spec.name());
-                insert.setInt(2, next);
-                insert.setString(3, json);
-                insert.setLong(4, at);
-                insert.executeUpdate();
-            }
-            return next;
-        });
+        int number = database.write(connection -> insertRevision(connection, spec, json, now));
         forget(spec.name(), false);
         return new Revision(spec.name(), number, spec, now);
+    }
+
+    @Override
+    public Optional<IdempotencyKey.Use<Integer>> addRevision(ArrowSpec spec, Instant now, IdempotencyKey key,
+            Optional<IdempotencyKey.Use<Integer>> replacing) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(key, "key");
+        String json = SpecCodec.encode(spec);
+        Optional<IdempotencyKey.Use<Integer>> held = database.write(connection -> {
+            Optional<IdempotencyKey.Use<Integer>> holder = IdempotencyKeys.holder(connection, IdempotencyKeys.DEPLOY,
+                    spec.name(), key, replacing);
+            if (holder.isEmpty()) {
+                int number = insertRevision(connection, spec, json, now);
+                IdempotencyKeys.insert(connection, IdempotencyKeys.DEPLOY, spec.name(), key, now, number);
+            }
+            return holder;
+        });
+        if (held.isEmpty()) {
+            forget(spec.name(), false);
+        }
+        return held;
+    }
+
+    /**
+     * Inserts the arrow's next revision and routes traffic to it; returns its number. In one
+     * transaction on the single writer, the max+1 read and both inserts cannot interleave with
+     * another deploy, here or (thanks to BEGIN IMMEDIATE) in another process.
+     */
+    private static int insertRevision(Connection connection, ArrowSpec spec, String json, Instant now)
+            throws SQLException {
+        long at = Times.nanos(now);
+        int next;
+        try (var select = connection.prepareStatement(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE arrow = ?")) {
+            select.setString(1, spec.name());
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                next = rows.getInt(1);
+            }
+        }
+        try (var upsert = connection.prepareStatement("""
+                INSERT INTO arrows (name, traffic_revision, created_at_ns, updated_at_ns) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET traffic_revision = excluded.traffic_revision,
+                                                 updated_at_ns = excluded.updated_at_ns""")) {
+            upsert.setString(1, spec.name());
+            upsert.setInt(2, next);
+            upsert.setLong(3, at);
+            upsert.setLong(4, at);
+            upsert.executeUpdate();
+        }
+        try (var insert = connection.prepareStatement(
+                "INSERT INTO revisions (arrow, number, spec, created_at_ns) VALUES (?, ?, ?, ?)")) {
+            insert.setString(1, spec.name());
+            insert.setInt(2, next);
+            insert.setString(3, json);
+            insert.setLong(4, at);
+            insert.executeUpdate();
+        }
+        return next;
     }
 
     @Override
@@ -213,8 +243,14 @@ final class SqliteArrowStore implements ArrowStore {
 
     @Override
     public boolean delete(String name) {
-        // Revisions go with it (ON DELETE CASCADE); invocations have no foreign key and stay.
+        // Revisions go with it (ON DELETE CASCADE); invocations have no foreign key and stay. Its
+        // deploys' keys go too: they name revisions, and a new arrow of this name numbers from 1.
         boolean deleted = database.write(connection -> {
+            try (var keys = connection.prepareStatement(
+                    "DELETE FROM idempotency_keys WHERE kind = 'deploy' AND arrow = ?")) {
+                keys.setString(1, name);
+                keys.executeUpdate();
+            }
             try (var delete = connection.prepareStatement("DELETE FROM arrows WHERE name = ?")) {
                 delete.setString(1, name);
                 return delete.executeUpdate() == 1;
@@ -222,5 +258,10 @@ final class SqliteArrowStore implements ArrowStore {
         });
         forget(name, true);
         return deleted;
+    }
+
+    @Override
+    public int deleteKeysBefore(Instant cutoff) {
+        return IdempotencyKeys.deleteBefore(database, IdempotencyKeys.DEPLOY, cutoff);
     }
 }

@@ -1,5 +1,6 @@
 package dev.arrow.services.state;
 
+import dev.arrow.platform.IdempotencyKey;
 import dev.arrow.platform.invocations.Execution;
 import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
@@ -8,6 +9,7 @@ import dev.arrow.platform.invocations.InvocationStore;
 import dev.arrow.platform.invocations.RunError;
 import dev.arrow.platform.invocations.Trigger;
 import dev.arrow.sandbox.Outcome;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -59,25 +61,69 @@ final class SqliteInvocationStore implements InvocationStore {
 
     @Override
     public void accept(InvocationRecord queued, byte[] input) {
+        checkAccepted(queued, input);
+        database.write(connection -> insertAccepted(connection, queued, input));
+    }
+
+    @Override
+    public Optional<IdempotencyKey.Use<String>> accept(InvocationRecord queued, byte[] input, IdempotencyKey key,
+            Optional<IdempotencyKey.Use<String>> replacing) {
+        checkAccepted(queued, input);
+        Objects.requireNonNull(key, "key");
+        return database.write(connection -> {
+            Optional<IdempotencyKey.Use<String>> held = IdempotencyKeys.holder(connection, IdempotencyKeys.INVOKE,
+                    queued.arrow(), key, replacing);
+            if (held.isEmpty()) {
+                IdempotencyKeys.insert(connection, IdempotencyKeys.INVOKE, queued.arrow(), key, queued.acceptedAt(),
+                        queued.id());
+                insertAccepted(connection, queued, input);
+            }
+            return held;
+        });
+    }
+
+    @Override
+    public Optional<IdempotencyKey.Use<String>> claim(String arrow, IdempotencyKey key, String invocation, Instant at,
+            Optional<IdempotencyKey.Use<String>> replacing) {
+        Objects.requireNonNull(invocation, "invocation");
+        Objects.requireNonNull(at, "at");
+        // Unsynced, as the record it stands for will be: it survives the process dying.
+        return database.writeUnsynced(connection -> {
+            Optional<IdempotencyKey.Use<String>> held = IdempotencyKeys.holder(connection, IdempotencyKeys.INVOKE,
+                    arrow, key, replacing);
+            if (held.isEmpty()) {
+                IdempotencyKeys.insert(connection, IdempotencyKeys.INVOKE, arrow, key, at, invocation);
+            }
+            return held;
+        });
+    }
+
+    @Override
+    public int deleteKeysBefore(Instant cutoff) {
+        return IdempotencyKeys.deleteBefore(database, IdempotencyKeys.INVOKE, cutoff);
+    }
+
+    private static void checkAccepted(InvocationRecord queued, byte[] input) {
         require(queued.status() == InvocationStatus.QUEUED, "accept takes a queued invocation", queued);
         Objects.requireNonNull(input, "input");
-        database.write(connection -> {
-            try (var insert = connection.prepareStatement("""
-                    INSERT INTO invocations (id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns,
-                                             attempts, input)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
-                insert.setString(1, queued.id());
-                insert.setString(2, queued.arrow());
-                insert.setInt(3, queued.revision());
-                insert.setString(4, queued.trigger().name());
-                insert.setString(5, queued.status().name());
-                insert.setLong(6, Times.nanos(queued.acceptedAt()));
-                Times.setInstant(insert, 7, queued.startedAt());
-                insert.setInt(8, queued.attempts());
-                insert.setBytes(9, input);
-                return insert.executeUpdate();
-            }
-        });
+    }
+
+    private static int insertAccepted(Connection connection, InvocationRecord queued, byte[] input) throws SQLException {
+        try (var insert = connection.prepareStatement("""
+                INSERT INTO invocations (id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns,
+                                         attempts, input)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            insert.setString(1, queued.id());
+            insert.setString(2, queued.arrow());
+            insert.setInt(3, queued.revision());
+            insert.setString(4, queued.trigger().name());
+            insert.setString(5, queued.status().name());
+            insert.setLong(6, Times.nanos(queued.acceptedAt()));
+            Times.setInstant(insert, 7, queued.startedAt());
+            insert.setInt(8, queued.attempts());
+            insert.setBytes(9, input);
+            return insert.executeUpdate();
+        }
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
 import dev.arrow.platform.PlatformException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -91,6 +92,13 @@ record ErrorAnswer(int status, String code, String message, Optional<String> fie
             }
         }
         return Optional.empty();
+    }
+
+    /** A request whose head kept trickling in past the node's head deadline. */
+    static ErrorAnswer headTooSlow(long deadlineNanos) {
+        long millis = Duration.ofNanos(deadlineNanos).toMillis();
+        return new ErrorAnswer(408, "request_timeout", "the request's head (its request line and headers) took longer than "
+                + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms") + " to arrive");
     }
 
     /** The answer to a status Jetty decided on its own, for a request it could not read. */

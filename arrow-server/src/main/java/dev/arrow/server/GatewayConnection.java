@@ -69,9 +69,18 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
     private boolean pieceUsed;
     private boolean holding; // a piece of the body is being written to the instance
     private boolean clientEof;
+    /**
+     * When the current request's head began to arrive (-1: not yet). The idle timeout restarts
+     * with every byte, so it alone would let a head trickle in for ever (slow-loris); the check on
+     * each arrival, plus that timeout between arrivals, bounds the whole head.
+     */
+    private final long headDeadlineNanos;
+    private long headBeganNanos = -1;
 
-    GatewayConnection(Gateway gateway, HttpConnectionFactory fallback, Connector connector, EndPoint endPoint) {
+    GatewayConnection(Gateway gateway, HttpConnectionFactory fallback, Connector connector, EndPoint endPoint,
+            long headDeadlineNanos) {
         super(endPoint, connector.getExecutor());
+        this.headDeadlineNanos = headDeadlineNanos;
         this.gateway = gateway;
         this.fallback = fallback;
         this.connector = connector;
@@ -140,6 +149,10 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
                         continue;
                     }
                 }
+                if (state == State.HEAD && headLate()) {
+                    respond(ErrorAnswer.headTooSlow(headDeadlineNanos), true);
+                    return;
+                }
                 parse = reader.parse();
                 if (reader.malformed()) {
                     handToJetty(); // Jetty parses it again and answers 400
@@ -200,8 +213,18 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
         }
     }
 
+    private boolean headLate() {
+        long now = System.nanoTime();
+        if (headBeganNanos < 0) {
+            headBeganNanos = now;
+            return false;
+        }
+        return now - headBeganNanos > headDeadlineNanos;
+    }
+
     /** A request's head is in: forward it, wait for it, or hand it to Jetty. */
     private boolean route() {
+        headBeganNanos = -1;
         target = reader.target();
         if (target == null) {
             handToJetty();

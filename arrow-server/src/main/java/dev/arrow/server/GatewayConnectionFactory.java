@@ -1,5 +1,6 @@
 package dev.arrow.server;
 
+import java.time.Duration;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.AbstractConnectionFactory;
@@ -15,22 +16,34 @@ final class GatewayConnectionFactory extends AbstractConnectionFactory {
 
     private final HttpConnectionFactory fallback;
     private volatile Gateway gateway;
+    private volatile long headDeadlineNanos;
+    private volatile ConnectionLimit limit;
 
     GatewayConnectionFactory(HttpConnectionFactory fallback) {
         super("arrow-gateway");
         this.fallback = fallback;
     }
 
-    void serve(Gateway served) {
+    /** From now on, new connections start on the gateway's lean path, their heads due within {@code headDeadline}. */
+    void serve(Gateway served, Duration headDeadline) {
+        headDeadlineNanos = headDeadline.toNanos();
         gateway = served;
+    }
+
+    void limitedBy(ConnectionLimit connectionLimit) {
+        limit = connectionLimit;
     }
 
     @Override
     public Connection newConnection(Connector connector, EndPoint endPoint) {
+        ConnectionLimit connections = limit;
+        if (connections != null) {
+            connections.opened(endPoint);
+        }
         Gateway current = gateway;
         if (current == null) {
             return fallback.newConnection(connector, endPoint);
         }
-        return configure(new GatewayConnection(current, fallback, connector, endPoint), connector, endPoint);
+        return configure(new GatewayConnection(current, fallback, connector, endPoint, headDeadlineNanos), connector, endPoint);
     }
 }

@@ -98,7 +98,7 @@ public final class Node implements AutoCloseable {
                     connector.selectorThread(), connector.getScheduler(), config.dispatch().maxInputBytes());
             server.setHandler(new ApiHandler(routes.router(), token, gateway, config.bodyDeadline()));
             warm.makeInstanceClientWith(() -> new InstanceClient(connector.getSelectorManager()));
-            connector.getConnectionFactory(GatewayConnectionFactory.class).serve(gateway);
+            connector.getConnectionFactory(GatewayConnectionFactory.class).serve(gateway, config.headDeadline());
             try {
                 server.start();
             } catch (IOException e) {
@@ -133,6 +133,9 @@ public final class Node implements AutoCloseable {
         connector.setHost(config.host());
         connector.setPort(config.port());
         server.addConnector(connector);
+        var limit = new ConnectionLimit(config.connectionLimit(), NodeConfig.CROWDED_IDLE_TIMEOUT, connector);
+        server.addBean(limit);
+        connector.getConnectionFactory(GatewayConnectionFactory.class).limitedBy(limit);
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(config.dispatch().shutdownGrace().toMillis());
         return server;

@@ -1,7 +1,9 @@
 package dev.arrow.server;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import dev.arrow.platform.invocations.DispatchSettings;
 import dev.arrow.platform.invocations.RuntimeLaunchers;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,9 +23,17 @@ import java.util.Objects;
  *                 two idle processes and a few MiB, reported in /metrics
  * @param bodyDeadline how long a request body the node reads whole may take to arrive, however
  *                 steadily it trickles in; then 408 (default {@link #DEFAULT_BODY_DEADLINE})
+ * @param headDeadline how long a request's head (its request line and headers) may take to arrive
+ *                 from its first byte, however steadily it trickles in; then 408 and the
+ *                 connection closes (default {@link #DEFAULT_HEAD_DEADLINE})
+ * @param maxConnections how many client connections the node holds at once; beyond, new ones wait
+ *                 in the kernel's accept queue and idle ones are closed after
+ *                 {@link #CROWDED_IDLE_TIMEOUT} instead of the usual 30 s, so that many slow or idle
+ *                 clients cannot take the file descriptors its sandboxes and state need; 0 (the
+ *                 default): 10,000, or half the file descriptors the node may open when that is less
  */
 public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
-        int prewarm, Duration bodyDeadline) {
+        int prewarm, Duration bodyDeadline, Duration headDeadline, int maxConnections) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -31,6 +41,10 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     public static final int MAX_PREWARM = 64;
     /** Time for a whole request body to arrive: a 1 GiB bundle at 20 MB/s, not a slow trickle forever. */
     public static final Duration DEFAULT_BODY_DEADLINE = Duration.ofSeconds(60);
+    /** Time for a request's head (at most a few KiB) to arrive once it has begun, as Apache's default. */
+    public static final Duration DEFAULT_HEAD_DEADLINE = Duration.ofSeconds(20);
+    /** The idle timeout of client connections while the node is at {@code maxConnections}. */
+    public static final Duration CROWDED_IDLE_TIMEOUT = Duration.ofSeconds(5);
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
@@ -40,6 +54,13 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
         Objects.requireNonNull(bodyDeadline, "bodyDeadline");
         if (bodyDeadline.isNegative() || bodyDeadline.isZero()) {
             throw new IllegalArgumentException("bodyDeadline must be positive: " + bodyDeadline);
+        }
+        Objects.requireNonNull(headDeadline, "headDeadline");
+        if (headDeadline.isNegative() || headDeadline.isZero()) {
+            throw new IllegalArgumentException("headDeadline must be positive: " + headDeadline);
+        }
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("maxConnections must be 0 (derived) or more: " + maxConnections);
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
@@ -57,7 +78,17 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     /** With the default body deadline. */
     public NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
             int prewarm) {
-        this(host, port, home, dispatch, runtimes, prewarm, DEFAULT_BODY_DEADLINE);
+        this(host, port, home, dispatch, runtimes, prewarm, DEFAULT_BODY_DEADLINE, DEFAULT_HEAD_DEADLINE, 0);
+    }
+
+    /** {@link #maxConnections}, derived from the machine when 0 (read off the start's critical path). */
+    int connectionLimit() {
+        if (maxConnections > 0) {
+            return maxConnections;
+        }
+        long fds = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount() : 20_000;
+        return (int) Math.max(64, Math.min(10_000, fds / 2));
     }
 
     /** Without language runtimes. */
@@ -77,26 +108,42 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     }
 
     public NodeConfig withListen(String newHost, int newPort) {
-        return new NodeConfig(newHost, newPort, home, dispatch, runtimes, prewarm, bodyDeadline);
+        return new NodeConfig(newHost, newPort, home, dispatch, runtimes, prewarm, bodyDeadline,
+                headDeadline, maxConnections);
     }
 
     public NodeConfig withHome(Path newHome) {
-        return new NodeConfig(host, port, newHome, dispatch, runtimes, prewarm, bodyDeadline);
+        return new NodeConfig(host, port, newHome, dispatch, runtimes, prewarm, bodyDeadline,
+                headDeadline, maxConnections);
     }
 
     public NodeConfig withDispatch(DispatchSettings settings) {
-        return new NodeConfig(host, port, home, settings, runtimes, prewarm, bodyDeadline);
+        return new NodeConfig(host, port, home, settings, runtimes, prewarm, bodyDeadline,
+                headDeadline, maxConnections);
     }
 
     public NodeConfig withRuntimes(RuntimeLaunchers launchers) {
-        return new NodeConfig(host, port, home, dispatch, launchers, prewarm, bodyDeadline);
+        return new NodeConfig(host, port, home, dispatch, launchers, prewarm, bodyDeadline,
+                headDeadline, maxConnections);
     }
 
     public NodeConfig withPrewarm(int sandboxes) {
-        return new NodeConfig(host, port, home, dispatch, runtimes, sandboxes, bodyDeadline);
+        return new NodeConfig(host, port, home, dispatch, runtimes, sandboxes, bodyDeadline,
+                headDeadline, maxConnections);
     }
 
     public NodeConfig withBodyDeadline(Duration deadline) {
-        return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, deadline);
+        return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, deadline,
+                headDeadline, maxConnections);
+    }
+
+    public NodeConfig withMaxConnections(int connections) {
+        return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline,
+                headDeadline, connections);
+    }
+
+    public NodeConfig withHeadDeadline(Duration deadline) {
+        return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline,
+                deadline, maxConnections);
     }
 }

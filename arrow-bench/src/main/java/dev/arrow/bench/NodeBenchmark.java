@@ -263,16 +263,28 @@ final class NodeBenchmark implements Callable<Integer> {
         final URI base;
         final String token;
         final long readyNanos;
+        /** The node's stderr from its start, one line at a time, when kept; else null. */
+        private final Path stderr;
 
-        private RunningNode(Process process, Path home, URI base, String token, long readyNanos) {
+        private RunningNode(Process process, Path home, URI base, String token, long readyNanos, Path stderr) {
             this.process = process;
             this.home = home;
             this.base = base;
             this.token = token;
             this.readyNanos = readyNanos;
+            this.stderr = stderr;
         }
 
         static RunningNode start(String... serveOptions) throws Exception {
+            return start(false, serveOptions);
+        }
+
+        /**
+         * Starts {@code arrow serve}; with {@code keepStderr}, its stderr lines are kept in a file
+         * beside its home (removed on close) for {@link #stderrLines()}, else thrown away once it
+         * is ready.
+         */
+        static RunningNode start(boolean keepStderr, String... serveOptions) throws Exception {
             Path home = Files.createTempDirectory("arrow-bench-node");
             // Started the way users start it: through the ./arrow launcher (its JVM options and
             // start-up cache) when this JVM came from it, else a plain JVM on this jar.
@@ -290,33 +302,45 @@ final class NodeBenchmark implements Callable<Integer> {
             command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--home", home.toString()));
             command.addAll(List.of(serveOptions));
             long start = System.nanoTime();
+            Path stderr = keepStderr ? Files.createTempFile("arrow-bench-node", ".stderr") : null;
             Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try {
-                return awaitReady(process, home, start);
+                return awaitReady(process, home, start, stderr);
             } catch (Exception e) {
                 // A node that never became usable is still ours to stop, and its home ours to remove.
                 process.destroyForcibly().waitFor();
                 deleteHome(home);
+                if (stderr != null) {
+                    Files.deleteIfExists(stderr);
+                }
                 throw e;
             }
         }
 
-        private static RunningNode awaitReady(Process process, Path home, long start) throws Exception {
+        private static RunningNode awaitReady(Process process, Path home, long start, Path stderr) throws Exception {
             var reader = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+            Writer kept = stderr == null ? Writer.nullWriter() : Files.newBufferedWriter(stderr, StandardCharsets.UTF_8);
             URI base = null;
             String line;
             while (base == null && (line = reader.readLine()) != null) {
+                kept.write(line + "\n");
                 Matcher m = LISTENING.matcher(line);
                 if (m.find()) {
                     base = URI.create(m.group(1));
                 }
             }
+            kept.flush();
             if (base == null) {
+                kept.close();
                 throw new IOException("arrow serve ended before it listened (exit " + process.waitFor() + ")");
             }
             Thread.ofVirtual().start(() -> {
-                try {
-                    reader.transferTo(Writer.nullWriter()); // keep draining so the node never blocks on stderr
+                // Keep draining so the node never blocks on stderr; a kept line is in the file once read.
+                try (kept) {
+                    for (String next; (next = reader.readLine()) != null; ) {
+                        kept.write(next + "\n");
+                        kept.flush();
+                    }
                 } catch (IOException ignored) {
                     // the node ended
                 }
@@ -338,7 +362,21 @@ final class NodeBenchmark implements Callable<Integer> {
             }
             long ready = System.nanoTime() - start;
             String token = Files.readString(home.resolve("token")).strip();
-            return new RunningNode(process, home, base, token, ready);
+            return new RunningNode(process, home, base, token, ready, stderr);
+        }
+
+        /** The node's stderr lines so far, from its start: only for a node started with {@code keepStderr}. */
+        List<String> stderrLines() throws IOException {
+            if (stderr == null) {
+                throw new IllegalStateException("this node's stderr is not kept");
+            }
+            return Files.readAllLines(stderr, StandardCharsets.UTF_8);
+        }
+
+        int openFiles() throws IOException {
+            try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+                return (int) fds.count();
+            }
         }
 
         long rssBytes() throws IOException {
@@ -357,6 +395,9 @@ final class NodeBenchmark implements Callable<Integer> {
                 process.destroyForcibly().waitFor();
             }
             deleteHome(home);
+            if (stderr != null) {
+                Files.deleteIfExists(stderr);
+            }
         }
 
         private static void deleteHome(Path home) throws IOException {

@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -180,8 +179,6 @@ final class SoakBenchmark implements Callable<Integer> {
     }
 
     private static int openFiles(NodeBenchmark.RunningNode node) throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(node.process.pid()), "fd"))) {
-            return (int) fds.count();
-        }
+        return node.openFiles();
     }
 }

@@ -291,6 +291,9 @@ final class FrontDoorFuzz {
     private Raw oddPath(Random random) {
         String method = pick(random, METHODS);
         String path = pick(random, PATHS);
+        if (method.equals("DELETE") && path.equals("/v1/arrows/echo")) {
+            path = "/v1/arrows/fz"; // echo stays: the invoke and body paths are what the other kinds reach through it
+        }
         byte[] body = random.nextBoolean() ? new byte[0] : randomBytes(random, random.nextInt(64));
         return request(Kind.ODD_PATH, method, path,
                 body(random.nextBoolean() ? "application/json" : "text/plain", body), true);

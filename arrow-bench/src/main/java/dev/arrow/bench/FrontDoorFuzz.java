@@ -20,12 +20,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiFunction;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A seeded fuzz of a node's front door over raw sockets: odd methods and paths, broken JSON,
  * broken HTTP framing, broken archives, bad tokens and odd query strings, each request on a
- * connection of its own. What it looks for: an answer that is a 500, a request without an answer
+ * connection of its own; and requests pipelined on one kept-alive connection behind gateway
+ * requests, the last one's body arriving after a pause. What it looks for: an answer that is a 500, a request without an answer
  * within {@link #HANG_MILLIS} (a hang), an answer that names a Java class, and stack traces in the
  * node's log. Used by {@code arrow bench fuzz} and by {@code FrontDoorFuzzIT}.
  */
@@ -38,8 +40,11 @@ final class FrontDoorFuzz {
     static final Pattern JAVA_NAME = Pattern.compile(
             "\\b(java|javax|jdk|sun|org\\.eclipse|com\\.fasterxml|org\\.apache|dev\\.arrow)\\.[a-z]+\\.|[A-Z][a-zA-Z]+Exception\\b"
                     + "|StreamReadConstraints|\\bat [a-z]+\\.[a-z]+\\.");
-    /** The arrow the requests name; {@link #deployEcho()} deploys it. */
+    /** The arrow the requests name; {@link #prepare()} deploys it. */
     static final String ECHO_SPEC = "{\"name\":\"echo\",\"command\":[\"cat\"],\"limits\":{\"timeout\":\"5s\"}}";
+    /** An http-mode arrow, so that pipelined requests follow requests the gateway forwards itself. */
+    static final String WEB_SPEC = "{\"name\":\"web\",\"mode\":\"http\",\"command\":" + WarmApp.commandJson()
+            + ",\"scaling\":{\"minInstances\":1,\"maxInstances\":1,\"concurrency\":8}}";
 
     /** The kinds of requests, in the order the generator draws them. */
     enum Kind {
@@ -48,7 +53,8 @@ final class FrontDoorFuzz {
         BROKEN_FRAMING("broken HTTP framing"),
         BROKEN_ARCHIVE("broken archive"),
         BAD_TOKEN("bad token"),
-        ODD_QUERY("odd query");
+        ODD_QUERY("odd query"),
+        PIPELINED("pipelined behind gateway requests");
 
         final String description;
 
@@ -60,6 +66,7 @@ final class FrontDoorFuzz {
     /** What a request found wrong. */
     enum Problem {
         SERVER_ERROR("a 5xx other than 503 and 505"),
+        MISSING_ANSWER("pipelined requests with fewer answers than requests"),
         HANG("no answer within " + HANG_MILLIS / 1000 + " s"),
         JAVA_NAME("an answer naming a Java class");
 
@@ -70,12 +77,21 @@ final class FrontDoorFuzz {
         }
     }
 
-    /** One request: its kind, a label, its bytes, and whether the client half-closes after them. */
-    record Raw(Kind kind, String label, byte[] bytes, boolean halfClose) {
+    /**
+     * One request (or a few on one connection): its kind, a label, its bytes, the bytes sent after
+     * a pause of {@code pauseMillis} (none for most), and whether the client half-closes after all.
+     */
+    record Raw(Kind kind, String label, byte[] bytes, byte[] later, int pauseMillis, boolean halfClose) {
+        Raw(Kind kind, String label, byte[] bytes, boolean halfClose) {
+            this(kind, label, bytes, new byte[0], 0, halfClose);
+        }
     }
 
-    /** The first answer on a connection: its status, head and body. */
-    record Reply(int status, String head, byte[] body) {
+    /**
+     * The first answer on a connection (its status, head and body), or of pipelined answers the
+     * first that is a server error; and how many final answers came.
+     */
+    record Reply(int status, String head, byte[] body, int answers) {
         String text() {
             return head + "\r\n\r\n" + new String(body, StandardCharsets.UTF_8);
         }
@@ -158,7 +174,8 @@ final class FrontDoorFuzz {
     List<Raw> requests(long seed, int count) {
         var random = new Random(seed);
         List<BiFunction<FrontDoorFuzz, Random, Raw>> kinds = List.of(FrontDoorFuzz::oddPath, FrontDoorFuzz::brokenJson,
-                FrontDoorFuzz::brokenFraming, FrontDoorFuzz::brokenArchive, FrontDoorFuzz::badToken, FrontDoorFuzz::oddQuery);
+                FrontDoorFuzz::brokenFraming, FrontDoorFuzz::brokenArchive, FrontDoorFuzz::badToken, FrontDoorFuzz::oddQuery,
+                FrontDoorFuzz::pipelined);
         List<Raw> requests = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             requests.add(kinds.get(random.nextInt(kinds.size())).apply(this, random));
@@ -202,6 +219,8 @@ final class FrontDoorFuzz {
                 return new Outcome(raw, null, null, false);
             } else if (reply.status() >= 500 && reply.status() != 503 && reply.status() != 505) {
                 return new Outcome(raw, reply, Problem.SERVER_ERROR, false);
+            } else if (raw.kind() == Kind.PIPELINED && reply.answers() < requestsIn(raw)) {
+                return new Outcome(raw, reply, Problem.MISSING_ANSWER, false);
             } else if (JAVA_NAME.matcher(reply.text()).find()) {
                 return new Outcome(raw, reply, Problem.JAVA_NAME, false);
             }
@@ -212,6 +231,10 @@ final class FrontDoorFuzz {
             // a reset after a malformed request is the node's right; a hang or a 500 is not
             return new Outcome(raw, null, null, true);
         }
+    }
+
+    private static int requestsIn(Raw raw) {
+        return (int) REQUEST_LINE.matcher(new String(raw.bytes(), StandardCharsets.ISO_8859_1)).results().count();
     }
 
     /**
@@ -229,6 +252,16 @@ final class FrontDoorFuzz {
             Reply echo = exchange(request("POST", "/v1/arrows/echo/invoke", body("text/plain", "warm"), true));
             if (echo == null || echo.status() != 200) {
                 throw new ProcessFailedException("invoking echo answered " + (echo == null ? "nothing" : abbreviate(echo.text())));
+            }
+        }
+        Reply web = exchange(request("POST", "/v1/arrows", json(WEB_SPEC), true));
+        if (web == null || web.status() != 201) {
+            throw new ProcessFailedException("deploying web answered " + (web == null ? "nothing" : abbreviate(web.text())));
+        }
+        for (int i = 0; i < 3; i++) {
+            Reply page = exchange(request("GET", "/a/web/", body("text/plain", new byte[0]), false));
+            if (page == null || page.status() != 200) {
+                throw new ProcessFailedException("calling web answered " + (page == null ? "nothing" : abbreviate(page.text())));
             }
         }
     }
@@ -369,6 +402,42 @@ final class FrontDoorFuzz {
         return request(Kind.ODD_QUERY, method, path + "?" + pick(random, QUERIES), body("text/plain", new byte[0]), true);
     }
 
+    private static final String[] GATEWAY_FIRST = {"GET /a/web/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /a/web/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        "GET /a/nope/ HTTP/1.1\r\nHost: x\r\n\r\n", "GET /a/web/a%20b HTTP/1.1\r\nHost: x\r\n\r\n"};
+
+    /**
+     * One to three gateway requests kept alive, then an API request with a body, all sent at once
+     * but for the end of that body, which follows after a pause: by then the lean path has handed
+     * the connection to Jetty's, which must still get it.
+     */
+    private Raw pipelined(Random random) {
+        var first = new StringBuilder();
+        int n = 1 + random.nextInt(3);
+        for (int i = 0; i < n; i++) {
+            first.append(pick(random, GATEWAY_FIRST));
+        }
+        String[] lastOptions = {"POST /v1/arrows/echo/invoke", "POST /v1/arrows", "POST /v1/bundles", "POST /v1/arrows/echo/rollback"};
+        String last = pick(random, lastOptions);
+        byte[] body = switch (last) {
+            case "POST /v1/arrows" -> SPEC.getBytes(StandardCharsets.UTF_8);
+            case "POST /v1/bundles" -> randomBytes(random, 1 + random.nextInt(2048));
+            case "POST /v1/arrows/echo/rollback" -> "{}".getBytes(StandardCharsets.UTF_8);
+            default -> randomBytes(random, 1 + random.nextInt(4096));
+        };
+        String type = last.endsWith("bundles") ? "application/gzip" : last.endsWith("invoke") ? "text/plain" : "application/json";
+        first.append(last).append(" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ").append(token)
+                .append("\r\nContent-Type: ").append(type).append("\r\nContent-Length: ").append(body.length)
+                .append("\r\nConnection: close\r\n\r\n");
+        int split = random.nextInt(body.length);
+        var now = new ByteArrayOutputStream();
+        now.writeBytes(first.toString().getBytes(StandardCharsets.ISO_8859_1));
+        now.write(body, 0, split);
+        byte[] later = java.util.Arrays.copyOfRange(body, split, body.length);
+        return new Raw(Kind.PIPELINED, n + " gateway requests, then " + last, now.toByteArray(), later,
+                10 + random.nextInt(50), false);
+    }
+
     // ---- the wire
 
     private Raw request(String method, String path, byte[][] typedBody, boolean authorized) {
@@ -415,11 +484,19 @@ final class FrontDoorFuzz {
             try {
                 socket.getOutputStream().write(raw.bytes());
                 socket.getOutputStream().flush();
+                if (raw.later().length > 0) {
+                    Thread.sleep(raw.pauseMillis());
+                    socket.getOutputStream().write(raw.later());
+                    socket.getOutputStream().flush();
+                }
                 if (raw.halfClose()) {
                     socket.shutdownOutput();
                 }
             } catch (IOException e) {
                 // the node may answer and close before it has read all: read what it said
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
             }
             return read(socket.getInputStream());
         }
@@ -442,8 +519,26 @@ final class FrontDoorFuzz {
             }
         }
         int status = Integer.parseInt(text.substring(9, 12));
-        return new Reply(status, text.substring(0, end), text.substring(end + 4).getBytes(StandardCharsets.ISO_8859_1));
+        int answers = 0;
+        Matcher next = ANSWER.matcher(text);
+        while (next.find()) {
+            int code = Integer.parseInt(next.group(1));
+            if (code >= 200) {
+                answers++;
+            }
+            if (answers > 1 && code >= 500 && code != 503 && code != 505 && status < 500) {
+                int at = next.start();
+                int headEnd = text.indexOf("\r\n\r\n", at);
+                return new Reply(code, text.substring(at, headEnd < 0 ? text.length() : headEnd), new byte[0], answers);
+            }
+        }
+        return new Reply(status, text.substring(0, end), text.substring(end + 4).getBytes(StandardCharsets.ISO_8859_1),
+                answers);
     }
+
+    /** A status line; the bodies here never hold one. */
+    private static final Pattern ANSWER = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
+    private static final Pattern REQUEST_LINE = Pattern.compile(" HTTP/1\\.1\r\n");
 
     private static String pick(Random random, String[] options) {
         return options[random.nextInt(options.length)];

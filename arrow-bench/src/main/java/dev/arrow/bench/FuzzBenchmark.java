@@ -84,6 +84,7 @@ final class FuzzBenchmark implements Callable<Integer> {
             System.out.println("hangs (no answer within " + FrontDoorFuzz.HANG_MILLIS / 1000 + " s): "
                     + result.count(FrontDoorFuzz.Problem.HANG));
             System.out.println("answers naming Java classes: " + result.count(FrontDoorFuzz.Problem.JAVA_NAME));
+            System.out.println("pipelined connections missing an answer: " + result.count(FrontDoorFuzz.Problem.MISSING_ANSWER));
             System.out.flush();
 
             Thread.sleep(idleSeconds * 1000L);

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
@@ -286,9 +287,19 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
         getEndPoint().close();
     }
 
-    /** Hands the connection, with the current request's bytes, to Jetty's HTTP/1.1 connection. */
+    /**
+     * Hands the connection, with the current request's bytes, to Jetty's HTTP/1.1 connection. This
+     * connection may still be interested in reading (it stays so across a forwarded request, and
+     * a request pipelined behind it is handed over from there); an upgrade keeps that interest,
+     * and Jetty's connection, asking for the rest of its body, would then be refused
+     * (ReadPendingException) and wait for its idle timeout with the body in the socket. So the
+     * interest is fired first: with the state GONE, its wake-up does nothing.
+     */
     private void handToJetty() {
         state = State.GONE;
+        if (getEndPoint() instanceof AbstractEndPoint endPoint && endPoint.isFillInterested()) {
+            endPoint.getFillInterest().fillable();
+        }
         getEndPoint().upgrade(fallback.newConnection(connector, getEndPoint()));
     }
 

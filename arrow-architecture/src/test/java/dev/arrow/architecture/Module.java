@@ -14,8 +14,10 @@ enum Module {
     SANDBOX("arrow-sandbox", "dev.arrow.sandbox"),
     RUNTIME("arrow-runtime", "dev.arrow.runtime"),
     PLATFORM("arrow-platform", "dev.arrow.platform"),
-    // The node's own state store: it implements the platform's store interfaces, so it sits above them.
-    STATE("arrow-services", "dev.arrow.services"),
+    // The services arrows use (KV, queues, objects): their interfaces and rules.
+    SERVICES("arrow-services", "dev.arrow.services"),
+    // The node's state store: it implements the platform's and the services' store interfaces, so it sits above them.
+    STATE("arrow-state", "dev.arrow.state"),
     SERVER("arrow-server", "dev.arrow.server"),
     CLI("arrow-cli", "dev.arrow.cli"),
     BENCH("arrow-bench", "dev.arrow.bench");

@@ -1,0 +1,154 @@
+package dev.arrow.state;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The tables, as a list of migrations. {@code PRAGMA user_version} holds how many have been
+ * applied; each one runs in its own transaction together with the bump of that number, so a crash
+ * never leaves a half-migrated file. Never edit a released migration: append a new one.
+ *
+ * <p>Conventions: instants are INTEGER nanoseconds since the epoch (exact for the JDK clock, and
+ * comparable in SQL; the range is the years 1677 to 2262), durations INTEGER nanoseconds,
+ * booleans INTEGER 0/1, enums their Java names.
+ */
+final class Schema {
+
+    private Schema() {
+    }
+
+    static final List<List<String>> MIGRATIONS = List.of(
+            List.of(
+                    // traffic_revision must name one of the arrow's revisions; checked at commit
+                    // because a deploy writes the arrow before its first revision.
+                    """
+                    CREATE TABLE arrows (
+                        name             TEXT    NOT NULL PRIMARY KEY,
+                        traffic_revision INTEGER NOT NULL,
+                        created_at_ns    INTEGER NOT NULL,
+                        updated_at_ns    INTEGER NOT NULL,
+                        FOREIGN KEY (name, traffic_revision) REFERENCES revisions (arrow, number)
+                            DEFERRABLE INITIALLY DEFERRED
+                    ) STRICT""",
+                    // The spec is JSON (SpecCodec): always read and written whole, never queried by
+                    // field, and new spec fields need no migration.
+                    """
+                    CREATE TABLE revisions (
+                        arrow         TEXT    NOT NULL REFERENCES arrows (name) ON DELETE CASCADE,
+                        number        INTEGER NOT NULL,
+                        spec          TEXT    NOT NULL,
+                        created_at_ns INTEGER NOT NULL,
+                        PRIMARY KEY (arrow, number)
+                    ) STRICT, WITHOUT ROWID""",
+                    // No foreign key to arrows: records outlive their arrow. The execution columns
+                    // are NULL until the invocation finishes; the blobs come last so that reading
+                    // the other columns never touches their overflow pages.
+                    """
+                    CREATE TABLE invocations (
+                        id                 TEXT    NOT NULL PRIMARY KEY,
+                        arrow              TEXT    NOT NULL,
+                        revision           INTEGER NOT NULL,
+                        trigger            TEXT    NOT NULL,
+                        status             TEXT    NOT NULL,
+                        accepted_at_ns     INTEGER NOT NULL,
+                        started_at_ns      INTEGER,
+                        attempts           INTEGER NOT NULL,
+                        run_started_at_ns  INTEGER,
+                        cold               INTEGER,
+                        init_ns            INTEGER,
+                        duration_ns        INTEGER,
+                        outcome            TEXT,
+                        exit_code          INTEGER,
+                        signal             INTEGER,
+                        reason             TEXT,
+                        detail             TEXT,
+                        error              TEXT,
+                        cpu_user_ns        INTEGER,
+                        cpu_system_ns      INTEGER,
+                        peak_memory_bytes  INTEGER,
+                        memory_limit_bytes INTEGER,
+                        billed_ns          INTEGER,
+                        gb_seconds         REAL,
+                        output_bytes       INTEGER,
+                        log_bytes          INTEGER,
+                        log_truncated      INTEGER,
+                        input              BLOB,
+                        output             BLOB,
+                        log                TEXT
+                    ) STRICT""",
+                    "CREATE INDEX invocations_by_arrow ON invocations (arrow, id)",
+                    // Serves list by status and, through status IN (queued, running), recovery.
+                    "CREATE INDEX invocations_by_status ON invocations (status, id)"),
+            // http mode: the instance that served an invocation
+            List.of("ALTER TABLE invocations ADD COLUMN instance TEXT"),
+            // The kind of a run's error, its API error code. Rows written before it had only the
+            // message, whose wording then told the kind: read once, here.
+            List.of("ALTER TABLE invocations ADD COLUMN error_code TEXT",
+                    """
+                    UPDATE invocations SET error_code = CASE
+                        WHEN error LIKE 'the handler failed%' THEN 'handler_error'
+                        WHEN error LIKE 'the output is larger than%' THEN 'output_too_large'
+                        WHEN error LIKE 'the client closed the connection%' THEN 'abandoned'
+                        ELSE 'instance_failed' END
+                    WHERE error IS NOT NULL"""),
+            // Idempotency keys, scoped by the kind of call and the arrow. An async invocation's key
+            // is written in the transaction that accepts it, a deploy's with its revision, a sync
+            // invocation's before it runs (its record comes at the end). No foreign keys: a sync
+            // key comes before its record, and records and keys are swept on their own schedules.
+            List.of("""
+                    CREATE TABLE idempotency_keys (
+                        kind        TEXT    NOT NULL CHECK (kind IN ('invoke', 'deploy')),
+                        arrow       TEXT    NOT NULL,
+                        client_key  TEXT    NOT NULL,
+                        fingerprint TEXT    NOT NULL,
+                        used_at_ns  INTEGER NOT NULL,
+                        invocation  TEXT,
+                        revision    INTEGER,
+                        PRIMARY KEY (kind, arrow, client_key),
+                        CHECK ((kind = 'invoke') = (invocation IS NOT NULL)),
+                        CHECK ((kind = 'deploy') = (revision IS NOT NULL))
+                    ) STRICT, WITHOUT ROWID""",
+                    "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (used_at_ns)"));
+
+    /** The schema version this code writes. */
+    static int currentVersion() {
+        return MIGRATIONS.size();
+    }
+
+    static void migrate(Connection connection) throws SQLException {
+        int version = version(connection);
+        if (version > currentVersion()) {
+            throw new IllegalStateException("the state database has schema version " + version
+                    + " but this Arrow knows only up to " + currentVersion() + ": it was written by a newer Arrow");
+        }
+        for (int next = version; next < currentVersion(); next++) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("BEGIN IMMEDIATE");
+                try {
+                    // Another process may have migrated while we waited for the lock.
+                    if (version(connection) == next) {
+                        for (String sql : MIGRATIONS.get(next)) {
+                            statement.execute(sql);
+                        }
+                        statement.execute("PRAGMA user_version = " + (next + 1));
+                    }
+                    statement.execute("COMMIT");
+                } catch (SQLException | RuntimeException e) {
+                    statement.execute("ROLLBACK");
+                    throw e;
+                }
+            }
+        }
+    }
+
+    static int version(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("PRAGMA user_version")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+}

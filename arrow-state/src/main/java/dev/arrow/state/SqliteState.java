@@ -1,0 +1,79 @@
+package dev.arrow.state;
+
+import dev.arrow.platform.arrows.ArrowStore;
+import dev.arrow.platform.invocations.InvocationStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The node's state in one SQLite file: arrows, revisions and invocation records with their inputs,
+ * outputs and logs. Every write is durable when its method returns (WAL, synchronous=FULL). Safe
+ * to use from any number of threads; open one per file per process.
+ */
+public final class SqliteState implements AutoCloseable {
+
+    // Invocation inputs and outputs may carry secrets. SQLite gives the -wal and -shm files the
+    // database file's mode, so making the file private covers them too.
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
+    private final Database database;
+    private final SqliteArrowStore arrows;
+    private final SqliteInvocationStore invocations;
+
+    private SqliteState(Database database) {
+        this.database = database;
+        this.arrows = new SqliteArrowStore(database);
+        this.invocations = new SqliteInvocationStore(database);
+    }
+
+    /**
+     * Opens the state in {@code databaseFile}, creating it (mode 0600) and its directories when
+     * absent, and brings its schema up to date. The driver's native library is kept in {@code lib/}
+     * next to it.
+     */
+    public static SqliteState open(Path databaseFile) {
+        return open(databaseFile, Database.Synchronous.FULL);
+    }
+
+    static SqliteState open(Path databaseFile, Database.Synchronous synchronous) {
+        createPrivately(databaseFile);
+        SqliteLibrary.useCopyIn(databaseFile.toAbsolutePath().getParent().resolve("lib"));
+        return new SqliteState(Database.open(databaseFile, synchronous));
+    }
+
+    private static void createPrivately(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            // Again without the umask, which createFile's mode goes through.
+            Files.setPosixFilePermissions(file, OWNER_ONLY);
+        } catch (FileAlreadyExistsException e) {
+            // An existing state file keeps the mode its owner gave it.
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the state database " + file, e);
+        }
+    }
+
+    public ArrowStore arrows() {
+        return arrows;
+    }
+
+    public InvocationStore invocations() {
+        return invocations;
+    }
+
+    /** Waits for the writes under way, then closes the file; the stores fail afterwards. */
+    @Override
+    public void close() {
+        database.close();
+    }
+}

@@ -58,8 +58,12 @@ final class SoakBenchmark implements Callable<Integer> {
             description = "Idle time before the last RSS reading (default: ${DEFAULT-VALUE}).")
     int idleSeconds;
 
-    /** One finished request: when it ended, how long it took, and its status (0: no answer). */
-    record Sample(long endNanos, long nanos, int status) {
+    /** One finished request: when it ended, how long it took, its status (0: no answer) and, if it failed, what. */
+    record Sample(long endNanos, long nanos, int status, String failure) {
+    }
+
+    /** A request's status and, when it failed, the request and the start of its answer or the client's error. */
+    private record Answer(int status, String failure) {
     }
 
     @Override
@@ -96,13 +100,13 @@ final class SoakBenchmark implements Callable<Integer> {
                         while (System.nanoTime() < end) {
                             int pick = random.nextInt(100);
                             long t0 = System.nanoTime();
-                            int status = pick < 40 ? call(http, node, "GET", "/a/web/", null)
+                            Answer answer = pick < 40 ? call(http, node, "GET", "/a/web/", null)
                                     : pick < 70 ? call(http, node, "POST", "/v1/arrows/count/invoke", small)
                                     : pick < 78 ? call(http, node, "POST", "/v1/arrows/count/invoke", big)
                                     : pick < 88 ? call(http, node, "POST", "/v1/arrows/count/invoke?async=true", small)
                                     : call(http, node, "GET", pick < 94 ? "/v1/arrows" : "/v1/invocations?limit=20", null);
                             long t1 = System.nanoTime();
-                            samples.add(new Sample(t1, t1 - t0, status));
+                            samples.add(new Sample(t1, t1 - t0, answer.status(), answer.failure()));
                         }
                         return null;
                     }));
@@ -138,23 +142,32 @@ final class SoakBenchmark implements Callable<Integer> {
             p50 = String.format(Locale.ROOT, "%.2f", timings.medianMillis());
             p99 = String.format(Locale.ROOT, "%.2f", timings.p99Millis());
         }
+        done.stream().filter(s -> s.failure() != null).map(Sample::failure).distinct().limit(3)
+                .forEach(failure -> System.out.println("       failed: " + failure));
         System.out.printf(Locale.ROOT, "%6d %9d %7d %9s %9s %10.1f %8d %6d%n", minute, done.size(), errors, p50, p99,
                 node.rssBytes() / 1048576.0, threads(node), openFiles(node));
         System.out.flush();
     }
 
-    private static int call(HttpClient http, NodeBenchmark.RunningNode node, String method, String path, byte[] body) {
+    private static Answer call(HttpClient http, NodeBenchmark.RunningNode node, String method, String path, byte[] body) {
+        String what = method + " " + path + (body == null ? "" : " (" + body.length + " bytes)");
         try {
             var request = HttpRequest.newBuilder(node.base.resolve(path)).timeout(Duration.ofSeconds(60))
                     .header("Authorization", "Bearer " + node.token)
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
                     .build();
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            HttpResponse<String> answer = http.send(request, HttpResponse.BodyHandlers.ofString());
+            int status = answer.statusCode();
+            if (status / 100 == 2) {
+                return new Answer(status, null);
+            }
+            String text = answer.body();
+            return new Answer(status, what + ": " + status + " " + text.substring(0, Math.min(200, text.length())));
         } catch (IOException e) {
-            return 0;
+            return new Answer(0, what + ": " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 0;
+            return new Answer(0, what + ": interrupted");
         }
     }
 

@@ -49,6 +49,7 @@ public final class ArrowCli implements Callable<Integer> {
         commands.put("rollback", RollbackCommand::new);
         commands.put("invocations", InvocationsCommand::new);
         commands.put("logs", LogsCommand::new);
+        commands.put("kv", KvCommand::new);
         return Collections.unmodifiableMap(commands);
     }
 
@@ -57,7 +58,7 @@ public final class ArrowCli implements Callable<Integer> {
 
     /** The commands that talk to a node; they share options and the exit statuses of {@link ExitStatus}. */
     private static final List<String> NODE_COMMANDS =
-            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs");
+            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv");
 
     @Spec
     CommandSpec spec;
@@ -114,6 +115,9 @@ public final class ArrowCli implements Callable<Integer> {
         var named = args.length > 0 ? COMMANDS.get(args[0]) : null;
         if (named != null) {
             cli.addSubcommand(args[0], named.get());
+            if (args[0].equals("kv")) {
+                KvCommand.addSubcommands(cli.getSubcommands().get("kv"), args.length > 1 ? args[1] : null);
+            }
         } else {
             COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
         }

@@ -50,7 +50,14 @@ public final class ClientTrainingRun {
             Map.entry("GET /v1/invocations/01training", ok(RECORD)),
             Map.entry("GET /v1/invocations", ok("{\"invocations\":[" + RECORD + "],\"next\":null}")),
             Map.entry("GET /v1/arrows/missing", new String[] {"404", "application/json",
-                    "{\"error\":{\"code\":\"not_found\",\"message\":\"no arrow named 'missing'\"}}"}));
+                    "{\"error\":{\"code\":\"not_found\",\"message\":\"no arrow named 'missing'\"}}"}),
+            Map.entry("PUT /v1/kv/training/keys/greeting", new String[] {"201", "application/json",
+                    "{\"store\":\"training\",\"key\":\"greeting\",\"revision\":1}"}),
+            Map.entry("GET /v1/kv/training/keys/greeting", new String[] {"200", "application/octet-stream", "hello"}),
+            Map.entry("GET /v1/kv/training/keys", ok("{\"keys\":[{\"key\":\"greeting\",\"revision\":1,\"size\":5,"
+                    + "\"modifiedAt\":\"2026-01-01T23:59:50Z\"}],\"next\":null}")),
+            Map.entry("GET /v1/kv", ok("{\"stores\":[{\"name\":\"training\",\"maxBytes\":67108864,\"maxKeys\":100000,"
+                    + "\"bytes\":13,\"keys\":1,\"revision\":1,\"createdAt\":\"2026-01-01T23:59:50Z\"}]}")));
 
     private static final List<List<String>> COMMANDS = List.of(
             List.of("--version"),
@@ -68,6 +75,10 @@ public final class ClientTrainingRun {
             List.of("deploy", "training", "--memory", "64m", "--timeout", "10s", "--", "echo", "hello"),
             List.of("rollback", "training"),
             List.of("rm", "training"),
+            List.of("kv", "put", "training", "greeting", "hello"),
+            List.of("kv", "get", "training", "greeting"),
+            List.of("kv", "ls", "training"),
+            List.of("kv", "stores"),
             List.of("ls", "--bogus"));
 
     private ClientTrainingRun() {
@@ -106,7 +117,7 @@ public final class ClientTrainingRun {
                         .orElse(new String[] {"404", "application/json", "{\"error\":{\"code\":\"not_found\"}}"});
                 byte[] body = answer[2].getBytes(StandardCharsets.UTF_8);
                 String answerHead = "HTTP/1.1 " + answer[0] + " X\r\nContent-Type: " + answer[1] + "\r\nContent-Length: "
-                        + body.length + "\r\nX-Arrow-Invocation-Id: 01training\r\nX-Arrow-Cold: true\r\n"
+                        + body.length + "\r\nX-Arrow-Invocation-Id: 01training\r\nX-Arrow-Cold: true\r\nETag: \"1\"\r\n"
                         + "Connection: close\r\n\r\n";
                 OutputStream out = socket.getOutputStream();
                 out.write(answerHead.getBytes(StandardCharsets.ISO_8859_1));

@@ -86,6 +86,33 @@ final class Formats {
         }
     }
 
+    /** A time ahead of now from the node: "in 30s", "in 5m", "in 2h", "in 4d"; one behind it is "expired". */
+    static String in(JsonNode time, Instant now) {
+        if (!time.isTextual()) {
+            return "-";
+        }
+        Instant then;
+        try {
+            then = Instant.parse(time.asText());
+        } catch (DateTimeParseException e) {
+            return time.asText();
+        }
+        long seconds = Duration.between(now, then).toSeconds();
+        if (!then.isAfter(now)) {
+            return "expired";
+        }
+        if (seconds < 60) {
+            return "in " + Math.max(1, seconds) + "s";
+        }
+        if (seconds < 3600) {
+            return "in " + seconds / 60 + "m";
+        }
+        if (seconds < 86_400) {
+            return "in " + seconds / 3600 + "h";
+        }
+        return "in " + seconds / 86_400 + "d";
+    }
+
     /** An argv as one could type it into a shell: arguments quoted only when they need it. */
     static String command(JsonNode argv) {
         List<String> words = new ArrayList<>();

@@ -88,8 +88,13 @@ class ArrowCliTest {
     void aCommandLineThatNamesACommandBuildsOnlyThatOne() {
         assertThat(ArrowCli.commandLine(CliContext.system(), "serve", "--help").getSubcommands()).containsOnlyKeys("serve");
         assertThat(ArrowCli.commandLine(CliContext.system(), "run", "--", "ls").getSubcommands()).containsOnlyKeys("run");
+        var kv = ArrowCli.commandLine(CliContext.system(), "kv", "get", "s", "k").getSubcommands();
+        assertThat(kv).containsOnlyKeys("kv");
+        assertThat(kv.get("kv").getSubcommands()).containsOnlyKeys("get");
+        assertThat(ArrowCli.commandLine(CliContext.system(), "kv", "--help").getSubcommands().get("kv").getSubcommands())
+                .containsOnlyKeys("put", "get", "ls", "list", "rm", "stores");
         var everyCommand = new String[] { // "list" is another name of "ls"
-            "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs"};
+            "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs", "kv"};
         assertThat(ArrowCli.commandLine(CliContext.system(), "--help").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system(), "sreve").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system()).getSubcommands()).containsOnlyKeys(everyCommand);

@@ -21,6 +21,7 @@ import dev.arrow.platform.invocations.InvocationService;
 import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.RunError;
 import dev.arrow.sandbox.Outcome;
+import dev.arrow.services.kv.KvService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,21 +38,27 @@ final class ApiRoutes {
     private final ArrowService arrows;
     private final InvocationService invocations;
     private final BundleStore bundles;
+    private final KvService kv;
     private final NodeMetrics metrics;
     private final byte[] openApi;
     private final int maxInputBytes;
 
-    ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, NodeMetrics metrics, byte[] openApi,
-            int maxInputBytes) {
+    ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, NodeMetrics metrics,
+            byte[] openApi, int maxInputBytes) {
         this.maxInputBytes = maxInputBytes;
         this.arrows = arrows;
         this.invocations = invocations;
         this.bundles = bundles;
+        this.kv = kv;
         this.metrics = metrics;
         this.openApi = openApi;
     }
 
     Router router() {
+        return new KvRoutes(kv).addTo(arrowRoutes());
+    }
+
+    private Router arrowRoutes() {
         return new Router()
                 .add("GET", "/healthz", ex -> ex.bytes(200, "application/json", "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8)))
                 .add("GET", "/metrics", ex -> ex.bytes(200, "text/plain; version=0.0.4; charset=utf-8",

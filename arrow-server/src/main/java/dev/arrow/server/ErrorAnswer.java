@@ -9,6 +9,11 @@ import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
 import dev.arrow.platform.PlatformException;
+import dev.arrow.services.PreconditionFailedException;
+import dev.arrow.services.ServiceException;
+import dev.arrow.services.StoreExistsException;
+import dev.arrow.services.StoreFullException;
+import dev.arrow.services.TooManyKeysException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,6 +61,15 @@ record ErrorAnswer(int status, String code, String message, Optional<String> fie
                 };
                 case OverloadedException overloaded -> new ErrorAnswer(429, "overloaded", overloaded.getMessage(),
                         Optional.empty(), Map.of("Retry-After", Long.toString(Math.max(1, overloaded.retryAfter().toSeconds()))));
+            };
+        } catch (ServiceException e) {
+            return switch (e) {
+                case PreconditionFailedException failed -> new ErrorAnswer(412, "precondition_failed", failed.getMessage());
+                case StoreFullException full -> new ErrorAnswer(413, "store_full", full.getMessage());
+                // 429 as the caps ask; no Retry-After: only deleting keys makes room.
+                case TooManyKeysException many -> new ErrorAnswer(429, "too_many_keys", many.getMessage());
+                case StoreExistsException exists -> new ErrorAnswer(409, "store_exists", exists.getMessage(),
+                        Optional.of("store"), Map.of());
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -73,6 +73,11 @@ final class Exchange {
         return request.getHttpURI().getDecodedPath();
     }
 
+    /** The path as the request line sent it: percent-encoded, not normalized. */
+    String rawPath() {
+        return request.getHttpURI().getPath();
+    }
+
     void pathParams(Map<String, String> params) {
         this.pathParams = params;
     }

@@ -11,6 +11,7 @@ import dev.arrow.runtime.instances.InstanceClient;
 import dev.arrow.runtime.instances.MemoryBudget;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.Sandboxes;
+import dev.arrow.services.kv.KvService;
 import dev.arrow.state.bundles.FileBundleStore;
 import dev.arrow.state.SqliteState;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.logging.Logger;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -89,7 +91,9 @@ public final class Node implements AutoCloseable {
                     config.dispatch(), clock, metrics);
             metrics.bind(invocations, warm, driver);
             driver.prewarm(config.prewarm());
-            var routes = new ApiRoutes(arrows, invocations, bundles, metrics, openApi(), config.dispatch().maxInputBytes());
+            var kv = new KvService(state.kv(), clock);
+            var routes = new ApiRoutes(arrows, invocations, bundles, kv, metrics, openApi(),
+                    config.dispatch().maxInputBytes());
 
             Server server = unstarted.join();
             var connector = (NodeConnector) server.getConnectors()[0];
@@ -126,6 +130,11 @@ public final class Node implements AutoCloseable {
     private static Server newServer(NodeConfig config) {
         var server = new Server(new ServerThreads());
         var http = new HttpConfiguration();
+        // Jetty's default refuses an encoded '%' (%25) in a path as ambiguous; a KV key is the
+        // rest of its path, read once from the path as sent, and '%' is a key's character like
+        // any other. The gateway forwards paths as sent. The other ambiguities (%2F, '//', %2e
+        // segments) and suspicious characters stay refused.
+        http.setUriCompliance(UriCompliance.DEFAULT.with("ARROW", UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
         http.setSendServerVersion(false);
         http.setSendDateHeader(false);
         var httpFactory = new HttpConnectionFactory(http);

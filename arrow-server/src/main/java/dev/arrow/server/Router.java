@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Method + path templates like {@code /v1/arrows/{name}}; what a route table needs and no more. */
+/**
+ * Method + path templates like {@code /v1/arrows/{name}}; what a route table needs and no more. A
+ * last segment {@code {name...}} takes the rest of the path, slashes and all, and may be empty:
+ * a KV key is a path of its own ({@code /v1/kv/{store}/keys/{key...}}).
+ */
 final class Router {
 
     interface Handler {
@@ -35,8 +39,19 @@ final class Router {
     private final List<Route> routes = new ArrayList<>();
 
     Router add(String method, String template, Handler handler) {
-        routes.add(new Route(method, template, handler));
+        var route = new Route(method, template, handler);
+        String[] segments = route.segments();
+        for (int i = 0; i < segments.length - 1; i++) {
+            if (isRest(segments[i])) {
+                throw new IllegalArgumentException("only the last segment may take the rest of the path: " + template);
+            }
+        }
+        routes.add(route);
         return this;
+    }
+
+    private static boolean isRest(String segment) {
+        return segment.startsWith("{") && segment.endsWith("...}");
     }
 
     List<Route> routes() {
@@ -63,13 +78,17 @@ final class Router {
     }
 
     private static Map<String, String> bind(String[] template, String[] parts) {
-        if (template.length != parts.length) {
+        boolean rest = isRest(template[template.length - 1]);
+        if (rest ? parts.length < template.length : parts.length != template.length) {
             return null;
         }
         Map<String, String> params = new HashMap<>();
         for (int i = 0; i < template.length; i++) {
             String segment = template[i];
-            if (segment.startsWith("{") && segment.endsWith("}")) {
+            if (rest && i == template.length - 1) {
+                String name = segment.substring(1, segment.length() - 4);
+                params.put(name, String.join("/", List.of(parts).subList(i, parts.length)));
+            } else if (segment.startsWith("{") && segment.endsWith("}")) {
                 if (parts[i].isEmpty()) {
                     return null;
                 }

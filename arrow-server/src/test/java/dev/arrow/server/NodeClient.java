@@ -63,6 +63,12 @@ final class NodeClient {
         return new Reply(response.statusCode(), response.headers(), response.body());
     }
 
+    /** With the token and {@code headers}, any method. */
+    Reply call(String method, String path, String contentType, byte[] body, java.util.Map<String, String> headers)
+            throws Exception {
+        return send(method, path, contentType, body, token, headers);
+    }
+
     Reply get(String path) throws Exception {
         return send("GET", path, null, null, token);
     }

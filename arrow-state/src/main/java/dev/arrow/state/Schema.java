@@ -111,7 +111,35 @@ final class Schema {
                         CHECK ((kind = 'invoke') = (invocation IS NOT NULL)),
                         CHECK ((kind = 'deploy') = (revision IS NOT NULL))
                     ) STRICT, WITHOUT ROWID""",
-                    "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (used_at_ns)"));
+                    "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (used_at_ns)"),
+            // Key-value stores. A store's row keeps its sequence (the last revision it gave) and
+            // its live bytes and keys, updated in each write's transaction, so that caps are
+            // checked without counting. Keys are BLOBs of UTF-8: compared bytewise, so a prefix
+            // is a range. Entries are a rowid table, not WITHOUT ROWID, because a value may be
+            // up to 1 MiB; the value comes last so that listing never reads its overflow pages.
+            // Expired rows stay until a write or a sweep removes them; reads skip them.
+            List.of("""
+                    CREATE TABLE kv_stores (
+                        name          TEXT    NOT NULL PRIMARY KEY,
+                        max_bytes     INTEGER NOT NULL,
+                        max_keys      INTEGER NOT NULL,
+                        revision      INTEGER NOT NULL,
+                        byte_count    INTEGER NOT NULL,
+                        key_count     INTEGER NOT NULL,
+                        created_at_ns INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID""",
+                    """
+                    CREATE TABLE kv_entries (
+                        store          TEXT    NOT NULL REFERENCES kv_stores (name) ON DELETE CASCADE,
+                        key            BLOB    NOT NULL,
+                        revision       INTEGER NOT NULL,
+                        size           INTEGER NOT NULL,
+                        modified_at_ns INTEGER NOT NULL,
+                        expires_at_ns  INTEGER,
+                        value          BLOB    NOT NULL,
+                        PRIMARY KEY (store, key)
+                    ) STRICT""",
+                    "CREATE INDEX kv_entries_by_expiry ON kv_entries (store, expires_at_ns) WHERE expires_at_ns IS NOT NULL"));
 
     /** The schema version this code writes. */
     static int currentVersion() {

@@ -2,6 +2,7 @@ package dev.arrow.state;
 
 import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.invocations.InvocationStore;
+import dev.arrow.services.kv.KvStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,9 +13,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * The node's state in one SQLite file: arrows, revisions and invocation records with their inputs,
- * outputs and logs. Every write is durable when its method returns (WAL, synchronous=FULL). Safe
- * to use from any number of threads; open one per file per process.
+ * The node's state in one SQLite file: arrows, revisions, invocation records with their inputs,
+ * outputs and logs, and key-value stores. Every write is durable when its method returns (WAL,
+ * synchronous=FULL). Safe to use from any number of threads; open one per file per process.
  */
 public final class SqliteState implements AutoCloseable {
 
@@ -25,11 +26,13 @@ public final class SqliteState implements AutoCloseable {
     private final Database database;
     private final SqliteArrowStore arrows;
     private final SqliteInvocationStore invocations;
+    private final SqliteKvStore kv;
 
     private SqliteState(Database database) {
         this.database = database;
         this.arrows = new SqliteArrowStore(database);
         this.invocations = new SqliteInvocationStore(database);
+        this.kv = new SqliteKvStore(database);
     }
 
     /**
@@ -69,6 +72,11 @@ public final class SqliteState implements AutoCloseable {
 
     public InvocationStore invocations() {
         return invocations;
+    }
+
+    /** The key-value stores, on the same file; every write synced before it returns. */
+    public KvStore kv() {
+        return kv;
     }
 
     /** Waits for the writes under way, then closes the file; the stores fail afterwards. */

@@ -133,6 +133,8 @@ class SqliteStateTest {
         try (Connection raw = connect(file)) { // as a file of the version before the column (2)
             raw.createStatement().execute("ALTER TABLE invocations DROP COLUMN error_code");
             raw.createStatement().execute("DROP TABLE idempotency_keys"); // and what came after it
+            raw.createStatement().execute("DROP TABLE kv_entries");
+            raw.createStatement().execute("DROP TABLE kv_stores");
             raw.createStatement().execute("PRAGMA user_version = 2");
         }
         try (SqliteState state = SqliteState.open(file)) {

@@ -227,6 +227,78 @@ public final class ArrowClient implements AutoCloseable {
         return get("/v1/arrows/" + segment(name) + "/logs" + query(query));
     }
 
+    // ---- key-value stores
+
+    /** {@code GET /v1/kv}: {@code {"stores":[{"name","maxBytes","maxKeys","bytes","keys","revision","createdAt"}]}}. */
+    public JsonNode kvStores() throws IOException, InterruptedException, ApiException {
+        return get("/v1/kv");
+    }
+
+    /**
+     * {@code PUT /v1/kv/{store}/keys/{key}}: the value as the key's next revision, making the store
+     * on its first write; answers {@code {"store","key","revision","expiresAt"?}}.
+     *
+     * @param ttl        how long the value lives, or null
+     * @param ifRevision only if the key is at this revision ({@code If-Match}), or null
+     * @param createOnly only if the key is absent ({@code If-None-Match: *})
+     */
+    public JsonNode kvPut(String store, String key, RequestBody value, Duration ttl, Long ifRevision, boolean createOnly)
+            throws IOException, InterruptedException, ApiException {
+        var headers = new LinkedHashMap<String, String>();
+        headers.put("Content-Type", "application/octet-stream");
+        if (ifRevision != null) {
+            headers.put("If-Match", "\"" + ifRevision + "\"");
+        }
+        if (createOnly) {
+            headers.put("If-None-Match", "*");
+        }
+        String query = ttl == null ? "" : "?ttl=" + ttl.toMillis() + "ms";
+        return expectJson(send("PUT", keyPath(store, key) + query, headers, value, CALL_TIMEOUT, null));
+    }
+
+    /** {@code GET /v1/kv/{store}/keys/{key}}: the value and its revision. */
+    public KvValue kvGet(String store, String key) throws IOException, InterruptedException, ApiException {
+        Response response = send("GET", keyPath(store, key), Map.of(), RequestBody.empty(), CALL_TIMEOUT, null);
+        byte[] value = expectBytes(response);
+        String etag = response.headers().firstValue("ETag").orElse("").strip();
+        String digits = etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1) : etag;
+        try {
+            return new KvValue(value, Long.parseLong(digits), response.headers().firstValue("X-Arrow-Expires-At"));
+        } catch (NumberFormatException e) {
+            throw unexpected(response.status(), "a value without its revision (ETag '" + etag + "')");
+        }
+    }
+
+    /**
+     * {@code GET /v1/kv/{store}/keys}: a page of keys, {@code {"keys":[...],"next"}}. Null arguments
+     * are left out.
+     */
+    public JsonNode kvList(String store, String prefix, Integer limit, String cursor)
+            throws IOException, InterruptedException, ApiException {
+        var query = new LinkedHashMap<String, Object>();
+        query.put("prefix", prefix);
+        query.put("limit", limit);
+        query.put("cursor", cursor);
+        return get("/v1/kv/" + segment(store) + "/keys" + query(query));
+    }
+
+    /** {@code DELETE /v1/kv/{store}/keys/{key}}, only if the key is at {@code ifRevision} when given. */
+    public void kvDelete(String store, String key, Long ifRevision) throws IOException, InterruptedException, ApiException {
+        Map<String, String> headers = ifRevision == null ? Map.of() : Map.of("If-Match", "\"" + ifRevision + "\"");
+        expectJson(send("DELETE", keyPath(store, key), headers, RequestBody.empty(), CALL_TIMEOUT, null));
+    }
+
+    /** A key as the rest of the path: each '/'-separated part percent-encoded, the slashes as they are. */
+    static String keyPath(String store, String key) {
+        var path = new StringBuilder("/v1/kv/").append(segment(store)).append("/keys/");
+        int start = 0;
+        for (int slash; (slash = key.indexOf('/', start)) >= 0; start = slash + 1) {
+            path.append(segment(key.substring(start, slash))).append('/');
+        }
+        return path.append(segment(key.substring(start))).toString();
+    }
+
     /** Each call has a connection of its own, closed with its answer: nothing is left to close. */
     @Override
     public void close() {

@@ -139,7 +139,44 @@ final class Schema {
                         value          BLOB    NOT NULL,
                         PRIMARY KEY (store, key)
                     ) STRICT""",
-                    "CREATE INDEX kv_entries_by_expiry ON kv_entries (store, expires_at_ns) WHERE expires_at_ns IS NOT NULL"));
+                    "CREATE INDEX kv_entries_by_expiry ON kv_entries (store, expires_at_ns) WHERE expires_at_ns IS NOT NULL"),
+            // Queues. A queue's row holds its options (dead_letter_queue NULL and
+            // max_receive_count 0 when it has none). A message's seq is its rowid, in sending
+            // order; visible_at_ns is its send plus its delay, then its last receive plus the
+            // visibility timeout; receipt the token of its latest receive (NULL before the first
+            // and after a redrive), so in flight is "visible_at_ns > now AND receipt IS NOT NULL".
+            // expires_at_ns is sent_at_ns plus the retention of the queue it is in. source_queue
+            // is the queue a dead letter came from. The body comes last, off the indexed columns.
+            List.of("""
+                    CREATE TABLE queues (
+                        name                  TEXT    NOT NULL PRIMARY KEY,
+                        visibility_timeout_ns INTEGER NOT NULL,
+                        retention_ns          INTEGER NOT NULL,
+                        max_message_bytes     INTEGER NOT NULL,
+                        delay_ns              INTEGER NOT NULL,
+                        max_receive_count     INTEGER NOT NULL,
+                        dead_letter_queue     TEXT,
+                        max_messages          INTEGER NOT NULL,
+                        created_at_ns         INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID""",
+                    """
+                    CREATE TABLE queue_messages (
+                        seq                  INTEGER PRIMARY KEY,
+                        queue                TEXT    NOT NULL REFERENCES queues (name) ON DELETE CASCADE,
+                        id                   TEXT    NOT NULL UNIQUE,
+                        sent_at_ns           INTEGER NOT NULL,
+                        visible_at_ns        INTEGER NOT NULL,
+                        expires_at_ns        INTEGER NOT NULL,
+                        receive_count        INTEGER NOT NULL,
+                        first_received_at_ns INTEGER,
+                        receipt              TEXT,
+                        source_queue         TEXT,
+                        body                 BLOB    NOT NULL
+                    ) STRICT""",
+                    // The next visible messages of a queue: by visible_at_ns, then seq (the rowid,
+                    // which every index entry ends with).
+                    "CREATE INDEX queue_messages_by_visibility ON queue_messages (queue, visible_at_ns)",
+                    "CREATE INDEX queue_messages_by_expiry ON queue_messages (queue, expires_at_ns)"));
 
     /** The schema version this code writes. */
     static int currentVersion() {

@@ -3,6 +3,7 @@ package dev.arrow.state;
 import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.invocations.InvocationStore;
 import dev.arrow.services.kv.KvStore;
+import dev.arrow.services.queues.QueueStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -14,7 +15,7 @@ import java.util.Set;
 
 /**
  * The node's state in one SQLite file: arrows, revisions, invocation records with their inputs,
- * outputs and logs, and key-value stores. Every write is durable when its method returns (WAL,
+ * outputs and logs, key-value stores and queues. Every write is durable when its method returns (WAL,
  * synchronous=FULL). Safe to use from any number of threads; open one per file per process.
  */
 public final class SqliteState implements AutoCloseable {
@@ -27,12 +28,14 @@ public final class SqliteState implements AutoCloseable {
     private final SqliteArrowStore arrows;
     private final SqliteInvocationStore invocations;
     private final SqliteKvStore kv;
+    private final SqliteQueueStore queues;
 
     private SqliteState(Database database) {
         this.database = database;
         this.arrows = new SqliteArrowStore(database);
         this.invocations = new SqliteInvocationStore(database);
         this.kv = new SqliteKvStore(database);
+        this.queues = new SqliteQueueStore(database);
     }
 
     /**
@@ -77,6 +80,11 @@ public final class SqliteState implements AutoCloseable {
     /** The key-value stores, on the same file; every write synced before it returns. */
     public KvStore kv() {
         return kv;
+    }
+
+    /** The queues, on the same file; every send, receive and delete synced before it returns. */
+    public QueueStore queues() {
+        return queues;
     }
 
     /** Waits for the writes under way, then closes the file; the stores fail afterwards. */

@@ -135,6 +135,8 @@ class SqliteStateTest {
             raw.createStatement().execute("DROP TABLE idempotency_keys"); // and what came after it
             raw.createStatement().execute("DROP TABLE kv_entries");
             raw.createStatement().execute("DROP TABLE kv_stores");
+            raw.createStatement().execute("DROP TABLE queue_messages");
+            raw.createStatement().execute("DROP TABLE queues");
             raw.createStatement().execute("PRAGMA user_version = 2");
         }
         try (SqliteState state = SqliteState.open(file)) {

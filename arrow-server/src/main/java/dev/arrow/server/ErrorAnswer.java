@@ -10,6 +10,8 @@ import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
 import dev.arrow.platform.PlatformException;
 import dev.arrow.services.PreconditionFailedException;
+import dev.arrow.services.QueueFullException;
+import dev.arrow.services.ReceiptHandleInvalidException;
 import dev.arrow.services.ServiceException;
 import dev.arrow.services.StoreExistsException;
 import dev.arrow.services.StoreFullException;
@@ -70,6 +72,9 @@ record ErrorAnswer(int status, String code, String message, Optional<String> fie
                 case TooManyKeysException many -> new ErrorAnswer(429, "too_many_keys", many.getMessage());
                 case StoreExistsException exists -> new ErrorAnswer(409, "store_exists", exists.getMessage(),
                         Optional.of("store"), Map.of());
+                case QueueFullException full -> new ErrorAnswer(429, "queue_full", full.getMessage());
+                case ReceiptHandleInvalidException invalid -> new ErrorAnswer(400, "receipt_handle_invalid",
+                        invalid.getMessage(), Optional.of("receiptHandle"), Map.of());
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -22,6 +22,7 @@ import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.RunError;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.services.kv.KvService;
+import dev.arrow.services.queues.QueueService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,23 +40,25 @@ final class ApiRoutes {
     private final InvocationService invocations;
     private final BundleStore bundles;
     private final KvService kv;
+    private final QueueService queues;
     private final NodeMetrics metrics;
     private final byte[] openApi;
     private final int maxInputBytes;
 
-    ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, NodeMetrics metrics,
-            byte[] openApi, int maxInputBytes) {
+    ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
+            NodeMetrics metrics, byte[] openApi, int maxInputBytes) {
         this.maxInputBytes = maxInputBytes;
         this.arrows = arrows;
         this.invocations = invocations;
         this.bundles = bundles;
         this.kv = kv;
+        this.queues = queues;
         this.metrics = metrics;
         this.openApi = openApi;
     }
 
     Router router() {
-        return new KvRoutes(kv).addTo(arrowRoutes());
+        return new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes()));
     }
 
     private Router arrowRoutes() {

@@ -12,6 +12,7 @@ import dev.arrow.runtime.instances.MemoryBudget;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.Sandboxes;
 import dev.arrow.services.kv.KvService;
+import dev.arrow.services.queues.QueueService;
 import dev.arrow.state.bundles.FileBundleStore;
 import dev.arrow.state.SqliteState;
 import java.io.IOException;
@@ -92,7 +93,9 @@ public final class Node implements AutoCloseable {
             metrics.bind(invocations, warm, driver);
             driver.prewarm(config.prewarm());
             var kv = new KvService(state.kv(), clock);
-            var routes = new ApiRoutes(arrows, invocations, bundles, kv, metrics, openApi(),
+            var queues = new QueueService(state.queues(), clock);
+            metrics.bind(queues);
+            var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, metrics, openApi(),
                     config.dispatch().maxInputBytes());
 
             Server server = unstarted.join();

@@ -12,8 +12,12 @@ import dev.arrow.runtime.instances.InstanceStartException;
 import dev.arrow.sandbox.PrewarmStats;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.SandboxResult;
+import dev.arrow.services.queues.QueueInfo;
+import dev.arrow.services.queues.QueueService;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -22,6 +26,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,6 +36,7 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, ArrowMeters> arrows = new ConcurrentHashMap<>();
+    private volatile QueueGauges queueGauges;
 
     NodeMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -63,6 +70,22 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
                 .description("Sandboxes running invocations now").register(registry);
         Gauge.builder("arrow.queue.depth", invocations, InvocationService::queueDepth)
                 .description("Invocations waiting for capacity, sync and async").register(registry);
+    }
+
+    /**
+     * The service queues' figures, read once per scrape: {@code arrow_queue_messages{queue,state}}
+     * (visible, inflight, delayed) and {@code arrow_queue_oldest_message_age_seconds{queue}}, rows
+     * for queues made or deleted since the last scrape coming and going with them. Not
+     * {@code arrow.queue.depth}, which counts invocations waiting for capacity.
+     */
+    void bind(QueueService queues) {
+        queueGauges = new QueueGauges(queues,
+                MultiGauge.builder("arrow.queue.messages")
+                        .description("Messages of each service queue, by state: visible, inflight, delayed")
+                        .register(registry),
+                MultiGauge.builder("arrow.queue.oldest.message.age").baseUnit("seconds")
+                        .description("Age of the oldest message of each service queue (0 when empty)")
+                        .register(registry));
     }
 
     /** Counts the idle node's full collections ({@link IdleHeap}). */
@@ -127,6 +150,10 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
     }
 
     String scrape() {
+        QueueGauges gauges = queueGauges;
+        if (gauges != null) {
+            gauges.refresh();
+        }
         return registry.scrape();
     }
 
@@ -161,6 +188,30 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
                 readAt = at;
             }
             return stats;
+        }
+    }
+
+    /** The queues' gauges, set again from one read of every queue's figures. */
+    private record QueueGauges(QueueService queues, MultiGauge messages, MultiGauge oldestAge) {
+
+        synchronized void refresh() {
+            List<QueueInfo> all;
+            try {
+                all = queues.queues();
+            } catch (RuntimeException e) {
+                return; // a scrape still answers the rest; the rows keep their last values
+            }
+            List<MultiGauge.Row<?>> counts = new ArrayList<>();
+            List<MultiGauge.Row<?>> ages = new ArrayList<>();
+            for (QueueInfo info : all) {
+                counts.add(MultiGauge.Row.of(Tags.of("queue", info.name(), "state", "visible"), info.visible()));
+                counts.add(MultiGauge.Row.of(Tags.of("queue", info.name(), "state", "inflight"), info.inFlight()));
+                counts.add(MultiGauge.Row.of(Tags.of("queue", info.name(), "state", "delayed"), info.delayed()));
+                ages.add(MultiGauge.Row.of(Tags.of("queue", info.name()),
+                        info.oldestAge().map(age -> age.toMillis() / 1000.0).orElse(0.0)));
+            }
+            messages.register(counts, true);
+            oldestAge.register(ages, true);
         }
     }
 }

@@ -50,6 +50,7 @@ public final class ArrowCli implements Callable<Integer> {
         commands.put("invocations", InvocationsCommand::new);
         commands.put("logs", LogsCommand::new);
         commands.put("kv", KvCommand::new);
+        commands.put("queue", QueueCommand::new);
         return Collections.unmodifiableMap(commands);
     }
 
@@ -58,7 +59,7 @@ public final class ArrowCli implements Callable<Integer> {
 
     /** The commands that talk to a node; they share options and the exit statuses of {@link ExitStatus}. */
     private static final List<String> NODE_COMMANDS =
-            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv");
+            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv", "queue");
 
     @Spec
     CommandSpec spec;
@@ -117,6 +118,8 @@ public final class ArrowCli implements Callable<Integer> {
             cli.addSubcommand(args[0], named.get());
             if (args[0].equals("kv")) {
                 KvCommand.addSubcommands(cli.getSubcommands().get("kv"), args.length > 1 ? args[1] : null);
+            } else if (args[0].equals("queue")) {
+                QueueCommand.addSubcommands(cli.getSubcommands().get("queue"), args.length > 1 ? args[1] : null);
             }
         } else {
             COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));

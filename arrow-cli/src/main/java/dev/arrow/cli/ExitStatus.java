@@ -14,10 +14,10 @@ final class ExitStatus {
     static final int INVOCATION_FAILED = 1;
     /**
      * The node refused the request: 400, 405, 409, 412 (a KV condition), 413, 415, 429 of a KV store
-     * at its key cap, and other 4xx.
+     * at its key cap or a full queue, and other 4xx.
      */
     static final int REJECTED = 2;
-    /** 404: no such arrow, revision, invocation, KV store or key. */
+    /** 404: no such arrow, revision, invocation, KV store, key or queue. */
     static final int NOT_FOUND = 3;
     /** No token found, or the node refused it (401, 403). */
     static final int UNAUTHORIZED = 4;
@@ -34,9 +34,10 @@ final class ExitStatus {
         "  1    invoke: the invocation failed (non-zero exit, signal, out of",
         "       memory, timeout, pids limit, failed to start, output too large)",
         "  2    the node rejected the request (invalid input or another 4xx:",
-        "       a failed --if-revision or --create-only, a full kv store)",
-        "  3    not found: no such arrow, revision, invocation, kv store or",
-        "       key (404)",
+        "       a failed --if-revision or --create-only, a full kv store or",
+        "       queue, a stale receipt handle)",
+        "  3    not found: no such arrow, revision, invocation, kv store,",
+        "       key or queue (404)",
         "  4    no token found, or the node refused it (401/403)",
         "  5    the node is overloaded (429): retry later",
         "  6    the node failed (5xx) or gave an unexpected answer",
@@ -63,8 +64,9 @@ final class ExitStatus {
         if (status == 404) {
             return NOT_FOUND;
         }
-        // A KV store at its key cap answers 429 too, but waiting does not help: only deleting keys does.
-        if (status == 429 && !"too_many_keys".equals(e.code())) {
+        // A KV store at its key cap and a full queue answer 429 too, but waiting does not help: only
+        // deleting keys or messages does.
+        if (status == 429 && !"too_many_keys".equals(e.code()) && !"queue_full".equals(e.code())) {
             return OVERLOADED;
         }
         if (isInvocationFailure(e)) {

@@ -93,8 +93,14 @@ class ArrowCliTest {
         assertThat(kv.get("kv").getSubcommands()).containsOnlyKeys("get");
         assertThat(ArrowCli.commandLine(CliContext.system(), "kv", "--help").getSubcommands().get("kv").getSubcommands())
                 .containsOnlyKeys("put", "get", "ls", "list", "rm", "stores");
+        var queue = ArrowCli.commandLine(CliContext.system(), "queue", "send", "q", "m").getSubcommands();
+        assertThat(queue).containsOnlyKeys("queue");
+        assertThat(queue.get("queue").getSubcommands()).containsOnlyKeys("send");
+        assertThat(ArrowCli.commandLine(CliContext.system(), "queue", "--help").getSubcommands().get("queue")
+                .getSubcommands()).containsOnlyKeys("send", "receive", "delete", "ls", "list", "purge", "redrive");
         var everyCommand = new String[] { // "list" is another name of "ls"
-            "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs", "kv"};
+            "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs", "kv",
+            "queue"};
         assertThat(ArrowCli.commandLine(CliContext.system(), "--help").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system(), "sreve").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system()).getSubcommands()).containsOnlyKeys(everyCommand);

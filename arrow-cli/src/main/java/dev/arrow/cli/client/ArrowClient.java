@@ -299,6 +299,61 @@ public final class ArrowClient implements AutoCloseable {
         return path.append(segment(key.substring(start))).toString();
     }
 
+    // ---- queues
+
+    /** {@code GET /v1/queues}: {@code {"queues":[{"name",...options,"visible","inFlight","delayed","oldestMessageAge"}]}}. */
+    public JsonNode queues() throws IOException, InterruptedException, ApiException {
+        return get("/v1/queues");
+    }
+
+    /**
+     * {@code POST /v1/queues/{queue}/messages}: the body as a message, making the queue on its first
+     * send; answers {@code {"queue","id","sentAt","visibleAt"}}. Sent once: a send is not retried,
+     * so that a lost answer never makes a message twice.
+     *
+     * @param delay how long it stays invisible, or null for the queue's delay
+     */
+    public JsonNode queueSend(String queue, RequestBody body, Duration delay)
+            throws IOException, InterruptedException, ApiException {
+        String query = delay == null ? "" : "?delay=" + delay.toMillis() + "ms";
+        return expectJson(send("POST", "/v1/queues/" + segment(queue) + "/messages" + query,
+                Map.of("Content-Type", "application/octet-stream"), body, CALL_TIMEOUT, null));
+    }
+
+    /**
+     * {@code POST /v1/queues/{queue}/receive}: up to {@code max} messages, waiting up to {@code wait}
+     * for the first; {@code {"messages":[{"id","body"?,"bodyBase64","receiptHandle","receiveCount",...}]}}.
+     *
+     * @param visibility how long they stay invisible, or null for the queue's timeout
+     */
+    public JsonNode queueReceive(String queue, int max, Duration wait, Duration visibility)
+            throws IOException, InterruptedException, ApiException {
+        ObjectNode body = object();
+        body.put("maxMessages", max);
+        body.put("waitTime", wait.toMillis());
+        if (visibility != null) {
+            body.put("visibilityTimeout", visibility.toMillis());
+        }
+        return expectJson(sendJson("/v1/queues/" + segment(queue) + "/receive", body));
+    }
+
+    /** {@code POST /v1/queues/{queue}/delete}: deletes (acknowledges) a received message. */
+    public void queueDelete(String queue, String receiptHandle) throws IOException, InterruptedException, ApiException {
+        ObjectNode body = object();
+        body.put("receiptHandle", receiptHandle);
+        expectJson(sendJson("/v1/queues/" + segment(queue) + "/delete", body));
+    }
+
+    /** {@code POST /v1/queues/{queue}/purge}: {@code {"queue","purged"}}. */
+    public JsonNode queuePurge(String queue) throws IOException, InterruptedException, ApiException {
+        return expectJson(sendJson("/v1/queues/" + segment(queue) + "/purge", object()));
+    }
+
+    /** {@code POST /v1/queues/{queue}/redrive}: a dead-letter queue's messages back to their queues; {@code {"queue","moved"}}. */
+    public JsonNode queueRedrive(String queue) throws IOException, InterruptedException, ApiException {
+        return expectJson(sendJson("/v1/queues/" + segment(queue) + "/redrive", object()));
+    }
+
     /** Each call has a connection of its own, closed with its answer: nothing is left to close. */
     @Override
     public void close() {

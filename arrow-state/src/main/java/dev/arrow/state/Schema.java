@@ -176,7 +176,16 @@ final class Schema {
                     // The next visible messages of a queue: by visible_at_ns, then seq (the rowid,
                     // which every index entry ends with).
                     "CREATE INDEX queue_messages_by_visibility ON queue_messages (queue, visible_at_ns)",
-                    "CREATE INDEX queue_messages_by_expiry ON queue_messages (queue, expires_at_ns)"));
+                    "CREATE INDEX queue_messages_by_expiry ON queue_messages (queue, expires_at_ns)"),
+            // The S3 listener's access keys. The secret is kept as it is: SigV4 needs it to compute
+            // each request's HMAC (the file is mode 0600).
+            List.of("""
+                    CREATE TABLE access_keys (
+                        id            TEXT    NOT NULL PRIMARY KEY,
+                        name          TEXT,
+                        secret        TEXT    NOT NULL,
+                        created_at_ns INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID"""));
 
     /** The schema version this code writes. */
     static int currentVersion() {

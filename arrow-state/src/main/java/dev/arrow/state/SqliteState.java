@@ -3,6 +3,7 @@ package dev.arrow.state;
 import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.invocations.InvocationStore;
 import dev.arrow.services.kv.KvStore;
+import dev.arrow.services.objects.AccessKeyStore;
 import dev.arrow.services.queues.QueueStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +16,7 @@ import java.util.Set;
 
 /**
  * The node's state in one SQLite file: arrows, revisions, invocation records with their inputs,
- * outputs and logs, key-value stores and queues. Every write is durable when its method returns (WAL,
+ * outputs and logs, key-value stores, queues and the S3 listener's access keys. Every write is durable when its method returns (WAL,
  * synchronous=FULL). Safe to use from any number of threads; open one per file per process.
  */
 public final class SqliteState implements AutoCloseable {
@@ -29,6 +30,7 @@ public final class SqliteState implements AutoCloseable {
     private final SqliteInvocationStore invocations;
     private final SqliteKvStore kv;
     private final SqliteQueueStore queues;
+    private final SqliteAccessKeyStore accessKeys;
 
     private SqliteState(Database database) {
         this.database = database;
@@ -36,6 +38,7 @@ public final class SqliteState implements AutoCloseable {
         this.invocations = new SqliteInvocationStore(database);
         this.kv = new SqliteKvStore(database);
         this.queues = new SqliteQueueStore(database);
+        this.accessKeys = new SqliteAccessKeyStore(database);
     }
 
     /**
@@ -85,6 +88,11 @@ public final class SqliteState implements AutoCloseable {
     /** The queues, on the same file; every send, receive and delete synced before it returns. */
     public QueueStore queues() {
         return queues;
+    }
+
+    /** The S3 listener's access keys, secrets included (the file is mode 0600); every write synced. */
+    public AccessKeyStore accessKeys() {
+        return accessKeys;
     }
 
     /** Waits for the writes under way, then closes the file; the stores fail afterwards. */

@@ -137,6 +137,7 @@ class SqliteStateTest {
             raw.createStatement().execute("DROP TABLE kv_stores");
             raw.createStatement().execute("DROP TABLE queue_messages");
             raw.createStatement().execute("DROP TABLE queues");
+            raw.createStatement().execute("DROP TABLE access_keys");
             raw.createStatement().execute("PRAGMA user_version = 2");
         }
         try (SqliteState state = SqliteState.open(file)) {

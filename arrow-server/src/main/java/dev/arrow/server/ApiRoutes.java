@@ -22,6 +22,7 @@ import dev.arrow.platform.invocations.InvocationStatus;
 import dev.arrow.platform.invocations.RunError;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.services.kv.KvService;
+import dev.arrow.services.objects.AccessKeys;
 import dev.arrow.services.queues.QueueService;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,24 +42,26 @@ final class ApiRoutes {
     private final BundleStore bundles;
     private final KvService kv;
     private final QueueService queues;
+    private final AccessKeys keys;
     private final NodeMetrics metrics;
     private final byte[] openApi;
     private final int maxInputBytes;
 
     ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
-            NodeMetrics metrics, byte[] openApi, int maxInputBytes) {
+            AccessKeys keys, NodeMetrics metrics, byte[] openApi, int maxInputBytes) {
         this.maxInputBytes = maxInputBytes;
         this.arrows = arrows;
         this.invocations = invocations;
         this.bundles = bundles;
         this.kv = kv;
         this.queues = queues;
+        this.keys = keys;
         this.metrics = metrics;
         this.openApi = openApi;
     }
 
     Router router() {
-        return new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes()));
+        return new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes())));
     }
 
     private Router arrowRoutes() {

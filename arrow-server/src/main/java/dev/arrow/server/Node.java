@@ -12,6 +12,7 @@ import dev.arrow.runtime.instances.MemoryBudget;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.Sandboxes;
 import dev.arrow.services.kv.KvService;
+import dev.arrow.services.objects.AccessKeys;
 import dev.arrow.services.queues.QueueService;
 import dev.arrow.state.bundles.FileBundleStore;
 import dev.arrow.state.SqliteState;
@@ -95,7 +96,8 @@ public final class Node implements AutoCloseable {
             var kv = new KvService(state.kv(), clock);
             var queues = new QueueService(state.queues(), clock);
             metrics.bind(queues);
-            var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, metrics, openApi(),
+            var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues,
+                    new AccessKeys(state.accessKeys(), clock), metrics, openApi(),
                     config.dispatch().maxInputBytes());
 
             Server server = unstarted.join();

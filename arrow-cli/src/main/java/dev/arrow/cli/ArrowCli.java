@@ -51,6 +51,7 @@ public final class ArrowCli implements Callable<Integer> {
         commands.put("logs", LogsCommand::new);
         commands.put("kv", KvCommand::new);
         commands.put("queue", QueueCommand::new);
+        commands.put("keys", KeysCommand::new);
         return Collections.unmodifiableMap(commands);
     }
 
@@ -59,7 +60,7 @@ public final class ArrowCli implements Callable<Integer> {
 
     /** The commands that talk to a node; they share options and the exit statuses of {@link ExitStatus}. */
     private static final List<String> NODE_COMMANDS =
-            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv", "queue");
+            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv", "queue", "keys");
 
     @Spec
     CommandSpec spec;
@@ -120,6 +121,8 @@ public final class ArrowCli implements Callable<Integer> {
                 KvCommand.addSubcommands(cli.getSubcommands().get("kv"), args.length > 1 ? args[1] : null);
             } else if (args[0].equals("queue")) {
                 QueueCommand.addSubcommands(cli.getSubcommands().get("queue"), args.length > 1 ? args[1] : null);
+            } else if (args[0].equals("keys")) {
+                KeysCommand.addSubcommands(cli.getSubcommands().get("keys"), args.length > 1 ? args[1] : null);
             }
         } else {
             COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));

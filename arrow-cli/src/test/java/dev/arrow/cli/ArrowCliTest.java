@@ -98,9 +98,14 @@ class ArrowCliTest {
         assertThat(queue.get("queue").getSubcommands()).containsOnlyKeys("send");
         assertThat(ArrowCli.commandLine(CliContext.system(), "queue", "--help").getSubcommands().get("queue")
                 .getSubcommands()).containsOnlyKeys("send", "receive", "delete", "ls", "list", "purge", "redrive");
+        var keys = ArrowCli.commandLine(CliContext.system(), "keys", "create", "ci").getSubcommands();
+        assertThat(keys).containsOnlyKeys("keys");
+        assertThat(keys.get("keys").getSubcommands()).containsOnlyKeys("create");
+        assertThat(ArrowCli.commandLine(CliContext.system(), "keys", "--help").getSubcommands().get("keys")
+                .getSubcommands()).containsOnlyKeys("create", "ls", "list", "rm");
         var everyCommand = new String[] { // "list" is another name of "ls"
             "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs", "kv",
-            "queue"};
+            "queue", "keys"};
         assertThat(ArrowCli.commandLine(CliContext.system(), "--help").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system(), "sreve").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system()).getSubcommands()).containsOnlyKeys(everyCommand);

@@ -354,6 +354,29 @@ public final class ArrowClient implements AutoCloseable {
         return expectJson(sendJson("/v1/queues/" + segment(queue) + "/redrive", object()));
     }
 
+    /**
+     * {@code POST /v1/keys}: a new access key, labelled {@code name} (or null for none); answers
+     * {@code {"accessKeyId","secretAccessKey","name","createdAt"}}, the only time the secret is shown.
+     * Sent once: a lost answer is not retried, so that it never makes two keys.
+     */
+    public JsonNode keyCreate(String name) throws IOException, InterruptedException, ApiException {
+        ObjectNode body = object();
+        if (name != null) {
+            body.put("name", name);
+        }
+        return expectJson(sendJson("/v1/keys", body));
+    }
+
+    /** {@code GET /v1/keys}: {@code {"keys":[{"accessKeyId","name","createdAt"}]}}, never secrets. */
+    public JsonNode keys() throws IOException, InterruptedException, ApiException {
+        return get("/v1/keys");
+    }
+
+    /** {@code DELETE /v1/keys/{id}}. */
+    public void keyDelete(String id) throws IOException, InterruptedException, ApiException {
+        expectJson(send("DELETE", "/v1/keys/" + segment(id), Map.of(), RequestBody.empty(), CALL_TIMEOUT, null));
+    }
+
     /** Each call has a connection of its own, closed with its answer: nothing is left to close. */
     @Override
     public void close() {

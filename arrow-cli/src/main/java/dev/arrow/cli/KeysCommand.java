@@ -1,0 +1,164 @@
+package dev.arrow.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.cli.client.ArrowClient;
+import dev.arrow.cli.client.Json;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code arrow keys}: access keys for the node's S3 listener (being built). */
+@Command(
+        name = "keys",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        description = {
+            "Access keys (an id and a secret, as AWS's) for the node's S3-compatible listener, being built."
+        })
+final class KeysCommand implements Callable<Integer> {
+
+    /** The subcommands, by name: a command line that names one builds only its model. */
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Supplier<Object>> subcommands() {
+        var commands = new LinkedHashMap<String, Supplier<Object>>();
+        commands.put("create", Create::new);
+        commands.put("ls", ListKeys::new);
+        commands.put("rm", Remove::new);
+        return Collections.unmodifiableMap(commands);
+    }
+
+    /** Adds the subcommand {@code name} to {@code keys}, or all of them when it is none of theirs (help, a typo). */
+    static void addSubcommands(CommandLine keys, String name) {
+        Supplier<Object> named = name == null ? null : SUBCOMMANDS.get(name);
+        if (named != null) {
+            keys.addSubcommand(name, named.get());
+        } else {
+            SUBCOMMANDS.forEach((each, command) -> keys.addSubcommand(each, command.get()));
+        }
+        keys.getSubcommands().values().forEach(sub ->
+                sub.getCommandSpec().usageMessage().footerHeading(ExitStatus.HEADING).footer(ExitStatus.FOOTER));
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "give a keys command: create, ls or rm");
+    }
+
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = {
+                "Makes an access key and prints its id and secret. The secret is shown only this once.",
+                "--json prints {\"accessKeyId\", \"secretAccessKey\", \"name\", \"createdAt\"}."
+            })
+    static final class Create implements Callable<Integer> {
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
+                description = "A label for the key, 1 to 64 printable characters (need not be unique).")
+        String name;
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode created;
+            try (ArrowClient client = node.client()) {
+                created = client.keyCreate(name);
+            }
+            if (node.json) {
+                ObjectNode out = Json.object();
+                out.set("accessKeyId", created.path("accessKeyId"));
+                out.set("secretAccessKey", created.path("secretAccessKey"));
+                out.set("name", created.path("name").isMissingNode() ? null : created.path("name"));
+                out.set("createdAt", created.path("createdAt"));
+                node.printJson(out);
+                return ExitStatus.OK;
+            }
+            CliContext context = node.context();
+            context.out().println("access key id: " + created.path("accessKeyId").asText());
+            context.out().println("secret access key: " + created.path("secretAccessKey").asText());
+            context.out().flush();
+            context.err().println("Keep the secret now: it is not shown again.");
+            context.err().flush();
+            return ExitStatus.OK;
+        }
+    }
+
+    @Command(
+            name = "ls",
+            aliases = "list",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = "Lists the access keys, oldest first: ids, names, when made (never secrets).")
+    static final class ListKeys implements Callable<Integer> {
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode answer;
+            try (ArrowClient client = node.client()) {
+                answer = client.keys();
+            }
+            if (node.json) {
+                node.printJson(answer);
+                return ExitStatus.OK;
+            }
+            CliContext context = node.context();
+            Instant now = context.clock().instant();
+            var table = new TableFormatter().column("ACCESS KEY ID").column("NAME").column("CREATED");
+            for (JsonNode key : answer.path("keys")) {
+                JsonNode name = key.path("name");
+                table.row(key.path("accessKeyId").asText(), name.isTextual() ? name.asText() : "-",
+                        Formats.ago(key.path("createdAt"), now));
+            }
+            context.out().print(table.render());
+            context.out().flush();
+            return ExitStatus.OK;
+        }
+    }
+
+    @Command(
+            name = "rm",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = "Deletes an access key: requests signed with it are refused from then on.")
+    static final class Remove implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "ID", description = "The access key id.")
+        String id;
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ArrowClient client = node.client()) {
+                client.keyDelete(id);
+            }
+            if (!node.json) {
+                node.context().out().println("deleted access key " + id);
+                node.context().out().flush();
+            }
+            return ExitStatus.OK;
+        }
+    }
+}

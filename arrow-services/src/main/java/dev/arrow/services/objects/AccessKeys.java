@@ -69,7 +69,8 @@ public final class AccessKeys {
     /** Removes a key; requests signed with it are refused from then on. */
     public void delete(String id) {
         if (id == null || !isId(id) || !store.delete(id)) {
-            throw new NotFoundException("access key", id == null ? "" : id);
+            // An id is 20 characters: what is far longer is not echoed whole.
+            throw new NotFoundException("access key", id == null ? "" : id.length() > 64 ? id.substring(0, 64) + "..." : id);
         }
     }
 
@@ -98,7 +99,9 @@ public final class AccessKeys {
         }
         name.codePoints().forEach(c -> {
             if (Character.isISOControl(c) || Character.isSurrogate((char) c) && c <= 0xFFFF
-                    || Character.getType(c) == Character.UNASSIGNED || Character.getType(c) == Character.FORMAT) {
+                    || Character.getType(c) == Character.UNASSIGNED || Character.getType(c) == Character.FORMAT
+                    || Character.getType(c) == Character.LINE_SEPARATOR
+                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
                 throw new InvalidInputException("name", "a name holds printable characters only: found U+"
                         + String.format("%04X", c));
             }

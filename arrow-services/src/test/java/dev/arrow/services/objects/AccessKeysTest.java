@@ -72,7 +72,7 @@ class AccessKeysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "tab\there", "new\nline", "bell\u0007", "zero\u200bwidth"})
+    @ValueSource(strings = {"", "tab\there", "new\nline", "bell\u0007", "zero\u200bwidth", "line\u2028separator", "lone\ud800surrogate"})
     void badNamesAreRefusedNamingTheField(String name) {
         assertThatThrownBy(() -> keys.create(Optional.of(name)))
                 .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("name"));

@@ -57,7 +57,21 @@ public final class ClientTrainingRun {
             Map.entry("GET /v1/kv/training/keys", ok("{\"keys\":[{\"key\":\"greeting\",\"revision\":1,\"size\":5,"
                     + "\"modifiedAt\":\"2026-01-01T23:59:50Z\"}],\"next\":null}")),
             Map.entry("GET /v1/kv", ok("{\"stores\":[{\"name\":\"training\",\"maxBytes\":67108864,\"maxKeys\":100000,"
-                    + "\"bytes\":13,\"keys\":1,\"revision\":1,\"createdAt\":\"2026-01-01T23:59:50Z\"}]}")));
+                    + "\"bytes\":13,\"keys\":1,\"revision\":1,\"createdAt\":\"2026-01-01T23:59:50Z\"}]}")),
+            Map.entry("POST /v1/queues/training/messages", new String[] {"201", "application/json",
+                    "{\"queue\":\"training\",\"id\":\"01message\",\"sentAt\":\"2026-01-01T23:59:50Z\","
+                            + "\"visibleAt\":\"2026-01-01T23:59:50Z\"}"}),
+            Map.entry("POST /v1/queues/training/receive", ok("{\"messages\":[{\"id\":\"01message\",\"bodyBase64\":"
+                    + "\"aGVsbG8=\",\"body\":\"hello\",\"receiptHandle\":\"handle\",\"receiveCount\":1,"
+                    + "\"sentAt\":\"2026-01-01T23:59:50Z\",\"firstReceivedAt\":\"2026-01-01T23:59:51Z\"}]}")),
+            Map.entry("POST /v1/queues/training/delete", new String[] {"204", "application/json", ""}),
+            Map.entry("GET /v1/queues", ok("{\"queues\":[{\"name\":\"training\",\"visible\":1,\"inFlight\":0,"
+                    + "\"delayed\":0,\"oldestMessageAge\":1000,\"createdAt\":\"2026-01-01T23:59:50Z\"}]}")),
+            Map.entry("POST /v1/keys", new String[] {"201", "application/json", "{\"accessKeyId\":\"AKARTRAINING00000000\","
+                    + "\"secretAccessKey\":\"trainingtrainingtrainingtrainingtraining\",\"name\":\"training\","
+                    + "\"createdAt\":\"2026-01-01T23:59:50Z\"}"}),
+            Map.entry("GET /v1/keys", ok("{\"keys\":[{\"accessKeyId\":\"AKARTRAINING00000000\",\"name\":\"training\","
+                    + "\"createdAt\":\"2026-01-01T23:59:50Z\"}]}")));
 
     private static final List<List<String>> COMMANDS = List.of(
             List.of("--version"),
@@ -79,6 +93,11 @@ public final class ClientTrainingRun {
             List.of("kv", "get", "training", "greeting"),
             List.of("kv", "ls", "training"),
             List.of("kv", "stores"),
+            List.of("queue", "send", "training", "hello"),
+            List.of("queue", "receive", "training", "--delete"),
+            List.of("queue", "ls"),
+            List.of("keys", "create", "training"),
+            List.of("keys", "ls"),
             List.of("ls", "--bogus"));
 
     private ClientTrainingRun() {

@@ -117,12 +117,15 @@ public final class ArrowCli implements Callable<Integer> {
         var named = args.length > 0 ? COMMANDS.get(args[0]) : null;
         if (named != null) {
             cli.addSubcommand(args[0], named.get());
-            if (args[0].equals("kv")) {
-                KvCommand.addSubcommands(cli.getSubcommands().get("kv"), args.length > 1 ? args[1] : null);
-            } else if (args[0].equals("queue")) {
-                QueueCommand.addSubcommands(cli.getSubcommands().get("queue"), args.length > 1 ? args[1] : null);
-            } else if (args[0].equals("keys")) {
-                KeysCommand.addSubcommands(cli.getSubcommands().get("keys"), args.length > 1 ? args[1] : null);
+            // A switch, not a map: only the named group's class is loaded.
+            Map<String, Supplier<Object>> group = switch (args[0]) {
+                case "kv" -> KvCommand.SUBCOMMANDS;
+                case "queue" -> QueueCommand.SUBCOMMANDS;
+                case "keys" -> KeysCommand.SUBCOMMANDS;
+                default -> null;
+            };
+            if (group != null) {
+                addSubcommands(cli.getSubcommands().get(args[0]), group, args.length > 1 ? args[1] : null);
             }
         } else {
             COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
@@ -145,6 +148,22 @@ public final class ArrowCli implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(), "no command given, e.g. 'arrow run -- echo hello'");
+    }
+
+    /**
+     * Adds the subcommand {@code name} of a command group ({@code kv}, {@code queue}, {@code keys}),
+     * or all of them when it is none of theirs (help, a typo): as for the top-level commands, a
+     * command line that names one builds only its model.
+     */
+    static void addSubcommands(CommandLine group, Map<String, Supplier<Object>> subcommands, String name) {
+        Supplier<Object> named = name == null ? null : subcommands.get(name);
+        if (named != null) {
+            group.addSubcommand(name, named.get());
+        } else {
+            subcommands.forEach((each, command) -> group.addSubcommand(each, command.get()));
+        }
+        group.getSubcommands().values().forEach(sub ->
+                sub.getCommandSpec().usageMessage().footerHeading(ExitStatus.HEADING).footer(ExitStatus.FOOTER));
     }
 
     /** One line saying what was wrong and one pointing at the help; never a stack trace. */

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,18 +36,6 @@ final class KeysCommand implements Callable<Integer> {
         commands.put("ls", ListKeys::new);
         commands.put("rm", Remove::new);
         return Collections.unmodifiableMap(commands);
-    }
-
-    /** Adds the subcommand {@code name} to {@code keys}, or all of them when it is none of theirs (help, a typo). */
-    static void addSubcommands(CommandLine keys, String name) {
-        Supplier<Object> named = name == null ? null : SUBCOMMANDS.get(name);
-        if (named != null) {
-            keys.addSubcommand(name, named.get());
-        } else {
-            SUBCOMMANDS.forEach((each, command) -> keys.addSubcommand(each, command.get()));
-        }
-        keys.getSubcommands().values().forEach(sub ->
-                sub.getCommandSpec().usageMessage().footerHeading(ExitStatus.HEADING).footer(ExitStatus.FOOTER));
     }
 
     @Spec

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,18 +58,6 @@ final class KvCommand implements Callable<Integer> {
         commands.put("rm", Remove::new);
         commands.put("stores", Stores::new);
         return Collections.unmodifiableMap(commands);
-    }
-
-    /** Adds the subcommand {@code name} to {@code kv}, or all of them when it is none of theirs (help, a typo). */
-    static void addSubcommands(CommandLine kv, String name) {
-        Supplier<Object> named = name == null ? null : SUBCOMMANDS.get(name);
-        if (named != null) {
-            kv.addSubcommand(name, named.get());
-        } else {
-            SUBCOMMANDS.forEach((each, command) -> kv.addSubcommand(each, command.get()));
-        }
-        kv.getSubcommands().values().forEach(sub ->
-                sub.getCommandSpec().usageMessage().footerHeading(ExitStatus.HEADING).footer(ExitStatus.FOOTER));
     }
 
     @Spec

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,18 +51,6 @@ final class QueueCommand implements Callable<Integer> {
         commands.put("purge", Purge::new);
         commands.put("redrive", Redrive::new);
         return Collections.unmodifiableMap(commands);
-    }
-
-    /** Adds the subcommand {@code name} to {@code queue}, or all of them when it is none of theirs (help, a typo). */
-    static void addSubcommands(CommandLine queue, String name) {
-        Supplier<Object> named = name == null ? null : SUBCOMMANDS.get(name);
-        if (named != null) {
-            queue.addSubcommand(name, named.get());
-        } else {
-            SUBCOMMANDS.forEach((each, command) -> queue.addSubcommand(each, command.get()));
-        }
-        queue.getSubcommands().values().forEach(sub ->
-                sub.getCommandSpec().usageMessage().footerHeading(ExitStatus.HEADING).footer(ExitStatus.FOOTER));
     }
 
     @Spec

@@ -9,6 +9,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -433,7 +434,7 @@ final class FrontDoorFuzz {
         var now = new ByteArrayOutputStream();
         now.writeBytes(first.toString().getBytes(StandardCharsets.ISO_8859_1));
         now.write(body, 0, split);
-        byte[] later = java.util.Arrays.copyOfRange(body, split, body.length);
+        byte[] later = Arrays.copyOfRange(body, split, body.length);
         return new Raw(Kind.PIPELINED, n + " gateway requests, then " + last, now.toByteArray(), later,
                 10 + random.nextInt(50), false);
     }

@@ -18,7 +18,7 @@ final class ApiHandler extends Handler.Abstract {
     private final Router router;
     private final String token;
     private final Gateway gateway;
-    private final Executor blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-route-", 0).factory());
+    private final Executor blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-route").factory());
 
     private final Duration bodyDeadline;
 

@@ -67,7 +67,13 @@ class SandboxApiIT {
                         refused = None
                     except arrow.ArrowError as e:
                         refused = {"status": e.status, "code": e.code, "field": e.field, "message": e.message}
+                    try:
+                        arrow.bucket("private").put("a.png", b"\\x89PNG", "image/png")
+                        bucket = None
+                    except arrow.ArrowError as e:
+                        bucket = {"status": e.status, "field": e.field, "message": e.message}
                     return {
+                        "bucket": bucket,
                         "revision": revision,
                         "got": carts.get("cart/1"),
                         "json": carts.get_json("cart/2"),
@@ -89,6 +95,9 @@ class SandboxApiIT {
         assertThat(texts(out.path("keys"))).containsExactly("cart/1", "cart/2");
         assertThat(texts(out.path("received"))).containsExactly("plain", "{\"order\": 7}");
         assertRefusedStore(out.path("refused"), "secrets");
+        assertThat(out.path("bucket").path("status").asInt()).as(out.toString()).isEqualTo(403);
+        assertThat(out.path("bucket").path("field").asText()).isEqualTo("bucket");
+        assertThat(out.path("bucket").path("message").asText()).contains("'private'");
 
         // What the arrow wrote is what users see through REST.
         assertThat(client.get("/v1/kv/carts/keys/cart/1").text()).isEqualTo("apples");
@@ -110,6 +119,14 @@ class SandboxApiIT {
                   for (const message of received) {
                     await orders.delete(message);
                   }
+                  let conflict = null;
+                  try {
+                    await carts.put('cart/1', 'pears', { create: true });
+                  } catch (e) {
+                    conflict = e.code;
+                  }
+                  const entry = await carts.getEntry('cart/1');
+                  await carts.put('cart/1', 'plums', { revision: entry.revision });
                   let refused = null;
                   try {
                     await arrow.kv('secrets').put('x', 'y');
@@ -118,6 +135,8 @@ class SandboxApiIT {
                   }
                   return {
                     revision,
+                    conflict,
+                    entryRevision: entry.revision,
                     got: await carts.get('cart/1'),
                     missing: await carts.get('nope'),
                     keys: await carts.list('cart/'),
@@ -132,13 +151,34 @@ class SandboxApiIT {
         assertThat(reply.status()).as(reply.text()).isEqualTo(200);
         JsonNode out = reply.json();
         assertThat(out.path("revision").asLong()).isPositive();
-        assertThat(out.path("got").asText()).isEqualTo("apples");
+        assertThat(out.path("conflict").asText()).isEqualTo("precondition_failed");
+        assertThat(out.path("entryRevision").asLong()).isEqualTo(out.path("revision").asLong());
+        assertThat(out.path("got").asText()).isEqualTo("plums");
         assertThat(out.path("missing").isNull()).isTrue();
         assertThat(texts(out.path("keys"))).containsExactly("cart/1");
         assertThat(texts(out.path("received"))).containsExactly("{\"order\":7}");
         assertRefusedStore(out.path("refused"), "secrets");
-        assertThat(client.get("/v1/kv/carts/keys/cart/1").text()).isEqualTo("apples");
+        assertThat(client.get("/v1/kv/carts/keys/cart/1").text()).isEqualTo("plums");
         assertThat(client.get("/v1/kv/secrets").status()).isEqualTo(404);
+    }
+
+    @Test
+    void theVisitsExampleCountsEveryVisitOnce() throws Exception {
+        Path example = Path.of("..", "examples", "visits");
+        assertThat(Files.readString(example.resolve("arrow.yaml"))).contains("kv: [visits]");
+        NodeClient.Reply uploaded = client.post("/v1/bundles", "application/gzip",
+                HttpModeIT.tarGz("main.py", Files.readAllBytes(example.resolve("src/main.py")), "README", new byte[0]));
+        NodeClient.Reply deployed = client.deploy("{\"name\":\"visits\",\"runtime\":\"python3\",\"handler\":"
+                + "\"main.handler\",\"bundle\":\"" + uploaded.json().path("digest").asText()
+                + "\",\"bindings\":{\"kv\":[\"visits\"]}}");
+        assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
+        for (int visit = 1; visit <= 3; visit++) {
+            NodeClient.Reply reply = client.invoke("visits", "{\"page\":\"about\"}");
+            assertThat(reply.status()).as(reply.text()).isEqualTo(200);
+            assertThat(reply.json().path("visits").asInt()).isEqualTo(visit);
+        }
+        assertThat(client.invoke("visits", "{}").json().path("page").asText()).isEqualTo("home");
+        assertThat(client.get("/v1/kv/visits/keys/about").text()).isEqualTo("3");
     }
 
     @Test

@@ -42,14 +42,14 @@ function encode(value) {
 }
 
 /** One call to the node: resolves to { status, headers, body: Buffer }, or null for a 404 when missingOk. */
-function request(method, path, body, contentType, missingOk) {
+function request(method, path, body, contentType, missingOk, extraHeaders) {
   return new Promise((resolve, reject) => {
     const token = process.env.ARROW_TOKEN;
     if (!token) {
       reject(new ArrowError(0, 'no_token', 'ARROW_TOKEN is not set: this runs only inside an arrow\'s sandbox'));
       return;
     }
-    const headers = { Authorization: `Bearer ${token}` };
+    const headers = { ...(extraHeaders || {}), Authorization: `Bearer ${token}` };
     if (body !== undefined) {
       headers['Content-Type'] = contentType || 'application/octet-stream';
       headers['Content-Length'] = body.length;
@@ -102,11 +102,33 @@ class KV {
     return `/v1/kv/${quote(this.store)}/keys/${quote(key)}`;
   }
 
-  /** Writes value (string, Buffer, or anything JSON); resolves to the new revision. */
-  async put(key, value, ttl) {
+  /**
+   * Writes value (string, Buffer, or anything JSON); resolves to the new revision. options.revision:
+   * only if the key is still at that revision (compare-and-set); options.create: only if the key
+   * does not exist; otherwise an ArrowError 412 precondition_failed. A number or string for
+   * options is the ttl.
+   */
+  async put(key, value, options) {
+    const opts = typeof options === 'object' && options !== null ? options : { ttl: options };
     const [body, type] = encode(value);
-    const query = ttl === undefined ? '' : `?ttl=${encodeURIComponent(String(ttl))}`;
-    return json(await request('PUT', this.keyPath(key) + query, body, type)).revision;
+    const query = opts.ttl === undefined ? '' : `?ttl=${encodeURIComponent(String(opts.ttl))}`;
+    const headers = {};
+    if (opts.revision !== undefined) {
+      headers['If-Match'] = `"${opts.revision}"`;
+    }
+    if (opts.create) {
+      headers['If-None-Match'] = '*';
+    }
+    return json(await request('PUT', this.keyPath(key) + query, body, type, false, headers)).revision;
+  }
+
+  /** { value (text), revision }, or null when the key is missing. */
+  async getEntry(key) {
+    const reply = await request('GET', this.keyPath(key), undefined, undefined, true);
+    if (reply === null) {
+      return null;
+    }
+    return { value: reply.body.toString('utf8'), revision: Number(String(reply.headers.etag || '0').replace(/"/g, '')) };
   }
 
   /** The value as a Buffer; null when the key is missing. */

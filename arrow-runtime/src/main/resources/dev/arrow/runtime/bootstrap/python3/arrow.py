@@ -63,14 +63,14 @@ def _encode(value):
     return json.dumps(value).encode("utf-8"), "application/json"
 
 
-def _request(method, path, body=None, content_type=None, missing_ok=False, timeout=60.0):
+def _request(method, path, body=None, content_type=None, missing_ok=False, timeout=60.0, headers=None):
     """One call to the node; returns (status, headers, body bytes), or None for a 404 when missing_ok."""
     token = os.environ.get("ARROW_TOKEN")
     if not token:
         raise ArrowError(0, "no_token", "ARROW_TOKEN is not set: this runs only inside an arrow's sandbox")
     connection = _UnixConnection(os.environ.get("ARROW_API_SOCKET", DEFAULT_SOCKET), timeout)
     try:
-        headers = {"Authorization": "Bearer " + token}
+        headers = dict(headers or {}, Authorization="Bearer " + token)
         if body is not None:
             headers["Content-Type"] = content_type or "application/octet-stream"
         connection.request(method, path, body=body, headers=headers)
@@ -106,11 +106,26 @@ class KV:
     def _key(self, key):
         return "/v1/kv/%s/keys/%s" % (_quote(self.store), _quote(key))
 
-    def put(self, key, value, ttl=None):
-        """Writes value (str, bytes, or anything JSON); returns the new revision."""
+    def put(self, key, value, ttl=None, revision=None, create=False):
+        """Writes value (str, bytes, or anything JSON); returns the new revision.
+
+        revision: write only if the key is still at this revision (compare-and-set); create: only
+        if the key does not exist. Otherwise ArrowError 412 precondition_failed."""
         body, content_type = _encode(value)
         path = self._key(key) + ("?ttl=" + _quote(str(ttl)) if ttl is not None else "")
-        return _json(_request("PUT", path, body, content_type)[2])["revision"]
+        headers = {}
+        if revision is not None:
+            headers["If-Match"] = '"%d"' % revision
+        if create:
+            headers["If-None-Match"] = "*"
+        return _json(_request("PUT", path, body, content_type, headers=headers)[2])["revision"]
+
+    def get_entry(self, key):
+        """(value as text, revision), or (None, None) when the key is missing."""
+        got = _request("GET", self._key(key), missing_ok=True)
+        if got is None:
+            return None, None
+        return got[2].decode("utf-8"), int(got[1].get("ETag", "0").strip('"'))
 
     def get_bytes(self, key):
         """The value as bytes; None when the key is missing."""

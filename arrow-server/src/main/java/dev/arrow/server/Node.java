@@ -131,7 +131,8 @@ public final class Node implements AutoCloseable {
             var idleHeap = new IdleHeap(metrics.idleHeapReleases());
             idleHeap.start();
             int port = connector.getLocalPort();
-            LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + ", state in " + home);
+            LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + " and, for sandboxes, on "
+                    + socketDir.resolve(SandboxApi.SOCKET_NAME) + "; state in " + home);
             return new Node(config, state, invocations, warm, driver, server, idleHeap, port);
         } catch (IOException | RuntimeException e) {
             if (warm != null) {

@@ -35,7 +35,7 @@ class SandboxApiIT {
 
     @BeforeEach
     void start() throws Exception {
-        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT).withPrewarm(0));
+        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT).withPrewarm(1));
         client = new NodeClient(node);
         socket = home.resolve("run").resolve("api.sock");
     }
@@ -290,7 +290,7 @@ class SandboxApiIT {
         assertThat(client.deploy("{\"name\":\"b\",\"command\":[\"true\"],\"bindings\":{\"kv\":[\"carts\"],"
                 + "\"buckets\":[\"images.v2\"]}}").status()).isEqualTo(201);
         node.close();
-        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT).withPrewarm(0));
+        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT).withPrewarm(1));
         client = new NodeClient(node);
         JsonNode bindings = client.get("/v1/arrows/b").json().path("spec").path("bindings");
         assertThat(texts(bindings.path("kv"))).containsExactly("carts");

@@ -85,7 +85,8 @@ function request(method, path, body, contentType, missingOk, extraHeaders) {
         resolve({ status: res.statusCode, headers: res.headers, body: data });
       });
     });
-    req.on('error', reject);
+    // No socket (not run by a node), refused, reset: the node could not be reached.
+    req.on('error', (e) => reject(new ArrowError(0, 'unreachable', `cannot reach the node: ${e.message}`)));
     req.end(body);
   });
 }

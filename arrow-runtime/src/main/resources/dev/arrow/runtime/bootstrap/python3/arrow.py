@@ -73,9 +73,12 @@ def _request(method, path, body=None, content_type=None, missing_ok=False, timeo
         headers = dict(headers or {}, Authorization="Bearer " + token)
         if body is not None:
             headers["Content-Type"] = content_type or "application/octet-stream"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+        except OSError as e:  # no socket (not run by a node), refused, timed out
+            raise ArrowError(0, "unreachable", "cannot reach the node on %s: %s" % (connection._path, e)) from e
         if response.status == 404 and missing_ok:
             return None
         if response.status >= 400:

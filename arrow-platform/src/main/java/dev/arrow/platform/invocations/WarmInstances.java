@@ -93,11 +93,6 @@ public final class WarmInstances implements AutoCloseable {
     }
 
     /**
-     * How the instance client is made at first use: the node makes one whose connections share its
-     * server connector's selectors, so that one thread serves both sides of a gateway request.
-     * The default makes a client with selectors of its own.
-     */
-    /**
      * From now on, every instance gets the node's API socket and a token of its own, revoked when
      * its sandbox ends. Called before the node takes requests: fleets made earlier keep their specs.
      */
@@ -105,6 +100,11 @@ public final class WarmInstances implements AutoCloseable {
         this.api = Objects.requireNonNull(api, "api");
     }
 
+    /**
+     * How the instance client is made at first use: the node makes one whose connections share its
+     * server connector's selectors, so that one thread serves both sides of a gateway request.
+     * The default makes a client with selectors of its own.
+     */
     public synchronized void makeInstanceClientWith(Supplier<InstanceClient> maker) {
         if (client != null) {
             throw new IllegalStateException("the instance client is made already");

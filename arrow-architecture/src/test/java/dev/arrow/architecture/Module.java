@@ -16,6 +16,8 @@ enum Module {
     PLATFORM("arrow-platform", "dev.arrow.platform"),
     // The services arrows use (KV, queues, objects): their interfaces and rules.
     SERVICES("arrow-services", "dev.arrow.services"),
+    // Triggers, events and their delivery: they invoke arrows and use the services (dead letters in queues).
+    EVENTS("arrow-events", "dev.arrow.events"),
     // The node's state store: it implements the platform's and the services' store interfaces, so it sits above them.
     STATE("arrow-state", "dev.arrow.state"),
     SERVER("arrow-server", "dev.arrow.server"),

@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
  * app called directly on its port, in one run: latency (sequential requests, alternating between
  * the two) and throughput (the same concurrent load on each), and what an idle instance costs
  * beyond the app's own memory; where nginx is installed, the same load through it as a reference
- * proxy ({@link ReferenceProxy}). Then cold starts, in turns: the app forked and exec'd by this JVM,
+ * proxy ({@link ReferenceNginx}). Then cold starts, in turns: the app forked and exec'd by this JVM,
  * waited for and asked once, against the first request through the gateway of a node with its
  * prewarm pool and of one without.
  */
@@ -138,14 +138,14 @@ final class HttpBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "throughput direct         %8.0f requests/s  (%d clients, %d requests, median of %d rounds)%n",
                     Timings.median(throughput.direct()), concurrency, total, rounds);
             System.out.printf(Locale.ROOT, "throughput via gateway    %8.0f requests/s  (%.0f%% of direct%s; goal: at least 60%%)%n",
-                    Timings.median(throughput.gateway()), 100 * medianRatio(throughput.gateway(), throughput.direct()),
-                    eachRound(throughput.gateway(), throughput.direct()));
+                    Timings.median(throughput.gateway()), 100 * Timings.medianRatio(throughput.gateway(), throughput.direct()),
+                    Timings.eachRound(throughput.gateway(), throughput.direct()));
             if (throughput.nginx().isPresent()) {
                 double[] nginx = throughput.nginx().get();
                 System.out.printf(Locale.ROOT,
                         "throughput via nginx      %8.0f requests/s  (%.0f%% of direct%s; the gateway: %.0f%% of nginx)%n",
-                        Timings.median(nginx), 100 * medianRatio(nginx, throughput.direct()), eachRound(nginx, throughput.direct()),
-                        100 * medianRatio(throughput.gateway(), nginx));
+                        Timings.median(nginx), 100 * Timings.medianRatio(nginx, throughput.direct()), Timings.eachRound(nginx, throughput.direct()),
+                        100 * Timings.medianRatio(throughput.gateway(), nginx));
             } else {
                 System.out.println("throughput via nginx      skipped: nginx is not installed or did not start (an optional reference)");
             }
@@ -177,9 +177,9 @@ final class HttpBenchmark implements Callable<Integer> {
      * ratio is taken within its round.
      */
     private Throughput throughput(int appPort, URI directUri, URI gatewayUri) throws Exception {
-        Optional<ReferenceProxy> proxy;
+        Optional<ReferenceNginx> proxy;
         try {
-            proxy = ReferenceProxy.start(appPort);
+            proxy = ReferenceNginx.proxy(appPort);
         } catch (IOException e) {
             System.err.println("arrow bench http: the reference proxy: " + e.getMessage());
             proxy = Optional.empty(); // optional: the gateway's figures stand without it
@@ -204,27 +204,6 @@ final class HttpBenchmark implements Callable<Integer> {
             }
         }
         return new Throughput(direct, gateway, proxy.map(started -> nginx));
-    }
-
-    /** The median of {@code part[i] / whole[i]}: each round's ratio, taken within the round. */
-    static double medianRatio(double[] part, double[] whole) {
-        double[] ratios = new double[part.length];
-        for (int i = 0; i < part.length; i++) {
-            ratios[i] = part[i] / whole[i];
-        }
-        return Timings.median(ratios);
-    }
-
-    /** ", rounds 52, 48, 55%" when there was more than one. */
-    private static String eachRound(double[] part, double[] whole) {
-        if (part.length == 1) {
-            return "";
-        }
-        var text = new StringBuilder(", rounds ");
-        for (int i = 0; i < part.length; i++) {
-            text.append(i == 0 ? "" : ", ").append(Math.round(100 * part[i] / whole[i]));
-        }
-        return text.append('%').toString();
     }
 
     /**

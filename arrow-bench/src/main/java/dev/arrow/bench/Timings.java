@@ -36,4 +36,25 @@ final class Timings {
         int rank = (int) Math.ceil(0.99 * sortedNanos.length);
         return sortedNanos[rank - 1] / 1e6;
     }
+
+    /** The median of {@code part[i] / whole[i]}: each round's ratio, taken within the round. */
+    static double medianRatio(double[] part, double[] whole) {
+        double[] ratios = new double[part.length];
+        for (int i = 0; i < part.length; i++) {
+            ratios[i] = part[i] / whole[i];
+        }
+        return median(ratios);
+    }
+
+    /** ", rounds 52, 48, 55%" when there was more than one. */
+    static String eachRound(double[] part, double[] whole) {
+        if (part.length == 1) {
+            return "";
+        }
+        var text = new StringBuilder(", rounds ");
+        for (int i = 0; i < part.length; i++) {
+            text.append(i == 0 ? "" : ", ").append(Math.round(100 * part[i] / whole[i]));
+        }
+        return text.append('%').toString();
+    }
 }

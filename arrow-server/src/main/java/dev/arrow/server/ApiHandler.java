@@ -26,7 +26,7 @@ final class ApiHandler extends Handler.Abstract {
     private final String token;
     private final SandboxTokens sandboxTokens;
     private final Gateway gateway;
-    private final Executor blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-route-", 0).factory());
+    private final Executor blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-route").factory());
 
     private final Duration bodyDeadline;
 

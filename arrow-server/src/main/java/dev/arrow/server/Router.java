@@ -1,6 +1,7 @@
 package dev.arrow.server;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,9 +19,16 @@ final class Router {
         void handle(Exchange exchange) throws Exception;
     }
 
-    record Route(String method, String template, Handler handler) {
-        String[] segments() {
-            return template.substring(1).split("/", -1);
+    /** A route with its template split once, so that matching a request splits only the path. */
+    record Route(String method, String template, Handler handler, List<String> segments, boolean takesRest) {
+        static Route of(String method, String template, Handler handler) {
+            List<String> segments = List.of(template.substring(1).split("/", -1));
+            for (int i = 0; i < segments.size() - 1; i++) {
+                if (isRest(segments.get(i))) {
+                    throw new IllegalArgumentException("only the last segment may take the rest of the path: " + template);
+                }
+            }
+            return new Route(method, template, handler, segments, isRest(segments.getLast()));
         }
     }
 
@@ -39,14 +47,7 @@ final class Router {
     private final List<Route> routes = new ArrayList<>();
 
     Router add(String method, String template, Handler handler) {
-        var route = new Route(method, template, handler);
-        String[] segments = route.segments();
-        for (int i = 0; i < segments.length - 1; i++) {
-            if (isRest(segments[i])) {
-                throw new IllegalArgumentException("only the last segment may take the rest of the path: " + template);
-            }
-        }
-        routes.add(route);
+        routes.add(Route.of(method, template, handler));
         return this;
     }
 
@@ -65,37 +66,47 @@ final class Router {
         String[] parts = path.substring(1).split("/", -1);
         Set<String> allowed = new LinkedHashSet<>();
         for (Route route : routes) {
-            Map<String, String> params = bind(route.segments(), parts);
-            if (params == null) {
+            if (!fits(route, parts)) {
                 continue;
             }
             if (route.method().equals(method)) {
-                return new Match.Found(route, params);
+                return new Match.Found(route, params(route, parts));
             }
             allowed.add(route.method());
         }
         return allowed.isEmpty() ? new Match.NoRoute() : new Match.WrongMethod(allowed);
     }
 
-    private static Map<String, String> bind(String[] template, String[] parts) {
-        boolean rest = isRest(template[template.length - 1]);
-        if (rest ? parts.length < template.length : parts.length != template.length) {
-            return null;
+    private static boolean fits(Route route, String[] parts) {
+        List<String> template = route.segments();
+        int size = template.size();
+        if (route.takesRest() ? parts.length < size : parts.length != size) {
+            return false;
         }
-        Map<String, String> params = new HashMap<>();
-        for (int i = 0; i < template.length; i++) {
-            String segment = template[i];
-            if (rest && i == template.length - 1) {
-                String name = segment.substring(1, segment.length() - 4);
-                params.put(name, String.join("/", List.of(parts).subList(i, parts.length)));
-            } else if (segment.startsWith("{") && segment.endsWith("}")) {
-                if (parts[i].isEmpty()) {
-                    return null;
-                }
-                params.put(segment.substring(1, segment.length() - 1), parts[i]);
-            } else if (!segment.equals(parts[i])) {
-                return null;
+        for (int i = 0; i < (route.takesRest() ? size - 1 : size); i++) {
+            String segment = template.get(i);
+            if (segment.startsWith("{") ? parts[i].isEmpty() : !segment.equals(parts[i])) {
+                return false;
             }
+        }
+        return true;
+    }
+
+    /** The parameters of a path that {@link #fits} the route. */
+    private static Map<String, String> params(Route route, String[] parts) {
+        List<String> template = route.segments();
+        int fixed = route.takesRest() ? template.size() - 1 : template.size();
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < fixed; i++) {
+            String segment = template.get(i);
+            if (segment.startsWith("{")) {
+                params.put(segment.substring(1, segment.length() - 1), parts[i]);
+            }
+        }
+        if (route.takesRest()) {
+            String segment = template.getLast();
+            params.put(segment.substring(1, segment.length() - 4),
+                    String.join("/", Arrays.asList(parts).subList(fixed, parts.length)));
         }
         return params;
     }

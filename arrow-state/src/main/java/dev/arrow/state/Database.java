@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -124,7 +125,9 @@ final class Database implements AutoCloseable {
     private final ReentrantLock accepting = new ReentrantLock();
     private boolean closed; // guarded by accepting
     private final Thread writeThread;
-    private final Map<String, PreparedStatement> writerStatements = new HashMap<>(); // the write thread's only
+    // Each connection's prepared statements, used only by the thread that holds the connection
+    // (the writer's by the write thread; a reader's by the read thread that took it from the queue).
+    private final Map<Connection, Map<String, PreparedStatement>> statements = new IdentityHashMap<>();
     private final ExecutorService readThreads;
 
     private Database(Path file, Connection writer, List<Connection> readers, Synchronous synchronous) {
@@ -133,6 +136,8 @@ final class Database implements AutoCloseable {
         this.writerSynchronous = synchronous;
         this.writer = writer;
         this.allReaders = List.copyOf(readers);
+        statements.put(writer, new HashMap<>());
+        readers.forEach(reader -> statements.put(reader, new HashMap<>()));
         this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
         this.readThreads = Executors.newFixedThreadPool(readers.size(),
                 Thread.ofPlatform().daemon().name("arrow-state-reader-", 0).factory());
@@ -261,17 +266,13 @@ final class Database implements AutoCloseable {
         }));
     }
 
-    private static <T> T inTransaction(Connection connection, String begin, Work<T> work) throws SQLException {
+    private <T> T inTransaction(Connection connection, String begin, Work<T> work) throws SQLException {
         // Explicit statements rather than setAutoCommit(false): the driver would then keep a
         // transaction open between calls, and an open IMMEDIATE one holds the file's write lock.
-        try (Statement statement = connection.createStatement()) {
-            statement.execute(begin);
-        }
+        prepared(connection, begin).execute();
         try {
             T result = work.run(connection);
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("COMMIT");
-            }
+            prepared(connection, "COMMIT").execute();
             return result;
         } catch (SQLException | RuntimeException | Error e) {
             // A failed COMMIT may or may not have ended the transaction; ROLLBACK without one is
@@ -281,6 +282,8 @@ final class Database implements AutoCloseable {
             } catch (SQLException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            // A statement that failed with its transaction may be left unusable: prepare anew.
+            forgetStatements(connection);
             throw e;
         }
     }
@@ -390,20 +393,20 @@ final class Database implements AutoCloseable {
                     results.add(pending.work().run(writer));
                 }
             } catch (Throwable e) {
-                forgetStatements(); // the work's own may have been left mid-step
+                forgetStatements(writer); // the work's own may have been left mid-step
                 execute("ROLLBACK");
                 return false;
             }
         } catch (SQLException e) {
             // BEGIN or ROLLBACK failed: the savepoint path meets the same trouble and reports it.
-            forgetStatements();
+            forgetStatements(writer);
             rollbackQuietly();
             return false;
         }
         try {
             execute("COMMIT");
         } catch (SQLException e) {
-            forgetStatements();
+            forgetStatements(writer);
             rollbackQuietly();
             return false; // a deferred constraint, or the disk: the savepoint path sorts out which
         }
@@ -434,7 +437,7 @@ final class Database implements AutoCloseable {
                 try {
                     result = pending.work().run(writer);
                 } catch (Throwable e) {
-                    forgetStatements(); // the work's own may have been left mid-step
+                    forgetStatements(writer); // the work's own may have been left mid-step
                     // If SQLite has rolled the whole transaction back on its own (it may, on an
                     // I/O error or a full disk), the savepoint is gone: that fails the group.
                     try {
@@ -457,7 +460,7 @@ final class Database implements AutoCloseable {
             // A failed COMMIT may or may not have ended the transaction; ROLLBACK without one is
             // a harmless error, so always try.
             // A statement that failed with its transaction may be left unusable: prepare anew.
-            forgetStatements();
+            forgetStatements(writer);
             try {
                 execute("ROLLBACK");
             } catch (SQLException suppressed) {
@@ -499,40 +502,40 @@ final class Database implements AutoCloseable {
     }
 
     /**
-     * Runs {@code work} with a statement of {@code sql} on {@code connection}, prepared once when
-     * that is the writer (whose only user is the write thread): compiling a statement costs SQLite
-     * more than running a small one, and a warm invocation's record is one write among thousands a
-     * second. On another connection, the statement is prepared for this call and closed after it.
+     * Runs {@code work} with a statement of {@code sql} on {@code connection} (the writer or a
+     * reader), prepared once per connection: compiling a statement costs SQLite more than running
+     * a small one, and a warm invocation's record or a KV get is one among thousands a second.
      */
     <T> T withStatement(Connection connection, String sql, StatementWork<T> work) throws SQLException {
-        if (connection != writer) {
-            try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                return work.run(statement);
-            }
-        }
-        return work.run(prepared(sql));
+        return work.run(prepared(connection, sql));
     }
 
-    private void forgetStatements() {
-        for (PreparedStatement statement : writerStatements.values()) {
+    private void forgetStatements(Connection connection) {
+        Map<String, PreparedStatement> prepared = statements.get(connection);
+        for (PreparedStatement statement : prepared.values()) {
             try {
                 statement.close();
             } catch (SQLException ignored) {
                 // it goes either way
             }
         }
-        writerStatements.clear();
+        prepared.clear();
     }
 
-    /** The writer's statement of {@code sql}, parameters cleared; never closed by its user. */
-    private PreparedStatement prepared(String sql) throws SQLException {
-        PreparedStatement statement = writerStatements.get(sql);
+    /** The connection's statement of {@code sql}, parameters cleared; never closed by its user. */
+    private PreparedStatement prepared(Connection connection, String sql) throws SQLException {
+        Map<String, PreparedStatement> prepared = statements.get(connection);
+        PreparedStatement statement = prepared.get(sql);
         if (statement == null) {
-            statement = writer.prepareStatement(sql);
-            writerStatements.put(sql, statement);
+            statement = connection.prepareStatement(sql);
+            prepared.put(sql, statement);
         }
         statement.clearParameters();
         return statement;
+    }
+
+    private PreparedStatement prepared(String sql) throws SQLException {
+        return prepared(writer, sql);
     }
 
     private static boolean isConstraint(SQLException e) {
@@ -612,10 +615,11 @@ final class Database implements AutoCloseable {
         awaitTermination(readThreads);
         var failures = new ArrayList<SQLException>();
         for (Connection connection : allReaders) {
+            forgetStatements(connection);
             closeQuietly(connection, failures);
         }
         // The writer last: closing the last connection checkpoints the WAL into the main file.
-        forgetStatements();
+        forgetStatements(writer);
         closeQuietly(writer, failures);
         if (!failures.isEmpty()) {
             throw failure("closing the state database " + file, failures.getFirst());

@@ -1,0 +1,2 @@
+/** Knative Eventing's filter dialect (exact, prefix, suffix, all, any, not) over CloudEvent attributes. */
+package dev.arrow.events.filters;

@@ -252,6 +252,13 @@ class SandboxApiIT {
         assertThat(notBound.json().path("error").path("field").asText()).isEqualTo("queue");
         assertThat(notBound.json().path("error").path("message").asText()).contains("'payments'");
 
+        // Dot segments are resolved before the store is judged: they cannot climb from a bound store to another.
+        Curl climbing = curlSocket("GET", "/v1/kv/carts/keys/../../secrets/keys/k", token);
+        assertThat(climbing.status()).as(climbing.body()).isIn(400, 403);
+        if (climbing.status() == 403) {
+            assertThat(climbing.json().path("error").path("message").asText()).contains("'secrets'");
+        }
+
         NodeClient.Reply onTcp = client.send("GET", "/v1/kv/carts/keys/k", null, null, token);
         assertThat(onTcp.status()).isEqualTo(401);
         assertThat(onTcp.json().path("error").path("message").asText()).contains("socket");
@@ -347,7 +354,7 @@ class SandboxApiIT {
 
     /** A request on the node's socket from outside any sandbox, with curl as an arrow would make it. */
     private Curl curlSocket(String method, String path, String token) throws Exception {
-        var command = new ArrayList<>(List.of("curl", "-s", "--unix-socket", socket.toString(), "-X", method,
+        var command = new ArrayList<>(List.of("curl", "-s", "--path-as-is", "--unix-socket", socket.toString(), "-X", method,
                 "-w", "\n%{http_code}"));
         if (token != null) {
             command.addAll(List.of("-H", "Authorization: Bearer " + token));

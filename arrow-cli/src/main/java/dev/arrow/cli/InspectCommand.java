@@ -75,6 +75,7 @@ final class InspectCommand implements Callable<Integer> {
         fields.add(new String[] {"scaling", "concurrency " + scaling.path("concurrency").asText("-")
                 + ", instances " + scaling.path("minInstances").asText("-") + ".."
                 + scaling.path("maxInstances").asText("-")});
+        fields.add(new String[] {"bindings", bindings(spec.path("bindings"))});
         var text = new StringBuilder();
         for (String[] field : fields) {
             text.append(String.format("%-10s%s%n", field[0] + ":", field[1]));
@@ -95,6 +96,19 @@ final class InspectCommand implements Callable<Integer> {
         }
         text.append('\n').append(table.render());
         return text.toString();
+    }
+
+    /** "kv carts, sessions; queues orders", or "-" for none. */
+    private static String bindings(JsonNode bindings) {
+        var kinds = new ArrayList<String>();
+        for (String kind : List.of("kv", "queues", "buckets")) {
+            var names = new ArrayList<String>();
+            bindings.path(kind).forEach(name -> names.add(name.asText()));
+            if (!names.isEmpty()) {
+                kinds.add(kind + " " + String.join(", ", names));
+            }
+        }
+        return kinds.isEmpty() ? "-" : String.join("; ", kinds);
     }
 
     private static String size(JsonNode bytes) {

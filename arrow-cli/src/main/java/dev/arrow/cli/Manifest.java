@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * Reads {@code arrow.yaml}: one arrow as a mapping, several as a YAML multi-document stream
  * ({@code ---} between them) or as a list under a top-level {@code arrows:}. An arrow's fields are
  * the API's ({@code name, mode, command, env, bundle, limits, network, scaling, runtime, handler,
- * http}), values passed to
+ * http, bindings}), values passed to
  * the node as written, plus {@code code}: a directory, .tar.gz or .zip relative to the manifest's
  * directory. {@code command} is a list, or a string split on whitespace (no quoting).
  */
@@ -75,7 +75,16 @@ final class Manifest {
         public String runtime;
         public String handler;
         public Http http;
+        public Bindings bindings;
         public String code;
+    }
+
+    /** Names the node checks; a list is passed on as written. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Bindings {
+        public JsonNode kv;
+        public JsonNode queues;
+        public JsonNode buckets;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -192,6 +201,7 @@ final class Manifest {
         entry.runtime = document.runtime;
         entry.handler = document.handler;
         entry.http = document.http;
+        entry.bindings = document.bindings;
         entry.code = document.code;
         return entry;
     }
@@ -287,7 +297,7 @@ final class Manifest {
 
     private static String expected(Class<?> type) {
         if (Map.class.isAssignableFrom(type) || Entry.class.isAssignableFrom(type) || type == Limits.class
-                || type == Scaling.class) {
+                || type == Scaling.class || type == Bindings.class) {
             return "a mapping";
         }
         if (Collection.class.isAssignableFrom(type)) {

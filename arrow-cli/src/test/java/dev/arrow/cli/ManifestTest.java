@@ -46,6 +46,27 @@ class ManifestTest {
     }
 
     @Test
+    void bindingsArePassedOnAsWritten() throws Exception {
+        List<Manifest.Deployable> arrows = parse("""
+                name: shop
+                runtime: python3
+                handler: main.handler
+                bindings:
+                  kv: [carts]
+                  queues: [orders, refunds]
+                  buckets: [images]
+                """);
+        assertThat(arrows.getFirst().spec().get("bindings").toString()).isEqualTo(
+                "{\"kv\":[\"carts\"],\"queues\":[\"orders\",\"refunds\"],\"buckets\":[\"images\"]}");
+        assertThatThrownBy(() -> parse("""
+                name: shop
+                command: cat
+                bindings:
+                  tables: [x]
+                """)).isInstanceOf(CliException.class).hasMessageContaining("unknown field 'tables' in bindings");
+    }
+
+    @Test
     void severalAsDocuments() throws Exception {
         List<Manifest.Deployable> arrows = parse("""
                 ---
@@ -99,7 +120,7 @@ class ManifestTest {
     void unknownFieldIsNamedWithFileAndLine() {
         assertThatThrownBy(() -> parse("name: a\ncommand: [x]\nmemroy: 1m\n"))
                 .isInstanceOf(CliException.class)
-                .hasMessage("arrow.yaml line 3: unknown field 'memroy' (known: arrows, bundle, code, command, env,"
+                .hasMessage("arrow.yaml line 3: unknown field 'memroy' (known: arrows, bindings, bundle, code, command, env,"
                         + " handler, http, limits, mode, name, network, runtime, scaling)");
     }
 

@@ -74,7 +74,8 @@ class NodeCommandsTest {
                 + "\"spec\":{\"name\":\"" + name + "\",\"mode\":\"exec\",\"command\":[\"python3\",\"/code/wc.py\"],"
                 + "\"env\":{\"LANG\":\"C.UTF-8\"},\"bundle\":\"" + DIGEST + "\",\"limits\":{\"memory\":134217728,"
                 + "\"cpus\":1.0,\"pids\":128,\"timeout\":30000,\"tmpfs\":67108864},\"network\":\"none\","
-                + "\"scaling\":{\"concurrency\":1,\"minInstances\":0,\"maxInstances\":10}}}";
+                + "\"scaling\":{\"concurrency\":1,\"minInstances\":0,\"maxInstances\":10},"
+                + "\"bindings\":{\"kv\":[\"counts\",\"words\"],\"queues\":[],\"buckets\":[\"texts\"]}}}";
     }
 
     @Test
@@ -363,6 +364,7 @@ class NodeCommandsTest {
                 limits:   memory 128MiB, cpus 1.0, pids 128, timeout 30s, tmpfs 64MiB
                 network:  none
                 scaling:  concurrency 1, instances 0..10
+                bindings: kv counts, words; buckets texts
 
                 REVISION  TRAFFIC  CREATED  BUNDLE                COMMAND
                        3           1h ago   -                     wc

@@ -85,6 +85,7 @@ public final class ExecInvoker {
                 .limits(task.limits())
                 .network(task.network());
         task.code().ifPresent(dir -> builder.mount(Mount.readOnly(dir, ExecTask.CODE_DIR)).workdir(ExecTask.CODE_DIR));
+        task.mounts().forEach(builder::mount);
         return builder.build();
     }
 

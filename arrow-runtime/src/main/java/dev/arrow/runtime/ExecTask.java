@@ -1,6 +1,7 @@
 package dev.arrow.runtime;
 
 import dev.arrow.sandbox.Limits;
+import dev.arrow.sandbox.Mount;
 import dev.arrow.sandbox.NetworkPolicy;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,9 +17,10 @@ import java.util.Optional;
  * @param code    a host directory shown read-only at /code (and then the working directory)
  * @param limits  the sandbox's limits; its wall time is the invocation's timeout
  * @param network the sandbox's network
+ * @param mounts  further host paths shown inside (e.g. the node's API socket)
  */
 public record ExecTask(List<String> command, Map<String, String> env, Optional<Path> code, Limits limits,
-        NetworkPolicy network) {
+        NetworkPolicy network, List<Mount> mounts) {
 
     /** Where the code bundle appears inside the sandbox. */
     public static final String CODE_DIR = "/code";
@@ -29,5 +31,12 @@ public record ExecTask(List<String> command, Map<String, String> env, Optional<P
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(network, "network");
+        mounts = List.copyOf(mounts);
+    }
+
+    /** A task without further mounts. */
+    public ExecTask(List<String> command, Map<String, String> env, Optional<Path> code, Limits limits,
+            NetworkPolicy network) {
+        this(command, env, code, limits, network, List.of());
     }
 }

@@ -1,5 +1,7 @@
 package dev.arrow.server;
 
+import dev.arrow.platform.access.SandboxGrant;
+import dev.arrow.platform.access.SandboxTokens;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -7,26 +9,33 @@ import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
 
 /**
  * The node's one Jetty handler: checks the token on /v1, routes, and turns every failure into a
  * JSON error. Nothing a client sends can make it answer with a stack trace.
+ *
+ * <p>Two doors lead here. On TCP, /v1 takes the operator's token. On the node's Unix socket, which
+ * sandboxes see, every request takes a sandbox's token and may reach only what its arrow binds
+ * ({@link SandboxAuthorization}); neither token is accepted at the other door.
  */
 final class ApiHandler extends Handler.Abstract {
 
     private final Router router;
     private final String token;
+    private final SandboxTokens sandboxTokens;
     private final Gateway gateway;
     private final Executor blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-route").factory());
 
     private final Duration bodyDeadline;
 
-    ApiHandler(Router router, String token, Gateway gateway, Duration bodyDeadline) {
+    ApiHandler(Router router, String token, SandboxTokens sandboxTokens, Gateway gateway, Duration bodyDeadline) {
         // Called on the selector thread: routes that block (sandboxes, SQLite) go to a virtual thread.
         super(InvocationType.NON_BLOCKING);
         this.router = router;
         this.token = token;
+        this.sandboxTokens = sandboxTokens;
         this.gateway = gateway;
         this.bodyDeadline = bodyDeadline;
     }
@@ -34,6 +43,10 @@ final class ApiHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         var exchange = new Exchange(request, response, callback, bodyDeadline);
+        if (request.getConnectionMetaData().getConnector() instanceof UnixDomainServerConnector) {
+            blocking.execute(() -> routeFromSandbox(exchange));
+            return true;
+        }
         String path = exchange.path();
         if (path != null && path.startsWith(Gateway.PREFIX)) {
             try {
@@ -52,22 +65,50 @@ final class ApiHandler extends Handler.Abstract {
             String path = exchange.path();
             if (path != null && (path.equals("/v1") || path.startsWith("/v1/")) && !authorized(exchange)) {
                 exchange.setHeader("WWW-Authenticate", "Bearer");
+                if (bearer(exchange).filter(SandboxTokens::looksLikeOne).isPresent()) {
+                    throw new ApiError(401, "unauthorized", "a sandbox's token is accepted only on the node's socket");
+                }
                 throw new ApiError(401, "unauthorized", "missing or invalid token");
             }
-            switch (router.match(exchange.method(), path)) {
-                case Router.Match.Found found -> {
-                    exchange.pathParams(found.params());
-                    found.route().handler().handle(exchange);
-                }
-                case Router.Match.WrongMethod wrong -> {
-                    exchange.setHeader("Allow", String.join(", ", wrong.allowed()));
-                    throw new ApiError(405, "method_not_allowed", exchange.method() + " is not allowed here; use "
-                            + String.join(" or ", wrong.allowed()));
-                }
-                case Router.Match.NoRoute none -> throw new ApiError(404, "not_found", "no such endpoint: " + path);
-            }
+            dispatch(exchange, path);
         } catch (Exception e) {
             answer(exchange, e);
+        }
+    }
+
+    /** A request on the socket: a live sandbox token, and only what its arrow binds. */
+    private void routeFromSandbox(Exchange exchange) {
+        try {
+            Optional<String> presented = bearer(exchange);
+            Optional<SandboxGrant> grant = presented.flatMap(sandboxTokens::check);
+            if (grant.isEmpty()) {
+                exchange.setHeader("WWW-Authenticate", "Bearer");
+                if (presented.isPresent() && TokenFile.matches(token, presented.get())) {
+                    throw new ApiError(401, "unauthorized", "the node's socket takes only sandbox tokens, not the"
+                            + " operator's: use the node's HTTP address");
+                }
+                throw new ApiError(401, "unauthorized", "missing, revoked or invalid sandbox token");
+            }
+            String path = exchange.path();
+            SandboxAuthorization.check(exchange.method(), path, grant.get());
+            dispatch(exchange, path);
+        } catch (Exception e) {
+            answer(exchange, e);
+        }
+    }
+
+    private void dispatch(Exchange exchange, String path) throws Exception {
+        switch (router.match(exchange.method(), path)) {
+            case Router.Match.Found found -> {
+                exchange.pathParams(found.params());
+                found.route().handler().handle(exchange);
+            }
+            case Router.Match.WrongMethod wrong -> {
+                exchange.setHeader("Allow", String.join(", ", wrong.allowed()));
+                throw new ApiError(405, "method_not_allowed", exchange.method() + " is not allowed here; use "
+                        + String.join(" or ", wrong.allowed()));
+            }
+            case Router.Match.NoRoute none -> throw new ApiError(404, "not_found", "no such endpoint: " + path);
         }
     }
 
@@ -82,10 +123,14 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private boolean authorized(Exchange exchange) {
+        return bearer(exchange).filter(presented -> TokenFile.matches(token, presented)).isPresent();
+    }
+
+    private static Optional<String> bearer(Exchange exchange) {
         Optional<String> header = exchange.header("Authorization");
         if (header.isEmpty() || !header.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
+            return Optional.empty();
         }
-        return TokenFile.matches(token, header.get().substring(7).trim());
+        return Optional.of(header.get().substring(7).trim());
     }
 }

@@ -1,5 +1,7 @@
 package dev.arrow.server;
 
+import dev.arrow.platform.access.SandboxApi;
+import dev.arrow.platform.access.SandboxTokens;
 import dev.arrow.platform.arrows.ArrowService;
 import dev.arrow.platform.invocations.DispatchClock;
 import dev.arrow.platform.invocations.InvocationService;
@@ -31,7 +33,9 @@ import java.util.logging.Logger;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 
 /**
  * One Arrow node: the state store, the platform services and the HTTP API, wired and running.
@@ -67,6 +71,7 @@ public final class Node implements AutoCloseable {
         Files.createDirectories(home);
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
         String token = TokenFile.loadOrCreate(home);
+        Path socketDir = prepareSocketDir(home);
         DispatchClock clock = DispatchClock.systemUTC();
 
         // The metrics' JVM binders (management beans) and Jetty's server (its static initialisers:
@@ -92,6 +97,9 @@ public final class Node implements AutoCloseable {
             var invocations = new InvocationService(state.arrows(), bundles, state.invocations(), invoker, warm,
                     config.dispatch(), clock, metrics);
             metrics.bind(invocations, warm, driver);
+            var sandboxTokens = new SandboxTokens(); // in memory: a restart revokes them all
+            invocations.giveSandboxesApi(new SandboxApi(sandboxTokens, socketDir));
+            metrics.bind(sandboxTokens);
             driver.prewarm(config.prewarm());
             var kv = new KvService(state.kv(), clock);
             var queues = new QueueService(state.queues(), clock);
@@ -105,11 +113,15 @@ public final class Node implements AutoCloseable {
             var gateway = new Gateway(invocations, warm::client,
                     Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-gateway-wait-", 0).factory()),
                     connector.selectorThread(), connector.getScheduler(), config.dispatch().maxInputBytes());
-            server.setHandler(new ApiHandler(routes.router(), token, gateway, config.bodyDeadline()));
+            server.setHandler(new ApiHandler(routes.router(), token, sandboxTokens, gateway,
+                    config.bodyDeadline()));
             warm.makeInstanceClientWith(() -> new InstanceClient(connector.getSelectorManager()));
             connector.getConnectionFactory(GatewayConnectionFactory.class).serve(gateway, config.headDeadline());
             try {
                 server.start();
+                // Sandboxes run as another user (nobody): they connect, which takes write permission.
+                Files.setPosixFilePermissions(socketDir.resolve(SandboxApi.SOCKET_NAME),
+                        PosixFilePermissions.fromString("rw-rw-rw-"));
             } catch (IOException e) {
                 throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
             } catch (Exception e) {
@@ -119,7 +131,8 @@ public final class Node implements AutoCloseable {
             var idleHeap = new IdleHeap(metrics.idleHeapReleases());
             idleHeap.start();
             int port = connector.getLocalPort();
-            LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + ", state in " + home);
+            LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + " and, for sandboxes, on "
+                    + socketDir.resolve(SandboxApi.SOCKET_NAME) + "; state in " + home);
             return new Node(config, state, invocations, warm, driver, server, idleHeap, port);
         } catch (IOException | RuntimeException e) {
             if (warm != null) {
@@ -129,6 +142,26 @@ public final class Node implements AutoCloseable {
             state.close();
             throw e;
         }
+    }
+
+    /**
+     * The directory of the socket sandboxes reach the node on: traversable by the sandboxes' user,
+     * whose view of it is this directory alone (mounted at /run/arrow); a socket left by a node
+     * that was killed is removed, or binding it again would fail.
+     */
+    private static Path prepareSocketDir(Path home) throws IOException {
+        Path dir = home.resolve("run");
+        Path socket = dir.resolve(SandboxApi.SOCKET_NAME);
+        if (socket.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                >= UnixDomainServerConnector.MAX_UNIX_DOMAIN_PATH_LENGTH) {
+            throw new IOException("the node's socket path " + socket.toAbsolutePath() + " is too long for a Unix socket"
+                    + " (at most " + (UnixDomainServerConnector.MAX_UNIX_DOMAIN_PATH_LENGTH - 1) + " bytes): choose a"
+                    + " shorter home");
+        }
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        Files.deleteIfExists(socket);
+        return dir;
     }
 
     /** The HTTP server, not started, without its handler. */
@@ -150,6 +183,11 @@ public final class Node implements AutoCloseable {
         var limit = new ConnectionLimit(config.connectionLimit(), NodeConfig.CROWDED_IDLE_TIMEOUT, connector);
         server.addBean(limit);
         connector.getConnectionFactory(GatewayConnectionFactory.class).limitedBy(limit);
+        // The door of sandboxes: the same handler behind a Unix socket, with a connection limit of its own.
+        var socket = new UnixDomainServerConnector(server, new HttpConnectionFactory(http));
+        socket.setUnixDomainPath(config.home().resolve("run").resolve(SandboxApi.SOCKET_NAME));
+        server.addConnector(socket);
+        server.addBean(new NetworkConnectionLimit(config.connectionLimit(), socket));
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopTimeout(config.dispatch().shutdownGrace().toMillis());
         return server;

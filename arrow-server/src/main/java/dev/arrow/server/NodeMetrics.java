@@ -1,5 +1,6 @@
 package dev.arrow.server;
 
+import dev.arrow.platform.access.SandboxTokens;
 import dev.arrow.platform.invocations.Execution;
 import dev.arrow.platform.invocations.InvocationListener;
 import dev.arrow.platform.invocations.InvocationRecord;
@@ -78,6 +79,11 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
      * for queues made or deleted since the last scrape coming and going with them. Not
      * {@code arrow.queue.depth}, which counts invocations waiting for capacity.
      */
+    void bind(SandboxTokens tokens) {
+        Gauge.builder("arrow.sandbox.tokens", tokens, SandboxTokens::live)
+                .description("Sandbox tokens live now: one per running exec invocation and warm instance").register(registry);
+    }
+
     void bind(QueueService queues) {
         queueGauges = new QueueGauges(queues,
                 MultiGauge.builder("arrow.queue.messages")

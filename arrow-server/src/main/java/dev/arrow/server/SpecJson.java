@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.Bindings;
 import dev.arrow.platform.arrows.HttpSettings;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
@@ -32,7 +33,8 @@ final class SpecJson {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> TOP = Set.of("name", "mode", "command", "env", "bundle", "limits", "network", "scaling",
-            "runtime", "handler", "http");
+            "runtime", "handler", "http", "bindings");
+    private static final Set<String> BINDINGS = Set.of("kv", "queues", "buckets");
     private static final Set<String> LIMITS = Set.of("memory", "cpus", "pids", "timeout", "tmpfs");
     private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances", "keepAlive");
     private static final Set<String> HTTP = Set.of("port", "readinessPath", "startTimeout");
@@ -59,6 +61,7 @@ final class SpecJson {
         NetworkPolicy network = text(body, "network", "network").map(SpecJson::network).orElse(NetworkPolicy.NONE);
         Scaling scaling = scaling(body.get("scaling"));
         HttpSettings http = http(body.get("http"));
+        Bindings bindings = bindings(body.get("bindings"));
         if (runtime.isPresent() && handler.isPresent()) {
             try {
                 dev.arrow.runtime.runtimes.LanguageRuntime.of(runtime.get()).validateHandler(handler.get());
@@ -68,7 +71,7 @@ final class SpecJson {
             }
         }
         return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
-                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http);
+                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http, bindings);
     }
 
     static ObjectNode write(ArrowSpec spec) {
@@ -104,6 +107,10 @@ final class SpecJson {
         http.put("port", spec.http().port());
         spec.http().readinessPath().ifPresent(path -> http.put("readinessPath", path));
         http.put("startTimeout", spec.http().startTimeout().toMillis());
+        ObjectNode bindings = out.putObject("bindings");
+        spec.bindings().kv().forEach(bindings.putArray("kv")::add);
+        spec.bindings().queues().forEach(bindings.putArray("queues")::add);
+        spec.bindings().buckets().forEach(bindings.putArray("buckets")::add);
         return out;
     }
 
@@ -197,6 +204,36 @@ final class SpecJson {
         Optional<String> readiness = text(node, "readinessPath", "http.readinessPath");
         Duration start = node.has("startTimeout") ? duration(node.get("startTimeout"), "http.startTimeout") : http.startTimeout();
         return new HttpSettings(port, readiness, start);
+    }
+
+    private static Bindings bindings(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Bindings.NONE;
+        }
+        requireObject(node, "bindings");
+        rejectUnknown(node, BINDINGS, "bindings.");
+        return new Bindings(names(node.get("kv"), "bindings.kv"), names(node.get("queues"), "bindings.queues"),
+                names(node.get("buckets"), "bindings.buckets"));
+    }
+
+    private static List<String> names(JsonNode node, String field) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw ApiError.invalid(field, field + " must be a list of names, e.g. [\"carts\"]");
+        }
+        if (node.size() > Bindings.MAX_PER_KIND) {
+            throw ApiError.invalid(field, field + " names more than " + Bindings.MAX_PER_KIND);
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            if (!node.get(i).isTextual()) {
+                throw ApiError.invalid(field + "[" + i + "]", field + "[" + i + "] must be a string, not " + node.get(i));
+            }
+            names.add(node.get(i).textValue());
+        }
+        return names;
     }
 
     /** Bytes as a number, or a size in {@link Units}' grammar: 128m, 128Mi, 1g, 512k. */

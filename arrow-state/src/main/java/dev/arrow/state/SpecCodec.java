@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.Bindings;
 import dev.arrow.platform.arrows.HttpSettings;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
@@ -28,7 +29,11 @@ final class SpecCodec {
 
     record StoredSpec(String name, String mode, List<String> command, Map<String, String> env, String bundle,
                       StoredLimits limits, String network, StoredScaling scaling, String runtime, String handler,
-                      StoredHttp http) {
+                      StoredHttp http, StoredBindings bindings) {
+    }
+
+    /** Absent from revisions stored before bindings existed: none then. */
+    record StoredBindings(List<String> kv, List<String> queues, List<String> buckets) {
     }
 
     /** Absent from revisions stored before http mode existed: the defaults then apply. */
@@ -54,7 +59,9 @@ final class SpecCodec {
                 spec.runtime().map(RuntimeHandler::runtime).orElse(null),
                 spec.runtime().map(RuntimeHandler::handler).orElse(null),
                 new StoredHttp(spec.http().port(), spec.http().readinessPath().orElse(null),
-                        spec.http().startTimeout().toNanos()));
+                        spec.http().startTimeout().toNanos()),
+                spec.bindings().isEmpty() ? null
+                        : new StoredBindings(spec.bindings().kv(), spec.bindings().queues(), spec.bindings().buckets()));
         try {
             return JSON.writeValueAsString(stored);
         } catch (JsonProcessingException e) {
@@ -82,6 +89,8 @@ final class SpecCodec {
                 stored.runtime() == null ? Optional.empty() : Optional.of(new RuntimeHandler(stored.runtime(), stored.handler())),
                 stored.http() == null ? HttpSettings.DEFAULT
                         : new HttpSettings(stored.http().port(), Optional.ofNullable(stored.http().readinessPath()),
-                                Duration.ofNanos(stored.http().startTimeoutNanos())));
+                                Duration.ofNanos(stored.http().startTimeoutNanos())),
+                stored.bindings() == null ? Bindings.NONE
+                        : new Bindings(stored.bindings().kv(), stored.bindings().queues(), stored.bindings().buckets()));
     }
 }

@@ -2,6 +2,7 @@ package dev.arrow.state;
 
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.Bindings;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.Scaling;
 import dev.arrow.platform.invocations.Execution;
@@ -48,7 +49,8 @@ final class Fixtures {
         return new ArrowSpec(name, Mode.EXEC, List.of("python3", "/code/main.py", "--flag", ""), env,
                 Optional.of(DIGEST),
                 new ArrowLimits(256L << 20, 1500, 64, Duration.ofMillis(12_345).plusNanos(678), 32L << 20),
-                NetworkPolicy.HOST, new Scaling(3, 1, 7));
+                NetworkPolicy.HOST, new Scaling(3, 1, 7))
+                .withBindings(new Bindings(List.of("carts", "sessions"), List.of("orders"), List.of("images.v2")));
     }
 
     static ArrowSpec simpleSpec(String name) {

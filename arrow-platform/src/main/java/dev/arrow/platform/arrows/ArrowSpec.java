@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * @param scaling how many may run at once
  * @param runtime a handler for one of Arrow's language runtimes, instead of a command (http mode)
  * @param http    how an http-mode instance is reached and found ready
+ * @param bindings what of the node's services it may reach from inside its sandbox
  */
 public record ArrowSpec(
         String name,
@@ -34,7 +35,8 @@ public record ArrowSpec(
         NetworkPolicy network,
         Scaling scaling,
         Optional<RuntimeHandler> runtime,
-        HttpSettings http) {
+        HttpSettings http,
+        Bindings bindings) {
 
     public static final int MAX_COMMAND_ARGS = 256;
     public static final int MAX_ENV = 256;
@@ -96,6 +98,14 @@ public record ArrowSpec(
         limits = Objects.requireNonNullElse(limits, ArrowLimits.DEFAULT);
         network = Objects.requireNonNullElse(network, NetworkPolicy.NONE);
         scaling = Objects.requireNonNullElse(scaling, Scaling.DEFAULT);
+        bindings = Objects.requireNonNullElse(bindings, Bindings.NONE);
+    }
+
+    /** An arrow without bindings. */
+    public ArrowSpec(String name, Mode mode, List<String> command, Map<String, String> env, Optional<String> bundle,
+            ArrowLimits limits, NetworkPolicy network, Scaling scaling, Optional<RuntimeHandler> runtime,
+            HttpSettings http) {
+        this(name, mode, command, env, bundle, limits, network, scaling, runtime, http, Bindings.NONE);
     }
 
     /** An arrow of the arrow's own command, without runtime and with default http settings. */
@@ -123,27 +133,31 @@ public record ArrowSpec(
     }
 
     public ArrowSpec withEnv(Map<String, String> newEnv) {
-        return new ArrowSpec(name, mode, command, newEnv, bundle, limits, network, scaling, runtime, http);
+        return new ArrowSpec(name, mode, command, newEnv, bundle, limits, network, scaling, runtime, http, bindings);
     }
 
     public ArrowSpec withBundle(String digest) {
-        return new ArrowSpec(name, mode, command, env, Optional.of(digest), limits, network, scaling, runtime, http);
+        return new ArrowSpec(name, mode, command, env, Optional.of(digest), limits, network, scaling, runtime, http, bindings);
     }
 
     public ArrowSpec withLimits(ArrowLimits newLimits) {
-        return new ArrowSpec(name, mode, command, env, bundle, newLimits, network, scaling, runtime, http);
+        return new ArrowSpec(name, mode, command, env, bundle, newLimits, network, scaling, runtime, http, bindings);
     }
 
     public ArrowSpec withNetwork(NetworkPolicy policy) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, policy, scaling, runtime, http);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, policy, scaling, runtime, http, bindings);
     }
 
     public ArrowSpec withScaling(Scaling newScaling) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, newScaling, runtime, http);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, newScaling, runtime, http, bindings);
     }
 
     public ArrowSpec withHttp(HttpSettings settings) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, settings);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, settings, bindings);
+    }
+
+    public ArrowSpec withBindings(Bindings newBindings) {
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, http, newBindings);
     }
 
     private static void requirePlainText(String value, String field) {

@@ -8,6 +8,8 @@ import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
 import dev.arrow.platform.PlatformException;
+import dev.arrow.platform.access.SandboxApi;
+import dev.arrow.platform.access.SandboxToken;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowName;
 import dev.arrow.platform.arrows.ArrowSpec;
@@ -24,6 +26,7 @@ import dev.arrow.runtime.instances.FleetBusyException;
 import dev.arrow.runtime.instances.InstanceFleet;
 import dev.arrow.runtime.instances.InstanceStartException;
 import dev.arrow.sandbox.Limits;
+import dev.arrow.sandbox.Mount;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.SandboxException;
 import dev.arrow.sandbox.SandboxResult;
@@ -85,6 +88,7 @@ public final class InvocationService implements AutoCloseable {
     /* The async threads still waiting for capacity: the only ones a stop interrupts at once. */
     private final Set<Thread> waitingForCapacity = ConcurrentHashMap.newKeySet();
     private final WarmInstances warm;
+    private volatile SandboxApi api; // null: sandboxes get no API socket
     /*
      * Each arrow's traffic revision, read once: every deploy, rollback and delete of this node goes
      * through arrowChanged, which refreshes it. (Several nodes sharing arrows will need a change feed.)
@@ -462,9 +466,16 @@ public final class InvocationService implements AutoCloseable {
             return finishWithoutSandbox(running, "the code bundle " + spec.bundle().get()
                     + " is missing from this node");
         }
-        var task = new ExecTask(spec.command(), environment(accepted, spec), code, limitsOf(spec.limits()),
-                spec.network());
-        try {
+        SandboxApi give = api;
+        Map<String, String> env = environment(accepted, spec);
+        List<Mount> mounts = List.of();
+        // The invocation's token lives as long as its sandbox: revoked once the sandbox has ended.
+        try (SandboxToken token = give == null ? null : give.mint(spec)) {
+            if (token != null) {
+                env.putAll(SandboxApi.environment(token));
+                mounts = List.of(give.mount());
+            }
+            var task = new ExecTask(spec.command(), env, code, limitsOf(spec.limits()), spec.network(), mounts);
             result = invoker.invoke(task, input);
         } catch (SandboxException e) {
             return finishWithoutSandbox(running, e.getMessage());
@@ -628,8 +639,19 @@ public final class InvocationService implements AutoCloseable {
         return settings;
     }
 
+    /**
+     * From now on, every sandbox gets the node's API socket and a token of its own: exec
+     * invocations here, warm instances through {@link WarmInstances}. Called before {@link #start}.
+     */
+    public void giveSandboxesApi(SandboxApi api) {
+        this.api = Objects.requireNonNull(api, "api");
+        if (warm != null) {
+            warm.giveSandboxesApi(api);
+        }
+    }
+
     /** The platform's variables come last, so an arrow's env cannot fake them. */
-    private static Map<String, String> environment(InvocationRecord invocation, ArrowSpec spec) {
+    private static LinkedHashMap<String, String> environment(InvocationRecord invocation, ArrowSpec spec) {
         var env = new LinkedHashMap<>(spec.env());
         env.putAll(platformVariables(invocation.arrow(), invocation.revision(), spec));
         env.put("ARROW_INVOCATION_ID", invocation.id());

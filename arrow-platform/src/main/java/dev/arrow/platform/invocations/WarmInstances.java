@@ -1,5 +1,7 @@
 package dev.arrow.platform.invocations;
 
+import dev.arrow.platform.access.SandboxApi;
+import dev.arrow.platform.access.SandboxToken;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Revision;
 import dev.arrow.platform.bundles.BundleStore;
@@ -55,6 +57,7 @@ public final class WarmInstances implements AutoCloseable {
     private final ConcurrentHashMap<String, Entry> fleets = new ConcurrentHashMap<>();
     private final List<InstanceFleet> draining = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ScheduledExecutorService reaper;
+    private volatile SandboxApi api; // null: instances get no API socket
 
     private record Entry(int revision, InstanceFleet fleet) {
     }
@@ -87,6 +90,14 @@ public final class WarmInstances implements AutoCloseable {
             }
             return client;
         }
+    }
+
+    /**
+     * From now on, every instance gets the node's API socket and a token of its own, revoked when
+     * its sandbox ends. Called before the node takes requests: fleets made earlier keep their specs.
+     */
+    public void giveSandboxesApi(SandboxApi api) {
+        this.api = Objects.requireNonNull(api, "api");
     }
 
     /**
@@ -205,8 +216,25 @@ public final class WarmInstances implements AutoCloseable {
                 spec.scaling().maxInstances(), spec.scaling().keepAlive(), settings.maxWaiting(), settings.maxWait());
         String name = spec.name() + "-r" + revision.number();
         var starter = new StarterOnce(revision);
-        return new InstanceFleet(name, policy, spec.limits().memoryBytes(), id -> starter.get().start(id), clock, events,
-                budget);
+        return new InstanceFleet(name, policy, spec.limits().memoryBytes(), id -> start(starter.get(), spec, id), clock,
+                events, budget);
+    }
+
+    private Instance start(InstanceStarter starter, ArrowSpec spec, String id)
+            throws InstanceStartException, InterruptedException {
+        SandboxApi give = api;
+        if (give == null) {
+            return starter.start(id);
+        }
+        SandboxToken token = give.mint(spec);
+        try {
+            Instance instance = starter.start(id, SandboxApi.environment(token));
+            instance.whenEnded(token::close);
+            return instance;
+        } catch (InstanceStartException | InterruptedException | RuntimeException e) {
+            token.close();
+            throw e;
+        }
     }
 
     /**
@@ -253,6 +281,11 @@ public final class WarmInstances implements AutoCloseable {
             command = launch.command();
             env.putAll(launch.env());
             mounts = launch.mounts();
+        }
+        SandboxApi give = api;
+        if (give != null) {
+            mounts = new ArrayList<>(mounts);
+            mounts.add(give.mount());
         }
         env.putAll(InvocationService.platformVariables(spec.name(), revision.number(), spec));
         return new InstanceSpec(command, env, code, mounts, InvocationService.limitsOf(spec.limits()), spec.network(),

@@ -220,6 +220,11 @@ public final class Instance {
         return ended;
     }
 
+    /** Runs {@code action} once the instance's sandbox has ended (at once if it has). */
+    public void whenEnded(Runnable action) {
+        ended.whenComplete((result, error) -> action.run());
+    }
+
     /** How its sandbox ended, waiting up to {@code wait} for that. */
     public SandboxResult endedWithin(Duration wait) throws TimeoutException, InterruptedException {
         try {

@@ -4,6 +4,8 @@ import dev.arrow.sandbox.NetworkPolicy;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.SandboxSpec;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -41,5 +43,19 @@ public final class InstanceStarter implements InstanceFleet.Starter {
             return Instance.start(driver, spec, Instance.sandboxSpec(spec, port), port, id, clock, client);
         }
         return Instance.start(driver, spec, sandboxSpec, spec.port(), id, clock, client);
+    }
+
+    /** Starts an instance whose environment also has {@code moreEnv} (e.g. a token of its own). */
+    public Instance start(String id, Map<String, String> moreEnv) throws InstanceStartException, InterruptedException {
+        if (moreEnv.isEmpty()) {
+            return start(id);
+        }
+        int port = sandboxSpec == null ? Instance.freeHostPort() : spec.port();
+        SandboxSpec base = sandboxSpec == null ? Instance.sandboxSpec(spec, port) : sandboxSpec;
+        var env = new LinkedHashMap<>(base.env());
+        env.putAll(moreEnv);
+        var own = new SandboxSpec(base.argv(), env, base.workdir(), base.mounts(), base.limits(), base.network(),
+                base.uid(), base.gid(), base.hostname(), base.readyPort());
+        return Instance.start(driver, spec, own, port, id, clock, client);
     }
 }

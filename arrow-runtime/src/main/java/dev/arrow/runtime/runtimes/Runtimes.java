@@ -35,6 +35,9 @@ public final class Runtimes {
     static final String PYTHON3_BOOTSTRAP = "bootstrap.py";
     static final String NODE_BOOTSTRAP = "bootstrap.js";
     static final String SHELL_RUNTIME = "arrow-shell-runtime";
+    /** The clients of the node's services a handler imports as {@code arrow}. */
+    static final String PYTHON3_CLIENT = "arrow.py";
+    static final String NODE_CLIENT = "arrow.js";
 
     private static final String RESOURCES = "/dev/arrow/runtime/bootstrap/";
     private static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
@@ -56,7 +59,8 @@ public final class Runtimes {
 
     /**
      * Installs the runtime directory under {@code dir}: {@code dir/<content hash>/} holding
-     * {@code bootstrap.py}, {@code bootstrap.js} and {@code arrow-shell-runtime}, every file and the
+     * {@code bootstrap.py}, {@code bootstrap.js}, {@code arrow-shell-runtime} and the clients {@code arrow.py}
+     * and {@code arrow.js}, every file and the
      * directory read-only (world-readable, so a sandbox's unprivileged user can read them).
      * Idempotent and safe to run concurrently, also from several processes: an installed
      * directory is never changed, a new Arrow version gets a new one.
@@ -68,6 +72,8 @@ public final class Runtimes {
         Map<String, byte[]> files = new TreeMap<>();
         files.put(PYTHON3_BOOTSTRAP, resource("python3/" + PYTHON3_BOOTSTRAP));
         files.put(NODE_BOOTSTRAP, resource("node/" + NODE_BOOTSTRAP));
+        files.put(PYTHON3_CLIENT, resource("python3/" + PYTHON3_CLIENT));
+        files.put(NODE_CLIENT, resource("node/" + NODE_CLIENT));
         files.put(SHELL_RUNTIME, Files.readAllBytes(shellRuntime));
         Path target = dir.resolve(contentHash(files));
         if (Files.isDirectory(target)) {

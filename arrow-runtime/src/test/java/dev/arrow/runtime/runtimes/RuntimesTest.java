@@ -34,7 +34,7 @@ class RuntimesTest {
         assertThat(dir.getFileName().toString()).matches("[0-9a-f]{16}");
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(f -> f.getFileName().toString()))
-                    .containsExactlyInAnyOrder("bootstrap.py", "bootstrap.js", "arrow-shell-runtime");
+                    .containsExactlyInAnyOrder("bootstrap.py", "bootstrap.js", "arrow-shell-runtime", "arrow.py", "arrow.js");
         }
         assertThat(Files.readString(dir.resolve("bootstrap.py"))).contains("ThreadingHTTPServer");
         assertThat(Files.readString(dir.resolve("bootstrap.js"))).contains("require('http')");

@@ -9,6 +9,11 @@ const path = require('path');
 const { pathToFileURL } = require('url');
 const { isUtf8 } = require('buffer');
 
+// Arrow's client (require('arrow')) lives next to this file: its directory goes last on the
+// module path, after any NODE_PATH of the arrow's own.
+process.env.NODE_PATH = [process.env.NODE_PATH, __dirname].filter(Boolean).join(path.delimiter);
+require('module')._initPaths();
+
 const NO_DEADLINE_REMAINING_MS = 2147483647;
 const MAX_BODY = 64 * 1024 * 1024;
 

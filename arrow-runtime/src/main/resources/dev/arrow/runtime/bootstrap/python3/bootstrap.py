@@ -216,8 +216,11 @@ class Server(ThreadingHTTPServer):
 
 def main():
     global HANDLER, FUNCTION_NAME, FUNCTION_VERSION, MEMORY_LIMIT_IN_MB
-    # The code directory, not this file's directory, heads the import path.
+    # The code directory, not this file's directory, heads the import path; this directory comes
+    # last, for Arrow's client (import arrow), which the arrow's own code may override.
+    runtime_dir = os.path.dirname(os.path.abspath(__file__))
     sys.path[0] = os.getcwd()
+    sys.path.append(runtime_dir)
     try:
         port = int(os.environ.get("PORT", ""))
         if not 0 < port < 65536:

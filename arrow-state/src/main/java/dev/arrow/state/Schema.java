@@ -185,7 +185,37 @@ final class Schema {
                         name          TEXT,
                         secret        TEXT    NOT NULL,
                         created_at_ns INTEGER NOT NULL
-                    ) STRICT, WITHOUT ROWID"""));
+                    ) STRICT, WITHOUT ROWID"""),
+            // The broker's events, unique by CloudEvents' (source, id), and the deliveries each owes;
+            // a delivery is PENDING until DELIVERED or DEAD_LETTERED.
+            List.of("""
+                    CREATE TABLE events (
+                        seq            INTEGER PRIMARY KEY,
+                        source         TEXT    NOT NULL,
+                        id             TEXT    NOT NULL,
+                        type           TEXT    NOT NULL,
+                        accepted_at_ns INTEGER NOT NULL,
+                        structured     BLOB    NOT NULL,
+                        UNIQUE (source, id)
+                    ) STRICT""",
+                    "CREATE INDEX events_by_type ON events (type, seq)",
+                    """
+                    CREATE TABLE event_deliveries (
+                        id                  INTEGER PRIMARY KEY,
+                        event_seq           INTEGER NOT NULL REFERENCES events (seq) ON DELETE CASCADE,
+                        arrow               TEXT    NOT NULL,
+                        trigger_index       INTEGER NOT NULL,
+                        serial_key          TEXT,
+                        status              TEXT    NOT NULL,
+                        failures            INTEGER NOT NULL,
+                        not_before_ns       INTEGER NOT NULL,
+                        settled_at_ns       INTEGER,
+                        last_error          TEXT,
+                        dead_letter_queue   TEXT,
+                        dead_letter_message TEXT
+                    ) STRICT""",
+                    "CREATE INDEX event_deliveries_due ON event_deliveries (not_before_ns) WHERE status = 'PENDING'",
+                    "CREATE INDEX event_deliveries_by_event ON event_deliveries (event_seq)"));
 
     /** The schema version this code writes. */
     static int currentVersion() {

@@ -1,5 +1,6 @@
 package dev.arrow.state;
 
+import dev.arrow.events.broker.EventLog;
 import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.invocations.InvocationStore;
 import dev.arrow.services.kv.KvStore;
@@ -31,6 +32,7 @@ public final class SqliteState implements AutoCloseable {
     private final SqliteKvStore kv;
     private final SqliteQueueStore queues;
     private final SqliteAccessKeyStore accessKeys;
+    private final SqliteEventLog events;
 
     private SqliteState(Database database) {
         this.database = database;
@@ -39,6 +41,7 @@ public final class SqliteState implements AutoCloseable {
         this.kv = new SqliteKvStore(database);
         this.queues = new SqliteQueueStore(database);
         this.accessKeys = new SqliteAccessKeyStore(database);
+        this.events = new SqliteEventLog(database);
     }
 
     /**
@@ -91,6 +94,10 @@ public final class SqliteState implements AutoCloseable {
     }
 
     /** The S3 listener's access keys, secrets included (the file is mode 0600); every write synced. */
+    public EventLog events() {
+        return events;
+    }
+
     public AccessKeyStore accessKeys() {
         return accessKeys;
     }

@@ -138,6 +138,8 @@ class SqliteStateTest {
             raw.createStatement().execute("DROP TABLE queue_messages");
             raw.createStatement().execute("DROP TABLE queues");
             raw.createStatement().execute("DROP TABLE access_keys");
+            raw.createStatement().execute("DROP TABLE event_deliveries");
+            raw.createStatement().execute("DROP TABLE events");
             raw.createStatement().execute("PRAGMA user_version = 2");
         }
         try (SqliteState state = SqliteState.open(file)) {

@@ -4,6 +4,7 @@ import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.invocations.InvocationStore;
 import dev.arrow.services.kv.KvStore;
 import dev.arrow.services.objects.AccessKeyStore;
+import dev.arrow.services.objects.ObjectStore;
 import dev.arrow.services.queues.QueueStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,8 @@ import java.util.Set;
 
 /**
  * The node's state in one SQLite file: arrows, revisions, invocation records with their inputs,
- * outputs and logs, key-value stores, queues and the S3 listener's access keys. Every write is durable when its method returns (WAL,
+ * outputs and logs, key-value stores, queues, the S3 listener's access keys and the objects' metadata
+ * (their bodies in {@code objects/} beside it). Every write is durable when its method returns (WAL,
  * synchronous=FULL). Safe to use from any number of threads; open one per file per process.
  */
 public final class SqliteState implements AutoCloseable {
@@ -31,14 +33,17 @@ public final class SqliteState implements AutoCloseable {
     private final SqliteKvStore kv;
     private final SqliteQueueStore queues;
     private final SqliteAccessKeyStore accessKeys;
+    private final SqliteObjectStore objects;
 
-    private SqliteState(Database database) {
+    private SqliteState(Database database, Path objectDirectory) {
         this.database = database;
         this.arrows = new SqliteArrowStore(database);
         this.invocations = new SqliteInvocationStore(database);
         this.kv = new SqliteKvStore(database);
         this.queues = new SqliteQueueStore(database);
         this.accessKeys = new SqliteAccessKeyStore(database);
+        this.objects = new SqliteObjectStore(database, objectDirectory);
+        objects.sweep();
     }
 
     /**
@@ -53,7 +58,13 @@ public final class SqliteState implements AutoCloseable {
     static SqliteState open(Path databaseFile, Database.Synchronous synchronous) {
         createPrivately(databaseFile);
         SqliteLibrary.useCopyIn(databaseFile.toAbsolutePath().getParent().resolve("lib"));
-        return new SqliteState(Database.open(databaseFile, synchronous));
+        Database database = Database.open(databaseFile, synchronous);
+        try {
+            return new SqliteState(database, databaseFile.toAbsolutePath().getParent().resolve("objects"));
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
     }
 
     private static void createPrivately(Path file) {
@@ -93,6 +104,14 @@ public final class SqliteState implements AutoCloseable {
     /** The S3 listener's access keys, secrets included (the file is mode 0600); every write synced. */
     public AccessKeyStore accessKeys() {
         return accessKeys;
+    }
+
+    /**
+     * Buckets and objects: their rows in the same file, their bodies under {@code objects/} next
+     * to it; every write synced, body and row, before it returns.
+     */
+    public ObjectStore objects() {
+        return objects;
     }
 
     /** Waits for the writes under way, then closes the file; the stores fail afterwards. */

@@ -138,6 +138,10 @@ class SqliteStateTest {
             raw.createStatement().execute("DROP TABLE queue_messages");
             raw.createStatement().execute("DROP TABLE queues");
             raw.createStatement().execute("DROP TABLE access_keys");
+            raw.createStatement().execute("DROP TABLE object_parts");
+            raw.createStatement().execute("DROP TABLE object_uploads");
+            raw.createStatement().execute("DROP TABLE objects");
+            raw.createStatement().execute("DROP TABLE buckets");
             raw.createStatement().execute("PRAGMA user_version = 2");
         }
         try (SqliteState state = SqliteState.open(file)) {

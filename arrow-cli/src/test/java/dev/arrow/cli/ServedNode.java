@@ -45,7 +45,8 @@ abstract class ServedNode {
     /** Starts {@code arrow serve} on the test's home, without prewarmed sandboxes a kill would leave behind. */
     void startNode() throws IOException {
         List<String> command = java();
-        command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--home", home.toString(), "--prewarm", "0"));
+        command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--home", home.toString(),
+                "--prewarm", "0"));
         node = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         var reader = new BufferedReader(new InputStreamReader(node.getErrorStream(), StandardCharsets.UTF_8));
         url = null;

@@ -120,7 +120,7 @@ final class S3Xml {
             factory.setXIncludeAware(false);
             factory.setExpandEntityReferences(false);
             DocumentBuilder builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(null);
+            builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler()); // throws on fatal errors, prints nothing
             Document document = builder.parse(new ByteArrayInputStream(body));
             return document.getDocumentElement();
         } catch (ParserConfigurationException | SAXException | IOException e) {

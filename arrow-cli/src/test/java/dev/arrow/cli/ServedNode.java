@@ -47,7 +47,13 @@ abstract class ServedNode {
 
     /** Starts {@code arrow serve} on the test's home, without prewarmed sandboxes a kill would leave behind. */
     void startNode() throws IOException {
+        startNode(List.of());
+    }
+
+    /** As {@link #startNode()}, with options for the node's JVM (e.g. its heap limit). */
+    void startNode(List<String> jvmOptions) throws IOException {
         List<String> command = java();
+        command.addAll(command.indexOf("-jar"), jvmOptions);
         command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--home", home.toString(),
                 "--prewarm", "0"));
         node = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -299,7 +299,7 @@ final class NodeBenchmark implements Callable<Integer> {
                 Optional.ofNullable(System.getProperty("arrow.helper")).ifPresent(h -> command.add("-Darrow.helper=" + h));
                 command.addAll(List.of("-cp", jar.toString(), ArrowCli.class.getName()));
             }
-            command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--home", home.toString()));
+            command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--home", home.toString()));
             command.addAll(List.of(serveOptions));
             long start = System.nanoTime();
             Path stderr = keepStderr ? Files.createTempFile("arrow-bench-node", ".stderr") : null;

@@ -52,6 +52,7 @@ public final class ArrowCli implements Callable<Integer> {
         commands.put("kv", KvCommand::new);
         commands.put("queue", QueueCommand::new);
         commands.put("keys", KeysCommand::new);
+        commands.put("bucket", BucketCommand::new);
         return Collections.unmodifiableMap(commands);
     }
 
@@ -60,7 +61,8 @@ public final class ArrowCli implements Callable<Integer> {
 
     /** The commands that talk to a node; they share options and the exit statuses of {@link ExitStatus}. */
     private static final List<String> NODE_COMMANDS =
-            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv", "queue", "keys");
+            List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv", "queue", "keys",
+                    "bucket");
 
     @Spec
     CommandSpec spec;
@@ -122,6 +124,7 @@ public final class ArrowCli implements Callable<Integer> {
                 case "kv" -> KvCommand.SUBCOMMANDS;
                 case "queue" -> QueueCommand.SUBCOMMANDS;
                 case "keys" -> KeysCommand.SUBCOMMANDS;
+                case "bucket" -> BucketCommand.SUBCOMMANDS;
                 default -> null;
             };
             if (group != null) {

@@ -17,7 +17,7 @@ final class ExitStatus {
      * at its key cap or a full queue, and other 4xx.
      */
     static final int REJECTED = 2;
-    /** 404: no such arrow, revision, invocation, KV store, key, queue or access key. */
+    /** 404: no such arrow, revision, invocation, KV store, key, queue, access key, bucket or object. */
     static final int NOT_FOUND = 3;
     /** No token found, or the node refused it (401, 403). */
     static final int UNAUTHORIZED = 4;
@@ -35,9 +35,9 @@ final class ExitStatus {
         "       memory, timeout, pids limit, failed to start, output too large)",
         "  2    the node rejected the request (invalid input or another 4xx:",
         "       a failed --if-revision or --create-only, a full kv store or",
-        "       queue, a stale receipt handle)",
+        "       queue, a stale receipt handle, a bucket not empty)",
         "  3    not found: no such arrow, revision, invocation, kv store,",
-        "       key, queue or access key (404)",
+        "       key, queue, access key, bucket or object (404)",
         "  4    no token found, or the node refused it (401/403)",
         "  5    the node is overloaded (429): retry later",
         "  6    the node failed (5xx) or gave an unexpected answer",

@@ -5,6 +5,7 @@ import dev.arrow.server.Node;
 import dev.arrow.server.NodeConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -36,6 +37,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "${env:ARROW_LISTEN:-127.0.0.1:7070}",
             description = "Address to listen on (env ARROW_LISTEN; default: ${DEFAULT-VALUE}).")
     String listen;
+
+    @Option(names = "--s3-listen", paramLabel = "HOST:PORT|off", defaultValue = "${env:ARROW_S3_LISTEN:-127.0.0.1:7072}",
+            description = "Address of the S3-compatible listener, or off (env ARROW_S3_LISTEN; default: ${DEFAULT-VALUE}).")
+    String s3Listen;
 
     @Option(names = "--home", paramLabel = "DIR",
             description = "State directory (env ARROW_HOME; default: ~/.arrow).")
@@ -70,20 +75,11 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n");
         }
         NodeConfig config = NodeConfig.defaults();
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new ParameterException(spec.commandLine(), "--listen must be HOST:PORT, not '" + listen + "'");
-        }
-        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-        int port;
-        try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "--listen must end with a port number, not '" + listen + "'");
-        }
-        if (port < 0 || port > 65535) {
-            throw new ParameterException(spec.commandLine(), "--listen port must be between 0 and 65535");
-        }
+        NodeConfig.Listen api = address("--listen", listen);
+        String host = api.host();
+        int port = api.port();
+        Optional<NodeConfig.Listen> s3 = s3Listen.strip().equalsIgnoreCase("off") ? Optional.empty()
+                : Optional.of(address("--s3-listen", s3Listen));
         if (maxConcurrent < 1) {
             throw new ParameterException(spec.commandLine(), "--max-concurrent must be at least 1");
         }
@@ -94,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prewarm must be between 0 and " + NodeConfig.MAX_PREWARM);
         }
         DispatchSettings dispatch = DispatchSettings.DEFAULT.withConcurrency(maxConcurrent, Math.max(1, maxConcurrent / 2));
-        config = config.withListen(host, port).withDispatch(dispatch).withPrewarm(prewarm);
+        config = config.withListen(host, port).withDispatch(dispatch).withPrewarm(prewarm).withS3Listen(s3);
         if (home != null) {
             config = config.withHome(home.toAbsolutePath());
         }
@@ -118,6 +114,7 @@ final class ServeCommand implements Callable<Integer> {
         long heap = Runtime.getRuntime().maxMemory();
         spec.commandLine().getErr().printf("arrow: node listening on %s (state in %s, heap limit %d MiB)%n", node.uri(),
                 node.home(), heap >> 20);
+        node.s3Uri().ifPresent(uri -> spec.commandLine().getErr().printf("arrow: S3 listening on %s%n", uri));
         // Runtime.maxMemory leaves out a survivor space: a limit within a tenth of --memory is the one asked for.
         if (memoryBytes != null && Math.abs(heap - memoryBytes) > memoryBytes / 10) {
             spec.commandLine().getErr().printf("arrow: --memory applies when ./arrow starts the node's JVM;"
@@ -127,5 +124,24 @@ final class ServeCommand implements Callable<Integer> {
         node.join();
         stopped.await();
         return 0;
+    }
+
+    /** HOST:PORT of an option, [v6]:PORT too. */
+    private NodeConfig.Listen address(String option, String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new ParameterException(spec.commandLine(), option + " must be HOST:PORT, not '" + value + "'");
+        }
+        String host = value.substring(0, colon).replace("[", "").replace("]", "");
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ParameterException(spec.commandLine(), option + " must end with a port number, not '" + value + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), option + " port must be between 0 and 65535");
+        }
+        return new NodeConfig.Listen(host, port);
     }
 }

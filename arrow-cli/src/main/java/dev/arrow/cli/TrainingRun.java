@@ -8,6 +8,7 @@ import dev.arrow.server.Node;
 import dev.arrow.server.NodeConfig;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Optional;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,7 +27,8 @@ final class TrainingRun {
 
     static int run(NodeConfig defaults) throws Exception {
         Path home = Files.createTempDirectory("arrow-training-");
-        try (Node node = Node.start(defaults.withListen("127.0.0.1", 0).withHome(home.resolve("home")))) {
+        try (Node node = Node.start(defaults.withListen("127.0.0.1", 0).withHome(home.resolve("home"))
+                .withS3Listen(Optional.of(new NodeConfig.Listen("127.0.0.1", 0))))) {
             String token = Files.readString(node.home().resolve("token")).strip();
             try (var client = new ArrowClient(node.uri(), token)) {
                 ObjectNode spec = ArrowClient.object();

@@ -103,9 +103,11 @@ class ArrowCliTest {
         assertThat(keys.get("keys").getSubcommands()).containsOnlyKeys("create");
         assertThat(ArrowCli.commandLine(CliContext.system(), "keys", "--help").getSubcommands().get("keys")
                 .getSubcommands()).containsOnlyKeys("create", "ls", "list", "rm");
+        assertThat(ArrowCli.commandLine(CliContext.system(), "bucket", "--help").getSubcommands().get("bucket")
+                .getSubcommands()).containsOnlyKeys("ls", "list", "create", "rm", "put", "get", "rm-object");
         var everyCommand = new String[] { // "list" is another name of "ls"
             "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs", "kv",
-            "queue", "keys"};
+            "queue", "keys", "bucket"};
         assertThat(ArrowCli.commandLine(CliContext.system(), "--help").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system(), "sreve").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system()).getSubcommands()).containsOnlyKeys(everyCommand);

@@ -55,7 +55,7 @@ class NodeCliIT {
     @BeforeAll
     static void startNode() throws Exception {
         List<String> command = java();
-        command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--home", home.toString()));
+        command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--home", home.toString()));
         node = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         var reader = new BufferedReader(new InputStreamReader(node.getErrorStream(), StandardCharsets.UTF_8));
         String line;

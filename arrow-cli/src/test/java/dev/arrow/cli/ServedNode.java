@@ -27,6 +27,7 @@ abstract class ServedNode {
     private static final Path JAR = Path.of("target", "arrow.jar").toAbsolutePath();
     private static final Path HELPER = Path.of("..", "native", "target", "arrow-sandbox-helper").toAbsolutePath();
     private static final Pattern LISTENING = Pattern.compile("node listening on (http://[^\\s,]+)");
+    private static final Pattern S3_LISTENING = Pattern.compile("S3 listening on (http://[^\\s,]+)");
 
     @TempDir
     Path home;
@@ -34,6 +35,8 @@ abstract class ServedNode {
     /** The running node, once started; its URL. */
     Process node;
     String url;
+    /** Where its S3 listener listens. */
+    String s3Url;
 
     record Run(int status, String stdout, String stderr) {}
 
@@ -44,16 +47,28 @@ abstract class ServedNode {
 
     /** Starts {@code arrow serve} on the test's home, without prewarmed sandboxes a kill would leave behind. */
     void startNode() throws IOException {
+        startNode(List.of());
+    }
+
+    /** As {@link #startNode()}, with options for the node's JVM (e.g. its heap limit). */
+    void startNode(List<String> jvmOptions) throws IOException {
         List<String> command = java();
-        command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--home", home.toString(), "--prewarm", "0"));
+        command.addAll(command.indexOf("-jar"), jvmOptions);
+        command.addAll(List.of("serve", "--listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0", "--home", home.toString(),
+                "--prewarm", "0"));
         node = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         var reader = new BufferedReader(new InputStreamReader(node.getErrorStream(), StandardCharsets.UTF_8));
         url = null;
+        s3Url = null;
         String line;
-        while (url == null && (line = reader.readLine()) != null) {
+        while ((url == null || s3Url == null) && (line = reader.readLine()) != null) {
             Matcher m = LISTENING.matcher(line);
             if (m.find()) {
                 url = m.group(1);
+            }
+            Matcher s3 = S3_LISTENING.matcher(line);
+            if (s3.find()) {
+                s3Url = s3.group(1);
             }
         }
         assertThat(url).as("arrow serve said where it listens").isNotNull();

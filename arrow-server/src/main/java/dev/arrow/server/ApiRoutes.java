@@ -23,6 +23,7 @@ import dev.arrow.platform.invocations.RunError;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.services.kv.KvService;
 import dev.arrow.services.objects.AccessKeys;
+import dev.arrow.services.objects.ObjectService;
 import dev.arrow.services.queues.QueueService;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,12 +44,14 @@ final class ApiRoutes {
     private final KvService kv;
     private final QueueService queues;
     private final AccessKeys keys;
+    private final ObjectService objects;
     private final NodeMetrics metrics;
     private final byte[] openApi;
     private final int maxInputBytes;
 
     ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
-            AccessKeys keys, NodeMetrics metrics, byte[] openApi, int maxInputBytes) {
+            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes) {
+        this.objects = objects;
         this.maxInputBytes = maxInputBytes;
         this.arrows = arrows;
         this.invocations = invocations;
@@ -61,7 +64,8 @@ final class ApiRoutes {
     }
 
     Router router() {
-        return new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes())));
+        return new BucketRoutes(objects).addTo(
+                new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes()))));
     }
 
     private Router arrowRoutes() {

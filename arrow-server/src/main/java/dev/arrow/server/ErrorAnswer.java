@@ -9,6 +9,7 @@ import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
 import dev.arrow.platform.PlatformException;
+import dev.arrow.services.ObjectException;
 import dev.arrow.services.PreconditionFailedException;
 import dev.arrow.services.QueueFullException;
 import dev.arrow.services.ReceiptHandleInvalidException;
@@ -75,6 +76,8 @@ record ErrorAnswer(int status, String code, String message, Optional<String> fie
                 case QueueFullException full -> new ErrorAnswer(429, "queue_full", full.getMessage());
                 case ReceiptHandleInvalidException invalid -> new ErrorAnswer(400, "receipt_handle_invalid",
                         invalid.getMessage(), Optional.of("receiptHandle"), Map.of());
+                case ObjectException object -> new ErrorAnswer(object.kind().status(), object.kind().apiCode(),
+                        object.getMessage());
             };
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -14,7 +14,9 @@ import dev.arrow.runtime.instances.MemoryBudget;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.Sandboxes;
 import dev.arrow.services.kv.KvService;
+import dev.arrow.server.s3.S3Listener;
 import dev.arrow.services.objects.AccessKeys;
+import dev.arrow.services.objects.ObjectService;
 import dev.arrow.services.queues.QueueService;
 import dev.arrow.state.bundles.FileBundleStore;
 import dev.arrow.state.SqliteState;
@@ -26,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,9 +56,11 @@ public final class Node implements AutoCloseable {
     private final Server server;
     private final IdleHeap idleHeap;
     private final int port;
+    private final S3Listener s3;
 
     private Node(NodeConfig config, SqliteState state, InvocationService invocations, WarmInstances warm,
-            SandboxDriver driver, Server server, IdleHeap idleHeap, int port) {
+            SandboxDriver driver, Server server, IdleHeap idleHeap, int port, S3Listener s3) {
+        this.s3 = s3;
         this.config = config;
         this.state = state;
         this.invocations = invocations;
@@ -84,6 +89,7 @@ public final class Node implements AutoCloseable {
         starter.shutdown(); // its thread ends once both are made
         SqliteState state = SqliteState.open(home.resolve("arrow.db"));
         WarmInstances warm = null;
+        S3Listener s3 = null;
         SandboxDriver driver = Sandboxes.processDriver();
         try {
             var bundles = new FileBundleStore(home.resolve("bundles"), BundleLimits.DEFAULT);
@@ -104,8 +110,9 @@ public final class Node implements AutoCloseable {
             var kv = new KvService(state.kv(), clock);
             var queues = new QueueService(state.queues(), clock);
             metrics.bind(queues);
-            var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues,
-                    new AccessKeys(state.accessKeys(), clock), metrics, openApi(),
+            var accessKeys = new AccessKeys(state.accessKeys(), clock);
+            var objects = new ObjectService(state.objects(), clock);
+            var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, accessKeys, objects, metrics, openApi(),
                     config.dispatch().maxInputBytes());
 
             Server server = unstarted.join();
@@ -117,6 +124,10 @@ public final class Node implements AutoCloseable {
                     config.bodyDeadline()));
             warm.makeInstanceClientWith(() -> new InstanceClient(connector.getSelectorManager()));
             connector.getConnectionFactory(GatewayConnectionFactory.class).serve(gateway, config.headDeadline());
+            if (config.s3Listen().isPresent()) {
+                NodeConfig.Listen listen = config.s3Listen().get();
+                s3 = S3Listener.start(listen.host(), listen.port(), objects, accessKeys, clock);
+            }
             try {
                 server.start();
                 // Sandboxes run as another user (nobody): they connect, which takes write permission.
@@ -133,8 +144,11 @@ public final class Node implements AutoCloseable {
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + " and, for sandboxes, on "
                     + socketDir.resolve(SandboxApi.SOCKET_NAME) + "; state in " + home);
-            return new Node(config, state, invocations, warm, driver, server, idleHeap, port);
+            return new Node(config, state, invocations, warm, driver, server, idleHeap, port, s3);
         } catch (IOException | RuntimeException e) {
+            if (s3 != null) {
+                s3.close();
+            }
             if (warm != null) {
                 warm.close();
             }
@@ -201,6 +215,11 @@ public final class Node implements AutoCloseable {
         return URI.create("http://" + (config.host().contains(":") ? "[" + config.host() + "]" : config.host()) + ":" + port);
     }
 
+    /** Where the S3 listener listens (with its real port); empty when it is off. */
+    public Optional<URI> s3Uri() {
+        return Optional.ofNullable(s3).map(S3Listener::uri);
+    }
+
     public Path home() {
         return config.home();
     }
@@ -216,6 +235,9 @@ public final class Node implements AutoCloseable {
         try {
             idleHeap.close();
             invocations.close();
+            if (s3 != null) {
+                s3.close();
+            }
             server.stop();
             warm.close();
             driver.prewarm(0); // the pool's processes end with the node, not with the JVM

@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a node runs. Defaults ({@link #defaults()}): listen on 127.0.0.1:7070, state under
@@ -26,6 +27,8 @@ import java.util.Objects;
  * @param headDeadline how long a request's head (its request line and headers) may take to arrive
  *                 from its first byte, however steadily it trickles in; then 408 and the
  *                 connection closes (default {@link #DEFAULT_HEAD_DEADLINE})
+ * @param s3Listen where the S3-compatible listener listens; empty: it is off (the default but for
+ *                 {@link #defaults()}, which listens on 127.0.0.1:{@value #DEFAULT_S3_PORT})
  * @param maxConnections how many client connections the node holds at once; beyond, new ones wait
  *                 in the kernel's accept queue and idle ones are closed after
  *                 {@link #CROWDED_IDLE_TIMEOUT} instead of the usual 30 s, so that many slow or idle
@@ -33,7 +36,20 @@ import java.util.Objects;
  *                 default): 10,000, or half the file descriptors the node may open when that is less
  */
 public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
-        int prewarm, Duration bodyDeadline, Duration headDeadline, int maxConnections) {
+        int prewarm, Duration bodyDeadline, Duration headDeadline, int maxConnections, Optional<Listen> s3Listen) {
+
+    /** An address to listen on; port 0 picks a free one. */
+    public record Listen(String host, int port) {
+        public Listen {
+            Objects.requireNonNull(host, "host");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
+            }
+        }
+    }
+
+    /** Where {@code arrow serve} listens for S3 clients unless told otherwise. */
+    public static final int DEFAULT_S3_PORT = 7072;
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 7070;
@@ -48,6 +64,7 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
 
     public NodeConfig {
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(s3Listen, "s3Listen");
         Objects.requireNonNull(home, "home");
         Objects.requireNonNull(dispatch, "dispatch");
         Objects.requireNonNull(runtimes, "runtimes");
@@ -78,7 +95,8 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     /** With the default body deadline. */
     public NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
             int prewarm) {
-        this(host, port, home, dispatch, runtimes, prewarm, DEFAULT_BODY_DEADLINE, DEFAULT_HEAD_DEADLINE, 0);
+        this(host, port, home, dispatch, runtimes, prewarm, DEFAULT_BODY_DEADLINE, DEFAULT_HEAD_DEADLINE, 0,
+                Optional.empty());
     }
 
     /** {@link #maxConnections}, derived from the machine when 0 (read off the start's critical path). */
@@ -98,7 +116,7 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
 
     public static NodeConfig defaults() {
         return new NodeConfig(DEFAULT_HOST, DEFAULT_PORT, defaultHome(), DispatchSettings.DEFAULT, RuntimeLaunchers.NONE,
-                DEFAULT_PREWARM);
+                DEFAULT_PREWARM).withS3Listen(Optional.of(new Listen(DEFAULT_HOST, DEFAULT_S3_PORT)));
     }
 
     /** {@code $ARROW_HOME}, else {@code ~/.arrow}. */
@@ -109,41 +127,46 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
 
     public NodeConfig withListen(String newHost, int newPort) {
         return new NodeConfig(newHost, newPort, home, dispatch, runtimes, prewarm, bodyDeadline,
-                headDeadline, maxConnections);
+                headDeadline, maxConnections, s3Listen);
     }
 
     public NodeConfig withHome(Path newHome) {
         return new NodeConfig(host, port, newHome, dispatch, runtimes, prewarm, bodyDeadline,
-                headDeadline, maxConnections);
+                headDeadline, maxConnections, s3Listen);
     }
 
     public NodeConfig withDispatch(DispatchSettings settings) {
         return new NodeConfig(host, port, home, settings, runtimes, prewarm, bodyDeadline,
-                headDeadline, maxConnections);
+                headDeadline, maxConnections, s3Listen);
     }
 
     public NodeConfig withRuntimes(RuntimeLaunchers launchers) {
         return new NodeConfig(host, port, home, dispatch, launchers, prewarm, bodyDeadline,
-                headDeadline, maxConnections);
+                headDeadline, maxConnections, s3Listen);
     }
 
     public NodeConfig withPrewarm(int sandboxes) {
         return new NodeConfig(host, port, home, dispatch, runtimes, sandboxes, bodyDeadline,
-                headDeadline, maxConnections);
+                headDeadline, maxConnections, s3Listen);
     }
 
     public NodeConfig withBodyDeadline(Duration deadline) {
         return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, deadline,
-                headDeadline, maxConnections);
+                headDeadline, maxConnections, s3Listen);
     }
 
     public NodeConfig withMaxConnections(int connections) {
         return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline,
-                headDeadline, connections);
+                headDeadline, connections, s3Listen);
     }
 
     public NodeConfig withHeadDeadline(Duration deadline) {
         return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline,
-                deadline, maxConnections);
+                deadline, maxConnections, s3Listen);
+    }
+
+    public NodeConfig withS3Listen(Optional<Listen> listen) {
+        return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline, headDeadline,
+                maxConnections, listen);
     }
 }

@@ -8,7 +8,7 @@ package dev.arrow.services;
  */
 public abstract sealed class ServiceException extends RuntimeException
         permits PreconditionFailedException, StoreFullException, TooManyKeysException, StoreExistsException,
-        ReceiptHandleInvalidException, QueueFullException {
+        ReceiptHandleInvalidException, QueueFullException, ObjectException {
 
     protected ServiceException(String message) {
         super(message, null, false, false); // expected outcomes: no stack trace to fill

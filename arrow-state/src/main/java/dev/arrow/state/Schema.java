@@ -186,6 +186,48 @@ final class Schema {
                         secret        TEXT    NOT NULL,
                         created_at_ns INTEGER NOT NULL
                     ) STRICT, WITHOUT ROWID"""),
+            // The object store's metadata; bodies are files under objects/data named by the body
+            // column, written and synced before their row commits. Keys are BLOBs of UTF-8:
+            // compared bytewise as S3 lists them, so a prefix is a range. metadata is a JSON
+            // object of the user's x-amz-meta-* (names without the prefix). Parts belong to an
+            // upload and go with it; uploads and objects go with their bucket.
+            List.of("""
+                    CREATE TABLE buckets (
+                        name          TEXT    NOT NULL PRIMARY KEY,
+                        created_at_ns INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID""",
+                    """
+                    CREATE TABLE objects (
+                        bucket         TEXT    NOT NULL REFERENCES buckets (name) ON DELETE CASCADE,
+                        key            BLOB    NOT NULL,
+                        size           INTEGER NOT NULL,
+                        etag           TEXT    NOT NULL,
+                        content_type   TEXT    NOT NULL,
+                        metadata       TEXT    NOT NULL,
+                        modified_at_ns INTEGER NOT NULL,
+                        body           TEXT    NOT NULL UNIQUE,
+                        PRIMARY KEY (bucket, key)
+                    ) STRICT, WITHOUT ROWID""",
+                    """
+                    CREATE TABLE object_uploads (
+                        id              TEXT    NOT NULL PRIMARY KEY,
+                        bucket          TEXT    NOT NULL REFERENCES buckets (name) ON DELETE CASCADE,
+                        key             BLOB    NOT NULL,
+                        content_type    TEXT    NOT NULL,
+                        metadata        TEXT    NOT NULL,
+                        initiated_at_ns INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID""",
+                    "CREATE INDEX object_uploads_by_bucket ON object_uploads (bucket, key)",
+                    """
+                    CREATE TABLE object_parts (
+                        upload         TEXT    NOT NULL REFERENCES object_uploads (id) ON DELETE CASCADE,
+                        number         INTEGER NOT NULL,
+                        size           INTEGER NOT NULL,
+                        etag           TEXT    NOT NULL,
+                        modified_at_ns INTEGER NOT NULL,
+                        body           TEXT    NOT NULL UNIQUE,
+                        PRIMARY KEY (upload, number)
+                    ) STRICT, WITHOUT ROWID"""),
             // The broker's events, unique by CloudEvents' (source, id), and the deliveries each owes;
             // a delivery is PENDING until DELIVERED or DEAD_LETTERED.
             List.of("""

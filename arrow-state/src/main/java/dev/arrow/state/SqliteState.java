@@ -5,6 +5,7 @@ import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.invocations.InvocationStore;
 import dev.arrow.services.kv.KvStore;
 import dev.arrow.services.objects.AccessKeyStore;
+import dev.arrow.services.objects.ObjectStore;
 import dev.arrow.services.queues.QueueStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +18,8 @@ import java.util.Set;
 
 /**
  * The node's state in one SQLite file: arrows, revisions, invocation records with their inputs,
- * outputs and logs, key-value stores, queues and the S3 listener's access keys. Every write is durable when its method returns (WAL,
+ * outputs and logs, key-value stores, queues, the S3 listener's access keys and the objects' metadata
+ * (their bodies in {@code objects/} beside it). Every write is durable when its method returns (WAL,
  * synchronous=FULL). Safe to use from any number of threads; open one per file per process.
  */
 public final class SqliteState implements AutoCloseable {
@@ -33,8 +35,9 @@ public final class SqliteState implements AutoCloseable {
     private final SqliteQueueStore queues;
     private final SqliteAccessKeyStore accessKeys;
     private final SqliteEventLog events;
+    private final SqliteObjectStore objects;
 
-    private SqliteState(Database database) {
+    private SqliteState(Database database, Path objectDirectory) {
         this.database = database;
         this.arrows = new SqliteArrowStore(database);
         this.invocations = new SqliteInvocationStore(database);
@@ -42,6 +45,8 @@ public final class SqliteState implements AutoCloseable {
         this.queues = new SqliteQueueStore(database);
         this.accessKeys = new SqliteAccessKeyStore(database);
         this.events = new SqliteEventLog(database);
+        this.objects = new SqliteObjectStore(database, objectDirectory);
+        objects.sweep();
     }
 
     /**
@@ -56,7 +61,13 @@ public final class SqliteState implements AutoCloseable {
     static SqliteState open(Path databaseFile, Database.Synchronous synchronous) {
         createPrivately(databaseFile);
         SqliteLibrary.useCopyIn(databaseFile.toAbsolutePath().getParent().resolve("lib"));
-        return new SqliteState(Database.open(databaseFile, synchronous));
+        Database database = Database.open(databaseFile, synchronous);
+        try {
+            return new SqliteState(database, databaseFile.toAbsolutePath().getParent().resolve("objects"));
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
     }
 
     private static void createPrivately(Path file) {
@@ -100,6 +111,14 @@ public final class SqliteState implements AutoCloseable {
 
     public AccessKeyStore accessKeys() {
         return accessKeys;
+    }
+
+    /**
+     * Buckets and objects: their rows in the same file, their bodies under {@code objects/} next
+     * to it; every write synced, body and row, before it returns.
+     */
+    public ObjectStore objects() {
+        return objects;
     }
 
     /** Waits for the writes under way, then closes the file; the stores fail afterwards. */

@@ -140,6 +140,10 @@ class SqliteStateTest {
             raw.createStatement().execute("DROP TABLE access_keys");
             raw.createStatement().execute("DROP TABLE event_deliveries");
             raw.createStatement().execute("DROP TABLE events");
+            raw.createStatement().execute("DROP TABLE object_parts");
+            raw.createStatement().execute("DROP TABLE object_uploads");
+            raw.createStatement().execute("DROP TABLE objects");
+            raw.createStatement().execute("DROP TABLE buckets");
             raw.createStatement().execute("PRAGMA user_version = 2");
         }
         try (SqliteState state = SqliteState.open(file)) {

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.HttpTransport.Response;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
+import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -375,6 +377,88 @@ public final class ArrowClient implements AutoCloseable {
     /** {@code DELETE /v1/keys/{id}}. */
     public void keyDelete(String id) throws IOException, InterruptedException, ApiException {
         expectJson(send("DELETE", "/v1/keys/" + segment(id), Map.of(), RequestBody.empty(), CALL_TIMEOUT, null));
+    }
+
+    // ---- buckets and objects
+
+    /** {@code GET /v1/buckets}: {@code {"buckets":[{"name","createdAt","objects","bytes"}]}}. */
+    public JsonNode buckets() throws IOException, InterruptedException, ApiException {
+        return get("/v1/buckets");
+    }
+
+    /** {@code PUT /v1/buckets/{bucket}}: the bucket; {@code created} tells whether this call made it. */
+    public JsonNode bucketCreate(String bucket) throws IOException, InterruptedException, ApiException {
+        Response response = send("PUT", "/v1/buckets/" + segment(bucket), Map.of(), RequestBody.empty(), CALL_TIMEOUT,
+                null);
+        JsonNode info = expectJson(response);
+        if (info instanceof ObjectNode object) {
+            object.put("created", response.status() == 201);
+        }
+        return info;
+    }
+
+    /** {@code DELETE /v1/buckets/{bucket}}: only an empty bucket. */
+    public void bucketDelete(String bucket) throws IOException, InterruptedException, ApiException {
+        expectJson(send("DELETE", "/v1/buckets/" + segment(bucket), Map.of(), RequestBody.empty(), CALL_TIMEOUT, null));
+    }
+
+    /** {@code GET /v1/buckets/{bucket}/objects}: a page, {@code {"objects":[...],"nextCursor"?}}. Nulls are left out. */
+    public JsonNode objectList(String bucket, String prefix, Integer limit, String cursor)
+            throws IOException, InterruptedException, ApiException {
+        var query = new LinkedHashMap<String, Object>();
+        query.put("prefix", prefix);
+        query.put("limit", limit);
+        query.put("cursor", cursor);
+        return get("/v1/buckets/" + segment(bucket) + "/objects" + query(query));
+    }
+
+    /**
+     * {@code PUT /v1/buckets/{bucket}/objects/{key}}: the object from {@code body} (a file streams
+     * from disk), making the bucket on its first write; answers {@code {"bucket","key","size","etag"}}.
+     *
+     * @param contentType kept with the object, or null for application/octet-stream
+     */
+    public JsonNode objectPut(String bucket, String key, RequestBody body, String contentType, LongConsumer sent)
+            throws IOException, InterruptedException, ApiException {
+        Map<String, String> headers = contentType == null ? Map.of() : Map.of("Content-Type", contentType);
+        return expectJson(send("PUT", objectPath(bucket, key), headers, body, CALL_TIMEOUT, sent));
+    }
+
+    /**
+     * {@code GET /v1/buckets/{bucket}/objects/{key}}: the body copied to {@code out} as it arrives;
+     * answers the object's headers (Content-Type, ETag, Last-Modified, Content-Length).
+     */
+    public HttpHeaders objectGet(String bucket, String key, OutputStream out)
+            throws IOException, InterruptedException, ApiException {
+        var all = new LinkedHashMap<String, String>();
+        all.put("Authorization", "Bearer " + token);
+        Response response;
+        try {
+            response = http.send("GET", base.getRawPath() + objectPath(bucket, key), all, RequestBody.empty(),
+                    CALL_TIMEOUT, null, out);
+        } catch (HttpTransport.TransportException e) {
+            if (e.connecting) {
+                throw unreachable(e);
+            }
+            throw new NodeUnreachableException("lost the connection to the node at " + base + ": " + e.getMessage(), e);
+        }
+        expectBytes(response);
+        return response.headers();
+    }
+
+    /** {@code DELETE /v1/buckets/{bucket}/objects/{key}}. */
+    public void objectDelete(String bucket, String key) throws IOException, InterruptedException, ApiException {
+        expectJson(send("DELETE", objectPath(bucket, key), Map.of(), RequestBody.empty(), CALL_TIMEOUT, null));
+    }
+
+    /** An object's key as the rest of the path: each '/'-separated part percent-encoded, the slashes as they are. */
+    static String objectPath(String bucket, String key) {
+        var path = new StringBuilder("/v1/buckets/").append(segment(bucket)).append("/objects/");
+        int start = 0;
+        for (int slash; (slash = key.indexOf('/', start)) >= 0; start = slash + 1) {
+            path.append(segment(key.substring(start, slash))).append('/');
+        }
+        return path.append(segment(key.substring(start))).toString();
     }
 
     /** Each call has a connection of its own, closed with its answer: nothing is left to close. */

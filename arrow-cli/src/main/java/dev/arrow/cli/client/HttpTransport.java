@@ -76,6 +76,16 @@ final class HttpTransport {
      */
     Response send(String method, String rawPathAndQuery, Map<String, String> headers, RequestBody body,
             Duration readTimeout, LongConsumer sent) throws IOException {
+        return send(method, rawPathAndQuery, headers, body, readTimeout, sent, null);
+    }
+
+    /**
+     * As {@link #send(String, String, Map, RequestBody, Duration, LongConsumer)}, but a 2xx answer's
+     * body is copied to {@code sink} as it arrives (when not null) rather than held: an object of
+     * any size passes through a small buffer. The {@link Response} then has an empty body.
+     */
+    Response send(String method, String rawPathAndQuery, Map<String, String> headers, RequestBody body,
+            Duration readTimeout, LongConsumer sent, OutputStream sink) throws IOException {
         Socket socket = connect();
         try (socket) {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
@@ -98,7 +108,7 @@ final class HttpTransport {
                     throw e;
                 }
             }
-            return read(new BufferedInputStream(socket.getInputStream(), 16 * 1024), method);
+            return read(new BufferedInputStream(socket.getInputStream(), 64 * 1024), method, sink);
         } catch (SocketTimeoutException e) {
             throw new TransportException("no answer within " + readTimeout.toSeconds() + "s", e, false, true);
         } catch (TransportException e) {
@@ -153,6 +163,10 @@ final class HttpTransport {
     }
 
     static Response read(InputStream in, String method) throws IOException {
+        return read(in, method, null);
+    }
+
+    static Response read(InputStream in, String method, OutputStream sink) throws IOException {
         int status;
         Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         int[] budget = {MAX_HEAD_BYTES};
@@ -180,6 +194,19 @@ final class HttpTransport {
         String encoding = first(headers, "Transfer-Encoding");
         String length = first(headers, "Content-Length");
         if (method.equals("HEAD") || status == 204 || status == 304) {
+            body = new byte[0];
+        } else if (sink != null && status / 100 == 2 && length != null
+                && (encoding == null || !encoding.toLowerCase(Locale.ROOT).contains("chunked"))) {
+            long n;
+            try {
+                n = Long.parseLong(length.strip());
+            } catch (NumberFormatException e) {
+                throw new IOException("the node sent a malformed Content-Length: '" + abbreviate(length) + "'");
+            }
+            long copied = in.transferTo(sink); // Connection: close ends it
+            if (copied != n) {
+                throw new EOFException("the answer ended after " + copied + " of its " + n + " bytes");
+            }
             body = new byte[0];
         } else if (encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked")) {
             body = chunked(in, budget);

@@ -27,6 +27,14 @@ final class Crypto {
         }
     }
 
+    static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has MD5", e);
+        }
+    }
+
     static String sha256Hex(String text) {
         return hex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
     }

@@ -1,0 +1,351 @@
+package dev.arrow.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.cli.client.ArrowClient;
+import dev.arrow.cli.client.Json;
+import dev.arrow.cli.client.RequestBody;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.http.HttpHeaders;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code arrow bucket}: the node's object store, the buckets its S3 listener serves. */
+@Command(
+        name = "bucket",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        description = {
+            "Buckets and objects on the node, the same ones its S3 listener serves to aws, boto3 and s3cmd."
+                    + " Objects stream from and to disk; a bucket is made by its first object or by create."
+        })
+final class BucketCommand implements Callable<Integer> {
+
+    /** The subcommands, by name: a command line that names one builds only its model. */
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Supplier<Object>> subcommands() {
+        var commands = new LinkedHashMap<String, Supplier<Object>>();
+        commands.put("ls", ListCommand::new);
+        commands.put("create", Create::new);
+        commands.put("rm", Remove::new);
+        commands.put("put", Put::new);
+        commands.put("get", Get::new);
+        commands.put("rm-object", RemoveObject::new);
+        return Collections.unmodifiableMap(commands);
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "give a bucket command: ls, create, rm, put, get or rm-object");
+    }
+
+    @Command(
+            name = "ls",
+            aliases = "list",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = {
+                "Without BUCKET, lists the buckets: objects and bytes held, when made.",
+                "With BUCKET, lists its objects in byte order of their keys: size, when written, type, ETag;"
+                        + " follows the node's pages to the end, or to --limit objects."
+            })
+    static final class ListCommand implements Callable<Integer> {
+
+        static final int PAGE = 1000;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "BUCKET", description = "The bucket whose objects to list.")
+        String bucket;
+
+        @Option(names = "--prefix", paramLabel = "P", description = "Only the keys that start with P.")
+        String prefix;
+
+        @Option(names = "--limit", paramLabel = "N", description = "At most N objects (default: all).")
+        Integer limit;
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            if (bucket == null && (prefix != null || limit != null)) {
+                throw CliException.usage("--prefix and --limit list a bucket's objects: name the BUCKET");
+            }
+            if (limit != null && limit < 1) {
+                throw CliException.usage("--limit must be at least 1, not " + limit);
+            }
+            CliContext context = node.context();
+            Instant now = context.clock().instant();
+            if (bucket == null) {
+                JsonNode answer;
+                try (ArrowClient client = node.client()) {
+                    answer = client.buckets();
+                }
+                if (node.json) {
+                    node.printJson(answer);
+                    return ExitStatus.OK;
+                }
+                var table = new TableFormatter()
+                        .column("BUCKET")
+                        .column("OBJECTS", TableFormatter.Align.RIGHT)
+                        .column("SIZE", TableFormatter.Align.RIGHT)
+                        .column("CREATED");
+                for (JsonNode info : answer.path("buckets")) {
+                    table.row(info.path("name").asText(), info.path("objects").asText(),
+                            Formats.size(info.path("bytes").asLong()), Formats.ago(info.path("createdAt"), now));
+                }
+                context.out().print(table.render());
+                context.out().flush();
+                return ExitStatus.OK;
+            }
+            ArrayNode objects = Json.array();
+            try (ArrowClient client = node.client()) {
+                String cursor = null;
+                do {
+                    int page = limit == null ? PAGE : Math.min(PAGE, limit - objects.size());
+                    JsonNode answer = client.objectList(bucket, prefix, page, cursor);
+                    answer.path("objects").forEach(objects::add);
+                    cursor = answer.path("nextCursor").isTextual() ? answer.path("nextCursor").asText() : null;
+                } while (cursor != null && (limit == null || objects.size() < limit));
+            }
+            if (node.json) {
+                ObjectNode out = Json.object();
+                out.set("objects", objects);
+                node.printJson(out);
+                return ExitStatus.OK;
+            }
+            var table = new TableFormatter()
+                    .column("KEY")
+                    .column("SIZE", TableFormatter.Align.RIGHT)
+                    .column("MODIFIED")
+                    .column("TYPE")
+                    .column("ETAG");
+            for (JsonNode object : objects) {
+                table.row(object.path("key").asText(), Formats.size(object.path("size").asLong()),
+                        Formats.ago(object.path("lastModified"), now), object.path("contentType").asText(),
+                        object.path("etag").asText());
+            }
+            context.out().print(table.render());
+            context.out().flush();
+            return ExitStatus.OK;
+        }
+    }
+
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = "Makes a bucket (a name by S3's rules: 3 to 63 of a-z 0-9 . -); one that exists is left as it is.")
+    static final class Create implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
+        String bucket;
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode answer;
+            try (ArrowClient client = node.client()) {
+                answer = client.bucketCreate(bucket);
+            }
+            if (node.json) {
+                node.printJson(answer);
+            } else {
+                node.context().out().println((answer.path("created").asBoolean() ? "created bucket " : "bucket exists: ")
+                        + bucket);
+                node.context().out().flush();
+            }
+            return ExitStatus.OK;
+        }
+    }
+
+    @Command(
+            name = "rm",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = "Deletes an empty bucket (rm-object its objects first).")
+    static final class Remove implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
+        String bucket;
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ArrowClient client = node.client()) {
+                client.bucketDelete(bucket);
+            }
+            if (!node.json) {
+                node.context().out().println("deleted bucket " + bucket);
+                node.context().out().flush();
+            }
+            return ExitStatus.OK;
+        }
+    }
+
+    @Command(
+            name = "put",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = {
+                "Writes an object from FILE, or from arrow's stdin with -, streamed (stdin is spooled to a temporary"
+                        + " file first, as the node takes a length); prints its size and ETag (--json: the node's answer).",
+                "Makes the bucket on its first object."
+            })
+    static final class Put implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
+        String bucket;
+
+        @Parameters(index = "1", paramLabel = "KEY", description = "The object's key.")
+        String key;
+
+        @Parameters(index = "2", paramLabel = "FILE", description = "The file to upload, or - for stdin.")
+        String file;
+
+        @Option(names = "--content-type", paramLabel = "TYPE",
+                description = "The object's Content-Type (default: application/octet-stream).")
+        String contentType;
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            CliContext context = node.context();
+            Path spooled = null;
+            try {
+                Path source;
+                if (file.equals("-")) {
+                    spooled = Files.createTempFile("arrow-bucket-put-", ".tmp");
+                    Files.copy(context.in(), spooled, StandardCopyOption.REPLACE_EXISTING);
+                    source = spooled;
+                } else {
+                    source = Path.of(file);
+                    if (!Files.isRegularFile(source) || !Files.isReadable(source)) {
+                        throw CliException.usage(file + " is not a readable file");
+                    }
+                }
+                JsonNode written;
+                try (ArrowClient client = node.client()) {
+                    written = client.objectPut(bucket, key, RequestBody.ofFile(source), contentType, null);
+                }
+                if (node.json) {
+                    node.printJson(written);
+                    return ExitStatus.OK;
+                }
+                context.out().println(bucket + "/" + key + " " + Formats.size(written.path("size").asLong()) + ", etag "
+                        + written.path("etag").asText());
+                context.out().flush();
+                return ExitStatus.OK;
+            } finally {
+                if (spooled != null) {
+                    Files.deleteIfExists(spooled);
+                }
+            }
+        }
+    }
+
+    @Command(
+            name = "get",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = "Writes an object's body to stdout, or to FILE with -o, as it arrives.")
+    static final class Get implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
+        String bucket;
+
+        @Parameters(index = "1", paramLabel = "KEY", description = "The object's key.")
+        String key;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the body to FILE (replaced only"
+                + " once the whole body is in).")
+        Path output;
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            CliContext context = node.context();
+            if (output == null) {
+                try (ArrowClient client = node.client()) {
+                    client.objectGet(bucket, key, context.out());
+                }
+                context.out().flush();
+                return ExitStatus.OK;
+            }
+            Path target = output.toAbsolutePath();
+            Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
+            try {
+                HttpHeaders headers;
+                try (OutputStream out = Files.newOutputStream(temp); ArrowClient client = node.client()) {
+                    headers = client.objectGet(bucket, key, out);
+                }
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                if (!node.json) {
+                    context.err().println("wrote " + Files.size(target) + " bytes to " + output + " (etag "
+                            + headers.firstValue("ETag").orElse("?") + ")");
+                    context.err().flush();
+                }
+                return ExitStatus.OK;
+            } catch (Exception e) {
+                Files.deleteIfExists(temp);
+                throw e;
+            }
+        }
+    }
+
+    @Command(
+            name = "rm-object",
+            mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true,
+            description = "Deletes an object.")
+    static final class RemoveObject implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
+        String bucket;
+
+        @Parameters(index = "1", paramLabel = "KEY", description = "The object's key.")
+        String key;
+
+        @Mixin
+        NodeOptions node;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ArrowClient client = node.client()) {
+                client.objectDelete(bucket, key);
+            }
+            if (!node.json) {
+                node.context().out().println("deleted " + bucket + "/" + key);
+                node.context().out().flush();
+            }
+            return ExitStatus.OK;
+        }
+    }
+}

@@ -98,7 +98,7 @@ final class ServicesBenchmark implements Callable<Integer> {
             System.out.println("Redis: skipped, redis-server or redis-benchmark is not installed (Debian's redis-server, redis-tools)");
         }
         Path classes = Files.createTempDirectory("arrow-bench-load");
-        try (var node = NodeBenchmark.RunningNode.start(true, "--s3-listen", objectBytes > 0 ? "127.0.0.1:0" : "off")) {
+        try (var node = NodeBenchmark.RunningNode.start(true)) { // its S3 listener on a port of its own
             copyLoadClasses(classes);
             prepare(node, classes);
             Map<Way, double[]> rates = new LinkedHashMap<>();

@@ -1,6 +1,8 @@
 package dev.arrow.services.objects;
 
 import java.io.ByteArrayInputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -113,8 +115,8 @@ final class MemoryObjectStore implements ObjectStore {
             }
 
             @Override
-            public InputStream body(long offset, long length) {
-                return new ByteArrayInputStream(stored.body(), (int) offset, (int) length);
+            public ReadableByteChannel body(long offset, long length) {
+                return Channels.newChannel(new ByteArrayInputStream(stored.body(), (int) offset, (int) length));
             }
 
             @Override

@@ -9,16 +9,15 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,8 +25,9 @@ import java.util.regex.Pattern;
  * A closed-loop load on the node's service routes, the same code on either door: run inside a
  * sandbox (an exec arrow whose bundle is this class alone, so it needs nothing but the JDK) it
  * talks to the node's Unix socket with the arrow's token; run on the host it talks to the TCP API
- * with the operator's token. Each client is a thread with one kept-alive connection doing one
- * operation after another; the answer is one line of JSON: operations, seconds, errors.
+ * with the operator's token. Each client is a kept-alive connection doing one operation after
+ * another, all of them driven by one thread; the answer is one line of JSON: operations, seconds,
+ * errors.
  *
  * <p>Arguments (or, when there are none, the first line of stdin, as an invocation's body):
  * {@code [tcp:HOST:PORT] OP CLIENTS PER_CLIENT}, OP one of {@code kv_get} (keys {@code k0..k999}
@@ -79,69 +79,274 @@ public final class ServiceLoad {
     /** Operations of each client before the timing starts: the JIT's work, on both sides, done. */
     static final int WARM_UP = 200;
 
-    /** Runs the load; its result as one JSON object. */
-    static String run(SocketAddress address, String token, Op op, int clients, int perClient) throws Exception {
-        var errors = new AtomicLong();
-        var firstError = new AtomicReference<String>();
-        var warm = new CyclicBarrier(clients + 1);
-        var threads = new ArrayList<Thread>();
-        for (int c = 0; c < clients; c++) {
-            int client = c;
-            threads.add(Thread.ofPlatform().name("arrow-bench-load-" + c).start(() -> {
-                try (var connection = new Connection(address, token)) {
-                    for (int i = 0; i < WARM_UP; i++) {
-                        once(connection, op, client, i);
-                    }
-                    warm.await();
-                    for (int i = 0; i < perClient; i++) {
-                        String failure = once(connection, op, client, i);
-                        if (failure != null) {
-                            errors.incrementAndGet();
-                            firstError.compareAndSet(null, failure);
-                        }
-                    }
-                } catch (IOException | InterruptedException | BrokenBarrierException e) {
-                    errors.incrementAndGet();
-                    firstError.compareAndSet(null, e.toString());
-                    warm.reset(); // the others are not held waiting for a client that is gone
-                }
-            }));
-        }
-        try {
-            warm.await();
-        } catch (BrokenBarrierException e) {
-            // a client failed before the timing: its error is in the answer
-        }
-        long start = System.nanoTime();
-        for (Thread thread : threads) {
-            thread.join();
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long ops = (long) clients * perClient;
-        return String.format(Locale.ROOT, "{\"op\":\"%s\",\"ops\":%d,\"seconds\":%.3f,\"perSecond\":%.1f,\"errors\":%d%s}",
-                op.name().toLowerCase(Locale.ROOT), ops, seconds, ops / seconds, errors.get(),
-                firstError.get() == null ? "" : ",\"firstError\":\"" + firstError.get().replace("\\", "/").replace("\"", "'") + "\"");
+    /**
+     * Runs the load on one thread with a selector, as redis-benchmark does: {@code clients}
+     * connections, each with one request in flight, the next sent when its answer is in. A thread
+     * per connection would spend, on 2 cores, more of the CPU on its own wake-ups than on what it
+     * measures. The result is one JSON object.
+     */
+    static String run(SocketAddress address, String token, Op op, int clients, int perClient) throws IOException {
+        var load = new EventLoop(address, token, op, clients, perClient);
+        return load.run();
     }
 
-    /** One operation; null when it went as it should, else what went wrong. */
-    private static String once(Connection connection, Op op, int client, int i) throws IOException {
-        return switch (op) {
-            case KV_GET -> expect(connection.exchange("GET", "/v1/kv/" + STORE + "/keys/k" + ((client * 7919 + i) % KEYS), null), 200);
-            case KV_PUT -> expect(connection.exchange("PUT", "/v1/kv/" + STORE + "/keys/p" + client + "-" + (i % KEYS), value(i)), 201);
-            case QUEUE_CYCLE -> {
-                String sent = expect(connection.exchange("POST", "/v1/queues/" + QUEUE + "/messages", value(i)), 201);
-                if (sent != null) {
-                    yield sent;
+    /** One connection of the load and where it is: which operation, which request of it. */
+    private static final class Client {
+        final int index;
+        final SocketChannel channel;
+        final SelectionKey key;
+        ByteBuffer out;
+        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        int done;
+        int step;
+        boolean failed;
+
+        Client(int index, SocketChannel channel, SelectionKey key) {
+            this.index = index;
+            this.channel = channel;
+            this.key = key;
+        }
+    }
+
+    private static final class EventLoop {
+        private final Op op;
+        private final int clients;
+        private final int perClient;
+        private final String head;
+        private final Selector selector;
+        private final List<Client> all = new ArrayList<>();
+        private long errors;
+        private String firstError;
+        private boolean timing;
+        private int finished;
+
+        EventLoop(SocketAddress address, String token, Op op, int clients, int perClient) throws IOException {
+            this.op = op;
+            this.clients = clients;
+            this.perClient = perClient;
+            this.head = " HTTP/1.1\r\nHost: arrow\r\n" + (token == null ? "" : "Authorization: Bearer " + token + "\r\n");
+            this.selector = Selector.open();
+            for (int i = 0; i < clients; i++) {
+                SocketChannel channel = SocketChannel.open(address);
+                if (address instanceof InetSocketAddress) {
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 }
-                Answer received = connection.exchange("POST", "/v1/queues/" + QUEUE + "/receive?waitTime=1", null);
-                Matcher handle = RECEIPT.matcher(new String(received.body(), StandardCharsets.UTF_8));
-                if (received.status() != 200 || !handle.find()) {
-                    yield "receive answered " + received.status() + " " + new String(received.body(), StandardCharsets.UTF_8);
-                }
-                byte[] delete = ("{\"receiptHandle\":\"" + handle.group(1) + "\"}").getBytes(StandardCharsets.UTF_8);
-                yield expect(connection.exchange("POST", "/v1/queues/" + QUEUE + "/delete", delete), 204);
+                channel.configureBlocking(false);
+                all.add(new Client(i, channel, channel.register(selector, 0)));
             }
-        };
+            all.forEach(client -> client.key.attach(client));
+        }
+
+        String run() throws IOException {
+            try (selector) {
+                // Warm-up: WARM_UP operations on every connection, then the timed ones.
+                for (Client client : all) {
+                    begin(client);
+                }
+                loop(WARM_UP);
+                timing = true;
+                finished = 0;
+                errors = 0;
+                firstError = null;
+                long start = System.nanoTime();
+                for (Client client : all) {
+                    client.done = 0;
+                    begin(client);
+                }
+                loop(perClient);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                long ops = (long) clients * perClient;
+                return String.format(Locale.ROOT, "{\"op\":\"%s\",\"ops\":%d,\"seconds\":%.3f,\"perSecond\":%.1f,\"errors\":%d%s}",
+                        op.name().toLowerCase(Locale.ROOT), ops, seconds, ops / seconds, errors,
+                        firstError == null ? "" : ",\"firstError\":\"" + firstError.replace("\\", "/").replace("\"", "'") + "\"");
+            } finally {
+                for (Client client : all) {
+                    client.channel.close();
+                }
+            }
+        }
+
+        private void loop(int target) throws IOException {
+            while (finished < clients) {
+                selector.select();
+                for (SelectionKey key : selector.selectedKeys()) {
+                    Client client = (Client) key.attachment();
+                    if (key.isWritable()) {
+                        flush(client);
+                    }
+                    if (key.isReadable()) {
+                        readAnswers(client, target);
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+        }
+
+        private void begin(Client client) throws IOException {
+            client.step = 0;
+            send(client, firstRequest(client));
+        }
+
+        private byte[] firstRequest(Client client) {
+            int i = client.done;
+            return switch (op) {
+                case KV_GET -> request("GET", "/v1/kv/" + STORE + "/keys/k" + ((client.index * 7919 + i) % KEYS), null);
+                case KV_PUT -> request("PUT", "/v1/kv/" + STORE + "/keys/p" + client.index + "-" + (i % KEYS), value(i));
+                case QUEUE_CYCLE -> request("POST", "/v1/queues/" + QUEUE + "/messages", value(i));
+            };
+        }
+
+        private byte[] request(String method, String target, byte[] body) {
+            byte[] bytes = body == null ? new byte[0] : body;
+            byte[] line = (method + " " + target + head + "Content-Length: " + bytes.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            byte[] whole = java.util.Arrays.copyOf(line, line.length + bytes.length);
+            System.arraycopy(bytes, 0, whole, line.length, bytes.length);
+            return whole;
+        }
+
+        private void send(Client client, byte[] request) throws IOException {
+            client.out = ByteBuffer.wrap(request);
+            flush(client);
+        }
+
+        private void flush(Client client) throws IOException {
+            client.channel.write(client.out);
+            client.key.interestOps(client.out.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        }
+
+        private void readAnswers(Client client, int target) throws IOException {
+            if (client.in.remaining() == 0) {
+                client.in = ByteBuffer.allocate(client.in.capacity() * 2).put(client.in.flip());
+            }
+            if (client.channel.read(client.in) < 0) {
+                throw new IOException("the node closed a connection of the load");
+            }
+            Answer answer = parse(client);
+            if (answer != null) {
+                answered(client, answer, target);
+            }
+        }
+
+        /** The answer complete in the client's buffer, taken out of it; null while it is not all in. */
+        private static Answer parse(Client client) throws IOException {
+            ByteBuffer in = client.in;
+            byte[] bytes = in.array();
+            int end = in.position();
+            int headEnd = -1;
+            for (int i = 3; i < end; i++) {
+                if (bytes[i] == '\n' && bytes[i - 1] == '\r' && bytes[i - 2] == '\n' && bytes[i - 3] == '\r') {
+                    headEnd = i + 1;
+                    break;
+                }
+            }
+            if (headEnd < 0) {
+                return null;
+            }
+            String head = new String(bytes, 0, headEnd, StandardCharsets.ISO_8859_1);
+            if (!head.startsWith("HTTP/1.1 ") || head.length() < 12) {
+                throw new IOException("not an HTTP/1.1 answer: " + head.lines().findFirst().orElse(""));
+            }
+            int status = Integer.parseInt(head.substring(9, 12));
+            String lower = head.toLowerCase(Locale.ROOT);
+            int at = lower.indexOf("\r\ncontent-length:");
+            byte[] body;
+            int consumed;
+            if (at >= 0) {
+                int eol = lower.indexOf("\r\n", at + 2);
+                int length = Integer.parseInt(lower.substring(at + 17, eol).strip());
+                if (end - headEnd < length) {
+                    return null;
+                }
+                body = java.util.Arrays.copyOfRange(bytes, headEnd, headEnd + length);
+                consumed = headEnd + length;
+            } else if (lower.contains("\r\ntransfer-encoding: chunked")) {
+                var content = new java.io.ByteArrayOutputStream();
+                int i = headEnd;
+                while (true) {
+                    int eol = indexOf(bytes, end, i);
+                    if (eol < 0) {
+                        return null;
+                    }
+                    int size = Integer.parseInt(new String(bytes, i, eol - i, StandardCharsets.ISO_8859_1).split(";")[0].strip(), 16);
+                    i = eol + 2;
+                    if (size == 0) {
+                        if (end - i < 2) {
+                            return null;
+                        }
+                        consumed = i + 2; // no trailers from the node
+                        break;
+                    }
+                    if (end - i < size + 2) {
+                        return null;
+                    }
+                    content.write(bytes, i, size);
+                    i += size + 2;
+                }
+                body = content.toByteArray();
+            } else {
+                body = new byte[0];
+                consumed = headEnd;
+            }
+            in.flip().position(consumed);
+            in.compact();
+            return new Answer(status, body);
+        }
+
+        private static int indexOf(byte[] bytes, int end, int from) {
+            for (int i = from; i + 1 < end; i++) {
+                if (bytes[i] == '\r' && bytes[i + 1] == '\n') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private void answered(Client client, Answer answer, int target) throws IOException {
+            String failure = null;
+            byte[] next = null;
+            switch (op) {
+                case KV_GET -> failure = expect(answer, 200);
+                case KV_PUT -> failure = expect(answer, 201);
+                case QUEUE_CYCLE -> {
+                    if (client.step == 0) {
+                        failure = expect(answer, 201);
+                        if (failure == null) {
+                            client.step = 1;
+                            next = request("POST", "/v1/queues/" + QUEUE + "/receive?waitTime=1", null);
+                        }
+                    } else if (client.step == 1) {
+                        Matcher handle = RECEIPT.matcher(new String(answer.body(), StandardCharsets.UTF_8));
+                        if (answer.status() != 200 || !handle.find()) {
+                            failure = "receive answered " + answer.status() + " " + new String(answer.body(), StandardCharsets.UTF_8);
+                        } else {
+                            client.step = 2;
+                            next = request("POST", "/v1/queues/" + QUEUE + "/delete",
+                                    ("{\"receiptHandle\":\"" + handle.group(1) + "\"}").getBytes(StandardCharsets.UTF_8));
+                        }
+                    } else {
+                        failure = expect(answer, 204);
+                    }
+                }
+            }
+            if (next != null) {
+                send(client, next);
+                return;
+            }
+            if (failure != null) {
+                errors++;
+                if (firstError == null) {
+                    firstError = failure;
+                }
+            }
+            client.done++;
+            if (client.done >= target) {
+                client.key.interestOps(0);
+                finished++;
+            } else {
+                begin(client);
+            }
+        }
     }
 
     static byte[] value(int i) {

@@ -18,6 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -80,14 +83,55 @@ public final class ServiceLoad {
     static final int WARM_UP = 200;
 
     /**
-     * Runs the load on one thread with a selector, as redis-benchmark does: {@code clients}
-     * connections, each with one request in flight, the next sent when its answer is in. A thread
-     * per connection would spend, on 2 cores, more of the CPU on its own wake-ups than on what it
-     * measures. The result is one JSON object.
+     * Runs the load as redis-benchmark does, with event loops rather than a thread per connection
+     * (which would spend, on 2 cores, more of the CPU on its own wake-ups than on what it
+     * measures): {@code clients} connections, each with one request in flight, the next sent when
+     * its answer is in, shared by one loop per core. The result is one JSON object.
      */
-    static String run(SocketAddress address, String token, Op op, int clients, int perClient) throws IOException {
-        var load = new EventLoop(address, token, op, clients, perClient);
-        return load.run();
+    static String run(SocketAddress address, String token, Op op, int clients, int perClient) throws Exception {
+        int threads = Math.max(1, Math.min(clients, Runtime.getRuntime().availableProcessors()));
+        var loops = new ArrayList<EventLoop>();
+        for (int t = 0; t < threads; t++) {
+            int first = clients * t / threads;
+            int last = clients * (t + 1) / threads;
+            loops.add(new EventLoop(address, token, op, first, last - first, perClient));
+        }
+        var warm = new CyclicBarrier(threads + 1);
+        var failure = new AtomicReference<Exception>();
+        var running = new ArrayList<Thread>();
+        for (EventLoop loop : loops) {
+            running.add(Thread.ofPlatform().name("arrow-bench-load").start(() -> {
+                try {
+                    loop.warmUp();
+                    warm.await();
+                    loop.timed();
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                    warm.reset();
+                } finally {
+                    loop.close();
+                }
+            }));
+        }
+        try {
+            warm.await();
+        } catch (BrokenBarrierException e) {
+            // a loop failed: its failure is thrown below
+        }
+        long start = System.nanoTime();
+        for (Thread thread : running) {
+            thread.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        long ops = (long) clients * perClient;
+        long errors = loops.stream().mapToLong(loop -> loop.errors).sum();
+        String firstError = loops.stream().map(loop -> loop.firstError).filter(e -> e != null).findFirst().orElse(null);
+        return String.format(Locale.ROOT, "{\"op\":\"%s\",\"ops\":%d,\"seconds\":%.3f,\"perSecond\":%.1f,\"errors\":%d%s}",
+                op.name().toLowerCase(Locale.ROOT), ops, seconds, ops / seconds, errors,
+                firstError == null ? "" : ",\"firstError\":\"" + firstError.replace("\\", "/").replace("\"", "'") + "\"");
     }
 
     /** One connection of the load and where it is: which operation, which request of it. */
@@ -115,12 +159,11 @@ public final class ServiceLoad {
         private final String head;
         private final Selector selector;
         private final List<Client> all = new ArrayList<>();
-        private long errors;
-        private String firstError;
-        private boolean timing;
+        long errors;
+        String firstError;
         private int finished;
 
-        EventLoop(SocketAddress address, String token, Op op, int clients, int perClient) throws IOException {
+        EventLoop(SocketAddress address, String token, Op op, int firstIndex, int clients, int perClient) throws IOException {
             this.op = op;
             this.clients = clients;
             this.perClient = perClient;
@@ -132,37 +175,38 @@ public final class ServiceLoad {
                     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 }
                 channel.configureBlocking(false);
-                all.add(new Client(i, channel, channel.register(selector, 0)));
+                all.add(new Client(firstIndex + i, channel, channel.register(selector, 0)));
             }
             all.forEach(client -> client.key.attach(client));
         }
 
-        String run() throws IOException {
-            try (selector) {
-                // Warm-up: WARM_UP operations on every connection, then the timed ones.
-                for (Client client : all) {
-                    begin(client);
-                }
-                loop(WARM_UP);
-                timing = true;
-                finished = 0;
-                errors = 0;
-                firstError = null;
-                long start = System.nanoTime();
-                for (Client client : all) {
-                    client.done = 0;
-                    begin(client);
-                }
-                loop(perClient);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                long ops = (long) clients * perClient;
-                return String.format(Locale.ROOT, "{\"op\":\"%s\",\"ops\":%d,\"seconds\":%.3f,\"perSecond\":%.1f,\"errors\":%d%s}",
-                        op.name().toLowerCase(Locale.ROOT), ops, seconds, ops / seconds, errors,
-                        firstError == null ? "" : ",\"firstError\":\"" + firstError.replace("\\", "/").replace("\"", "'") + "\"");
-            } finally {
+        /** WARM_UP operations on every connection: the JIT's work done, on both sides. */
+        void warmUp() throws IOException {
+            for (Client client : all) {
+                begin(client);
+            }
+            loop(WARM_UP);
+            finished = 0;
+            errors = 0;
+            firstError = null;
+        }
+
+        void timed() throws IOException {
+            for (Client client : all) {
+                client.done = 0;
+                begin(client);
+            }
+            loop(perClient);
+        }
+
+        void close() {
+            try {
+                selector.close();
                 for (Client client : all) {
                     client.channel.close();
                 }
+            } catch (IOException ignored) {
+                // the load is over
             }
         }
 

@@ -43,12 +43,9 @@ final class ApiHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         var exchange = new Exchange(request, response, callback, bodyDeadline);
-        if (request.getConnectionMetaData().getConnector() instanceof UnixDomainServerConnector) {
-            blocking.execute(() -> routeFromSandbox(exchange));
-            return true;
-        }
+        boolean fromSandbox = request.getConnectionMetaData().getConnector() instanceof UnixDomainServerConnector;
         String path = exchange.path();
-        if (path != null && path.startsWith(Gateway.PREFIX)) {
+        if (!fromSandbox && path != null && path.startsWith(Gateway.PREFIX)) {
             try {
                 gateway.handle(exchange); // what waits there waits on a virtual thread of the gateway's
             } catch (RuntimeException e) {
@@ -56,52 +53,63 @@ final class ApiHandler extends Handler.Abstract {
             }
             return true;
         }
-        blocking.execute(() -> route(exchange));
-        return true;
-    }
-
-    private void route(Exchange exchange) {
+        // The token, the route and the bindings are checked here, on the connection's thread: none of
+        // it blocks. So is a route that can answer from memory; the rest go to a virtual thread.
         try {
-            String path = exchange.path();
-            if (path != null && (path.equals("/v1") || path.startsWith("/v1/")) && !authorized(exchange)) {
+            if (fromSandbox) {
+                SandboxAuthorization.check(exchange.method(), path, sandboxGrant(exchange));
+            } else if (path != null && (path.equals("/v1") || path.startsWith("/v1/")) && !authorized(exchange)) {
                 exchange.setHeader("WWW-Authenticate", "Bearer");
                 if (bearer(exchange).filter(SandboxTokens::looksLikeOne).isPresent()) {
                     throw new ApiError(401, "unauthorized", "a sandbox's token is accepted only on the node's socket");
                 }
                 throw new ApiError(401, "unauthorized", "missing or invalid token");
             }
-            dispatch(exchange, path);
-        } catch (Exception e) {
-            answer(exchange, e);
-        }
-    }
-
-    /** A request on the socket: a live sandbox token, and only what its arrow binds. */
-    private void routeFromSandbox(Exchange exchange) {
-        try {
-            Optional<String> presented = bearer(exchange);
-            Optional<SandboxGrant> grant = presented.flatMap(sandboxTokens::check);
-            if (grant.isEmpty()) {
-                exchange.setHeader("WWW-Authenticate", "Bearer");
-                if (presented.isPresent() && TokenFile.matches(token, presented.get())) {
-                    throw new ApiError(401, "unauthorized", "the node's socket takes only sandbox tokens, not the"
-                            + " operator's: use the node's HTTP address");
-                }
-                throw new ApiError(401, "unauthorized", "missing, revoked or invalid sandbox token");
+            Router.Route route = match(exchange, path);
+            if (route.fast().isPresent() && route.fast().get().tryHandle(exchange)) {
+                return true;
             }
-            String path = exchange.path();
-            SandboxAuthorization.check(exchange.method(), path, grant.get());
-            dispatch(exchange, path);
+            blocking.execute(() -> {
+                try {
+                    route.handler().handle(exchange);
+                } catch (Exception e) {
+                    answer(exchange, e);
+                }
+            });
         } catch (Exception e) {
-            answer(exchange, e);
+            if (exchange.hasBody()) {
+                blocking.execute(() -> { // a refusal after the body, so that the client hears it
+                    exchange.drain();
+                    answer(exchange, e);
+                });
+            } else {
+                answer(exchange, e);
+            }
         }
+        return true;
     }
 
-    private void dispatch(Exchange exchange, String path) throws Exception {
+    /** A request on the socket takes a live sandbox token: its grant. */
+    private SandboxGrant sandboxGrant(Exchange exchange) {
+        Optional<String> presented = bearer(exchange);
+        Optional<SandboxGrant> grant = presented.flatMap(sandboxTokens::check);
+        if (grant.isEmpty()) {
+            exchange.setHeader("WWW-Authenticate", "Bearer");
+            if (presented.isPresent() && TokenFile.matches(token, presented.get())) {
+                throw new ApiError(401, "unauthorized", "the node's socket takes only sandbox tokens, not the"
+                        + " operator's: use the node's HTTP address");
+            }
+            throw new ApiError(401, "unauthorized", "missing, revoked or invalid sandbox token");
+        }
+        return grant.get();
+    }
+
+    /** The route of the request, its parameters set on the exchange. */
+    private Router.Route match(Exchange exchange, String path) {
         switch (router.match(exchange.method(), path)) {
             case Router.Match.Found found -> {
                 exchange.pathParams(found.params());
-                found.route().handler().handle(exchange);
+                return found.route();
             }
             case Router.Match.WrongMethod wrong -> {
                 exchange.setHeader("Allow", String.join(", ", wrong.allowed()));

@@ -181,6 +181,29 @@ final class Exchange {
         }
     }
 
+    /** Whether the request has a body to read. */
+    boolean hasBody() {
+        return contentLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+    }
+
+    /**
+     * Reads and drops the body (up to the drain limit, within the body deadline) before a refusal
+     * goes out: a client still sending would otherwise get a reset instead of the answer.
+     * Blocks: only on a virtual thread.
+     */
+    void drain() {
+        try (InputStream in = bodyStream()) {
+            byte[] sink = new byte[64 * 1024];
+            long dropped = 0;
+            int n;
+            while (dropped < DRAIN_LIMIT && (n = in.read(sink)) > 0) {
+                dropped += n;
+            }
+        } catch (IOException e) {
+            // the refusal goes out anyway; the connection may end with it
+        }
+    }
+
     private static ApiError drainedTooLarge(InputStream in, int max) throws IOException {
         long dropped = 0;
         byte[] sink = new byte[64 * 1024];

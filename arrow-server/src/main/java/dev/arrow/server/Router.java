@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,16 +20,25 @@ final class Router {
         void handle(Exchange exchange) throws Exception;
     }
 
+    /**
+     * A way to answer on the connection's own thread, which must not block: from memory, or not
+     * at all (false), and then the route's {@link Handler} answers on a virtual thread.
+     */
+    interface FastHandler {
+        boolean tryHandle(Exchange exchange) throws Exception;
+    }
+
     /** A route with its template split once, so that matching a request splits only the path. */
-    record Route(String method, String template, Handler handler, List<String> segments, boolean takesRest) {
-        static Route of(String method, String template, Handler handler) {
+    record Route(String method, String template, Handler handler, List<String> segments, boolean takesRest,
+            Optional<FastHandler> fast) {
+        static Route of(String method, String template, Handler handler, Optional<FastHandler> fast) {
             List<String> segments = List.of(template.substring(1).split("/", -1));
             for (int i = 0; i < segments.size() - 1; i++) {
                 if (isRest(segments.get(i))) {
                     throw new IllegalArgumentException("only the last segment may take the rest of the path: " + template);
                 }
             }
-            return new Route(method, template, handler, segments, isRest(segments.getLast()));
+            return new Route(method, template, handler, segments, isRest(segments.getLast()), fast);
         }
     }
 
@@ -47,7 +57,13 @@ final class Router {
     private final List<Route> routes = new ArrayList<>();
 
     Router add(String method, String template, Handler handler) {
-        routes.add(Route.of(method, template, handler));
+        routes.add(Route.of(method, template, handler, Optional.empty()));
+        return this;
+    }
+
+    /** A route that may be answered at once, without blocking, by {@code fast}; else by {@code handler}. */
+    Router add(String method, String template, FastHandler fast, Handler handler) {
+        routes.add(Route.of(method, template, handler, Optional.of(fast)));
         return this;
     }
 

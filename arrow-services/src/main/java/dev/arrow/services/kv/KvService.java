@@ -45,8 +45,13 @@ public final class KvService {
     static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
     static final int SWEEP_MAX = 1000;
 
+    /** The cache's budget, and the largest value it keeps: hot small values, not bulk data. */
+    static final long CACHE_BYTES = 32L << 20;
+    static final int CACHE_VALUE_BYTES = 64 << 10;
+
     private final KvStore store;
     private final Clock clock;
+    private final KvCache cache = new KvCache(CACHE_BYTES, CACHE_VALUE_BYTES);
     private volatile Instant nextSweep = Instant.MIN;
 
     public KvService(KvStore store, Clock clock) {
@@ -84,16 +89,39 @@ public final class KvService {
 
     public void deleteStore(String name) {
         requireStoreName(name);
-        if (!store.deleteStore(name)) {
-            throw noStore(name);
+        cache.invalidateAll();
+        try {
+            if (!store.deleteStore(name)) {
+                throw noStore(name);
+            }
+        } finally {
+            cache.invalidateAll();
         }
+    }
+
+    /**
+     * The key's value if the cache holds it now; empty says nothing about the key, only that
+     * {@link #get} must ask the store. Never blocks: a server may answer with it on its event loop.
+     */
+    public Optional<KvEntry> cached(String name, String key) {
+        if (!ArrowName.isValid(name) || key == null || key.isEmpty()) {
+            return Optional.empty();
+        }
+        return cache.get(name, key, clock.instant());
     }
 
     public KvEntry get(String name, String key) {
         requireStoreName(name);
         requireKey(key);
         Instant now = clock.instant();
-        return store.get(name, key, now).orElseThrow(() -> {
+        Optional<KvEntry> cached = cache.get(name, key, now);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        long stamp = cache.stamp();
+        Optional<KvEntry> read = store.get(name, key, now);
+        read.ifPresent(entry -> cache.offer(name, entry, stamp));
+        return read.orElseThrow(() -> {
             if (store.store(name, now).isEmpty()) {
                 return noStore(name);
             }
@@ -124,7 +152,14 @@ public final class KvService {
         ttl.ifPresent(KvService::requireTtl);
         Instant now = clock.instant();
         sweepNow(now);
-        return switch (store.put(name, key, value, condition, ttl.map(now::plus), StoreOptions.DEFAULT, now)) {
+        KvStore.PutResult result;
+        cache.invalidate(name, key);
+        try {
+            result = store.put(name, key, value, condition, ttl.map(now::plus), StoreOptions.DEFAULT, now);
+        } finally {
+            cache.invalidate(name, key);
+        }
+        return switch (result) {
             case KvStore.PutResult.Written written -> written;
             case KvStore.PutResult.ConditionFailed failed -> throw conditionFailed(name, key, condition, failed.current());
             case KvStore.PutResult.StoreFull full -> throw new StoreFullException("the kv store '" + name + "' is full: "
@@ -148,7 +183,14 @@ public final class KvService {
         }
         Instant now = clock.instant();
         sweepNow(now);
-        switch (store.delete(name, key, condition, now)) {
+        KvStore.DeleteResult result;
+        cache.invalidate(name, key);
+        try {
+            result = store.delete(name, key, condition, now);
+        } finally {
+            cache.invalidate(name, key);
+        }
+        switch (result) {
             case KvStore.DeleteResult.Deleted _ -> { }
             case KvStore.DeleteResult.NoStore _ -> throw noStore(name);
             case KvStore.DeleteResult.NoKey _ -> throw noKey(name, key);

@@ -59,6 +59,35 @@ class KvServiceTest {
     }
 
     @Test
+    void whatTheCacheHoldsFollowsEveryWrite() {
+        put("s", "a", "1");
+        assertThat(kv.cached("s", "a")).isEmpty(); // a write keeps nothing: only reads fill it
+        assertThat(kv.get("s", "a").value()).isEqualTo(bytes("1"));
+        assertThat(kv.cached("s", "a")).map(KvEntry::value).contains(bytes("1"));
+        put("s", "a", "2");
+        assertThat(kv.cached("s", "a")).isEmpty();
+        assertThat(kv.get("s", "a").value()).isEqualTo(bytes("2"));
+        kv.delete("s", "a", Condition.ANY);
+        assertThatThrownBy(() -> kv.get("s", "a")).isInstanceOf(NotFoundException.class);
+        put("s", "b", "3");
+        kv.get("s", "b");
+        kv.deleteStore("s");
+        assertThat(kv.cached("s", "b")).isEmpty();
+        assertThatThrownBy(() -> kv.get("s", "b")).isInstanceOf(NotFoundException.class);
+        assertThat(kv.cached("Not A Store", "b")).isEmpty();
+    }
+
+    @Test
+    void aCachedValueExpiresWithItsTtl() {
+        kv.put("s", "t", bytes("v"), Condition.ANY, Optional.of(Duration.ofSeconds(5)));
+        kv.get("s", "t");
+        assertThat(kv.cached("s", "t")).isPresent();
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(kv.cached("s", "t")).isEmpty();
+        assertThatThrownBy(() -> kv.get("s", "t")).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
     void aDeleteTakesARevisionToo() {
         put("s", "a", "1");
         kv.delete("s", "a", Condition.ANY);

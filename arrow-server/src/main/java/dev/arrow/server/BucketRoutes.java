@@ -148,7 +148,7 @@ final class BucketRoutes {
             ex.response().setStatus(content.range().isPresent() ? 206 : 200);
             ex.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, content.length());
             try (OutputStream out = Content.Sink.asOutputStream(ex.response())) {
-                content.stream().transferTo(out);
+                content.body().transferTo(out);
             } catch (IOException e) {
                 ex.fail(e); // the answer began: the connection ends it
                 return;

@@ -9,9 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -435,9 +434,9 @@ final class SqliteObjectStore implements ObjectStore {
 
     private record FileReader(ObjectInfo info, FileChannel channel) implements Reader {
         @Override
-        public ReadableByteChannel body(long offset, long length) throws IOException {
+        public InputStream body(long offset, long length) throws IOException {
             channel.position(offset);
-            return new BoundedChannel(channel, length);
+            return new BoundedInputStream(Channels.newInputStream(channel), length);
         }
 
         @Override
@@ -446,48 +445,43 @@ final class SqliteObjectStore implements ObjectStore {
         }
     }
 
-    /** At most {@code remaining} bytes of {@code channel}, from its position; closing it closes nothing. */
-    private static final class BoundedChannel implements ReadableByteChannel {
-        private final FileChannel channel;
+    /** At most {@code remaining} bytes of {@code in}. */
+    private static final class BoundedInputStream extends InputStream {
+        private final InputStream in;
         private long remaining;
-        private boolean open = true;
 
-        BoundedChannel(FileChannel channel, long remaining) {
-            this.channel = channel;
+        BoundedInputStream(InputStream in, long remaining) {
+            this.in = in;
             this.remaining = remaining;
         }
 
         @Override
-        public int read(ByteBuffer target) throws IOException {
-            if (!open) {
-                throw new ClosedChannelException();
-            }
+        public int read() throws IOException {
             if (remaining <= 0) {
                 return -1;
             }
-            int limit = target.limit();
-            if (target.remaining() > remaining) {
-                target.limit(target.position() + (int) remaining);
+            int b = in.read();
+            if (b >= 0) {
+                remaining--;
             }
-            try {
-                int n = channel.read(target);
-                if (n > 0) {
-                    remaining -= n;
-                }
-                return n;
-            } finally {
-                target.limit(limit);
-            }
+            return b;
         }
 
         @Override
-        public boolean isOpen() {
-            return open;
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (remaining <= 0) {
+                return -1;
+            }
+            int n = in.read(buffer, offset, (int) Math.min(length, remaining));
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
         }
 
         @Override
-        public void close() {
-            open = false; // the file is the reader's, closed with it
+        public void close() throws IOException {
+            in.close();
         }
     }
 

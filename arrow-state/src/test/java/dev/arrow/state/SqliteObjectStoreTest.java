@@ -58,7 +58,7 @@ class SqliteObjectStoreTest {
 
     private String read(String bucket, String key, long offset, long length) throws IOException {
         try (ObjectStore.Reader reader = objects.open(bucket, key).orElseThrow();
-             InputStream body = java.nio.channels.Channels.newInputStream(reader.body(offset, length))) {
+             InputStream body = reader.body(offset, length)) {
             return new String(body.readAllBytes(), UTF_8);
         }
     }
@@ -101,7 +101,7 @@ class SqliteObjectStoreTest {
         put("b1b", "k", "first");
         try (ObjectStore.Reader reader = objects.open("b1b", "k").orElseThrow()) {
             put("b1b", "k", "second");
-            assertThat(new String(java.nio.channels.Channels.newInputStream(reader.body(0, 5)).readAllBytes(), UTF_8)).isEqualTo("first");
+            assertThat(new String(reader.body(0, 5).readAllBytes(), UTF_8)).isEqualTo("first");
         }
     }
 

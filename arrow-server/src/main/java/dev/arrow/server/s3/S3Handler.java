@@ -43,13 +43,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.FutureCallback;
-import org.eclipse.jetty.io.ByteBufferPool;
-import java.io.InterruptedIOException;
-import java.nio.channels.ByteChannel;
-import java.nio.channels.NonWritableChannelException;
-import java.nio.channels.ReadableByteChannel;
-import java.util.concurrent.ExecutionException;
 import org.w3c.dom.Element;
 
 /**
@@ -63,8 +56,6 @@ final class S3Handler extends Handler.Abstract {
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
     private static final String META = "x-amz-meta-";
     private static final int MAX_XML_BYTES = 1 << 20;
-    /** Bytes read from an object's file per write to the client: big enough that the system calls are few. */
-    private static final int BODY_BUFFER = 512 * 1024;
     /** S3's largest single PUT. */
     static final long MAX_PUT_BYTES = 5L << 30;
     private static final int MAX_DELETE_KEYS = 1000;
@@ -562,18 +553,13 @@ final class S3Handler extends Handler.Abstract {
             ex.response.setStatus(content.range().isPresent() ? 206 : 200);
             ex.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, content.length());
             ex.responded = true;
-            // The body goes file -> pooled direct buffer -> socket: no copy through the heap, and
-            // the file is read only as fast as the client takes it.
-            var copied = new FutureCallback();
-            Content.copy(Content.Source.from(new ByteBufferPool.Sized(ex.request.getComponents().getByteBufferPool(), true,
-                    BODY_BUFFER), new ReadOnly(content.body())), ex.response, copied);
-            try {
-                copied.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("the node is stopping");
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            try (OutputStream out = Content.Sink.asOutputStream(ex.response)) {
+                byte[] buffer = new byte[256 * 1024];
+                int n;
+                InputStream body = content.body();
+                while ((n = body.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                }
             }
             ex.callback.succeeded();
         }
@@ -844,28 +830,5 @@ final class S3Handler extends Handler.Abstract {
             return;
         }
         ex.xml(status, S3Xml.error(code, message, ex.resource(), ex.requestId, details));
-    }
-
-    /** A readable channel as the ByteChannel Jetty's content source takes; it is only read. */
-    private record ReadOnly(ReadableByteChannel channel) implements ByteChannel {
-        @Override
-        public int read(ByteBuffer target) throws IOException {
-            return channel.read(target);
-        }
-
-        @Override
-        public int write(ByteBuffer source) {
-            throw new NonWritableChannelException();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return channel.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            channel.close();
-        }
     }
 }

@@ -3,10 +3,9 @@ package dev.arrow.services.objects;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.services.ObjectException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -61,25 +60,16 @@ public final class ObjectService {
     }
 
     /** An object's body, or a range of it, open for reading; closing it closes the object. */
-    public record Content(ObjectStore.ObjectInfo info, Optional<ByteRange.Resolved> range, ReadableByteChannel body,
-            ObjectStore.Reader reader) implements AutoCloseable {
+    public record Content(ObjectStore.ObjectInfo info, Optional<ByteRange.Resolved> range, InputStream body)
+            implements AutoCloseable {
 
         public long length() {
             return range.map(ByteRange.Resolved::length).orElse(info.size());
         }
 
-        /** The body as a stream, for whoever copies it through the heap. */
-        public InputStream stream() {
-            return Channels.newInputStream(body);
-        }
-
         @Override
         public void close() throws IOException {
-            try {
-                body.close();
-            } finally {
-                reader.close();
-            }
+            body.close();
         }
     }
 
@@ -157,7 +147,17 @@ public final class ObjectService {
             Optional<ByteRange.Resolved> resolved = range.map(r -> r.resolve(info.size()));
             long offset = resolved.map(ByteRange.Resolved::offset).orElse(0L);
             long length = resolved.map(ByteRange.Resolved::length).orElse(info.size());
-            return new Content(info, resolved, reader.body(offset, length), reader);
+            InputStream body = new FilterInputStream(reader.body(offset, length)) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        reader.close();
+                    }
+                }
+            };
+            return new Content(info, resolved, body);
         } catch (IOException | RuntimeException e) {
             reader.close();
             throw e;
@@ -268,7 +268,7 @@ public final class ObjectService {
         try (Content source = get(sourceBucket, sourceKey, Optional.empty())) {
             ObjectStore.ObjectInfo info = source.info();
             var attributes = replace.orElse(new ObjectStore.Attributes(info.contentType(), info.metadata()));
-            return store.put(bucket, key, source.stream(), attributes, false, clock.instant())
+            return store.put(bucket, key, source.body(), attributes, false, clock.instant())
                     .orElseThrow(() -> noBucket(bucket));
         }
     }

@@ -2,7 +2,6 @@ package dev.arrow.services.objects;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.ReadableByteChannel;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -67,12 +66,8 @@ public interface ObjectStore {
     interface Reader extends AutoCloseable {
         ObjectInfo info();
 
-        /**
-         * {@code length} bytes of the body from {@code offset}; the channel is the reader's, closed
-         * with it. A channel rather than a stream: a server copies it into its own (direct)
-         * buffers, the bytes crossing the JVM's heap not at all.
-         */
-        ReadableByteChannel body(long offset, long length) throws IOException;
+        /** {@code length} bytes of the body from {@code offset}; the stream is the reader's, closed with it. */
+        InputStream body(long offset, long length) throws IOException;
 
         @Override
         void close() throws IOException;

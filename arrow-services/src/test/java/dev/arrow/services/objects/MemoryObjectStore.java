@@ -1,8 +1,6 @@
 package dev.arrow.services.objects;
 
 import java.io.ByteArrayInputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.ReadableByteChannel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -115,8 +113,8 @@ final class MemoryObjectStore implements ObjectStore {
             }
 
             @Override
-            public ReadableByteChannel body(long offset, long length) {
-                return Channels.newChannel(new ByteArrayInputStream(stored.body(), (int) offset, (int) length));
+            public InputStream body(long offset, long length) {
+                return new ByteArrayInputStream(stored.body(), (int) offset, (int) length);
             }
 
             @Override

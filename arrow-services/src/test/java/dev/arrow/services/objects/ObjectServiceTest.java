@@ -33,7 +33,7 @@ class ObjectServiceTest {
 
     private String read(String bucket, String key, Optional<ByteRange> range) throws IOException {
         try (ObjectService.Content content = objects.get(bucket, key, range)) {
-            return new String(content.stream().readAllBytes(), UTF_8);
+            return new String(content.body().readAllBytes(), UTF_8);
         }
     }
 

@@ -260,6 +260,20 @@ class S3IT {
                     raise AssertionError("a wrong Content-MD5 was taken")
                 except ClientError as e:
                     assert e.response["Error"]["Code"] == "BadDigest", e.response
+                def refused(code, call, **args):
+                    try:
+                        call(**args)
+                    except ClientError as e:
+                        assert e.response["Error"]["Code"] == code, (code, e.response)
+                        return
+                    raise AssertionError("not refused: %s" % args)
+                refused("InvalidArgument", s3.put_object, Bucket="boto", Key="a/../b", Body=b"x")
+                refused("NoSuchBucket", s3.put_object, Bucket="nobucket", Key="k", Body=b"x")
+                refused("InvalidBucketName", s3.create_bucket, Bucket="no_such")
+                refused("InvalidRange", s3.get_object, Bucket="boto", Key="a/b.txt", Range="bytes=100-")
+                refused("BucketNotEmpty", s3.delete_bucket, Bucket="boto")
+                refused("NotImplemented", s3.get_bucket_acl, Bucket="boto")
+                assert "Contents" not in s3.list_objects_v2(Bucket="boto", Prefix="a/..")
                 upload = s3.create_multipart_upload(Bucket="boto", Key="big.bin", ContentType="application/x-big")
                 first, second = os.urandom(5 * 1024 * 1024), os.urandom(1000)
                 p1 = s3.upload_part(Bucket="boto", Key="big.bin", UploadId=upload["UploadId"], PartNumber=1, Body=first)

@@ -249,7 +249,7 @@ final class S3Handler extends Handler.Abstract {
                 if (ex.has("uploadId") && method.equals("GET")) {
                     listParts(ex);
                 } else {
-                    refuseSubresources(ex, "partNumber", "versionId", "response-content-type",
+                    refuseSubresources(ex, "versionId", "response-content-type",
                             "response-content-disposition", "response-cache-control", "response-content-encoding",
                             "response-content-language", "response-expires");
                     getObject(ex, method.equals("HEAD"));

@@ -115,14 +115,17 @@ final class SqliteObjectStore implements ObjectStore {
                 }
                 size += n;
             }
-            return new Object[] {size, md5.digest()};
+            return new Written(size, md5.digest());
         });
+    }
+
+    /** What a filler wrote: its size and, when it computed one, its MD5 (else empty). */
+    private record Written(long size, byte[] md5) {
     }
 
     @FunctionalInterface
     private interface Filler {
-        /** Writes the body; answers {size, md5}. */
-        Object[] fill(FileChannel out) throws IOException;
+        Written fill(FileChannel out) throws IOException;
     }
 
     private Body writeBody(Filler filler) throws IOException {
@@ -130,7 +133,7 @@ final class SqliteObjectStore implements ObjectStore {
         Path temp = tmp.resolve(name);
         boolean done = false;
         try {
-            Object[] written;
+            Written written;
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 written = filler.fill(out);
                 out.force(true);
@@ -141,7 +144,7 @@ final class SqliteObjectStore implements ObjectStore {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(directory);
             done = true;
-            return new Body(name, (long) written[0], (byte[]) written[1]);
+            return new Body(name, written.size(), written.md5());
         } finally {
             if (!done) {
                 Files.deleteIfExists(temp);
@@ -714,7 +717,7 @@ final class SqliteObjectStore implements ObjectStore {
                         size += length;
                     }
                 }
-                return new Object[] {size, new byte[0]};
+                return new Written(size, new byte[0]); // a multipart ETag is made of the parts' MD5s
             });
         } catch (NoSuchFileException e) {
             return new Completed.NoUpload(); // completed or aborted meanwhile

@@ -6,6 +6,7 @@ import dev.arrow.services.ObjectException;
 import dev.arrow.services.objects.ByteRange;
 import dev.arrow.services.objects.ObjectService;
 import dev.arrow.services.objects.ObjectStore;
+import dev.arrow.services.objects.Payload;
 import dev.arrow.services.objects.PayloadException;
 import dev.arrow.services.objects.RequestView;
 import dev.arrow.services.objects.SignatureV4;
@@ -457,10 +458,11 @@ final class S3Handler extends Handler.Abstract {
     }
 
     private void requireLength(Exchange ex) {
-        long declared = ex.verdict.payload() instanceof dev.arrow.services.objects.Payload.SignedChunks chunks
-                ? chunks.decodedLength()
-                : ex.verdict.payload() instanceof dev.arrow.services.objects.Payload.UnsignedChunks chunks2
-                        ? chunks2.decodedLength() : ex.request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        long declared = switch (ex.verdict.payload()) {
+            case Payload.SignedChunks chunks -> chunks.decodedLength();
+            case Payload.UnsignedChunks chunks -> chunks.decodedLength();
+            case Payload.Sha256 _, Payload.Unsigned _ -> ex.request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        };
         if (declared > MAX_PUT_BYTES) {
             throw new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of "
                     + MAX_PUT_BYTES + " bytes");

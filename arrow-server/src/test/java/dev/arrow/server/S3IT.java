@@ -260,6 +260,7 @@ class S3IT {
                     raise AssertionError("a wrong Content-MD5 was taken")
                 except ClientError as e:
                     assert e.response["Error"]["Code"] == "BadDigest", e.response
+                assert "Contents" not in s3.list_objects_v2(Bucket="boto", Prefix="bad"), "a body that failed was kept"
                 def refused(code, call, **args):
                     try:
                         call(**args)

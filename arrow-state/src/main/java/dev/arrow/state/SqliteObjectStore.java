@@ -559,6 +559,50 @@ final class SqliteObjectStore implements ObjectStore {
         });
     }
 
+    /**
+     * A copy shares the source's bytes: its body is a new hard link to the source's file (bodies
+     * are never written in place), made and synced before the copy's row commits.
+     */
+    @Override
+    public Optional<ObjectInfo> copy(String sourceBucket, String sourceKey, String bucket, String key,
+            Optional<Attributes> replace, Instant now) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Row source = database.read(connection -> objectRow(connection, sourceBucket, sourceKey));
+            if (source == null) {
+                return Optional.empty();
+            }
+            String name = newName();
+            Path target = path(name);
+            Files.createDirectories(target.getParent());
+            try {
+                Files.createLink(target, path(source.body()));
+            } catch (NoSuchFileException e) {
+                if (attempt < 10) {
+                    continue; // the source was replaced meanwhile: read its row again
+                }
+                throw e;
+            }
+            syncDirectory(target.getParent());
+            Attributes attributes = replace.orElse(new Attributes(source.info().contentType(), source.info().metadata()));
+            var info = new ObjectInfo(bucket, key, source.info().size(), source.info().etag(), now,
+                    attributes.contentType(), new TreeMap<>(attributes.metadata()));
+            Optional<String> replaced;
+            try {
+                replaced = database.write(connection -> bucketExists(connection, bucket)
+                        ? Optional.ofNullable(upsertObject(connection, info, name)) : null);
+            } catch (RuntimeException e) {
+                deleteBodies(List.of(name));
+                throw e;
+            }
+            if (replaced == null) {
+                deleteBodies(List.of(name));
+                return Optional.empty();
+            }
+            replaced.ifPresent(old -> deleteBodies(List.of(old)));
+            return Optional.of(info);
+        }
+    }
+
     // ---- multipart uploads
 
     private static Upload upload(ResultSet rows) throws SQLException {

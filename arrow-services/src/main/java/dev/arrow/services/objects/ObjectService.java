@@ -252,8 +252,8 @@ public final class ObjectService {
     }
 
     /**
-     * Copies an object, streaming it; with {@code replace} the copy gets those attributes, else
-     * the source's.
+     * Copies an object (the store shares or streams its body); with {@code replace} the copy gets
+     * those attributes, else the source's.
      */
     public ObjectStore.ObjectInfo copy(String sourceBucket, String sourceKey, String bucket, String key,
             Optional<ObjectStore.Attributes> replace) throws IOException {
@@ -262,15 +262,15 @@ public final class ObjectService {
         requireBucketName(bucket);
         requireKey(key);
         replace.ifPresent(ObjectService::requireAttributes);
+        Optional<ObjectStore.ObjectInfo> copied = store.copy(sourceBucket, sourceKey, bucket, key, replace,
+                clock.instant());
+        if (copied.isPresent()) {
+            return copied.get();
+        }
         if (store.bucket(bucket).isEmpty()) {
             throw noBucket(bucket);
         }
-        try (Content source = get(sourceBucket, sourceKey, Optional.empty())) {
-            ObjectStore.ObjectInfo info = source.info();
-            var attributes = replace.orElse(new ObjectStore.Attributes(info.contentType(), info.metadata()));
-            return store.put(bucket, key, source.body(), attributes, false, clock.instant())
-                    .orElseThrow(() -> noBucket(bucket));
-        }
+        throw missing(sourceBucket, sourceKey);
     }
 
     public ObjectStore.Upload createUpload(String bucket, String key, ObjectStore.Attributes attributes) {

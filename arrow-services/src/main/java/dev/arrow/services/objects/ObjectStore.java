@@ -131,6 +131,14 @@ public interface ObjectStore {
      */
     Optional<List<ObjectInfo>> list(String bucket, String prefix, Optional<String> after, int limit);
 
+    /**
+     * Copies an object to {@code bucket}/{@code key} (replacing any there) with the source's ETag and
+     * size, and {@code replace}'s attributes or else the source's. Empty when the source object or
+     * the target bucket is absent.
+     */
+    Optional<ObjectInfo> copy(String sourceBucket, String sourceKey, String bucket, String key,
+            Optional<Attributes> replace, Instant now) throws IOException;
+
     /** Starts a multipart upload; empty when there is no such bucket. */
     Optional<Upload> createUpload(String bucket, String key, Attributes attributes, Instant now);
 

@@ -156,6 +156,20 @@ final class MemoryObjectStore implements ObjectStore {
     }
 
     @Override
+    public synchronized Optional<ObjectInfo> copy(String sourceBucket, String sourceKey, String bucket, String key,
+            Optional<Attributes> replace, Instant now) {
+        Stored source = objects.getOrDefault(sourceBucket, new TreeMap<>()).get(sourceKey);
+        if (source == null || !buckets.containsKey(bucket)) {
+            return Optional.empty();
+        }
+        Attributes attributes = replace.orElse(new Attributes(source.info().contentType(), source.info().metadata()));
+        var info = new ObjectInfo(bucket, key, source.info().size(), source.info().etag(), now, attributes.contentType(),
+                new TreeMap<>(attributes.metadata()));
+        objects.get(bucket).put(key, new Stored(info, source.body()));
+        return Optional.of(info);
+    }
+
+    @Override
     public synchronized Optional<Upload> createUpload(String bucket, String key, Attributes attributes, Instant now) {
         if (!buckets.containsKey(bucket)) {
             return Optional.empty();

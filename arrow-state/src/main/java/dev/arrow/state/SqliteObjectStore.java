@@ -443,6 +443,11 @@ final class SqliteObjectStore implements ObjectStore {
         }
 
         @Override
+        public int read(ByteBuffer into, long position) throws IOException {
+            return channel.read(into, position);
+        }
+
+        @Override
         public void close() throws IOException {
             channel.close();
         }

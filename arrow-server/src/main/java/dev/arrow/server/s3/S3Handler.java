@@ -555,14 +555,7 @@ final class S3Handler extends Handler.Abstract {
             ex.response.setStatus(content.range().isPresent() ? 206 : 200);
             ex.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, content.length());
             ex.responded = true;
-            try (OutputStream out = Content.Sink.asOutputStream(ex.response)) {
-                byte[] buffer = new byte[256 * 1024];
-                int n;
-                InputStream body = content.body();
-                while ((n = body.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
-                }
-            }
+            Bodies.send(content, ex.response);
             ex.callback.succeeded();
         }
     }

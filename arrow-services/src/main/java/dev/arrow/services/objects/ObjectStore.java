@@ -2,6 +2,7 @@ package dev.arrow.services.objects;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,12 @@ public interface ObjectStore {
 
         /** {@code length} bytes of the body from {@code offset}; the stream is the reader's, closed with it. */
         InputStream body(long offset, long length) throws IOException;
+
+        /**
+         * Reads body bytes from {@code position} into {@code into}, as much as fits; -1 at the end.
+         * Lets a server send from a reused (direct) buffer without a copy through the heap.
+         */
+        int read(ByteBuffer into, long position) throws IOException;
 
         @Override
         void close() throws IOException;

@@ -118,6 +118,16 @@ final class MemoryObjectStore implements ObjectStore {
             }
 
             @Override
+            public int read(java.nio.ByteBuffer into, long position) {
+                if (position >= stored.body().length) {
+                    return -1;
+                }
+                int n = (int) Math.min(into.remaining(), stored.body().length - position);
+                into.put(stored.body(), (int) position, n);
+                return n;
+            }
+
+            @Override
             public void close() {
             }
         });

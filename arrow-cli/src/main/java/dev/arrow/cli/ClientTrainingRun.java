@@ -70,6 +70,12 @@ public final class ClientTrainingRun {
             Map.entry("POST /v1/keys", new String[] {"201", "application/json", "{\"accessKeyId\":\"AKARTRAINING00000000\","
                     + "\"secretAccessKey\":\"trainingtrainingtrainingtrainingtraining\",\"name\":\"training\","
                     + "\"createdAt\":\"2026-01-01T23:59:50Z\"}"}),
+            Map.entry("GET /v1/buckets/training/objects/greeting", new String[] {"200", "text/plain", "hello"}),
+            Map.entry("GET /v1/buckets/training/objects", ok("{\"objects\":[{\"key\":\"greeting\",\"size\":5,"
+                    + "\"etag\":\"5d41402abc4b2a76b9719d911017c592\",\"lastModified\":\"2026-01-01T23:59:50Z\","
+                    + "\"contentType\":\"text/plain\"}]}")),
+            Map.entry("GET /v1/buckets", ok("{\"buckets\":[{\"name\":\"training\",\"createdAt\":"
+                    + "\"2026-01-01T23:59:50Z\",\"objects\":1,\"bytes\":5}]}")),
             Map.entry("GET /v1/keys", ok("{\"keys\":[{\"accessKeyId\":\"AKARTRAINING00000000\",\"name\":\"training\","
                     + "\"createdAt\":\"2026-01-01T23:59:50Z\"}]}")));
 
@@ -98,6 +104,9 @@ public final class ClientTrainingRun {
             List.of("queue", "ls"),
             List.of("keys", "create", "training"),
             List.of("keys", "ls"),
+            List.of("bucket", "ls"),
+            List.of("bucket", "ls", "training"),
+            List.of("bucket", "get", "training", "greeting"),
             List.of("ls", "--bogus"));
 
     private ClientTrainingRun() {

@@ -54,6 +54,8 @@ class ArrowCliTest {
         assertThat(arrow("serve", "--prewarm", "65")).isEqualTo(125);
         assertThat(arrow("serve", "--prewarm", "-1")).isEqualTo(125);
         assertThat(arrow("serve", "--listen", "nowhere")).isEqualTo(125);
+        assertThat(arrow("serve", "--s3-listen", "nowhere")).isEqualTo(125);
+        assertThat(arrow("serve", "--s3-listen", "127.0.0.1:70000")).isEqualTo(125);
         assertThat(err.toString()).contains("arrow: --prewarm must be between 0 and 64\n")
                 .contains("arrow: --listen must be HOST:PORT, not 'nowhere'\n")
                 .doesNotContain("Exception");

@@ -2,6 +2,7 @@ package dev.arrow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +92,33 @@ class BucketCliIT extends ServedNode {
         // Nothing half-written is left: the bodies on disk are the two objects'.
         try (var files = Files.walk(home.resolve("objects"))) {
             assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anUploadCutByAKill9LeavesNothing() throws Exception {
+        startNode();
+        assertThat(arrow("", "bucket", "create", "cut").status()).isZero();
+        String token = Files.readString(home.resolve("token")).strip();
+        java.net.URI base = java.net.URI.create(url);
+        try (var socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("PUT /v1/buckets/cut/objects/half.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+                    + "\r\nContent-Length: " + (64 << 20) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[1 << 20];
+            for (int i = 0; i < 8; i++) {
+                out.write(chunk);
+            }
+            out.flush();
+            // The node is mid-body: its temporary file has the first MiBs.
+            node.destroyForcibly(); // SIGKILL, mid-upload
+            assertThat(node.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        }
+        startNode();
+        assertThat(arrow("", "bucket", "get", "cut", "half.bin").status()).isEqualTo(ExitStatus.NOT_FOUND);
+        assertThat(arrow("", "bucket", "ls", "cut", "--json").stdout()).contains("\"objects\" : [ ]");
+        try (var files = Files.walk(home.resolve("objects"))) {
+            assertThat(files.filter(Files::isRegularFile).toList()).as("no half-written body is left").isEmpty();
         }
     }
 

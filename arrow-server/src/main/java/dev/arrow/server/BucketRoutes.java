@@ -15,6 +15,7 @@ import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * The object store's routes under {@code /v1/buckets} (docs/api.md, "Buckets"): the same buckets
@@ -138,7 +139,7 @@ final class BucketRoutes {
             ex.markResponded();
             ex.response().setStatus(status);
             ex.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
-            ex.response().write(true, null, Callbacks.of(ex));
+            ex.response().write(true, null, Callback.from(ex::succeed, ex::fail));
             return;
         }
         try (ObjectService.Content content = objects.get(bucket, key, range)) {
@@ -177,12 +178,5 @@ final class BucketRoutes {
         out.put("objects", info.objects());
         out.put("bytes", info.bytes());
         return out;
-    }
-
-    /** The exchange's own callback, for a response written by hand. */
-    private static final class Callbacks {
-        static org.eclipse.jetty.util.Callback of(Exchange ex) {
-            return org.eclipse.jetty.util.Callback.from(ex::succeed, ex::fail);
-        }
     }
 }

@@ -108,6 +108,10 @@ class BucketIT {
             assertThat(client.delete("/v1/buckets/photos/objects/" + key).status()).isEqualTo(204);
         }
         assertError(client.get("/v1/buckets/photos/objects/2024/dog.txt"), 404, "not_found", null);
+        NodeClient.Reply missingHead = client.call("HEAD", "/v1/buckets/photos/objects/2024/dog.txt", null, null, Map.of());
+        assertThat(missingHead.status()).isEqualTo(404);
+        assertThat(missingHead.body()).isEmpty();
+        assertThat(client.get("/healthz").status()).as("the connection after a HEAD still serves").isEqualTo(200);
         assertThat(client.delete("/v1/buckets/photos").status()).isEqualTo(204);
         assertError(client.delete("/v1/buckets/photos"), 404, "not_found", null);
         assertThat(client.get("/v1/buckets").json().path("buckets")).isEmpty();

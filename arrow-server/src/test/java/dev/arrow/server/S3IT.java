@@ -260,6 +260,21 @@ class S3IT {
                     raise AssertionError("a wrong Content-MD5 was taken")
                 except ClientError as e:
                     assert e.response["Error"]["Code"] == "BadDigest", e.response
+                assert "Contents" not in s3.list_objects_v2(Bucket="boto", Prefix="bad"), "a body that failed was kept"
+                def refused(code, call, **args):
+                    try:
+                        call(**args)
+                    except ClientError as e:
+                        assert e.response["Error"]["Code"] == code, (code, e.response)
+                        return
+                    raise AssertionError("not refused: %s" % args)
+                refused("InvalidArgument", s3.put_object, Bucket="boto", Key="a/../b", Body=b"x")
+                refused("NoSuchBucket", s3.put_object, Bucket="nobucket", Key="k", Body=b"x")
+                refused("InvalidBucketName", s3.create_bucket, Bucket="no_such")
+                refused("InvalidRange", s3.get_object, Bucket="boto", Key="a/b.txt", Range="bytes=100-")
+                refused("BucketNotEmpty", s3.delete_bucket, Bucket="boto")
+                refused("NotImplemented", s3.get_bucket_acl, Bucket="boto")
+                assert "Contents" not in s3.list_objects_v2(Bucket="boto", Prefix="a/..")
                 upload = s3.create_multipart_upload(Bucket="boto", Key="big.bin", ContentType="application/x-big")
                 first, second = os.urandom(5 * 1024 * 1024), os.urandom(1000)
                 p1 = s3.upload_part(Bucket="boto", Key="big.bin", UploadId=upload["UploadId"], PartNumber=1, Body=first)
@@ -283,6 +298,59 @@ class S3IT {
         Run boto = run(List.of(PYTHON, script.toString()), secret);
         assertThat(boto.status()).as("stdout: %s%nstderr: %s", boto.stdout(), boto.stderr()).isZero();
         assertThat(boto.stdout().strip()).isEqualTo("ok");
+    }
+
+    @Test
+    void aTruncatedBodyOrPartStoresNothing() throws Exception {
+        Path script = work.resolve("truncated.py");
+        Files.writeString(script, """
+                import os, socket, boto3
+                from urllib.parse import urlparse
+                from botocore.auth import S3SigV4Auth
+                from botocore.awsrequest import AWSRequest
+                from botocore.config import Config
+                from botocore.credentials import Credentials
+                endpoint = os.environ["S3_ENDPOINT"]
+                s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                                  config=Config(s3={"addressing_style": "path"}))
+                s3.create_bucket(Bucket="cut")
+                upload = s3.create_multipart_upload(Bucket="cut", Key="parts.bin")["UploadId"]
+                credentials = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+
+                def cut(path):
+                    body = os.urandom(100000)
+                    request = AWSRequest(method="PUT", url=endpoint + path, data=body)
+                    S3SigV4Auth(credentials, "s3", "us-east-1").add_auth(request)
+                    target = urlparse(endpoint)
+                    head = "PUT %s HTTP/1.1\\r\\n" % path
+                    head += "Host: %s\\r\\n" % target.netloc
+                    for name, value in request.headers.items():
+                        if name.lower() not in ("host", "content-length"):
+                            head += "%s: %s\\r\\n" % (name, value)
+                    head += "Content-Length: %d\\r\\n\\r\\n" % len(body)
+                    with socket.create_connection((target.hostname, target.port)) as sock:
+                        sock.sendall(head.encode() + body[:50000])
+                        sock.shutdown(socket.SHUT_WR)
+                        answer = b""
+                        while True:
+                            chunk = sock.recv(65536)
+                            if not chunk:
+                                break
+                            answer += chunk
+                    assert answer.startswith(b"HTTP/1.1 400") and b"<Code>IncompleteBody</Code>" in answer, answer
+
+                cut("/cut/whole.bin")
+                cut("/cut/parts.bin?partNumber=1&uploadId=" + upload)
+                assert "Contents" not in s3.list_objects_v2(Bucket="cut"), "a truncated body was kept"
+                assert s3.list_parts(Bucket="cut", Key="parts.bin", UploadId=upload).get("Parts", []) == []
+                print("ok")
+                """);
+        Run run = run(List.of(PYTHON, script.toString()), secret);
+        assertThat(run.status()).as("stdout: %s%nstderr: %s", run.stdout(), run.stderr()).isZero();
+        assertThat(run.stdout().strip()).isEqualTo("ok");
+        try (Stream<Path> files = Files.walk(home.resolve("objects"))) {
+            assertThat(files.filter(Files::isRegularFile).toList()).as("no body file is left").isEmpty();
+        }
     }
 
     @Test

@@ -115,14 +115,17 @@ final class SqliteObjectStore implements ObjectStore {
                 }
                 size += n;
             }
-            return new Object[] {size, md5.digest()};
+            return new Written(size, md5.digest());
         });
+    }
+
+    /** What a filler wrote: its size and, when it computed one, its MD5 (else empty). */
+    private record Written(long size, byte[] md5) {
     }
 
     @FunctionalInterface
     private interface Filler {
-        /** Writes the body; answers {size, md5}. */
-        Object[] fill(FileChannel out) throws IOException;
+        Written fill(FileChannel out) throws IOException;
     }
 
     private Body writeBody(Filler filler) throws IOException {
@@ -130,7 +133,7 @@ final class SqliteObjectStore implements ObjectStore {
         Path temp = tmp.resolve(name);
         boolean done = false;
         try {
-            Object[] written;
+            Written written;
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 written = filler.fill(out);
                 out.force(true);
@@ -141,7 +144,7 @@ final class SqliteObjectStore implements ObjectStore {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             syncDirectory(directory);
             done = true;
-            return new Body(name, (long) written[0], (byte[]) written[1]);
+            return new Body(name, written.size(), written.md5());
         } finally {
             if (!done) {
                 Files.deleteIfExists(temp);
@@ -440,6 +443,11 @@ final class SqliteObjectStore implements ObjectStore {
         }
 
         @Override
+        public int read(ByteBuffer into, long position) throws IOException {
+            return channel.read(into, position);
+        }
+
+        @Override
         public void close() throws IOException {
             channel.close();
         }
@@ -554,6 +562,50 @@ final class SqliteObjectStore implements ObjectStore {
                 return Optional.of(List.copyOf(infos));
             });
         });
+    }
+
+    /**
+     * A copy shares the source's bytes: its body is a new hard link to the source's file (bodies
+     * are never written in place), made and synced before the copy's row commits.
+     */
+    @Override
+    public Optional<ObjectInfo> copy(String sourceBucket, String sourceKey, String bucket, String key,
+            Optional<Attributes> replace, Instant now) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Row source = database.read(connection -> objectRow(connection, sourceBucket, sourceKey));
+            if (source == null) {
+                return Optional.empty();
+            }
+            String name = newName();
+            Path target = path(name);
+            Files.createDirectories(target.getParent());
+            try {
+                Files.createLink(target, path(source.body()));
+            } catch (NoSuchFileException e) {
+                if (attempt < 10) {
+                    continue; // the source was replaced meanwhile: read its row again
+                }
+                throw e;
+            }
+            syncDirectory(target.getParent());
+            Attributes attributes = replace.orElse(new Attributes(source.info().contentType(), source.info().metadata()));
+            var info = new ObjectInfo(bucket, key, source.info().size(), source.info().etag(), now,
+                    attributes.contentType(), new TreeMap<>(attributes.metadata()));
+            Optional<String> replaced;
+            try {
+                replaced = database.write(connection -> bucketExists(connection, bucket)
+                        ? Optional.ofNullable(upsertObject(connection, info, name)) : null);
+            } catch (RuntimeException e) {
+                deleteBodies(List.of(name));
+                throw e;
+            }
+            if (replaced == null) {
+                deleteBodies(List.of(name));
+                return Optional.empty();
+            }
+            replaced.ifPresent(old -> deleteBodies(List.of(old)));
+            return Optional.of(info);
+        }
     }
 
     // ---- multipart uploads
@@ -714,7 +766,7 @@ final class SqliteObjectStore implements ObjectStore {
                         size += length;
                     }
                 }
-                return new Object[] {size, new byte[0]};
+                return new Written(size, new byte[0]); // a multipart ETag is made of the parts' MD5s
             });
         } catch (NoSuchFileException e) {
             return new Completed.NoUpload(); // completed or aborted meanwhile

@@ -106,6 +106,27 @@ class SqliteObjectStoreTest {
     }
 
     @Test
+    void aCopySharesTheBytesAndOutlivesItsSource() throws IOException {
+        ObjectInfo source = put("b1b", "src", "shared bytes");
+        objects.createBucket("b2b", T0);
+        ObjectInfo copy = objects.copy("b1b", "src", "b2b", "dst", Optional.empty(), T0.plusSeconds(1)).orElseThrow();
+        assertThat(copy.etag()).isEqualTo(source.etag());
+        assertThat(copy.metadata()).isEqualTo(source.metadata());
+        assertThat(copy.lastModified()).isEqualTo(T0.plusSeconds(1));
+        ObjectInfo replaced = objects.copy("b1b", "src", "b1b", "src", Optional.of(new Attributes("image/png", Map.of())),
+                T0).orElseThrow();
+        assertThat(replaced.contentType()).isEqualTo("image/png");
+        assertThat(objects.delete("b1b", "src")).isTrue();
+        assertThat(read("b2b", "dst", 0, 12)).isEqualTo("shared bytes");
+        assertThat(files("data")).hasSize(1);
+        assertThat(objects.copy("b1b", "src", "b2b", "x", Optional.empty(), T0)).isEmpty();
+        assertThat(objects.copy("b2b", "dst", "nob", "x", Optional.empty(), T0)).isEmpty();
+        assertThat(files("data")).hasSize(1);
+        reopen();
+        assertThat(read("b2b", "dst", 0, 12)).isEqualTo("shared bytes");
+    }
+
+    @Test
     void aBodyThatFailsMidwayStoresNothing() throws IOException {
         put("b1b", "k", "kept");
         InputStream failing = new InputStream() {

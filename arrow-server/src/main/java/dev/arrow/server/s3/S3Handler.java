@@ -6,6 +6,7 @@ import dev.arrow.services.ObjectException;
 import dev.arrow.services.objects.ByteRange;
 import dev.arrow.services.objects.ObjectService;
 import dev.arrow.services.objects.ObjectStore;
+import dev.arrow.services.objects.Payload;
 import dev.arrow.services.objects.PayloadException;
 import dev.arrow.services.objects.RequestView;
 import dev.arrow.services.objects.SignatureV4;
@@ -249,7 +250,7 @@ final class S3Handler extends Handler.Abstract {
                 if (ex.has("uploadId") && method.equals("GET")) {
                     listParts(ex);
                 } else {
-                    refuseSubresources(ex, "partNumber", "versionId", "response-content-type",
+                    refuseSubresources(ex, "versionId", "response-content-type",
                             "response-content-disposition", "response-cache-control", "response-content-encoding",
                             "response-content-language", "response-expires");
                     getObject(ex, method.equals("HEAD"));
@@ -457,10 +458,11 @@ final class S3Handler extends Handler.Abstract {
     }
 
     private void requireLength(Exchange ex) {
-        long declared = ex.verdict.payload() instanceof dev.arrow.services.objects.Payload.SignedChunks chunks
-                ? chunks.decodedLength()
-                : ex.verdict.payload() instanceof dev.arrow.services.objects.Payload.UnsignedChunks chunks2
-                        ? chunks2.decodedLength() : ex.request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        long declared = switch (ex.verdict.payload()) {
+            case Payload.SignedChunks chunks -> chunks.decodedLength();
+            case Payload.UnsignedChunks chunks -> chunks.decodedLength();
+            case Payload.Sha256 _, Payload.Unsigned _ -> ex.request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        };
         if (declared > MAX_PUT_BYTES) {
             throw new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of "
                     + MAX_PUT_BYTES + " bytes");
@@ -553,14 +555,7 @@ final class S3Handler extends Handler.Abstract {
             ex.response.setStatus(content.range().isPresent() ? 206 : 200);
             ex.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, content.length());
             ex.responded = true;
-            try (OutputStream out = Content.Sink.asOutputStream(ex.response)) {
-                byte[] buffer = new byte[256 * 1024];
-                int n;
-                InputStream body = content.body();
-                while ((n = body.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
-                }
-            }
+            Bodies.send(content, ex.response);
             ex.callback.succeeded();
         }
     }

@@ -59,12 +59,35 @@ public final class ObjectService {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** An object's body, or a range of it, open for reading; closing it closes the object. */
-    public record Content(ObjectStore.ObjectInfo info, Optional<ByteRange.Resolved> range, InputStream body)
-            implements AutoCloseable {
+    /**
+     * An object's body, or a range of it, open for reading as a stream ({@link #body}) or into
+     * buffers ({@link #read}); closing it closes the object.
+     */
+    public record Content(ObjectStore.ObjectInfo info, Optional<ByteRange.Resolved> range, InputStream body,
+            ObjectStore.Reader reader) implements AutoCloseable {
 
         public long length() {
             return range.map(ByteRange.Resolved::length).orElse(info.size());
+        }
+
+        /** Where the range (or the body) starts in the object. */
+        public long offset() {
+            return range.map(ByteRange.Resolved::offset).orElse(0L);
+        }
+
+        /**
+         * Reads the bytes {@code done} bytes into the range into {@code into}, no further than the
+         * range's end; -1 when the range is done.
+         */
+        public int read(ByteBuffer into, long done) throws IOException {
+            long left = length() - done;
+            if (left <= 0) {
+                return -1;
+            }
+            if (into.remaining() > left) {
+                into.limit(into.position() + (int) left);
+            }
+            return reader.read(into, offset() + done);
         }
 
         @Override
@@ -157,7 +180,7 @@ public final class ObjectService {
                     }
                 }
             };
-            return new Content(info, resolved, body);
+            return new Content(info, resolved, body, reader);
         } catch (IOException | RuntimeException e) {
             reader.close();
             throw e;
@@ -252,8 +275,8 @@ public final class ObjectService {
     }
 
     /**
-     * Copies an object, streaming it; with {@code replace} the copy gets those attributes, else
-     * the source's.
+     * Copies an object (the store shares or streams its body); with {@code replace} the copy gets
+     * those attributes, else the source's.
      */
     public ObjectStore.ObjectInfo copy(String sourceBucket, String sourceKey, String bucket, String key,
             Optional<ObjectStore.Attributes> replace) throws IOException {
@@ -262,15 +285,15 @@ public final class ObjectService {
         requireBucketName(bucket);
         requireKey(key);
         replace.ifPresent(ObjectService::requireAttributes);
+        Optional<ObjectStore.ObjectInfo> copied = store.copy(sourceBucket, sourceKey, bucket, key, replace,
+                clock.instant());
+        if (copied.isPresent()) {
+            return copied.get();
+        }
         if (store.bucket(bucket).isEmpty()) {
             throw noBucket(bucket);
         }
-        try (Content source = get(sourceBucket, sourceKey, Optional.empty())) {
-            ObjectStore.ObjectInfo info = source.info();
-            var attributes = replace.orElse(new ObjectStore.Attributes(info.contentType(), info.metadata()));
-            return store.put(bucket, key, source.body(), attributes, false, clock.instant())
-                    .orElseThrow(() -> noBucket(bucket));
-        }
+        throw missing(sourceBucket, sourceKey);
     }
 
     public ObjectStore.Upload createUpload(String bucket, String key, ObjectStore.Attributes attributes) {

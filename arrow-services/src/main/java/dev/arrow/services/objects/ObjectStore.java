@@ -2,6 +2,7 @@ package dev.arrow.services.objects;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,12 @@ public interface ObjectStore {
         /** {@code length} bytes of the body from {@code offset}; the stream is the reader's, closed with it. */
         InputStream body(long offset, long length) throws IOException;
 
+        /**
+         * Reads body bytes from {@code position} into {@code into}, as much as fits; -1 at the end.
+         * Lets a server send from a reused (direct) buffer without a copy through the heap.
+         */
+        int read(ByteBuffer into, long position) throws IOException;
+
         @Override
         void close() throws IOException;
     }
@@ -130,6 +137,14 @@ public interface ObjectStore {
      * order, at most {@code limit}; empty when there is no such bucket.
      */
     Optional<List<ObjectInfo>> list(String bucket, String prefix, Optional<String> after, int limit);
+
+    /**
+     * Copies an object to {@code bucket}/{@code key} (replacing any there) with the source's ETag and
+     * size, and {@code replace}'s attributes or else the source's. Empty when the source object or
+     * the target bucket is absent.
+     */
+    Optional<ObjectInfo> copy(String sourceBucket, String sourceKey, String bucket, String key,
+            Optional<Attributes> replace, Instant now) throws IOException;
 
     /** Starts a multipart upload; empty when there is no such bucket. */
     Optional<Upload> createUpload(String bucket, String key, Attributes attributes, Instant now);

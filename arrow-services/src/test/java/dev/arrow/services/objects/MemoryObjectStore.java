@@ -118,6 +118,16 @@ final class MemoryObjectStore implements ObjectStore {
             }
 
             @Override
+            public int read(java.nio.ByteBuffer into, long position) {
+                if (position >= stored.body().length) {
+                    return -1;
+                }
+                int n = (int) Math.min(into.remaining(), stored.body().length - position);
+                into.put(stored.body(), (int) position, n);
+                return n;
+            }
+
+            @Override
             public void close() {
             }
         });
@@ -153,6 +163,20 @@ final class MemoryObjectStore implements ObjectStore {
             }
         }
         return Optional.of(page);
+    }
+
+    @Override
+    public synchronized Optional<ObjectInfo> copy(String sourceBucket, String sourceKey, String bucket, String key,
+            Optional<Attributes> replace, Instant now) {
+        Stored source = objects.getOrDefault(sourceBucket, new TreeMap<>()).get(sourceKey);
+        if (source == null || !buckets.containsKey(bucket)) {
+            return Optional.empty();
+        }
+        Attributes attributes = replace.orElse(new Attributes(source.info().contentType(), source.info().metadata()));
+        var info = new ObjectInfo(bucket, key, source.info().size(), source.info().etag(), now, attributes.contentType(),
+                new TreeMap<>(attributes.metadata()));
+        objects.get(bucket).put(key, new Stored(info, source.body()));
+        return Optional.of(info);
     }
 
     @Override

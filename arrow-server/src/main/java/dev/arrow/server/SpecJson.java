@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.events.triggers.Triggers;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Bindings;
+import dev.arrow.platform.arrows.DeclaredTriggers;
 import dev.arrow.platform.arrows.HttpSettings;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
@@ -33,7 +35,7 @@ final class SpecJson {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> TOP = Set.of("name", "mode", "command", "env", "bundle", "limits", "network", "scaling",
-            "runtime", "handler", "http", "bindings");
+            "runtime", "handler", "http", "bindings", "triggers");
     private static final Set<String> BINDINGS = Set.of("kv", "queues", "buckets");
     private static final Set<String> LIMITS = Set.of("memory", "cpus", "pids", "timeout", "tmpfs");
     private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances", "keepAlive");
@@ -62,6 +64,7 @@ final class SpecJson {
         Scaling scaling = scaling(body.get("scaling"));
         HttpSettings http = http(body.get("http"));
         Bindings bindings = bindings(body.get("bindings"));
+        DeclaredTriggers triggers = triggers(body.get("triggers"), bindings);
         if (runtime.isPresent() && handler.isPresent()) {
             try {
                 dev.arrow.runtime.runtimes.LanguageRuntime.of(runtime.get()).validateHandler(handler.get());
@@ -71,7 +74,7 @@ final class SpecJson {
             }
         }
         return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
-                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http, bindings);
+                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http, bindings, triggers);
     }
 
     static ObjectNode write(ArrowSpec spec) {
@@ -111,6 +114,7 @@ final class SpecJson {
         spec.bindings().kv().forEach(bindings.putArray("kv")::add);
         spec.bindings().queues().forEach(bindings.putArray("queues")::add);
         spec.bindings().buckets().forEach(bindings.putArray("buckets")::add);
+        out.set("triggers", spec.triggers().list());
         return out;
     }
 
@@ -214,6 +218,15 @@ final class SpecJson {
         rejectUnknown(node, BINDINGS, "bindings.");
         return new Bindings(names(node.get("kv"), "bindings.kv"), names(node.get("queues"), "bindings.queues"),
                 names(node.get("buckets"), "bindings.buckets"));
+    }
+
+    /** Checked by the events layer against the bindings (a 400 naming e.g. {@code triggers[1].queue}), kept as declared. */
+    private static DeclaredTriggers triggers(JsonNode node, Bindings bindings) {
+        if (node == null || node.isNull()) {
+            return DeclaredTriggers.NONE;
+        }
+        Triggers.parse(node, Set.copyOf(bindings.queues()), Set.copyOf(bindings.buckets()));
+        return DeclaredTriggers.of(node);
     }
 
     private static List<String> names(JsonNode node, String field) {

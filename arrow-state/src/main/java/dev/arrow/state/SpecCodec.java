@@ -1,10 +1,12 @@
 package dev.arrow.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Bindings;
+import dev.arrow.platform.arrows.DeclaredTriggers;
 import dev.arrow.platform.arrows.HttpSettings;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
@@ -29,7 +31,7 @@ final class SpecCodec {
 
     record StoredSpec(String name, String mode, List<String> command, Map<String, String> env, String bundle,
                       StoredLimits limits, String network, StoredScaling scaling, String runtime, String handler,
-                      StoredHttp http, StoredBindings bindings) {
+                      StoredHttp http, StoredBindings bindings, JsonNode triggers) {
     }
 
     /** Absent from revisions stored before bindings existed: none then. */
@@ -61,7 +63,9 @@ final class SpecCodec {
                 new StoredHttp(spec.http().port(), spec.http().readinessPath().orElse(null),
                         spec.http().startTimeout().toNanos()),
                 spec.bindings().isEmpty() ? null
-                        : new StoredBindings(spec.bindings().kv(), spec.bindings().queues(), spec.bindings().buckets()));
+                        : new StoredBindings(spec.bindings().kv(), spec.bindings().queues(), spec.bindings().buckets()),
+                // Absent from revisions stored before triggers existed, and from those without any.
+                spec.triggers().isEmpty() ? null : spec.triggers().list());
         try {
             return JSON.writeValueAsString(stored);
         } catch (JsonProcessingException e) {
@@ -91,6 +95,7 @@ final class SpecCodec {
                         : new HttpSettings(stored.http().port(), Optional.ofNullable(stored.http().readinessPath()),
                                 Duration.ofNanos(stored.http().startTimeoutNanos())),
                 stored.bindings() == null ? Bindings.NONE
-                        : new Bindings(stored.bindings().kv(), stored.bindings().queues(), stored.bindings().buckets()));
+                        : new Bindings(stored.bindings().kv(), stored.bindings().queues(), stored.bindings().buckets()),
+                DeclaredTriggers.of(stored.triggers()));
     }
 }

@@ -56,6 +56,17 @@ final class ApiHandler extends Handler.Abstract {
             }
             return true;
         }
+        if (path != null && !path.equals("/v1") && !path.startsWith("/v1/")) {
+            Optional<Gateway.Target> routed = gateway.routed(exchange);
+            if (routed.isPresent()) {
+                try {
+                    gateway.handle(exchange, routed.get()); // a route an arrow claims
+                } catch (RuntimeException e) {
+                    answer(exchange, e);
+                }
+                return true;
+            }
+        }
         blocking.execute(() -> route(exchange));
         return true;
     }

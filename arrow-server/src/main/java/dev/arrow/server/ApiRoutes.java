@@ -48,9 +48,12 @@ final class ApiRoutes {
     private final NodeMetrics metrics;
     private final byte[] openApi;
     private final int maxInputBytes;
+    private final ArrowTriggers triggers;
 
     ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
-            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes) {
+            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes,
+            ArrowTriggers triggers) {
+        this.triggers = triggers;
         this.objects = objects;
         this.maxInputBytes = maxInputBytes;
         this.arrows = arrows;
@@ -81,6 +84,7 @@ final class ApiRoutes {
                 .add("DELETE", "/v1/arrows/{name}", ex -> {
                     arrows.delete(ex.param("name"));
                     invocations.arrowChanged(ex.param("name"));
+                    triggers.changed(ex.param("name"));
                     ex.empty(204);
                 })
                 .add("GET", "/v1/arrows/{name}/revisions", this::listRevisions)
@@ -115,9 +119,12 @@ final class ApiRoutes {
         Optional<String> key = idempotencyKey(ex);
         byte[] body = ex.body(Exchange.MAX_JSON_BYTES);
         ArrowSpec spec = SpecJson.parse(ex.json(body, false));
-        Idempotent<ArrowDetails> deployed = arrows.deploy(spec, key.map(text -> IdempotencyKey.of(text, spec.name(), body)));
-        // A replay too: it may come before the first deploy's own call, which must not be missed.
-        invocations.arrowChanged(spec.name());
+        Idempotent<ArrowDetails> deployed = triggers.deploy(spec, () -> {
+            var done = arrows.deploy(spec, key.map(text -> IdempotencyKey.of(text, spec.name(), body)));
+            // A replay too: it may come before the first deploy's own call, which must not be missed.
+            invocations.arrowChanged(spec.name());
+            return done;
+        });
         markReplayed(ex, deployed);
         ex.json(201, RecordJson.arrow(deployed.result()));
     }
@@ -202,8 +209,12 @@ final class ApiRoutes {
             }
             revision = Optional.of(node.intValue());
         }
-        var rolledBack = arrows.rollback(ex.param("name"), revision);
-        invocations.arrowChanged(ex.param("name"));
+        Optional<Integer> to = revision;
+        var rolledBack = triggers.rollback(ex.param("name"), to, () -> {
+            var done = arrows.rollback(ex.param("name"), to);
+            invocations.arrowChanged(ex.param("name"));
+            return done;
+        });
         ex.json(200, RecordJson.arrow(rolledBack));
     }
 

@@ -112,14 +112,16 @@ public final class Node implements AutoCloseable {
             metrics.bind(queues);
             var accessKeys = new AccessKeys(state.accessKeys(), clock);
             var objects = new ObjectService(state.objects(), clock);
+            var triggers = new ArrowTriggers(arrows, new RouteTable(), Optional.empty());
+            triggers.load();
             var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, accessKeys, objects, metrics, openApi(),
-                    config.dispatch().maxInputBytes());
+                    config.dispatch().maxInputBytes(), triggers);
 
             Server server = unstarted.join();
             var connector = (NodeConnector) server.getConnectors()[0];
             var gateway = new Gateway(invocations, warm::client,
                     Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-gateway-wait-", 0).factory()),
-                    connector.selectorThread(), connector.getScheduler(), config.dispatch().maxInputBytes());
+                    connector.selectorThread(), connector.getScheduler(), config.dispatch().maxInputBytes(), triggers.routes());
             server.setHandler(new ApiHandler(routes.router(), token, sandboxTokens, gateway,
                     config.bodyDeadline()));
             warm.makeInstanceClientWith(() -> new InstanceClient(connector.getSelectorManager()));

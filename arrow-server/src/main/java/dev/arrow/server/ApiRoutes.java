@@ -48,9 +48,11 @@ final class ApiRoutes {
     private final NodeMetrics metrics;
     private final byte[] openApi;
     private final int maxInputBytes;
+    private final NodeEvents events;
 
     ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
-            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes) {
+            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes, NodeEvents events) {
+        this.events = events;
         this.objects = objects;
         this.maxInputBytes = maxInputBytes;
         this.arrows = arrows;
@@ -64,8 +66,8 @@ final class ApiRoutes {
     }
 
     Router router() {
-        return new BucketRoutes(objects).addTo(
-                new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes()))));
+        return new EventRoutes(events, java.time.Clock.systemUTC()).addTo(new BucketRoutes(objects).addTo(
+                new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes())))));
     }
 
     private Router arrowRoutes() {

@@ -57,10 +57,12 @@ public final class Node implements AutoCloseable {
     private final IdleHeap idleHeap;
     private final int port;
     private final S3Listener s3;
+    private final NodeEvents events;
 
     private Node(NodeConfig config, SqliteState state, InvocationService invocations, WarmInstances warm,
-            SandboxDriver driver, Server server, IdleHeap idleHeap, int port, S3Listener s3) {
+            SandboxDriver driver, Server server, IdleHeap idleHeap, int port, S3Listener s3, NodeEvents events) {
         this.s3 = s3;
+        this.events = events;
         this.config = config;
         this.state = state;
         this.invocations = invocations;
@@ -90,6 +92,7 @@ public final class Node implements AutoCloseable {
         SqliteState state = SqliteState.open(home.resolve("arrow.db"));
         WarmInstances warm = null;
         S3Listener s3 = null;
+        NodeEvents events = null;
         SandboxDriver driver = Sandboxes.processDriver();
         try {
             var bundles = new FileBundleStore(home.resolve("bundles"), BundleLimits.DEFAULT);
@@ -112,8 +115,9 @@ public final class Node implements AutoCloseable {
             metrics.bind(queues);
             var accessKeys = new AccessKeys(state.accessKeys(), clock);
             var objects = new ObjectService(state.objects(), clock);
+            events = new NodeEvents(state.events(), invocations, queues, clock, config.dispatch().maxConcurrent());
             var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, accessKeys, objects, metrics, openApi(),
-                    config.dispatch().maxInputBytes());
+                    config.dispatch().maxInputBytes(), events);
 
             Server server = unstarted.join();
             var connector = (NodeConnector) server.getConnectors()[0];
@@ -139,13 +143,17 @@ public final class Node implements AutoCloseable {
                 throw new IOException("cannot start the HTTP server: " + e.getMessage(), e);
             }
             invocations.start();
+            events.start(state.arrows());
             var idleHeap = new IdleHeap(metrics.idleHeapReleases());
             idleHeap.start();
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + " and, for sandboxes, on "
                     + socketDir.resolve(SandboxApi.SOCKET_NAME) + "; state in " + home);
-            return new Node(config, state, invocations, warm, driver, server, idleHeap, port, s3);
+            return new Node(config, state, invocations, warm, driver, server, idleHeap, port, s3, events);
         } catch (IOException | RuntimeException e) {
+            if (events != null) {
+                events.close();
+            }
             if (s3 != null) {
                 s3.close();
             }
@@ -234,6 +242,7 @@ public final class Node implements AutoCloseable {
     public void close() {
         try {
             idleHeap.close();
+            events.close(); // deliveries cut short stay pending: delivered after the next start
             invocations.close();
             if (s3 != null) {
                 s3.close();

@@ -109,6 +109,9 @@ final class InspectCommand implements Callable<Integer> {
                 kinds.add(kind + " " + String.join(", ", names));
             }
         }
+        if (bindings.path("events").isTextual()) {
+            kinds.add("events " + bindings.get("events").asText());
+        }
         return kinds.isEmpty() ? "-" : String.join("; ", kinds);
     }
 

@@ -87,6 +87,7 @@ final class Manifest {
         public JsonNode kv;
         public JsonNode queues;
         public JsonNode buckets;
+        public JsonNode events;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

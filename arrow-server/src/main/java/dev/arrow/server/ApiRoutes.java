@@ -48,11 +48,13 @@ final class ApiRoutes {
     private final NodeMetrics metrics;
     private final byte[] openApi;
     private final int maxInputBytes;
+    private final NodeEvents events;
     private final ArrowTriggers triggers;
 
     ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
-            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes,
+            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes, NodeEvents events,
             ArrowTriggers triggers) {
+        this.events = events;
         this.triggers = triggers;
         this.objects = objects;
         this.maxInputBytes = maxInputBytes;
@@ -67,8 +69,8 @@ final class ApiRoutes {
     }
 
     Router router() {
-        return new BucketRoutes(objects).addTo(
-                new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes()))));
+        return new EventRoutes(events, java.time.Clock.systemUTC()).addTo(new BucketRoutes(objects).addTo(
+                new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes())))));
     }
 
     private Router arrowRoutes() {
@@ -84,7 +86,6 @@ final class ApiRoutes {
                 .add("DELETE", "/v1/arrows/{name}", ex -> {
                     arrows.delete(ex.param("name"));
                     invocations.arrowChanged(ex.param("name"));
-                    triggers.changed(ex.param("name"));
                     ex.empty(204);
                 })
                 .add("GET", "/v1/arrows/{name}/revisions", this::listRevisions)

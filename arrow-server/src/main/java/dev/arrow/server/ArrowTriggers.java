@@ -3,11 +3,11 @@ package dev.arrow.server;
 import dev.arrow.events.queues.QueuePollers;
 import dev.arrow.events.triggers.Trigger;
 import dev.arrow.events.triggers.Triggers;
-import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.arrows.ArrowService;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.ArrowSummary;
 import dev.arrow.platform.arrows.Mode;
+import dev.arrow.platform.invocations.InvocationService;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Optional;
@@ -30,10 +30,11 @@ final class ArrowTriggers implements AutoCloseable {
     private final RouteTable routes;
     private final Optional<QueuePollers> pollers;
 
-    ArrowTriggers(ArrowService arrows, RouteTable routes, Optional<QueuePollers> pollers) {
+    ArrowTriggers(ArrowService arrows, InvocationService invocations, RouteTable routes, Optional<QueuePollers> pollers) {
         this.arrows = arrows;
         this.routes = routes;
         this.pollers = pollers;
+        invocations.onArrowChanged(this::follow);
     }
 
     RouteTable routes() {
@@ -43,22 +44,24 @@ final class ArrowTriggers implements AutoCloseable {
     /** Takes up every deployed arrow's triggers, as the node starts. */
     void load() {
         for (ArrowSummary arrow : arrows.list()) {
+            ArrowSpec spec;
             try {
-                follow(arrow.name(), Optional.of(arrows.details(arrow.name()).traffic().spec()));
+                spec = arrows.details(arrow.name()).traffic().spec();
             } catch (RuntimeException e) {
-                // a revision stored by an older node may not parse now: it runs, without its triggers
-                LOG.log(Level.WARNING, "the triggers of '" + arrow.name() + "' are not taken up: " + e.getMessage());
+                continue; // deleted meanwhile
             }
+            follow(arrow.name(), Optional.of(spec)); // one whose triggers no longer parse runs without them
         }
     }
 
-    /** Deploys {@code spec} by {@code deploy} if its routes overlap no other arrow's, and follows it. */
+    /**
+     * Deploys {@code spec} by {@code deploy} if its routes overlap no other arrow's; {@code deploy}
+     * tells the invocations of the change, which tell this ({@link #follow}).
+     */
     <T> T deploy(ArrowSpec spec, Supplier<T> deploy) {
         synchronized (routes) {
             routes.check(spec);
-            T done = deploy.get();
-            changed(spec.name());
-            return done;
+            return deploy.get();
         }
     }
 
@@ -66,24 +69,20 @@ final class ArrowTriggers implements AutoCloseable {
     <T> T rollback(String arrow, Optional<Integer> revision, Supplier<T> rollback) {
         synchronized (routes) {
             target(arrow, revision).ifPresent(routes::check);
-            T done = rollback.get();
-            changed(arrow);
-            return done;
+            return rollback.get();
         }
     }
 
-    /** Follows {@code arrow} as it is stored now: deployed, rolled back or gone. */
-    void changed(String arrow) {
-        Optional<ArrowSpec> spec;
-        try {
-            spec = Optional.of(arrows.details(arrow).traffic().spec());
-        } catch (NotFoundException e) {
-            spec = Optional.empty();
-        }
-        follow(arrow, spec);
-    }
-
+    /** Follows a deploy, rollback or delete: {@code spec} is the arrow's traffic revision's, empty when it is gone. */
     private void follow(String arrow, Optional<ArrowSpec> spec) {
+        try {
+            take(arrow, spec);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the triggers of '" + arrow + "' are not taken up: " + e.getMessage());
+        }
+    }
+
+    private void take(String arrow, Optional<ArrowSpec> spec) {
         synchronized (routes) {
             if (spec.isEmpty()) {
                 routes.remove(arrow);

@@ -36,7 +36,7 @@ final class SpecJson {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> TOP = Set.of("name", "mode", "command", "env", "bundle", "limits", "network", "scaling",
             "runtime", "handler", "http", "bindings", "triggers");
-    private static final Set<String> BINDINGS = Set.of("kv", "queues", "buckets");
+    private static final Set<String> BINDINGS = Set.of("kv", "queues", "buckets", "events");
     private static final Set<String> LIMITS = Set.of("memory", "cpus", "pids", "timeout", "tmpfs");
     private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances", "keepAlive");
     private static final Set<String> HTTP = Set.of("port", "readinessPath", "startTimeout");
@@ -114,6 +114,9 @@ final class SpecJson {
         spec.bindings().kv().forEach(bindings.putArray("kv")::add);
         spec.bindings().queues().forEach(bindings.putArray("queues")::add);
         spec.bindings().buckets().forEach(bindings.putArray("buckets")::add);
+        if (spec.bindings().publishEvents()) {
+            bindings.put("events", "publish");
+        }
         out.set("triggers", spec.triggers().list());
         return out;
     }
@@ -217,7 +220,18 @@ final class SpecJson {
         requireObject(node, "bindings");
         rejectUnknown(node, BINDINGS, "bindings.");
         return new Bindings(names(node.get("kv"), "bindings.kv"), names(node.get("queues"), "bindings.queues"),
-                names(node.get("buckets"), "bindings.buckets"));
+                names(node.get("buckets"), "bindings.buckets"), events(node.get("events")));
+    }
+
+    /** {@code events: publish}: the arrow may POST /v1/events through its socket. */
+    private static boolean events(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (node.isTextual() && node.textValue().equals("publish")) {
+            return true;
+        }
+        throw ApiError.invalid("bindings.events", "bindings.events must be \"publish\" (the arrow may publish events), not " + node);
     }
 
     /** Checked by the events layer against the bindings (a 400 naming e.g. {@code triggers[1].queue}), kept as declared. */

@@ -35,7 +35,7 @@ final class SpecCodec {
     }
 
     /** Absent from revisions stored before bindings existed: none then. */
-    record StoredBindings(List<String> kv, List<String> queues, List<String> buckets) {
+    record StoredBindings(List<String> kv, List<String> queues, List<String> buckets, Boolean publishEvents) {
     }
 
     /** Absent from revisions stored before http mode existed: the defaults then apply. */
@@ -63,7 +63,8 @@ final class SpecCodec {
                 new StoredHttp(spec.http().port(), spec.http().readinessPath().orElse(null),
                         spec.http().startTimeout().toNanos()),
                 spec.bindings().isEmpty() ? null
-                        : new StoredBindings(spec.bindings().kv(), spec.bindings().queues(), spec.bindings().buckets()),
+                        : new StoredBindings(spec.bindings().kv(), spec.bindings().queues(), spec.bindings().buckets(),
+                                spec.bindings().publishEvents() ? Boolean.TRUE : null),
                 // Absent from revisions stored before triggers existed, and from those without any.
                 spec.triggers().isEmpty() ? null : spec.triggers().list());
         try {
@@ -95,7 +96,8 @@ final class SpecCodec {
                         : new HttpSettings(stored.http().port(), Optional.ofNullable(stored.http().readinessPath()),
                                 Duration.ofNanos(stored.http().startTimeoutNanos())),
                 stored.bindings() == null ? Bindings.NONE
-                        : new Bindings(stored.bindings().kv(), stored.bindings().queues(), stored.bindings().buckets()),
+                        : new Bindings(stored.bindings().kv(), stored.bindings().queues(), stored.bindings().buckets(),
+                                Boolean.TRUE.equals(stored.bindings().publishEvents())),
                 DeclaredTriggers.of(stored.triggers()));
     }
 }

@@ -1,0 +1,181 @@
+package dev.arrow.server;
+
+import dev.arrow.events.broker.Broker;
+import dev.arrow.events.broker.Deliveries;
+import dev.arrow.events.broker.EventLog;
+import dev.arrow.events.broker.RunnerCaller;
+import dev.arrow.events.broker.TriggerRegistry;
+import dev.arrow.events.triggers.Trigger;
+import dev.arrow.events.triggers.Triggers;
+import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.ArrowStore;
+import dev.arrow.platform.arrows.ArrowSummary;
+import dev.arrow.platform.invocations.InvocationService;
+import dev.arrow.services.queues.QueueService;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.arrow.events.broker.EventEnvelope;
+import dev.arrow.services.queues.Message;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
+
+/**
+ * The node's events: the triggers of every arrow's traffic revision (followed through deploys,
+ * rollbacks and deletes), the broker that stores events, the deliveries that run arrows with them
+ * (dead letters sent to queues of the node), and the loop that fires schedules.
+ */
+final class NodeEvents implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(NodeEvents.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final TriggerRegistry triggers = new TriggerRegistry();
+    private final EventLog log;
+    private final Broker broker;
+    private final Deliveries deliveries;
+    private final ScheduleLoop schedules;
+    private final QueueService queues;
+    private final Map<String, JsonNode> declared = new ConcurrentHashMap<>();
+
+    NodeEvents(EventLog log, InvocationService invocations, QueueService queues, Clock clock, int concurrency) {
+        this.log = log;
+        this.queues = queues;
+        this.deliveries = new Deliveries(log, triggers, new RunnerCaller(new InvocationRunner(invocations)),
+                (queue, body) -> queues.send(queue, body, Optional.empty()).id(), clock, RandomGenerator.getDefault(),
+                concurrency);
+        this.broker = new Broker(log, triggers, clock, deliveries::wake);
+        this.schedules = new ScheduleLoop(triggers, broker, log, clock);
+        invocations.onArrowChanged(this::arrowChanged);
+    }
+
+    /** Reads every arrow's triggers, then starts delivering what is stored and firing schedules. */
+    void start(ArrowStore arrows) {
+        for (ArrowSummary summary : arrows.arrows()) {
+            arrowChanged(summary.name(), arrows.revision(summary.name(), summary.trafficRevision()).map(r -> r.spec()));
+        }
+        deliveries.start(broker);
+        schedules.start();
+    }
+
+    /** The arrow's triggers are those of its traffic revision from now on; none once it is gone. */
+    void arrowChanged(String arrow, Optional<ArrowSpec> spec) {
+        triggers.set(arrow, spec.map(NodeEvents::triggersOf).orElse(List.of()));
+        spec.filter(s -> !s.triggers().isEmpty()).ifPresentOrElse(s -> declared.put(arrow, s.triggers().list()),
+                () -> declared.remove(arrow));
+        schedules.wake();
+    }
+
+    /** The trigger as its arrow's spec declares it. */
+    Optional<JsonNode> declared(String arrow, int index) {
+        return Optional.ofNullable(declared.get(arrow)).map(list -> list.get(index));
+    }
+
+    /** What a redrive did: dead letters delivered again, and messages left in the queue (not an event's dead letter). */
+    record Redriven(long redriven, long skipped) {
+    }
+
+    /**
+     * Delivers the dead letters of {@code queue} again, each to the arrow and trigger it failed
+     * for, and deletes them from the queue. A message that is not an event's dead letter stays,
+     * visible again once its visibility timeout ends.
+     */
+    Redriven redrive(String queue, Instant now) {
+        long redriven = 0;
+        long skipped = 0;
+        while (true) {
+            List<Message> batch = queues.receive(queue, 10, Duration.ZERO, Optional.of(Duration.ofMinutes(1)));
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (Message message : batch) {
+                if (redrive(message, now)) {
+                    queues.delete(queue, message.receiptHandle());
+                    redriven++;
+                } else {
+                    skipped++;
+                }
+            }
+        }
+        deliveries.wake();
+        return new Redriven(redriven, skipped);
+    }
+
+    private boolean redrive(Message message, Instant now) {
+        JsonNode letter;
+        try {
+            letter = JSON.readTree(message.body());
+        } catch (IOException e) {
+            return false;
+        }
+        JsonNode event = letter.path("event");
+        if (!letter.path("arrow").isTextual() || !letter.path("trigger").isInt() || !event.path("source").isTextual()
+                || !event.path("id").isTextual() || !event.path("type").isTextual()) {
+            return false;
+        }
+        String arrow = letter.get("arrow").textValue();
+        int trigger = letter.get("trigger").intValue();
+        String source = event.get("source").textValue();
+        String id = event.get("id").textValue();
+        if (log.redeliver(source, id, arrow, trigger, now)) {
+            return true;
+        }
+        // The event is no longer stored (or was redriven already): stored again, owed to that trigger alone.
+        try {
+            var envelope = new EventEnvelope(source, id, event.get("type").textValue(), now, JSON.writeValueAsBytes(event));
+            log.append(List.of(new EventLog.Pending(envelope, List.of(new EventLog.Target(arrow, trigger, Optional.empty())))), now);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** As validated at deploy; a stored list this node can no longer read is skipped, not fatal. */
+    private static List<Trigger> triggersOf(ArrowSpec spec) {
+        if (spec.triggers().isEmpty()) {
+            return List.of();
+        }
+        try {
+            return Triggers.parse(spec.triggers().list(), Set.copyOf(spec.bindings().queues()),
+                    Set.copyOf(spec.bindings().buckets()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the triggers of " + spec.name() + " cannot be read: " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    Broker broker() {
+        return broker;
+    }
+
+    Deliveries deliveries() {
+        return deliveries;
+    }
+
+    TriggerRegistry triggers() {
+        return triggers;
+    }
+
+    EventLog log() {
+        return log;
+    }
+
+    QueueService queues() {
+        return queues;
+    }
+
+    @Override
+    public void close() {
+        schedules.close();
+        deliveries.close();
+    }
+}

@@ -116,6 +116,7 @@ public final class Node implements AutoCloseable {
             var accessKeys = new AccessKeys(state.accessKeys(), clock);
             var objects = new ObjectService(state.objects(), clock);
             events = new NodeEvents(state.events(), invocations, queues, clock, config.dispatch().maxConcurrent());
+            events.watch(objects);
             var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, accessKeys, objects, metrics, openApi(),
                     config.dispatch().maxInputBytes(), events);
 

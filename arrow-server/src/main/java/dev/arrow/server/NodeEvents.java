@@ -15,6 +15,8 @@ import dev.arrow.services.queues.QueueService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arrow.events.broker.EventEnvelope;
+import dev.arrow.services.objects.ObjectService;
+import dev.arrow.services.objects.ObjectStore;
 import dev.arrow.services.queues.Message;
 import java.io.IOException;
 import java.time.Clock;
@@ -45,17 +47,49 @@ final class NodeEvents implements AutoCloseable {
     private final Deliveries deliveries;
     private final ScheduleLoop schedules;
     private final QueueService queues;
+    private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, JsonNode> declared = new ConcurrentHashMap<>();
 
     NodeEvents(EventLog log, InvocationService invocations, QueueService queues, Clock clock, int concurrency) {
         this.log = log;
         this.queues = queues;
+        this.clock = clock;
         this.deliveries = new Deliveries(log, triggers, new RunnerCaller(new InvocationRunner(invocations)),
                 (queue, body) -> queues.send(queue, body, Optional.empty()).id(), clock, RandomGenerator.getDefault(),
                 concurrency);
         this.broker = new Broker(log, triggers, clock, deliveries::wake);
         this.schedules = new ScheduleLoop(triggers, broker, log, clock);
         invocations.onArrowChanged(this::arrowChanged);
+    }
+
+    /** Object changes become bucket triggers' events; a failure to store one is logged, the write stands. */
+    void watch(ObjectService objects) {
+        objects.onChange(new ObjectService.Changes() {
+            @Override
+            public void created(ObjectStore.ObjectInfo object) {
+                changed(object.bucket(), Trigger.BucketEvent.CREATED, object.key(), object.size(), object.etag());
+            }
+
+            @Override
+            public void deleted(String bucket, String key) {
+                changed(bucket, Trigger.BucketEvent.DELETED, key, 0, "");
+            }
+        });
+    }
+
+    private void changed(String bucket, Trigger.BucketEvent change, String key, long size, String etag) {
+        try {
+            broker.objectChanged(bucket, change, key, size, etag, sequencer());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "storing the event of " + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** S3's sequencer: hex that grows with each change, here from the clock and never repeating. */
+    private String sequencer() {
+        long now = clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
+        return String.format("%016X", sequence.updateAndGet(last -> Math.max(last + 1, now)));
     }
 
     /** Reads every arrow's triggers, then starts delivering what is stored and firing schedules. */

@@ -117,6 +117,7 @@ public final class Node implements AutoCloseable {
             var objects = new ObjectService(state.objects(), clock);
             events = new NodeEvents(state.events(), invocations, queues, clock, config.dispatch().maxConcurrent());
             events.watch(objects);
+            metrics.bind(events);
             var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, accessKeys, objects, metrics, openApi(),
                     config.dispatch().maxInputBytes(), events);
 

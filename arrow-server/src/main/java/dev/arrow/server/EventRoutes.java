@@ -56,7 +56,7 @@ final class EventRoutes {
             headers.putIfAbsent(field.getLowerCaseName(), field.getValue());
         }
         byte[] body = ex.body(MAX_BODY);
-        List<Broker.Published> published = events.broker().publish(CloudEventsIngress.read(headers, body));
+        List<Broker.Published> published = events.publish(CloudEventsIngress.read(headers, body));
         ObjectNode out = Exchange.JSON.createObjectNode();
         ArrayNode list = out.putArray("events");
         for (Broker.Published one : published) {

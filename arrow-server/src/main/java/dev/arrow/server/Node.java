@@ -120,6 +120,8 @@ public final class Node implements AutoCloseable {
             var accessKeys = new AccessKeys(state.accessKeys(), clock);
             var objects = new ObjectService(state.objects(), clock);
             events = new NodeEvents(state.events(), invocations, queues, clock, config.dispatch().maxConcurrent());
+            events.watch(objects);
+            metrics.bind(events);
             triggers = new ArrowTriggers(arrows, invocations, new RouteTable(),
                     Optional.of(new QueuePollers(queues, new InvocationRunner(invocations), clock)));
             var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, accessKeys, objects, metrics, openApi(),

@@ -1,5 +1,6 @@
 package dev.arrow.server;
 
+import dev.arrow.events.broker.ArrowCaller;
 import dev.arrow.events.broker.Broker;
 import dev.arrow.events.broker.Deliveries;
 import dev.arrow.events.broker.EventLog;
@@ -15,6 +16,8 @@ import dev.arrow.services.queues.QueueService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arrow.events.broker.EventEnvelope;
+import dev.arrow.services.objects.ObjectService;
+import dev.arrow.services.objects.ObjectStore;
 import dev.arrow.services.queues.Message;
 import java.io.IOException;
 import java.time.Clock;
@@ -45,17 +48,64 @@ final class NodeEvents implements AutoCloseable {
     private final Deliveries deliveries;
     private final ScheduleLoop schedules;
     private final QueueService queues;
+    private final Clock clock;
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, JsonNode> declared = new ConcurrentHashMap<>();
+    // Counted since the node started, for /metrics.
+    private final java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong deferred = new java.util.concurrent.atomic.AtomicLong();
 
     NodeEvents(EventLog log, InvocationService invocations, QueueService queues, Clock clock, int concurrency) {
         this.log = log;
         this.queues = queues;
-        this.deliveries = new Deliveries(log, triggers, new RunnerCaller(new InvocationRunner(invocations)),
+        this.clock = clock;
+        ArrowCaller caller = new RunnerCaller(new InvocationRunner(invocations));
+        ArrowCaller counted = (arrow, trigger, event) -> {
+            ArrowCaller.Outcome outcome = caller.call(arrow, trigger, event);
+            (switch (outcome) {
+                case ArrowCaller.Outcome.Succeeded _ -> delivered;
+                case ArrowCaller.Outcome.Failed _ -> failed;
+                case ArrowCaller.Outcome.Busy _ -> deferred;
+            }).incrementAndGet();
+            return outcome;
+        };
+        this.deliveries = new Deliveries(log, triggers, counted,
                 (queue, body) -> queues.send(queue, body, Optional.empty()).id(), clock, RandomGenerator.getDefault(),
                 concurrency);
         this.broker = new Broker(log, triggers, clock, deliveries::wake);
         this.schedules = new ScheduleLoop(triggers, broker, log, clock);
         invocations.onArrowChanged(this::arrowChanged);
+    }
+
+    /** Object changes become bucket triggers' events; a failure to store one is logged, the write stands. */
+    void watch(ObjectService objects) {
+        objects.onChange(new ObjectService.Changes() {
+            @Override
+            public void created(ObjectStore.ObjectInfo object) {
+                changed(object.bucket(), Trigger.BucketEvent.CREATED, object.key(), object.size(), object.etag());
+            }
+
+            @Override
+            public void deleted(String bucket, String key) {
+                changed(bucket, Trigger.BucketEvent.DELETED, key, 0, "");
+            }
+        });
+    }
+
+    private void changed(String bucket, Trigger.BucketEvent change, String key, long size, String etag) {
+        try {
+            broker.objectChanged(bucket, change, key, size, etag, sequencer());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "storing the event of " + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** S3's sequencer: hex that grows with each change, here from the clock and never repeating. */
+    private String sequencer() {
+        long now = clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
+        return String.format("%016X", sequence.updateAndGet(last -> Math.max(last + 1, now)));
     }
 
     /** Reads every arrow's triggers, then starts delivering what is stored and firing schedules. */
@@ -151,6 +201,37 @@ final class NodeEvents implements AutoCloseable {
             LOG.log(Level.WARNING, "the triggers of " + spec.name() + " cannot be read: " + e.getMessage());
             return List.of();
         }
+    }
+
+    /** Publishes events from outside (POST /v1/events), counting those stored. */
+    List<Broker.Published> publish(List<io.cloudevents.CloudEvent> events) {
+        List<Broker.Published> published = broker.publish(events);
+        accepted.addAndGet(published.stream().filter(Broker.Published::stored).count());
+        return published;
+    }
+
+    long accepted() {
+        return accepted.get();
+    }
+
+    /** Attempts at delivery since the start, by outcome: delivered, failed, deferred (the arrow was busy). */
+    long attempts(String outcome) {
+        return switch (outcome) {
+            case "delivered" -> delivered.get();
+            case "failed" -> failed.get();
+            default -> deferred.get();
+        };
+    }
+
+    /** Deliveries waiting (due now or retried later). */
+    long pending() {
+        return log.stats().stream().mapToLong(EventLog.TriggerStats::pending).sum();
+    }
+
+    /** Messages in the node-wide dead-letter queue now. */
+    long nodeDeadLetters() {
+        return queues.queues().stream().filter(q -> q.name().equals(Deliveries.NODE_DEAD_LETTERS))
+                .mapToLong(q -> q.messages()).sum();
     }
 
     Broker broker() {

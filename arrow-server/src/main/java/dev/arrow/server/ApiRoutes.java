@@ -69,7 +69,7 @@ final class ApiRoutes {
     }
 
     Router router() {
-        return new EventRoutes(events, java.time.Clock.systemUTC()).addTo(new BucketRoutes(objects).addTo(
+        return new EventRoutes(events, java.time.Clock.systemUTC(), triggers).addTo(new BucketRoutes(objects).addTo(
                 new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes())))));
     }
 

@@ -1,5 +1,6 @@
 package dev.arrow.server;
 
+import dev.arrow.events.queues.QueuePoller;
 import dev.arrow.events.queues.QueuePollers;
 import dev.arrow.events.triggers.Trigger;
 import dev.arrow.events.triggers.Triggers;
@@ -39,6 +40,11 @@ final class ArrowTriggers implements AutoCloseable {
 
     RouteTable routes() {
         return routes;
+    }
+
+    /** The poller of a queue trigger of {@code arrow}, for its figures. */
+    Optional<QueuePoller> poller(String arrow, Trigger.Queue trigger) {
+        return pollers.flatMap(p -> p.poller(arrow, trigger));
     }
 
     /** Takes up every deployed arrow's triggers, as the node starts. */

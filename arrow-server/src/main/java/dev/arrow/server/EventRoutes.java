@@ -9,6 +9,7 @@ import dev.arrow.events.ingress.CloudEventsIngress;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.events.broker.Deliveries;
 import dev.arrow.events.broker.TriggerRegistry;
+import dev.arrow.events.queues.QueuePoller;
 import dev.arrow.events.triggers.Trigger;
 import dev.arrow.platform.arrows.ArrowName;
 import dev.arrow.services.queues.QueueService;
@@ -36,8 +37,15 @@ final class EventRoutes {
 
     private final NodeEvents events;
     private final Clock clock;
+    private final ArrowTriggers queues;
 
     EventRoutes(NodeEvents events, Clock clock) {
+        this(events, clock, null);
+    }
+
+    /** {@code queues}: the queue triggers' pollers, whose figures stand for those triggers' deliveries. */
+    EventRoutes(NodeEvents events, Clock clock, ArrowTriggers queues) {
+        this.queues = queues;
         this.events = events;
         this.clock = clock;
     }
@@ -109,6 +117,14 @@ final class EventRoutes {
             }
             if (bound.trigger() instanceof Trigger.Schedule schedule) {
                 schedule.schedule().next(now).ifPresent(at -> one.put("nextFiring", at.toString()));
+            }
+            if (bound.trigger() instanceof Trigger.Queue queue && queues != null) {
+                // batches are run by the trigger's poller, and dead-lettered by the queue itself
+                var poller = queues.poller(bound.arrow(), queue);
+                poller.flatMap(QueuePoller::lastBatch).ifPresent(at -> one.put("lastFiring", at.toString()));
+                one.put("deliveries", poller.map(QueuePoller::batches).orElse(0L));
+                one.put("failures", poller.map(QueuePoller::failures).orElse(0L));
+                continue;
             }
             one.put("deliveries", counted == null ? 0 : counted.deliveries());
             one.put("pending", counted == null ? 0 : counted.pending());

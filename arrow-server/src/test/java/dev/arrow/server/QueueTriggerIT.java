@@ -121,6 +121,12 @@ class QueueTriggerIT {
             assertThat(run.path("trigger").asText()).isEqualTo("queue");
             assertThat(run.path("status").asText()).isEqualTo("succeeded");
         });
+        JsonNode trigger = client.get("/v1/triggers?arrow=worker").json().path("triggers").get(0);
+        assertThat(trigger.path("kind").asText()).isEqualTo("queue");
+        assertThat(trigger.path("deliveries").asLong()).isEqualTo(runs.size());
+        assertThat(trigger.path("failures").asLong()).as("batches with a failed message").isPositive();
+        assertThat(trigger.path("lastFiring").asText()).isNotEmpty();
+
         // the logs show what each batch held: the good ones once, the bad ones twice
         var lines = new ArrayList<String>();
         for (JsonNode run : runs) {

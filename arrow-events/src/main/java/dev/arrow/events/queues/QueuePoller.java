@@ -58,6 +58,7 @@ public final class QueuePoller implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private volatile Instant lastBatch;
     private final Thread loop;
     private int busy;
     private long ended;
@@ -102,6 +103,11 @@ public final class QueuePoller implements AutoCloseable {
     /** Batches run so far (busy answers not counted). */
     public long batches() {
         return batches.get();
+    }
+
+    /** When the arrow last ran a batch; empty before the first. */
+    public Optional<Instant> lastBatch() {
+        return Optional.ofNullable(lastBatch);
     }
 
     /** Batches that failed whole or in part. */
@@ -215,6 +221,7 @@ public final class QueuePoller implements AutoCloseable {
                         keepInvisible(held);
                     }
                     case ArrowRunner.Result.Failed(String error) -> {
+                        lastBatch = clock.instant();
                         batches.incrementAndGet();
                         failures.incrementAndGet();
                         LOG.log(Level.INFO, "queue trigger " + arrow + "/" + trigger.queue() + ": a batch of "
@@ -222,6 +229,7 @@ public final class QueuePoller implements AutoCloseable {
                         return;
                     }
                     case ArrowRunner.Result.Succeeded(byte[] body, Map<String, String> headers) -> {
+                        lastBatch = clock.instant();
                         batches.incrementAndGet();
                         Set<String> ids = batch.stream().map(Message::id).collect(Collectors.toCollection(LinkedHashSet::new));
                         Set<String> failed = QueueBatch.failures(body, ids);

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The queue triggers' pollers of every arrow: {@link #update} after a deploy or rollback makes the
@@ -78,6 +79,11 @@ public final class QueuePollers implements AutoCloseable {
     /** Stops {@code arrow}'s pollers. */
     public void remove(String arrow) {
         update(arrow, List.of(), 1);
+    }
+
+    /** The poller of {@code arrow}'s queue trigger {@code trigger}, while it runs. */
+    public synchronized Optional<QueuePoller> poller(String arrow, Trigger.Queue trigger) {
+        return byArrow.getOrDefault(arrow, Map.of()).values().stream().filter(p -> p.trigger().equals(trigger)).findFirst();
     }
 
     /** The pollers running now, for reports. */

@@ -40,6 +40,7 @@ public final class QueuePoller implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(QueuePoller.class.getName());
     private static final Map<String, String> HEADERS = Map.of("content-type", "application/json");
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     /** How long to wait: for a queue not made yet, and between runs of a batch the arrow was too busy for. */
     record Pauses(Duration absentQueue, Duration busyFirst, Duration busyMax) {
@@ -117,7 +118,8 @@ public final class QueuePoller implements AutoCloseable {
 
     /**
      * Stops receiving and ends the batches running now: an interrupted batch's messages are left to
-     * their visibility timeout. Waits for the threads to end.
+     * their visibility timeout. Waits a while for the threads to end (a run that does not heed the
+     * interrupt is left to end on its own).
      */
     @Override
     public void close() {
@@ -125,9 +127,10 @@ public final class QueuePoller implements AutoCloseable {
         loop.interrupt();
         running.forEach(Thread::interrupt);
         try {
-            loop.join();
+            long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+            loop.join(CLOSE_WAIT);
             for (Thread thread : List.copyOf(running)) {
-                thread.join();
+                thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

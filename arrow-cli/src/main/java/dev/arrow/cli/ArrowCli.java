@@ -53,6 +53,8 @@ public final class ArrowCli implements Callable<Integer> {
         commands.put("queue", QueueCommand::new);
         commands.put("keys", KeysCommand::new);
         commands.put("bucket", BucketCommand::new);
+        commands.put("events", EventsCommand::new);
+        commands.put("triggers", TriggersCommand::new);
         return Collections.unmodifiableMap(commands);
     }
 
@@ -62,7 +64,7 @@ public final class ArrowCli implements Callable<Integer> {
     /** The commands that talk to a node; they share options and the exit statuses of {@link ExitStatus}. */
     private static final List<String> NODE_COMMANDS =
             List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv", "queue", "keys",
-                    "bucket");
+                    "bucket", "events", "triggers");
 
     @Spec
     CommandSpec spec;
@@ -125,6 +127,7 @@ public final class ArrowCli implements Callable<Integer> {
                 case "queue" -> QueueCommand.SUBCOMMANDS;
                 case "keys" -> KeysCommand.SUBCOMMANDS;
                 case "bucket" -> BucketCommand.SUBCOMMANDS;
+                case "events" -> EventsCommand.SUBCOMMANDS;
                 default -> null;
             };
             if (group != null) {

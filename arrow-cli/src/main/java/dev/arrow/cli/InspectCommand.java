@@ -76,6 +76,7 @@ final class InspectCommand implements Callable<Integer> {
                 + ", instances " + scaling.path("minInstances").asText("-") + ".."
                 + scaling.path("maxInstances").asText("-")});
         fields.add(new String[] {"bindings", bindings(spec.path("bindings"))});
+        fields.add(new String[] {"triggers", triggers(spec.path("triggers"))});
         var text = new StringBuilder();
         for (String[] field : fields) {
             text.append(String.format("%-10s%s%n", field[0] + ":", field[1]));
@@ -108,7 +109,24 @@ final class InspectCommand implements Callable<Integer> {
                 kinds.add(kind + " " + String.join(", ", names));
             }
         }
+        if (bindings.path("events").isTextual()) {
+            kinds.add("events " + bindings.get("events").asText());
+        }
         return kinds.isEmpty() ? "-" : String.join("; ", kinds);
+    }
+
+    /** "schedule 0 * * * * *; queue orders", or "-" for none: each trigger's kind and what it names. */
+    static String triggers(JsonNode triggers) {
+        var parts = new ArrayList<String>();
+        for (JsonNode trigger : triggers) {
+            for (String kind : List.of("schedule", "event", "queue", "bucket", "http")) {
+                if (trigger.has(kind)) {
+                    JsonNode value = trigger.get(kind);
+                    parts.add(kind + " " + (value.isTextual() ? value.asText() : value.toString()));
+                }
+            }
+        }
+        return parts.isEmpty() ? "-" : String.join("; ", parts);
     }
 
     private static String size(JsonNode bytes) {

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * Reads {@code arrow.yaml}: one arrow as a mapping, several as a YAML multi-document stream
  * ({@code ---} between them) or as a list under a top-level {@code arrows:}. An arrow's fields are
  * the API's ({@code name, mode, command, env, bundle, limits, network, scaling, runtime, handler,
- * http, bindings}), values passed to
+ * http, bindings, triggers}), values passed to
  * the node as written, plus {@code code}: a directory, .tar.gz or .zip relative to the manifest's
  * directory. {@code command} is a list, or a string split on whitespace (no quoting).
  */
@@ -76,6 +76,8 @@ final class Manifest {
         public String handler;
         public Http http;
         public Bindings bindings;
+        /** A list of triggers, passed on as written: the node checks them. */
+        public JsonNode triggers;
         public String code;
     }
 
@@ -85,6 +87,7 @@ final class Manifest {
         public JsonNode kv;
         public JsonNode queues;
         public JsonNode buckets;
+        public JsonNode events;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -202,6 +205,7 @@ final class Manifest {
         entry.handler = document.handler;
         entry.http = document.http;
         entry.bindings = document.bindings;
+        entry.triggers = document.triggers;
         entry.code = document.code;
         return entry;
     }

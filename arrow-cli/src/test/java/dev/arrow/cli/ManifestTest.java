@@ -67,6 +67,23 @@ class ManifestTest {
     }
 
     @Test
+    void triggersArePassedOnAsWritten() throws Exception {
+        List<Manifest.Deployable> arrows = parse("""
+                name: shop
+                command: cat
+                bindings: {queues: [orders]}
+                triggers:
+                  - schedule: "0 */5 * * * *"
+                  - event: {type: com.example.order.created, source: {prefix: /shop/}}
+                  - queue: orders
+                    batchSize: 10
+                """);
+        assertThat(arrows.getFirst().spec().get("triggers").toString()).isEqualTo(
+                "[{\"schedule\":\"0 */5 * * * *\"},{\"event\":{\"type\":\"com.example.order.created\","
+                        + "\"source\":{\"prefix\":\"/shop/\"}}},{\"queue\":\"orders\",\"batchSize\":10}]");
+    }
+
+    @Test
     void severalAsDocuments() throws Exception {
         List<Manifest.Deployable> arrows = parse("""
                 ---
@@ -121,7 +138,7 @@ class ManifestTest {
         assertThatThrownBy(() -> parse("name: a\ncommand: [x]\nmemroy: 1m\n"))
                 .isInstanceOf(CliException.class)
                 .hasMessage("arrow.yaml line 3: unknown field 'memroy' (known: arrows, bindings, bundle, code, command, env,"
-                        + " handler, http, limits, mode, name, network, runtime, scaling)");
+                        + " handler, http, limits, mode, name, network, runtime, scaling, triggers)");
     }
 
     @Test

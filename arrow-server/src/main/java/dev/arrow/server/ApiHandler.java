@@ -53,6 +53,17 @@ final class ApiHandler extends Handler.Abstract {
             }
             return true;
         }
+        if (!fromSandbox && path != null && !path.equals("/v1") && !path.startsWith("/v1/")) {
+            Optional<Gateway.Target> routed = gateway.routed(exchange);
+            if (routed.isPresent()) {
+                try {
+                    gateway.handle(exchange, routed.get()); // a route an arrow claims
+                } catch (RuntimeException e) {
+                    answer(exchange, e);
+                }
+                return true;
+            }
+        }
         // The token, the route and the bindings are checked here, on the connection's thread: none of
         // it blocks. So is a route that can answer from memory; the rest go to a virtual thread.
         try {

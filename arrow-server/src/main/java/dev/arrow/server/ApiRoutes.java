@@ -48,9 +48,14 @@ final class ApiRoutes {
     private final NodeMetrics metrics;
     private final byte[] openApi;
     private final int maxInputBytes;
+    private final NodeEvents events;
+    private final ArrowTriggers triggers;
 
     ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
-            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes) {
+            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes, NodeEvents events,
+            ArrowTriggers triggers) {
+        this.events = events;
+        this.triggers = triggers;
         this.objects = objects;
         this.maxInputBytes = maxInputBytes;
         this.arrows = arrows;
@@ -64,8 +69,8 @@ final class ApiRoutes {
     }
 
     Router router() {
-        return new BucketRoutes(objects).addTo(
-                new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes()))));
+        return new EventRoutes(events, java.time.Clock.systemUTC(), triggers).addTo(new BucketRoutes(objects).addTo(
+                new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes())))));
     }
 
     private Router arrowRoutes() {
@@ -115,9 +120,12 @@ final class ApiRoutes {
         Optional<String> key = idempotencyKey(ex);
         byte[] body = ex.body(Exchange.MAX_JSON_BYTES);
         ArrowSpec spec = SpecJson.parse(ex.json(body, false));
-        Idempotent<ArrowDetails> deployed = arrows.deploy(spec, key.map(text -> IdempotencyKey.of(text, spec.name(), body)));
-        // A replay too: it may come before the first deploy's own call, which must not be missed.
-        invocations.arrowChanged(spec.name());
+        Idempotent<ArrowDetails> deployed = triggers.deploy(spec, () -> {
+            var done = arrows.deploy(spec, key.map(text -> IdempotencyKey.of(text, spec.name(), body)));
+            // A replay too: it may come before the first deploy's own call, which must not be missed.
+            invocations.arrowChanged(spec.name());
+            return done;
+        });
         markReplayed(ex, deployed);
         ex.json(201, RecordJson.arrow(deployed.result()));
     }
@@ -202,8 +210,12 @@ final class ApiRoutes {
             }
             revision = Optional.of(node.intValue());
         }
-        var rolledBack = arrows.rollback(ex.param("name"), revision);
-        invocations.arrowChanged(ex.param("name"));
+        Optional<Integer> to = revision;
+        var rolledBack = triggers.rollback(ex.param("name"), to, () -> {
+            var done = arrows.rollback(ex.param("name"), to);
+            invocations.arrowChanged(ex.param("name"));
+            return done;
+        });
         ex.json(200, RecordJson.arrow(rolledBack));
     }
 

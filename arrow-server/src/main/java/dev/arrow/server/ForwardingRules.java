@@ -63,7 +63,9 @@ final class ForwardingRules {
         if (host != null) {
             out.add(new HttpField(HttpHeader.X_FORWARDED_HOST, host));
         }
-        out.add(new HttpField("X-Forwarded-Prefix", Gateway.PREFIX + request.target().arrow()));
+        if (!request.target().prefix().isEmpty()) {
+            out.add(new HttpField("X-Forwarded-Prefix", request.target().prefix()));
+        }
         out.add(new HttpField(INVOCATION_ID, invocationId));
         // The body is framed anew: the client's framing is its connection's, not the instance's.
         if (request.bodyLength() < 0) {

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.thread.Scheduler;
 
@@ -34,6 +35,7 @@ final class Gateway {
     private final Executor selector;
     private final Scheduler scheduler;
     private final int maxInputBytes;
+    private final RouteTable routes;
 
     /**
      * @param blocking runs what waits (virtual threads)
@@ -41,7 +43,8 @@ final class Gateway {
      *                 every connection of the node, so that a connection's state is only touched there
      */
     Gateway(InvocationService invocations, Supplier<InstanceClient> client, Executor blocking, Executor selector,
-            Scheduler scheduler, int maxInputBytes) {
+            Scheduler scheduler, int maxInputBytes, RouteTable routes) {
+        this.routes = routes;
         this.invocations = invocations;
         this.client = client;
         this.blocking = blocking;
@@ -50,10 +53,20 @@ final class Gateway {
         this.maxInputBytes = maxInputBytes;
     }
 
-    /** The arrow named by a gateway path (not yet checked) and what goes to it. */
-    record Target(String arrow, String pathAndQuery) {
+    /**
+     * The arrow a gateway request goes to (its name not yet checked) and what goes to it.
+     *
+     * @param prefix what the gateway took off the path ({@code /a/{arrow}}); empty for a route the
+     *               arrow claims, whose path goes on whole
+     */
+    record Target(String arrow, String pathAndQuery, String prefix) {
         static Target of(Request request) {
             return of(request.getHttpURI().getPath(), request.getHttpURI().getQuery());
+        }
+
+        /** A request on a route that {@code arrow} claims: the path and query go on as they are. */
+        static Target routed(String arrow, String path, String query) {
+            return new Target(arrow, query == null ? path : path + "?" + query, "");
         }
 
         /** {@code path} starts with {@link #PREFIX}; {@code query} may be null. */
@@ -62,7 +75,7 @@ final class Gateway {
             int slash = rest.indexOf('/');
             String arrow = slash < 0 ? rest : rest.substring(0, slash);
             String forwarded = slash < 0 ? "/" : rest.substring(slash);
-            return new Target(arrow, query == null ? forwarded : forwarded + "?" + query);
+            return new Target(arrow, query == null ? forwarded : forwarded + "?" + query, PREFIX + arrow);
         }
     }
 
@@ -110,7 +123,24 @@ final class Gateway {
      * ({@link #open}, an exec-mode invocation) waits on a virtual thread.
      */
     void handle(Exchange exchange) {
-        Target target = Target.of(exchange.request());
+        handle(exchange, Target.of(exchange.request()));
+    }
+
+    /** The target of a request outside {@code /a/} on a route an arrow claims; empty: not the gateway's. */
+    Optional<Target> routed(Exchange exchange) {
+        if (routes.isEmpty()) {
+            return Optional.empty();
+        }
+        var uri = exchange.request().getHttpURI();
+        return routes.match(exchange.request().getHeaders().get(HttpHeader.HOST), exchange.method(), uri.getPath())
+                .map(claim -> Target.routed(claim.arrow(), uri.getPath(), uri.getQuery()));
+    }
+
+    RouteTable routes() {
+        return routes;
+    }
+
+    void handle(Exchange exchange, Target target) {
         ArrowName.require(target.arrow(), "arrow");
         var side = new JettySide(exchange);
         open(target, () -> exchange.method() + " " + exchange.path(), opened -> {

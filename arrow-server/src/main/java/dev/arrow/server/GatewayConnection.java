@@ -226,7 +226,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
     /** A request's head is in: forward it, wait for it, or hand it to Jetty. */
     private boolean route() {
         headBeganNanos = -1;
-        target = reader.target();
+        target = reader.target(gateway.routes());
         if (target == null) {
             handToJetty();
             return false;

@@ -1,5 +1,6 @@
 package dev.arrow.server;
 
+import dev.arrow.events.queues.QueuePollers;
 import dev.arrow.platform.access.SandboxApi;
 import dev.arrow.platform.access.SandboxTokens;
 import dev.arrow.platform.arrows.ArrowService;
@@ -57,10 +58,14 @@ public final class Node implements AutoCloseable {
     private final IdleHeap idleHeap;
     private final int port;
     private final S3Listener s3;
+    private final NodeEvents events;
+    private final ArrowTriggers triggers;
 
     private Node(NodeConfig config, SqliteState state, InvocationService invocations, WarmInstances warm,
-            SandboxDriver driver, Server server, IdleHeap idleHeap, int port, S3Listener s3) {
+            SandboxDriver driver, Server server, IdleHeap idleHeap, int port, S3Listener s3, NodeEvents events, ArrowTriggers triggers) {
         this.s3 = s3;
+        this.triggers = triggers;
+        this.events = events;
         this.config = config;
         this.state = state;
         this.invocations = invocations;
@@ -90,6 +95,8 @@ public final class Node implements AutoCloseable {
         SqliteState state = SqliteState.open(home.resolve("arrow.db"));
         WarmInstances warm = null;
         S3Listener s3 = null;
+        NodeEvents events = null;
+        ArrowTriggers triggers = null;
         SandboxDriver driver = Sandboxes.processDriver();
         try {
             var bundles = new FileBundleStore(home.resolve("bundles"), BundleLimits.DEFAULT);
@@ -112,14 +119,19 @@ public final class Node implements AutoCloseable {
             metrics.bind(queues);
             var accessKeys = new AccessKeys(state.accessKeys(), clock);
             var objects = new ObjectService(state.objects(), clock);
+            events = new NodeEvents(state.events(), invocations, queues, clock, config.dispatch().maxConcurrent());
+            events.watch(objects);
+            metrics.bind(events);
+            triggers = new ArrowTriggers(arrows, invocations, new RouteTable(),
+                    Optional.of(new QueuePollers(queues, new InvocationRunner(invocations), clock)));
             var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, accessKeys, objects, metrics, openApi(),
-                    config.dispatch().maxInputBytes());
+                    config.dispatch().maxInputBytes(), events, triggers);
 
             Server server = unstarted.join();
             var connector = (NodeConnector) server.getConnectors()[0];
             var gateway = new Gateway(invocations, warm::client,
                     Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("arrow-gateway-wait-", 0).factory()),
-                    connector.selectorThread(), connector.getScheduler(), config.dispatch().maxInputBytes());
+                    connector.selectorThread(), connector.getScheduler(), config.dispatch().maxInputBytes(), triggers.routes());
             server.setHandler(new ApiHandler(routes.router(), token, sandboxTokens, gateway,
                     config.bodyDeadline()));
             warm.makeInstanceClientWith(() -> new InstanceClient(connector.getSelectorManager()));
@@ -139,13 +151,21 @@ public final class Node implements AutoCloseable {
                 throw new IOException("cannot start the HTTP server: " + e.getMessage(), e);
             }
             invocations.start();
+            events.start(state.arrows());
+            triggers.load();
             var idleHeap = new IdleHeap(metrics.idleHeapReleases());
             idleHeap.start();
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + " and, for sandboxes, on "
                     + socketDir.resolve(SandboxApi.SOCKET_NAME) + "; state in " + home);
-            return new Node(config, state, invocations, warm, driver, server, idleHeap, port, s3);
+            return new Node(config, state, invocations, warm, driver, server, idleHeap, port, s3, events, triggers);
         } catch (IOException | RuntimeException e) {
+            if (triggers != null) {
+                triggers.close();
+            }
+            if (events != null) {
+                events.close();
+            }
             if (s3 != null) {
                 s3.close();
             }
@@ -234,6 +254,8 @@ public final class Node implements AutoCloseable {
     public void close() {
         try {
             idleHeap.close();
+            triggers.close(); // batches cut short come back after their visibility timeout
+            events.close(); // deliveries cut short stay pending: delivered after the next start
             invocations.close();
             if (s3 != null) {
                 s3.close();

@@ -16,6 +16,7 @@ import dev.arrow.sandbox.SandboxResult;
 import dev.arrow.services.queues.QueueInfo;
 import dev.arrow.services.queues.QueueService;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -82,6 +83,22 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
     void bind(SandboxTokens tokens) {
         Gauge.builder("arrow.sandbox.tokens", tokens, SandboxTokens::live)
                 .description("Sandbox tokens live now: one per running exec invocation and warm instance").register(registry);
+    }
+
+    void bind(NodeEvents events) {
+        FunctionCounter.builder("arrow.events.accepted", events, NodeEvents::accepted)
+                .description("CloudEvents stored from POST /v1/events (duplicates not counted)").register(registry);
+        for (String outcome : List.of("delivered", "failed", "deferred")) {
+            FunctionCounter.builder("arrow.events.deliveries", events, e -> e.attempts(outcome)).tag("outcome", outcome)
+                    .description("Attempts at delivering an event, by outcome (deferred: the arrow was at capacity)")
+                    .register(registry);
+        }
+        FunctionCounter.builder("arrow.events.dead.letters", events.deliveries(), d -> d.deadLettered())
+                .description("Events sent to a dead-letter queue after their last attempt").register(registry);
+        Gauge.builder("arrow.events.dead.letters.queued", events, NodeEvents::nodeDeadLetters)
+                .description("Messages in the node-wide dead-letter queue, arrow-dead-letters").register(registry);
+        Gauge.builder("arrow.events.deliveries.pending", events, NodeEvents::pending)
+                .description("Deliveries owed and not yet made: due, or waiting for a retry").register(registry);
     }
 
     void bind(QueueService queues) {

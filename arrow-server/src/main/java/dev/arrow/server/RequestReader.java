@@ -115,8 +115,9 @@ final class RequestReader extends MessageEvents implements HttpParser.RequestHan
      * HTTP/1.0, {@code Expect}, an upgrade, an absolute URI or an odd path each need what only
      * Jetty's connection does, and are rare.
      */
-    Gateway.Target target() {
-        if (version != HttpVersion.HTTP_1_1 || !uri.startsWith(Gateway.PREFIX) || fields().contains(HttpHeader.EXPECT)) {
+    Gateway.Target target(RouteTable routes) {
+        boolean prefixed = uri.startsWith(Gateway.PREFIX);
+        if (version != HttpVersion.HTTP_1_1 || (!prefixed && routes.isEmpty()) || fields().contains(HttpHeader.EXPECT)) {
             return null;
         }
         String upgrade = fields().get(HttpHeader.UPGRADE);
@@ -128,7 +129,12 @@ final class RequestReader extends MessageEvents implements HttpParser.RequestHan
         if (path.contains("/.") || path.contains("%") || path.contains("//") || path.contains(";")) {
             return null; // dot segments, escapes, parameters: Jetty's URI checks decide
         }
-        Gateway.Target target = Gateway.Target.of(path, question < 0 ? null : uri.substring(question + 1));
+        String query = question < 0 ? null : uri.substring(question + 1);
+        if (!prefixed) {
+            return routes.match(fields().get(HttpHeader.HOST), method, path)
+                    .map(claim -> Gateway.Target.routed(claim.arrow(), path, query)).orElse(null);
+        }
+        Gateway.Target target = Gateway.Target.of(path, query);
         return ArrowName.isValid(target.arrow()) ? target : null;
     }
 

@@ -19,6 +19,12 @@ final class SandboxAuthorization {
 
     /** Returns if {@code grant} allows {@code method path}; throws a 403 naming what it does not bind otherwise. */
     static void check(String method, String path, SandboxGrant grant) {
+        if ("POST".equals(method) && "/v1/events".equals(path)) {
+            if (grant.bindings().publishEvents()) {
+                return;
+            }
+            throw forbidden("this arrow does not bind events: add events: publish to its bindings", "events");
+        }
         String[] parts = path == null ? new String[0] : path.split("/", -1);
         if (parts.length >= 4 && parts[0].isEmpty() && parts[1].equals("v1") && !parts[3].isEmpty()) {
             String name = parts[3];

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.arrow.events.triggers.Triggers;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Bindings;
+import dev.arrow.platform.arrows.DeclaredTriggers;
 import dev.arrow.platform.arrows.HttpSettings;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
@@ -33,8 +35,8 @@ final class SpecJson {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> TOP = Set.of("name", "mode", "command", "env", "bundle", "limits", "network", "scaling",
-            "runtime", "handler", "http", "bindings");
-    private static final Set<String> BINDINGS = Set.of("kv", "queues", "buckets");
+            "runtime", "handler", "http", "bindings", "triggers");
+    private static final Set<String> BINDINGS = Set.of("kv", "queues", "buckets", "events");
     private static final Set<String> LIMITS = Set.of("memory", "cpus", "pids", "timeout", "tmpfs");
     private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances", "keepAlive");
     private static final Set<String> HTTP = Set.of("port", "readinessPath", "startTimeout");
@@ -62,6 +64,7 @@ final class SpecJson {
         Scaling scaling = scaling(body.get("scaling"));
         HttpSettings http = http(body.get("http"));
         Bindings bindings = bindings(body.get("bindings"));
+        DeclaredTriggers triggers = triggers(body.get("triggers"), bindings);
         if (runtime.isPresent() && handler.isPresent()) {
             try {
                 dev.arrow.runtime.runtimes.LanguageRuntime.of(runtime.get()).validateHandler(handler.get());
@@ -71,7 +74,7 @@ final class SpecJson {
             }
         }
         return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
-                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http, bindings);
+                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http, bindings, triggers);
     }
 
     static ObjectNode write(ArrowSpec spec) {
@@ -111,6 +114,10 @@ final class SpecJson {
         spec.bindings().kv().forEach(bindings.putArray("kv")::add);
         spec.bindings().queues().forEach(bindings.putArray("queues")::add);
         spec.bindings().buckets().forEach(bindings.putArray("buckets")::add);
+        if (spec.bindings().publishEvents()) {
+            bindings.put("events", "publish");
+        }
+        out.set("triggers", spec.triggers().list());
         return out;
     }
 
@@ -213,7 +220,27 @@ final class SpecJson {
         requireObject(node, "bindings");
         rejectUnknown(node, BINDINGS, "bindings.");
         return new Bindings(names(node.get("kv"), "bindings.kv"), names(node.get("queues"), "bindings.queues"),
-                names(node.get("buckets"), "bindings.buckets"));
+                names(node.get("buckets"), "bindings.buckets"), events(node.get("events")));
+    }
+
+    /** {@code events: publish}: the arrow may POST /v1/events through its socket. */
+    private static boolean events(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (node.isTextual() && node.textValue().equals("publish")) {
+            return true;
+        }
+        throw ApiError.invalid("bindings.events", "bindings.events must be \"publish\" (the arrow may publish events), not " + node);
+    }
+
+    /** Checked by the events layer against the bindings (a 400 naming e.g. {@code triggers[1].queue}), kept as declared. */
+    private static DeclaredTriggers triggers(JsonNode node, Bindings bindings) {
+        if (node == null || node.isNull()) {
+            return DeclaredTriggers.NONE;
+        }
+        Triggers.parse(node, Set.copyOf(bindings.queues()), Set.copyOf(bindings.buckets()));
+        return DeclaredTriggers.of(node);
     }
 
     private static List<String> names(JsonNode node, String field) {

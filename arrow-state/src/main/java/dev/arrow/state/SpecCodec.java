@@ -1,10 +1,12 @@
 package dev.arrow.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Bindings;
+import dev.arrow.platform.arrows.DeclaredTriggers;
 import dev.arrow.platform.arrows.HttpSettings;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
@@ -29,11 +31,11 @@ final class SpecCodec {
 
     record StoredSpec(String name, String mode, List<String> command, Map<String, String> env, String bundle,
                       StoredLimits limits, String network, StoredScaling scaling, String runtime, String handler,
-                      StoredHttp http, StoredBindings bindings) {
+                      StoredHttp http, StoredBindings bindings, JsonNode triggers) {
     }
 
     /** Absent from revisions stored before bindings existed: none then. */
-    record StoredBindings(List<String> kv, List<String> queues, List<String> buckets) {
+    record StoredBindings(List<String> kv, List<String> queues, List<String> buckets, Boolean publishEvents) {
     }
 
     /** Absent from revisions stored before http mode existed: the defaults then apply. */
@@ -61,7 +63,10 @@ final class SpecCodec {
                 new StoredHttp(spec.http().port(), spec.http().readinessPath().orElse(null),
                         spec.http().startTimeout().toNanos()),
                 spec.bindings().isEmpty() ? null
-                        : new StoredBindings(spec.bindings().kv(), spec.bindings().queues(), spec.bindings().buckets()));
+                        : new StoredBindings(spec.bindings().kv(), spec.bindings().queues(), spec.bindings().buckets(),
+                                spec.bindings().publishEvents() ? Boolean.TRUE : null),
+                // Absent from revisions stored before triggers existed, and from those without any.
+                spec.triggers().isEmpty() ? null : spec.triggers().list());
         try {
             return JSON.writeValueAsString(stored);
         } catch (JsonProcessingException e) {
@@ -91,6 +96,8 @@ final class SpecCodec {
                         : new HttpSettings(stored.http().port(), Optional.ofNullable(stored.http().readinessPath()),
                                 Duration.ofNanos(stored.http().startTimeoutNanos())),
                 stored.bindings() == null ? Bindings.NONE
-                        : new Bindings(stored.bindings().kv(), stored.bindings().queues(), stored.bindings().buckets()));
+                        : new Bindings(stored.bindings().kv(), stored.bindings().queues(), stored.bindings().buckets(),
+                                Boolean.TRUE.equals(stored.bindings().publishEvents())),
+                DeclaredTriggers.of(stored.triggers()));
     }
 }

@@ -52,6 +52,17 @@ final class SqliteEventLog implements EventLog {
             SELECT arrow, trigger_index, status, failures, settled_at_ns, last_error, dead_letter_queue
             FROM event_deliveries WHERE event_seq = ? ORDER BY id""";
 
+    private static final String REDELIVER = """
+            UPDATE event_deliveries SET status = 'PENDING', failures = 0, not_before_ns = ?, settled_at_ns = NULL,
+                dead_letter_queue = NULL, dead_letter_message = NULL
+            WHERE arrow = ? AND trigger_index = ? AND status = 'DEAD_LETTERED'
+              AND event_seq = (SELECT seq FROM events WHERE source = ? AND id = ?)""";
+    private static final String STATS = """
+            SELECT d.arrow, d.trigger_index, COUNT(*) AS deliveries, SUM(d.status = 'PENDING') AS pending,
+                SUM(d.failures) AS failures, SUM(d.status = 'DEAD_LETTERED') AS dead, MAX(e.accepted_at_ns) AS last
+            FROM event_deliveries d JOIN events e ON e.seq = d.event_seq
+            GROUP BY d.arrow, d.trigger_index ORDER BY d.arrow, d.trigger_index""";
+
     private final Database database;
 
     SqliteEventLog(Database database) {
@@ -175,6 +186,33 @@ final class SqliteEventLog implements EventLog {
             }
             return records;
         });
+    }
+
+    @Override
+    public boolean redeliver(String source, String id, String arrow, int trigger, Instant now) {
+        return database.write(connection -> database.withStatement(connection, REDELIVER, update -> {
+            update.setLong(1, Times.nanos(now));
+            update.setString(2, arrow);
+            update.setInt(3, trigger);
+            update.setString(4, source);
+            update.setString(5, id);
+            return update.executeUpdate();
+        })) > 0;
+    }
+
+    @Override
+    public List<TriggerStats> stats() {
+        return database.read(connection -> database.withStatement(connection, STATS, select -> {
+            var stats = new ArrayList<TriggerStats>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    stats.add(new TriggerStats(rows.getString("arrow"), rows.getInt("trigger_index"), rows.getLong("deliveries"),
+                            rows.getLong("pending"), rows.getLong("failures"), rows.getLong("dead"),
+                            Optional.of(Times.instant(rows.getLong("last")))));
+                }
+            }
+            return stats;
+        }));
     }
 
     private List<DeliveryState> deliveriesOf(Connection connection, long seq) throws SQLException {

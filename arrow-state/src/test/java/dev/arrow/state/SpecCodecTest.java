@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Bindings;
+import dev.arrow.platform.arrows.DeclaredTriggers;
 import org.junit.jupiter.api.Test;
 
 class SpecCodecTest {
@@ -24,11 +25,21 @@ class SpecCodecTest {
                 + "\"maxInstances\":10,\"keepAliveNanos\":null},\"runtime\":null,\"handler\":null}";
         ArrowSpec spec = SpecCodec.decode(old);
         assertThat(spec.bindings()).isEqualTo(Bindings.NONE);
+        assertThat(spec.triggers()).isEqualTo(DeclaredTriggers.NONE);
         assertThat(spec.command()).containsExactly("cat");
     }
 
     @Test
     void anArrowWithoutBindingsStoresNoBindingsField() {
         assertThat(SpecCodec.encode(Fixtures.simpleSpec("plain"))).contains("\"bindings\":null");
+    }
+
+    @Test
+    void triggersRoundTripAsDeclared() {
+        var triggers = new DeclaredTriggers("[{\"schedule\": \"0 * * * * *\", \"timezone\": \"Europe/Paris\"}]");
+        ArrowSpec spec = Fixtures.fullSpec("shop").withTriggers(triggers);
+        assertThat(SpecCodec.decode(SpecCodec.encode(spec))).isEqualTo(spec);
+        assertThat(spec.triggers().json()).isEqualTo("[{\"schedule\":\"0 * * * * *\",\"timezone\":\"Europe/Paris\"}]");
+        assertThat(SpecCodec.encode(Fixtures.simpleSpec("plain"))).contains("\"triggers\":null");
     }
 }

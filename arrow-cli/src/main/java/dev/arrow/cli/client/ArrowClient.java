@@ -356,6 +356,37 @@ public final class ArrowClient implements AutoCloseable {
         return expectJson(sendJson("/v1/queues/" + segment(queue) + "/redrive", object()));
     }
 
+    // ---- events
+
+    /**
+     * {@code POST /v1/events}: one CloudEvent in structured mode; answers
+     * {@code {"events":[{"source","id","stored","deliveries"}]}}. A retry stores nothing twice
+     * (events are unique by source and id).
+     */
+    public JsonNode eventSend(JsonNode event) throws IOException, InterruptedException, ApiException {
+        return expectJson(send("POST", "/v1/events", Map.of("Content-Type", "application/cloudevents+json"),
+                RequestBody.of(Json.bytes(event)), CALL_TIMEOUT, null));
+    }
+
+    /** {@code GET /v1/events}: recent events, newest first, with their deliveries; any argument may be null. */
+    public JsonNode events(String type, String source, Integer limit) throws IOException, InterruptedException, ApiException {
+        var parameters = new LinkedHashMap<String, Object>();
+        parameters.put("type", type);
+        parameters.put("source", source);
+        parameters.put("limit", limit);
+        return get("/v1/events" + query(parameters));
+    }
+
+    /** {@code POST /v1/events/redrive}: a queue's dead letters (null: the node's) delivered again; {@code {"queue","redriven","skipped"}}. */
+    public JsonNode eventsRedrive(String queue) throws IOException, InterruptedException, ApiException {
+        return expectJson(sendJson("/v1/events/redrive" + (queue == null ? "" : "?queue=" + segment(queue)), object()));
+    }
+
+    /** {@code GET /v1/triggers}: every trigger (or one arrow's) with its firings and deliveries. */
+    public JsonNode triggers(String arrow) throws IOException, InterruptedException, ApiException {
+        return get("/v1/triggers" + (arrow == null ? "" : "?arrow=" + segment(arrow)));
+    }
+
     /**
      * {@code POST /v1/keys}: a new access key, labelled {@code name} (or null for none); answers
      * {@code {"accessKeyId","secretAccessKey","name","createdAt"}}, the only time the secret is shown.

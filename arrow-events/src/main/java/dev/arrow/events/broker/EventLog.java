@@ -37,6 +37,25 @@ public interface EventLog {
     /** Events accepted most recently first, with where each was delivered; filters may be empty. */
     List<EventRecord> recent(Optional<String> type, Optional<String> source, int limit);
 
+    /**
+     * Makes a dead-lettered delivery of the event (by source and id) to the arrow's trigger pending
+     * again, due at {@code now}, its failures counted from zero: a redrive.
+     *
+     * @return false when no such dead-lettered delivery is stored
+     */
+    boolean redeliver(String source, String id, String arrow, int trigger, Instant now);
+
+    /** How each trigger's deliveries went, over the events stored. */
+    List<TriggerStats> stats();
+
+    /**
+     * One trigger's deliveries: how many it was owed, how many are pending, the failed attempts,
+     * how many went to a dead-letter queue, and when the newest event it was owed was accepted.
+     */
+    record TriggerStats(String arrow, int trigger, long deliveries, long pending, long failures, long deadLettered,
+            Optional<Instant> last) {
+    }
+
     /** An event with its deliveries. */
     record EventRecord(EventEnvelope event, List<DeliveryState> deliveries) {
     }

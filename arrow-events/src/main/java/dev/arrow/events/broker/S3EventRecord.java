@@ -30,8 +30,9 @@ final class S3EventRecord {
         s3.put("s3SchemaVersion", "1.0").put("configurationId", "arrow");
         s3.putObject("bucket").put("name", bucket).put("arn", "arn:aws:s3:::" + bucket)
                 .putObject("ownerIdentity").put("principalId", "arrow");
-        // S3 sends keys URL-encoded in event records (spaces as '+').
-        ObjectNode object = s3.putObject("object").put("key", URLEncoder.encode(key, StandardCharsets.UTF_8)).put("sequencer", sequencer);
+        // S3 sends keys URL-encoded in event records (spaces as '+', slashes kept).
+        ObjectNode object = s3.putObject("object").put("key", URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/"))
+                .put("sequencer", sequencer);
         if (change == Trigger.BucketEvent.CREATED) {
             object.put("size", size).put("eTag", etag);
         }

@@ -100,7 +100,7 @@ class BrokerTest {
         assertThat(record.path("eventVersion").asText()).isEqualTo("2.1");
         assertThat(record.path("eventName").asText()).isEqualTo("ObjectCreated:Put");
         assertThat(record.path("s3").path("bucket").path("name").asText()).isEqualTo("images");
-        assertThat(record.path("s3").path("object").path("key").asText()).isEqualTo("cats%2Ftom+cat.png");
+        assertThat(record.path("s3").path("object").path("key").asText()).isEqualTo("cats/tom+cat.png");
         assertThat(record.path("s3").path("object").path("size").asLong()).isEqualTo(1234);
         assertThat(broker.recent(Optional.empty(), Optional.empty(), 10)).hasSize(1);
     }

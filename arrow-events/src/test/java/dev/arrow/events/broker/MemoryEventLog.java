@@ -110,6 +110,39 @@ final class MemoryEventLog implements EventLog {
         return records;
     }
 
+    @Override
+    public synchronized boolean redeliver(String source, String id, String arrow, int trigger, Instant now) {
+        for (Row row : deliveries.values()) {
+            EventEnvelope event = row.delivery.event();
+            if (event.source().equals(source) && event.id().equals(id) && row.delivery.arrow().equals(arrow)
+                    && row.delivery.trigger() == trigger && row.status == DeliveryState.Status.DEAD_LETTERED) {
+                row.status = DeliveryState.Status.PENDING;
+                row.failures = 0;
+                row.notBefore = now;
+                row.settledAt = Optional.empty();
+                row.queue = Optional.empty();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public synchronized List<TriggerStats> stats() {
+        var byTrigger = new LinkedHashMap<String, TriggerStats>();
+        for (Row row : deliveries.values()) {
+            String key = row.delivery.arrow() + "\n" + row.delivery.trigger();
+            TriggerStats old = byTrigger.getOrDefault(key, new TriggerStats(row.delivery.arrow(), row.delivery.trigger(), 0, 0, 0, 0,
+                    Optional.empty()));
+            Instant accepted = row.delivery.event().acceptedAt();
+            byTrigger.put(key, new TriggerStats(old.arrow(), old.trigger(), old.deliveries() + 1,
+                    old.pending() + (row.status == DeliveryState.Status.PENDING ? 1 : 0), old.failures() + row.failures,
+                    old.deadLettered() + (row.status == DeliveryState.Status.DEAD_LETTERED ? 1 : 0),
+                    Optional.of(old.last().filter(at -> at.isAfter(accepted)).orElse(accepted))));
+        }
+        return List.copyOf(byTrigger.values());
+    }
+
     synchronized DeliveryState.Status status(long delivery) {
         return deliveries.get(delivery).status;
     }

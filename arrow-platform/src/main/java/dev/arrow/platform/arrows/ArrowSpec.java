@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
  * @param runtime a handler for one of Arrow's language runtimes, instead of a command (http mode)
  * @param http    how an http-mode instance is reached and found ready
  * @param bindings what of the node's services it may reach from inside its sandbox
+ * @param triggers what makes it run besides a call, as declared (the events layer reads them)
  */
 public record ArrowSpec(
         String name,
@@ -36,7 +37,8 @@ public record ArrowSpec(
         Scaling scaling,
         Optional<RuntimeHandler> runtime,
         HttpSettings http,
-        Bindings bindings) {
+        Bindings bindings,
+        DeclaredTriggers triggers) {
 
     public static final int MAX_COMMAND_ARGS = 256;
     public static final int MAX_ENV = 256;
@@ -99,6 +101,14 @@ public record ArrowSpec(
         network = Objects.requireNonNullElse(network, NetworkPolicy.NONE);
         scaling = Objects.requireNonNullElse(scaling, Scaling.DEFAULT);
         bindings = Objects.requireNonNullElse(bindings, Bindings.NONE);
+        triggers = Objects.requireNonNullElse(triggers, DeclaredTriggers.NONE);
+    }
+
+    /** An arrow without triggers. */
+    public ArrowSpec(String name, Mode mode, List<String> command, Map<String, String> env, Optional<String> bundle,
+            ArrowLimits limits, NetworkPolicy network, Scaling scaling, Optional<RuntimeHandler> runtime,
+            HttpSettings http, Bindings bindings) {
+        this(name, mode, command, env, bundle, limits, network, scaling, runtime, http, bindings, DeclaredTriggers.NONE);
     }
 
     /** An arrow without bindings. */
@@ -133,31 +143,35 @@ public record ArrowSpec(
     }
 
     public ArrowSpec withEnv(Map<String, String> newEnv) {
-        return new ArrowSpec(name, mode, command, newEnv, bundle, limits, network, scaling, runtime, http, bindings);
+        return new ArrowSpec(name, mode, command, newEnv, bundle, limits, network, scaling, runtime, http, bindings, triggers);
     }
 
     public ArrowSpec withBundle(String digest) {
-        return new ArrowSpec(name, mode, command, env, Optional.of(digest), limits, network, scaling, runtime, http, bindings);
+        return new ArrowSpec(name, mode, command, env, Optional.of(digest), limits, network, scaling, runtime, http, bindings, triggers);
     }
 
     public ArrowSpec withLimits(ArrowLimits newLimits) {
-        return new ArrowSpec(name, mode, command, env, bundle, newLimits, network, scaling, runtime, http, bindings);
+        return new ArrowSpec(name, mode, command, env, bundle, newLimits, network, scaling, runtime, http, bindings, triggers);
     }
 
     public ArrowSpec withNetwork(NetworkPolicy policy) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, policy, scaling, runtime, http, bindings);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, policy, scaling, runtime, http, bindings, triggers);
     }
 
     public ArrowSpec withScaling(Scaling newScaling) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, newScaling, runtime, http, bindings);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, newScaling, runtime, http, bindings, triggers);
     }
 
     public ArrowSpec withHttp(HttpSettings settings) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, settings, bindings);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, settings, bindings, triggers);
     }
 
     public ArrowSpec withBindings(Bindings newBindings) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, http, newBindings);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, http, newBindings, triggers);
+    }
+
+    public ArrowSpec withTriggers(DeclaredTriggers newTriggers) {
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, http, bindings, newTriggers);
     }
 
     private static void requirePlainText(String value, String field) {

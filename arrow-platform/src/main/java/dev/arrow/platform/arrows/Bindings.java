@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * @param kv      key-value stores it may read and write
  * @param queues  queues it may send to, receive from and delete from
  * @param buckets buckets whose objects it may read and write
+ * @param publishEvents whether it may publish CloudEvents to the node's broker ({@code events: publish})
  */
-public record Bindings(List<String> kv, List<String> queues, List<String> buckets) {
+public record Bindings(List<String> kv, List<String> queues, List<String> buckets, boolean publishEvents) {
 
     /** No service at all: what an arrow deployed without bindings gets. */
     public static final Bindings NONE = new Bindings(List.of(), List.of(), List.of());
@@ -33,6 +34,11 @@ public record Bindings(List<String> kv, List<String> queues, List<String> bucket
         buckets = names(buckets, "buckets", "bucket");
     }
 
+    /** Services, without the events binding. */
+    public Bindings(List<String> kv, List<String> queues, List<String> buckets) {
+        this(kv, queues, buckets, false);
+    }
+
     public boolean bindsKv(String store) {
         return kv.contains(store);
     }
@@ -46,7 +52,7 @@ public record Bindings(List<String> kv, List<String> queues, List<String> bucket
     }
 
     public boolean isEmpty() {
-        return kv.isEmpty() && queues.isEmpty() && buckets.isEmpty();
+        return kv.isEmpty() && queues.isEmpty() && buckets.isEmpty() && !publishEvents;
     }
 
     /** Whether {@code name} is a valid bucket name (S3's rule, path-style). */

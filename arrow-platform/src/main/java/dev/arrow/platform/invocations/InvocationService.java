@@ -94,6 +94,8 @@ public final class InvocationService implements AutoCloseable {
      * through arrowChanged, which refreshes it. (Several nodes sharing arrows will need a change feed.)
      */
     private final Map<String, Revision> traffic = new ConcurrentHashMap<>();
+    private final List<java.util.function.BiConsumer<String, Optional<ArrowSpec>>> changeListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private volatile boolean started;
     /*
@@ -193,6 +195,28 @@ public final class InvocationService implements AutoCloseable {
         InvocationRecord accepted = InvocationRecord.accepted(id, arrow, revision.number(), Trigger.SYNC, clock.instant());
         if (revision.spec().mode() == Mode.HTTP) {
             return executeWarm(accepted, revision, input, false);
+        }
+        try (Capacity.Lease lease = capacity.acquireSync(arrow, revision.spec().scaling().maxInstances())) {
+            return execute(accepted, revision, input);
+        }
+    }
+
+    /**
+     * Runs the arrow's traffic revision once for what the events layer delivers, recorded as made by
+     * {@code trigger}: an exec arrow gets {@code input} on stdin; an http-mode arrow a POST of it
+     * with {@code headers}, its response's headers in the result. Waits for capacity no longer than
+     * a sync call would.
+     *
+     * @throws OverloadedException the arrow or the node is at its capacity: nothing ran
+     */
+    public CompletedInvocation deliver(String arrow, Trigger trigger, Map<String, String> headers, byte[] input)
+            throws InterruptedException {
+        requireOpen();
+        checkInput(input);
+        Revision revision = trafficRevision(arrow);
+        InvocationRecord accepted = InvocationRecord.accepted(ids.next(), arrow, revision.number(), trigger, clock.instant());
+        if (revision.spec().mode() == Mode.HTTP) {
+            return executeWarm(accepted, revision, input, false, headers);
         }
         try (Capacity.Lease lease = capacity.acquireSync(arrow, revision.spec().scaling().maxInstances())) {
             return execute(accepted, revision, input);
@@ -519,6 +543,12 @@ public final class InvocationService implements AutoCloseable {
      */
     private CompletedInvocation executeWarm(InvocationRecord accepted, Revision revision, byte[] input, boolean patient)
             throws InterruptedException {
+        return executeWarm(accepted, revision, input, patient, Map.of());
+    }
+
+    /** {@code extra}: headers sent besides the platform's, which come last so that they cannot be faked. */
+    private CompletedInvocation executeWarm(InvocationRecord accepted, Revision revision, byte[] input, boolean patient,
+            Map<String, String> extra) throws InterruptedException {
         InvocationRecord running = accepted.status() == InvocationStatus.RUNNING ? accepted : accepted.started(clock.instant());
         InstanceFleet.Lease lease;
         try {
@@ -527,8 +557,9 @@ public final class InvocationService implements AutoCloseable {
             return finishWithoutSandbox(running, "instance-start-failed", e.getMessage(), e.logTail());
         }
         WarmCall call = new WarmCall(this, running, revision.spec(), lease, clock);
-        var headers = Map.of("Arrow-Invocation-Id", accepted.id(),
-                "Arrow-Deadline-Ms", Long.toString(clock.millis() + revision.spec().limits().timeout().toMillis()));
+        var headers = new LinkedHashMap<>(extra);
+        headers.put("Arrow-Invocation-Id", accepted.id());
+        headers.put("Arrow-Deadline-Ms", Long.toString(clock.millis() + revision.spec().limits().timeout().toMillis()));
         return call.invoke(warm.client(), input, headers, settings.output());
     }
 
@@ -607,6 +638,7 @@ public final class InvocationService implements AutoCloseable {
         // Read after the change was stored, and put over whatever a request may have cached meanwhile.
         Optional<Revision> revision = storedTrafficRevision(arrow);
         revision.ifPresentOrElse(current -> traffic.put(arrow, current), () -> traffic.remove(arrow));
+        changeListeners.forEach(listener -> listener.accept(arrow, revision.map(Revision::spec)));
         if (warm == null) {
             return;
         }
@@ -615,6 +647,14 @@ public final class InvocationService implements AutoCloseable {
         } else {
             warm.remove(arrow);
         }
+    }
+
+    /**
+     * Told of every deploy, rollback and delete after {@link #arrowChanged}: the arrow and the spec of
+     * its traffic revision, empty when it is gone (the node's triggers follow them).
+     */
+    public void onArrowChanged(java.util.function.BiConsumer<String, Optional<ArrowSpec>> listener) {
+        changeListeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
     /** The mode of an arrow's traffic revision. */

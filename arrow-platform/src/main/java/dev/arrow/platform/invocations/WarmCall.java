@@ -172,7 +172,11 @@ public final class WarmCall {
         claim();
         InstanceResponse response;
         try {
-            response = client.invoke(lease.instance(), input, contentTypeOf(input), headers, spec.limits().timeout(),
+            // A Content-Type given (a CloudEvent's datacontenttype) is the body's; else it is guessed.
+            String type = headers.getOrDefault("Content-Type", contentTypeOf(input));
+            var others = new java.util.LinkedHashMap<>(headers);
+            others.remove("Content-Type");
+            response = client.invoke(lease.instance(), input, type, others, spec.limits().timeout(),
                     output.maxOutputBytes());
         } catch (ResponseTooLargeException e) {
             InvocationRecord record = complete(new Outcome.Exited(0),
@@ -191,7 +195,7 @@ public final class WarmCall {
         byte[] body = response.body();
         InvocationRecord record = complete(new Outcome.Exited(0), error, body.length, error.isPresent() ? new byte[0] : body,
                 false);
-        return new CompletedInvocation(record, error.isPresent() ? new byte[0] : body, tail());
+        return new CompletedInvocation(record, error.isPresent() ? new byte[0] : body, tail(), response.headers());
     }
 
     /**

@@ -151,8 +151,10 @@ public final class InstanceClient implements AutoCloseable {
             }
             throw new IOException(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
         }
+        var answered = new java.util.HashMap<String, String>();
+        response.getHeaders().forEach(field -> answered.putIfAbsent(field.getLowerCaseName(), field.getValue()));
         return new InstanceResponse(response.getStatus(), response.getHeaders().get("Content-Type"),
-                response.getHeaders().get("Arrow-Error"), response.getContent());
+                response.getHeaders().get("Arrow-Error"), response.getContent(), answered);
     }
 
     @Override

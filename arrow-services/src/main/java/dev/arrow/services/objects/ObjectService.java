@@ -53,6 +53,34 @@ public final class ObjectService {
 
     private final ObjectStore store;
     private final Clock clock;
+    private volatile Changes changes = Changes.NONE;
+
+    /** Told of each object written (put, copy, multipart complete) or deleted, once the store has it. */
+    public interface Changes {
+        Changes NONE = new Changes() {
+            @Override
+            public void created(ObjectStore.ObjectInfo object) {
+            }
+
+            @Override
+            public void deleted(String bucket, String key) {
+            }
+        };
+
+        void created(ObjectStore.ObjectInfo object);
+
+        void deleted(String bucket, String key);
+    }
+
+    /** Where object changes go from now on (the node's bucket triggers). */
+    public void onChange(Changes listener) {
+        this.changes = Objects.requireNonNull(listener, "listener");
+    }
+
+    private ObjectStore.ObjectInfo created(ObjectStore.ObjectInfo object) {
+        changes.created(object);
+        return object;
+    }
 
     public ObjectService(ObjectStore store, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
@@ -146,8 +174,8 @@ public final class ObjectService {
         requireBucketName(bucket);
         requireKey(key);
         requireAttributes(attributes);
-        return store.put(bucket, key, body, attributes, createBucket, clock.instant())
-                .orElseThrow(() -> noBucket(bucket));
+        return created(store.put(bucket, key, body, attributes, createBucket, clock.instant())
+                .orElseThrow(() -> noBucket(bucket)));
     }
 
     public ObjectStore.ObjectInfo head(String bucket, String key) {
@@ -192,6 +220,7 @@ public final class ObjectService {
         requireBucketName(bucket);
         requireKey(key);
         if (store.delete(bucket, key)) {
+            changes.deleted(bucket, key);
             return true;
         }
         if (store.bucket(bucket).isEmpty()) {
@@ -288,7 +317,7 @@ public final class ObjectService {
         Optional<ObjectStore.ObjectInfo> copied = store.copy(sourceBucket, sourceKey, bucket, key, replace,
                 clock.instant());
         if (copied.isPresent()) {
-            return copied.get();
+            return created(copied.get());
         }
         if (store.bucket(bucket).isEmpty()) {
             throw noBucket(bucket);
@@ -375,7 +404,7 @@ public final class ObjectService {
             }
         }
         return switch (store.complete(bucket, key, uploadId, chosen, clock.instant())) {
-            case ObjectStore.Completed.Done done -> done.object();
+            case ObjectStore.Completed.Done done -> created(done.object());
             case ObjectStore.Completed.NoUpload _ -> throw noUpload(bucket, key, uploadId);
             case ObjectStore.Completed.InvalidPart invalid -> throw invalidPart(invalid.number());
         };

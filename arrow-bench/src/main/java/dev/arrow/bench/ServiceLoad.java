@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * <p>Arguments (or, when there are none, the first line of stdin, as an invocation's body):
  * {@code [tcp:HOST:PORT] OP CLIENTS PER_CLIENT}, OP one of {@code kv_get} (keys {@code k0..k999}
  * of store {@code bench}, written before), {@code kv_put}, {@code queue_cycle} (send, receive,
- * delete on queue {@code bench}). Without {@code tcp:}, the socket named by {@code ARROW_API_SOCKET}.
+ * delete on queue {@code bench}), {@code event_post} (a CloudEvent in structured mode). Without {@code tcp:}, the socket named by {@code ARROW_API_SOCKET}.
  */
 public final class ServiceLoad {
 
@@ -43,6 +43,8 @@ public final class ServiceLoad {
     static final String QUEUE = "bench";
     static final int KEYS = 1000;
     static final int VALUE_BYTES = 100;
+    /** The type of the events the load posts: no arrow listens, so each costs its storing alone. */
+    static final String EVENT_TYPE = "dev.arrow.bench.accepted";
 
     private static final Pattern RECEIPT = Pattern.compile("\"receiptHandle\"\\s*:\\s*\"([^\"]+)\"");
 
@@ -66,7 +68,7 @@ public final class ServiceLoad {
             address = UnixDomainSocketAddress.of(socket);
         }
         if (rest.size() != 3) {
-            throw new IllegalArgumentException("usage: [tcp:HOST:PORT] kv_get|kv_put|queue_cycle CLIENTS PER_CLIENT");
+            throw new IllegalArgumentException("usage: [tcp:HOST:PORT] kv_get|kv_put|queue_cycle|event_post CLIENTS PER_CLIENT");
         }
         String token = System.getenv("ARROW_TOKEN");
         Op op = Op.valueOf(rest.get(0).toUpperCase(Locale.ROOT));
@@ -76,7 +78,7 @@ public final class ServiceLoad {
     }
 
     enum Op {
-        KV_GET, KV_PUT, QUEUE_CYCLE
+        KV_GET, KV_PUT, QUEUE_CYCLE, EVENT_POST
     }
 
     /** Operations of each client before the timing starts: the JIT's work, on both sides, done. */
@@ -142,6 +144,7 @@ public final class ServiceLoad {
         ByteBuffer out;
         ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         int done;
+        int sent;
         int step;
         boolean failed;
 
@@ -162,6 +165,8 @@ public final class ServiceLoad {
         long errors;
         String firstError;
         private int finished;
+        /** Makes the events' ids of this run its own: the node stores an id once. */
+        private final long nonce = System.nanoTime();
 
         EventLoop(SocketAddress address, String token, Op op, int firstIndex, int clients, int perClient) throws IOException {
             this.op = op;
@@ -237,12 +242,21 @@ public final class ServiceLoad {
                 case KV_GET -> request("GET", "/v1/kv/" + STORE + "/keys/k" + ((client.index * 7919 + i) % KEYS), null);
                 case KV_PUT -> request("PUT", "/v1/kv/" + STORE + "/keys/p" + client.index + "-" + (i % KEYS), value(i));
                 case QUEUE_CYCLE -> request("POST", "/v1/queues/" + QUEUE + "/messages", value(i));
+                case EVENT_POST -> request("POST", "/v1/events", ("{\"specversion\":\"1.0\",\"id\":\"" + nonce + "-"
+                        + client.index + "-" + client.sent++ + "\",\"source\":\"/bench/load\",\"type\":\"" + EVENT_TYPE
+                        + "\",\"datacontenttype\":\"application/json\",\"data\":{\"n\":" + i + "}}")
+                        .getBytes(StandardCharsets.UTF_8), "application/cloudevents+json");
             };
         }
 
         private byte[] request(String method, String target, byte[] body) {
+            return request(method, target, body, null);
+        }
+
+        private byte[] request(String method, String target, byte[] body, String contentType) {
             byte[] bytes = body == null ? new byte[0] : body;
-            byte[] line = (method + " " + target + head + "Content-Length: " + bytes.length + "\r\n\r\n")
+            byte[] line = (method + " " + target + head + (contentType == null ? "" : "Content-Type: " + contentType + "\r\n")
+                    + "Content-Length: " + bytes.length + "\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1);
             byte[] whole = java.util.Arrays.copyOf(line, line.length + bytes.length);
             System.arraycopy(bytes, 0, whole, line.length, bytes.length);
@@ -352,6 +366,7 @@ public final class ServiceLoad {
             switch (op) {
                 case KV_GET -> failure = expect(answer, 200);
                 case KV_PUT -> failure = expect(answer, 201);
+                case EVENT_POST -> failure = expect(answer, 202);
                 case QUEUE_CYCLE -> {
                     if (client.step == 0) {
                         failure = expect(answer, 201);

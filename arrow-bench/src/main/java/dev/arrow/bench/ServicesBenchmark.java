@@ -194,7 +194,7 @@ final class ServicesBenchmark implements Callable<Integer> {
     }
 
     /** The JVM of the load, the same inside the sandbox and on the host. */
-    private static List<String> javaCommand(Path classes) {
+    static List<String> javaCommand(Path classes) {
         String java = ProcessHandle.current().info().command().orElse("java");
         return List.of(java, "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xshare:auto", "-cp", classes.toString(),
                 ServiceLoad.class.getName());
@@ -212,8 +212,12 @@ final class ServicesBenchmark implements Callable<Integer> {
         return rateOf(answer.body(), "the socket's " + op);
     }
 
-    /** Operations per second of the same load run on the host, over the node's TCP API. */
     private double overRest(NodeBenchmark.RunningNode node, Path classes, String op, int total) throws Exception {
+        return overRest(node, classes, op, clients, total);
+    }
+
+    /** Operations per second of the load run on the host, over the node's TCP API, in a JVM of its own. */
+    static double overRest(NodeBenchmark.RunningNode node, Path classes, String op, int clients, int total) throws Exception {
         var argv = new ArrayList<>(javaCommand(classes));
         argv.addAll(List.of("tcp:" + node.base.getHost() + ":" + node.base.getPort(), op, Integer.toString(clients),
                 Integer.toString(total / clients)));
@@ -230,7 +234,7 @@ final class ServicesBenchmark implements Callable<Integer> {
         return rateOf(out, "REST's " + op);
     }
 
-    private static double rateOf(String result, String what) throws IOException, ProcessFailedException {
+    static double rateOf(String result, String what) throws IOException, ProcessFailedException {
         JsonNode json = JSON.readTree(result.strip());
         if (json.path("errors").asLong() > 0) {
             throw new ProcessFailedException(what + " load had " + json.path("errors").asLong() + " errors, the first: "

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SandboxApiIT {
 
-    private static final String BINDINGS = "\"bindings\":{\"kv\":[\"carts\"],\"queues\":[\"orders\"]}";
+    private static final String BINDINGS = "\"bindings\":{\"kv\":[\"carts\"],\"queues\":[\"orders\"],\"buckets\":[\"images\"]}";
 
     @TempDir
     Path home;
@@ -67,6 +67,13 @@ class SandboxApiIT {
                         refused = None
                     except arrow.ArrowError as e:
                         refused = {"status": e.status, "code": e.code, "field": e.field, "message": e.message}
+                    images = arrow.bucket("images")
+                    images.put("cats/tom.png", b"\\x89PNG-tom", "image/png")
+                    images.put("cats/kit.png", b"\\x89PNG-kit", "image/png")
+                    images.put("dogs/rex.png", b"\\x89PNG-rex", "image/png")
+                    images.delete("cats/kit.png")
+                    objects = {"tom": images.get("cats/tom.png").decode("latin-1"), "kit": images.get("cats/kit.png"),
+                               "cats": images.list("cats/")}
                     try:
                         arrow.bucket("private").put("a.png", b"\\x89PNG", "image/png")
                         bucket = None
@@ -74,6 +81,7 @@ class SandboxApiIT {
                         bucket = {"status": e.status, "field": e.field, "message": e.message}
                     return {
                         "bucket": bucket,
+                        "objects": objects,
                         "revision": revision,
                         "got": carts.get("cart/1"),
                         "json": carts.get_json("cart/2"),
@@ -98,8 +106,14 @@ class SandboxApiIT {
         assertThat(out.path("bucket").path("status").asInt()).as(out.toString()).isEqualTo(403);
         assertThat(out.path("bucket").path("field").asText()).isEqualTo("bucket");
         assertThat(out.path("bucket").path("message").asText()).contains("'private'");
+        assertThat(out.path("objects").path("tom").asText()).isEqualTo("\u0089PNG-tom");
+        assertThat(out.path("objects").path("kit").isNull()).isTrue();
+        assertThat(texts(out.path("objects").path("cats"))).containsExactly("cats/tom.png");
 
         // What the arrow wrote is what users see through REST.
+        NodeClient.Reply png = client.get("/v1/buckets/images/objects/dogs/rex.png");
+        assertThat(png.status()).isEqualTo(200);
+        assertThat(png.text()).endsWith("PNG-rex");
         assertThat(client.get("/v1/kv/carts/keys/cart/1").text()).isEqualTo("apples");
         assertThat(client.postJson("/v1/queues/orders/receive", "{\"maxMessages\":10}").json()
                 .path("messages").size()).isZero();

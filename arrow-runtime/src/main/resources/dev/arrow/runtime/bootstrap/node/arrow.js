@@ -241,7 +241,7 @@ class Bucket {
       }
       const page = json(await request('GET', `/v1/buckets/${quote(this.name)}/objects?${query}`)) || {};
       (page.objects || []).forEach((entry) => keys.push(entry.key));
-      cursor = page.next;
+      cursor = page.nextCursor;
     } while (cursor);
     return keys;
   }

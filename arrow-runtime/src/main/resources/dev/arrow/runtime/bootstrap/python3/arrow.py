@@ -223,7 +223,7 @@ class Bucket:
             page = _json(_request("GET", "/v1/buckets/%s/objects?%s"
                                   % (_quote(self.name), urllib.parse.urlencode(query)))[2]) or {}
             keys.extend(entry["key"] for entry in page.get("objects", []))
-            cursor = page.get("next")
+            cursor = page.get("nextCursor")
             if not cursor:
                 return keys
 

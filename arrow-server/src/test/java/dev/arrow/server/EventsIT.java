@@ -217,6 +217,31 @@ class EventsIT {
     }
 
     @Test
+    void triggersFollowDeploysRollbacksAndDeletes() throws Exception {
+        deployExec("follower", "cat > /dev/null", "{}", "[{\"event\": {\"type\": \"t.one\"}}]");
+        deployExec("follower", "cat > /dev/null", "{}", "[{\"event\": {\"type\": \"t.two\"}}]");
+        assertThat(owed("t.one", "a")).isZero();
+        assertThat(owed("t.two", "b")).isEqualTo(1);
+        assertThat(client.postJson("/v1/arrows/follower/rollback", "{\"revision\": 1}").status()).isEqualTo(200);
+        assertThat(owed("t.one", "c")).isEqualTo(1);
+        assertThat(owed("t.two", "d")).isZero();
+        JsonNode listed = client.get("/v1/triggers").json().path("triggers");
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).path("trigger").path("event").path("type").asText()).isEqualTo("t.one");
+        assertThat(client.delete("/v1/arrows/follower").status()).isEqualTo(204);
+        assertThat(owed("t.one", "e")).isZero();
+        assertThat(client.get("/v1/triggers").json().path("triggers")).isEmpty();
+    }
+
+    /** How many deliveries a new event of {@code type} owes. */
+    private int owed(String type, String id) throws Exception {
+        NodeClient.Reply sent = client.post("/v1/events", "application/cloudevents+json", ("{\"specversion\":\"1.0\",\"id\":\""
+                + id + "\",\"source\":\"/follow\",\"type\":\"" + type + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(sent.status()).as(sent.text()).isEqualTo(202);
+        return sent.json().path("events").get(0).path("deliveries").asInt();
+    }
+
+    @Test
     void aFailingArrowIsRetriedThenDeadLetteredThenRedriven() throws Exception {
         // Fails until kv flags/ok exists.
         String script = """

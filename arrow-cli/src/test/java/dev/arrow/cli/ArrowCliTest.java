@@ -107,9 +107,11 @@ class ArrowCliTest {
                 .getSubcommands()).containsOnlyKeys("create", "ls", "list", "rm");
         assertThat(ArrowCli.commandLine(CliContext.system(), "bucket", "--help").getSubcommands().get("bucket")
                 .getSubcommands()).containsOnlyKeys("ls", "list", "create", "rm", "put", "get", "rm-object");
+        assertThat(ArrowCli.commandLine(CliContext.system(), "events", "--help").getSubcommands().get("events")
+                .getSubcommands()).containsOnlyKeys("send", "ls", "list", "redrive");
         var everyCommand = new String[] { // "list" is another name of "ls"
             "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs", "kv",
-            "queue", "keys", "bucket"};
+            "queue", "keys", "bucket", "events", "triggers"};
         assertThat(ArrowCli.commandLine(CliContext.system(), "--help").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system(), "sreve").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system()).getSubcommands()).containsOnlyKeys(everyCommand);

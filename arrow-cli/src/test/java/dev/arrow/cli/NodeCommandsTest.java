@@ -365,6 +365,7 @@ class NodeCommandsTest {
                 network:  none
                 scaling:  concurrency 1, instances 0..10
                 bindings: kv counts, words; buckets texts
+                triggers: -
 
                 REVISION  TRAFFIC  CREATED  BUNDLE                COMMAND
                        3           1h ago   -                     wc

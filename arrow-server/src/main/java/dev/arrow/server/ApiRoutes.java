@@ -28,6 +28,7 @@ import dev.arrow.services.queues.QueueService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -69,7 +70,7 @@ final class ApiRoutes {
     }
 
     Router router() {
-        return new EventRoutes(events, java.time.Clock.systemUTC(), triggers).addTo(new BucketRoutes(objects).addTo(
+        return new EventRoutes(events, Clock.systemUTC(), triggers).addTo(new BucketRoutes(objects).addTo(
                 new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes())))));
     }
 

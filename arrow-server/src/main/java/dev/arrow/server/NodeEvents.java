@@ -250,9 +250,6 @@ final class NodeEvents implements AutoCloseable {
         return log;
     }
 
-    QueueService queues() {
-        return queues;
-    }
 
     @Override
     public void close() {

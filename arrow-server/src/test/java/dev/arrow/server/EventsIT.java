@@ -158,6 +158,90 @@ class EventsIT {
     }
 
     @Test
+    void eventsSentWithTheCloudEventsSdkInEachModeMatchEachFilterKind() throws Exception {
+        Map<String, String> filters = new java.util.LinkedHashMap<>();
+        filters.put("k-exact", "{\"exact\": {\"type\": \"com.shop.order.created\"}}");
+        filters.put("k-prefix", "{\"prefix\": {\"source\": \"/shop/\"}}");
+        filters.put("k-suffix", "{\"suffix\": {\"type\": \".deleted\"}}");
+        filters.put("k-all", "{\"all\": [{\"exact\": {\"region\": \"us\"}}, {\"suffix\": {\"type\": \".created\"}}]}");
+        filters.put("k-any", "{\"any\": [{\"exact\": {\"region\": \"eu\"}}, {\"exact\": {\"type\": \"com.other.ping\"}}]}");
+        filters.put("k-not", "{\"not\": {\"prefix\": {\"type\": \"com.shop.\"}}}");
+        for (var filter : filters.entrySet()) {
+            deployExec(filter.getKey(), "cat > /dev/null", "{}", "[{\"event\": {\"filters\": [" + filter.getValue() + "]}}]");
+        }
+        var format = new io.cloudevents.jackson.JsonFormat();
+        java.util.function.BiFunction<String, String[], io.cloudevents.CloudEvent> event = (id, attributes) -> {
+            var builder = io.cloudevents.core.builder.CloudEventBuilder.v1().withId(id).withType(attributes[0])
+                    .withSource(java.net.URI.create(attributes[1]));
+            if (attributes.length > 2) {
+                builder.withExtension("region", attributes[2]);
+            }
+            return builder.withDataContentType("application/json").withData("{\"x\":1}".getBytes(StandardCharsets.UTF_8)).build();
+        };
+
+        // Binary mode, written by the SDK's HTTP binding.
+        var headers = new java.util.LinkedHashMap<String, String>();
+        var body = new java.io.ByteArrayOutputStream();
+        io.cloudevents.http.HttpMessageFactory.createWriter(headers::put, bytes -> body.writeBytes(bytes))
+                .writeBinary(event.apply("e1", new String[] {"com.shop.order.created", "/shop/eu", "eu"}));
+        String contentType = headers.remove("Content-Type");
+        NodeClient.Reply binary = client.call("POST", "/v1/events", contentType, body.toByteArray(), headers);
+        assertThat(binary.status()).as(binary.text()).isEqualTo(202);
+        // Structured mode, the SDK's JSON format.
+        NodeClient.Reply structured = client.post("/v1/events", "application/cloudevents+json",
+                format.serialize(event.apply("e2", new String[] {"com.shop.order.deleted", "/shop/us", "us"})));
+        assertThat(structured.status()).as(structured.text()).isEqualTo(202);
+        // Batch mode: a JSON array of the SDK's structured events.
+        var batch = NodeClient.JSON.createArrayNode();
+        batch.add(NodeClient.JSON.readTree(format.serialize(event.apply("e3", new String[] {"com.other.ping", "/other"}))));
+        batch.add(NodeClient.JSON.readTree(format.serialize(event.apply("e4", new String[] {"com.shop.order.created", "/shop/us", "us"}))));
+        NodeClient.Reply batched = client.post("/v1/events", "application/cloudevents-batch+json",
+                NodeClient.JSON.writeValueAsBytes(batch));
+        assertThat(batched.status()).as(batched.text()).isEqualTo(202);
+
+        Map<String, List<String>> expected = Map.of(
+                "e1", List.of("k-any", "k-exact", "k-prefix"),
+                "e2", List.of("k-prefix", "k-suffix"),
+                "e3", List.of("k-any", "k-not"),
+                "e4", List.of("k-all", "k-exact", "k-prefix"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            JsonNode events = client.get("/v1/events").json().path("events");
+            assertThat(events).hasSize(4);
+            for (JsonNode one : events) {
+                JsonNode deliveries = one.path("deliveries");
+                assertThat(deliveries.findValuesAsText("arrow")).as(one.toString())
+                        .containsExactlyInAnyOrderElementsOf(expected.get(one.path("id").asText()));
+                assertThat(deliveries.findValuesAsText("status")).as(one.toString()).allMatch("delivered"::equals);
+            }
+        });
+    }
+
+    @Test
+    void triggersFollowDeploysRollbacksAndDeletes() throws Exception {
+        deployExec("follower", "cat > /dev/null", "{}", "[{\"event\": {\"type\": \"t.one\"}}]");
+        deployExec("follower", "cat > /dev/null", "{}", "[{\"event\": {\"type\": \"t.two\"}}]");
+        assertThat(owed("t.one", "a")).isZero();
+        assertThat(owed("t.two", "b")).isEqualTo(1);
+        assertThat(client.postJson("/v1/arrows/follower/rollback", "{\"revision\": 1}").status()).isEqualTo(200);
+        assertThat(owed("t.one", "c")).isEqualTo(1);
+        assertThat(owed("t.two", "d")).isZero();
+        JsonNode listed = client.get("/v1/triggers").json().path("triggers");
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).path("trigger").path("event").path("type").asText()).isEqualTo("t.one");
+        assertThat(client.delete("/v1/arrows/follower").status()).isEqualTo(204);
+        assertThat(owed("t.one", "e")).isZero();
+        assertThat(client.get("/v1/triggers").json().path("triggers")).isEmpty();
+    }
+
+    /** How many deliveries a new event of {@code type} owes. */
+    private int owed(String type, String id) throws Exception {
+        NodeClient.Reply sent = client.post("/v1/events", "application/cloudevents+json", ("{\"specversion\":\"1.0\",\"id\":\""
+                + id + "\",\"source\":\"/follow\",\"type\":\"" + type + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(sent.status()).as(sent.text()).isEqualTo(202);
+        return sent.json().path("events").get(0).path("deliveries").asInt();
+    }
+
+    @Test
     void aFailingArrowIsRetriedThenDeadLetteredThenRedriven() throws Exception {
         // Fails until kv flags/ok exists.
         String script = """

@@ -31,6 +31,16 @@ class SandboxAuthorizationTest {
     }
 
     @Test
+    void publishingEventsTakesTheEventsBinding() {
+        var publisher = new SandboxGrant("shop", new Bindings(List.of(), List.of(), List.of(), true));
+        assertThatCode(() -> SandboxAuthorization.check("POST", "/v1/events", publisher)).doesNotThrowAnyException();
+        assertRefused("POST", "/v1/events", "events", "events: add events: publish to its bindings");
+        assertThatThrownBy(() -> SandboxAuthorization.check("GET", "/v1/events", publisher)).isInstanceOf(ApiError.class);
+        assertThatThrownBy(() -> SandboxAuthorization.check("POST", "/v1/events/redrive", publisher))
+                .isInstanceOf(ApiError.class);
+    }
+
+    @Test
     void unboundResourcesAreRefusedByName() {
         assertRefused("GET", "/v1/kv/secrets/keys/a", "store", "kv store 'secrets'");
         assertRefused("PUT", "/v1/kv/secrets/keys/a", "store", "kv store 'secrets'");

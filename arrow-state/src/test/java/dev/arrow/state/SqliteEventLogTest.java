@@ -92,4 +92,32 @@ class SqliteEventLogTest {
             assertThat(states.get(2).failures()).isZero();
         }
     }
+
+    @Test
+    void aDeadLetteredDeliveryIsRedeliveredOnceAndCountedPerTrigger() {
+        try (var state = SqliteState.open(dir.resolve("state.db"))) {
+            var log = state.events();
+            log.append(List.of(pending("1", "t", target("a", 0), target("b", 1))), T0);
+            List<Delivery> due = log.due(T0, 10);
+            log.settle(due.get(0).id(), new Settlement.RetryLater(T0.plusSeconds(1), "first"));
+            log.settle(due.get(0).id(), new Settlement.DeadLettered(T0.plusSeconds(2), "second", "dlq", "m1"));
+            log.settle(due.get(1).id(), new Settlement.Delivered(T0.plusSeconds(1)));
+            assertThat(log.stats()).containsExactly(
+                    new EventLog.TriggerStats("a", 0, 1, 0, 2, 1, Optional.of(T0)),
+                    new EventLog.TriggerStats("b", 1, 1, 0, 0, 0, Optional.of(T0)));
+
+            assertThat(log.redeliver("/shop", "1", "b", 1, T0.plusSeconds(5))).isFalse(); // delivered: nothing to redrive
+            assertThat(log.redeliver("/shop", "2", "a", 0, T0.plusSeconds(5))).isFalse(); // no such event
+            assertThat(log.redeliver("/shop", "1", "a", 0, T0.plusSeconds(5))).isTrue();
+            assertThat(log.redeliver("/shop", "1", "a", 0, T0.plusSeconds(5))).isFalse(); // pending again already
+            Delivery again = log.due(T0.plusSeconds(5), 10).getFirst();
+            assertThat(again.arrow()).isEqualTo("a");
+            assertThat(again.failures()).isZero();
+            assertThat(log.recent(Optional.empty(), Optional.empty(), 1).getFirst().deliveries().getFirst())
+                    .satisfies(d -> {
+                        assertThat(d.status()).isEqualTo(DeliveryState.Status.PENDING);
+                        assertThat(d.deadLetterQueue()).isEmpty();
+                    });
+        }
+    }
 }

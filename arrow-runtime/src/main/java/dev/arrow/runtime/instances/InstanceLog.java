@@ -15,7 +15,8 @@ final class InstanceLog {
 
     private final LogCapture recent = new LogCapture(TAIL_BYTES, TAIL_BYTES);
     private LogCapture capture; // guarded by this
-    private int handing;        // chunks read and not yet accepted, guarded by this
+    private long handing;       // bytes read and not yet accepted, guarded by this
+    private long taken;         // bytes accepted since the start, guarded by this
     private final java.util.List<InputStream> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Copies {@code in} until its end; run on a platform thread (a blocking FIFO read). */
@@ -26,7 +27,7 @@ final class InstanceLog {
             int n;
             while ((n = in.read(buffer)) > 0) {
                 synchronized (this) {
-                    handing++;
+                    handing += n;
                 }
                 accept(buffer, n);
             }
@@ -37,36 +38,42 @@ final class InstanceLog {
         }
     }
 
+    /** How long {@link #settle} waits at most for the pumps: on a busy machine a pump may wait its turn that long. */
+    static final long SETTLE_NANOS = 200_000_000L;
+
     /**
-     * Waits (briefly) until what the app wrote before now has been taken in: an app writes its log
-     * and then its response, but the pumps may not have read the log yet when the response is here.
+     * Waits until what the app wrote before now has been taken in: an app writes its log and then
+     * its response, but the pumps may not have read the log yet when the response is here. It
+     * waits only while bytes are pending, which is rare and short; on a loaded machine a pump can
+     * be off the CPU for milliseconds, and the log would go to no invocation.
      */
     void settle() {
-        for (int i = 0; i < 50; i++) {
-            if (pending() == 0) {
-                return;
-            }
-            Thread.onSpinWait();
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
-        }
-    }
-
-    private int pending() {
-        int bytes = 0;
+        long waiting = 0;
         for (InputStream in : sources) {
             try {
-                bytes += in.available();
+                waiting += in.available();
             } catch (IOException e) {
                 // closed: nothing pending
             }
         }
+        long target;
         synchronized (this) {
-            return bytes + handing;
+            target = taken + handing + waiting;
+        }
+        // Only what was written before now: an app that keeps writing does not hold the answer up.
+        long deadline = System.nanoTime() + SETTLE_NANOS;
+        while (takenSoFar() < target && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
         }
     }
 
+    private synchronized long takenSoFar() {
+        return taken;
+    }
+
     private synchronized void accept(byte[] buffer, int n) {
-        handing = Math.max(0, handing - 1);
+        handing = Math.max(0, handing - n);
+        taken += n;
         recent.accept(buffer, n);
         if (capture != null) {
             capture.accept(buffer, n);

@@ -123,30 +123,41 @@ final class EventsBenchmark implements Callable<Integer> {
             viaEvent(node, "warm-e-" + nonce + "-" + i);
             viaGateway(node, "warm-g-" + nonce + "-" + i);
         }
-        long[] event = new long[samples];
+        long[] posted = new long[samples];
+        long[] accepted = new long[samples];
         long[] gateway = new long[samples];
         for (int i = 0; i < samples; i++) {
             if (i % 2 == 0) {
-                event[i] = viaEvent(node, "e-" + nonce + "-" + i);
+                long[] event = viaEvent(node, "e-" + nonce + "-" + i);
+                posted[i] = event[0];
+                accepted[i] = event[1];
                 gateway[i] = viaGateway(node, "g-" + nonce + "-" + i);
             } else {
                 gateway[i] = viaGateway(node, "g-" + nonce + "-" + i);
-                event[i] = viaEvent(node, "e-" + nonce + "-" + i);
+                long[] event = viaEvent(node, "e-" + nonce + "-" + i);
+                posted[i] = event[0];
+                accepted[i] = event[1];
             }
         }
-        var e = new Timings(event);
+        var p = new Timings(posted);
+        var a = new Timings(accepted);
         var g = new Timings(gateway);
         System.out.printf(Locale.ROOT, "%-44s %9.3f ms median  %8.3f ms p99  (n=%d)%n", "event posted -> the warm arrow's first byte",
-                e.medianMillis(), e.p99Millis(), samples);
+                p.medianMillis(), p.p99Millis(), samples);
+        System.out.printf(Locale.ROOT, "%-44s %9.3f ms median  %8.3f ms p99  (negative: the arrow ran before the 202 came back)%n",
+                "event's 202 in -> the first byte", a.medianMillis(), a.p99Millis());
         System.out.printf(Locale.ROOT, "%-44s %9.3f ms median  %8.3f ms p99%n", "the same arrow through the gateway",
                 g.medianMillis(), g.p99Millis());
-        System.out.printf(Locale.ROOT, "%-44s %9.3f ms  (goal: under 2)%n", "added by the broker, at the median",
-                e.medianMillis() - g.medianMillis());
+        System.out.printf(Locale.ROOT, "%-44s %9.3f ms  (goal: under 2; the event's synced store included)%n",
+                "added by the broker, at the median", p.medianMillis() - g.medianMillis());
         System.out.flush();
     }
 
-    /** Nanoseconds from posting event {@code id} (binary mode) to the arrow's note of it. */
-    private long viaEvent(NodeBenchmark.RunningNode node, String id) throws Exception {
+    /**
+     * Nanoseconds from posting event {@code id} (binary mode) to the arrow's note of it, and from
+     * its acceptance (the 202 in) to the note; the latter may be negative when the arrow ran first.
+     */
+    private long[] viaEvent(NodeBenchmark.RunningNode node, String id) throws Exception {
         long sent = wallNanos();
         HttpResponse<String> posted = http.send(HttpRequest.newBuilder(node.base.resolve("/v1/events"))
                 .header("Authorization", "Bearer " + node.token).header("ce-specversion", "1.0").header("ce-id", id)
@@ -155,7 +166,9 @@ final class EventsBenchmark implements Callable<Integer> {
         if (posted.statusCode() != 202) {
             throw new IOException("POST /v1/events answered " + posted.statusCode() + ": " + posted.body());
         }
-        return noted(node, id) - sent;
+        long accepted = wallNanos();
+        long noted = noted(node, id);
+        return new long[] {noted - sent, noted - accepted};
     }
 
     /** Nanoseconds from sending the same request through the gateway to the arrow's note of it. */

@@ -1,5 +1,6 @@
 package dev.arrow.events.broker;
 
+import dev.arrow.events.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

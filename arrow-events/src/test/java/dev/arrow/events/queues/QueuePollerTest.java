@@ -1,5 +1,7 @@
 package dev.arrow.events.queues;
 
+import dev.arrow.services.queues.MemoryQueueStore;
+import dev.arrow.events.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -124,7 +126,7 @@ class QueuePollerTest {
         queues.create("orders", QueueOptions.DEFAULT);
         poll(3, Duration.ofMinutes(1), 1);
         send("1");
-        await().until(() -> store.receives >= 2); // the first is held while the window is open
+        await().until(() -> store.receives() >= 2); // the first is held while the window is open
         send("2");
         send("3");
 

@@ -9,8 +9,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
-/** Queues in memory, for the rules' tests: one lock, no dead letters' bookkeeping beyond the port's. */
-final class MemoryQueueStore implements QueueStore {
+/** Queues in memory, for the rules' tests and the queue pollers': one lock, no dead letters' bookkeeping beyond the port's. */
+public final class MemoryQueueStore implements QueueStore {
 
     private static final class Msg {
         final String id;
@@ -36,7 +36,12 @@ final class MemoryQueueStore implements QueueStore {
 
     private final TreeMap<String, Q> queues = new TreeMap<>();
     private long seq;
-    int receives;
+    volatile int receives;
+
+    /** Receives so far, empty ones included. */
+    public int receives() {
+        return receives;
+    }
 
     @Override
     public synchronized Created create(String queue, QueueOptions options, Instant now) {

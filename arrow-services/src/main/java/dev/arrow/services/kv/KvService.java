@@ -3,6 +3,7 @@ package dev.arrow.services.kv;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.arrows.ArrowName;
+import dev.arrow.services.KeyText;
 import dev.arrow.services.PreconditionFailedException;
 import dev.arrow.services.StoreExistsException;
 import dev.arrow.services.StoreFullException;
@@ -257,29 +258,8 @@ public final class KvService {
         return ttl;
     }
 
-    /** Valid UTF-8 (no lone surrogates), no control characters, at most {@value #MAX_KEY_BYTES} bytes. */
     private static void checkKey(String key, String field) {
-        long bytes = 0;
-        for (int i = 0; i < key.length(); i++) {
-            char c = key.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
-                throw new InvalidInputException(field, "a " + field + " must not hold control characters (U+0000 to"
-                        + " U+001F, U+007F): found U+" + String.format("%04X", (int) c) + " at character " + i);
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw new InvalidInputException(field, "a " + field + " must be valid UTF-8: it holds a lone surrogate"
-                        + " at character " + i);
-            } else {
-                bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
-            }
-        }
-        if (bytes > MAX_KEY_BYTES) {
-            throw new InvalidInputException(field, "a " + field + " is at most " + MAX_KEY_BYTES + " bytes of UTF-8, not "
-                    + bytes);
-        }
+        KeyText.check(key, field, MAX_KEY_BYTES);
     }
 
     /** A cursor is the page's last key, base64url: opaque to callers, and safe in a query string. */

@@ -42,6 +42,11 @@ final class InvocationRunner implements ArrowRunner {
             return new Result.Failed(e.getMessage());
         }
         Execution execution = done.execution();
+        // An http arrow that answers other than 2xx did not take the event (as Knative counts it):
+        // it is retried, then dead-lettered, rather than counted delivered.
+        if (execution.succeeded() && done.status() != 0 && done.status() / 100 != 2) {
+            return new Result.Failed("the arrow answered with status " + done.status() + " (invocation " + done.record().id() + ")");
+        }
         if (execution.succeeded()) {
             return new Result.Succeeded(done.output(), done.headers());
         }

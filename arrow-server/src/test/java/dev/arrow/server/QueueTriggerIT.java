@@ -31,6 +31,15 @@ class QueueTriggerIT {
             print(json.dumps({"batchItemFailures": failed}))
             """;
 
+    /** The same arrow with its bug fixed: every message succeeds. */
+    private static final String FIXED = """
+            import json, sys
+            event = json.load(sys.stdin)
+            for r in event["Records"]:
+                print(r["body"], r["attributes"]["ApproximateReceiveCount"], file=sys.stderr)
+            print(json.dumps({"batchItemFailures": []}))
+            """;
+
     /** Takes its one message slowly. */
     private static final String SLOW = """
             import json, sys, time
@@ -135,6 +144,24 @@ class QueueTriggerIT {
         }
         assertThat(lines).containsExactlyInAnyOrder("ok-1 1", "ok-2 1", "ok-3 1", "ok-4 1", "bad-1 1", "bad-2 1",
                 "bad-1 2", "bad-2 2");
+
+        // the bug fixed, the dead letters redriven: they run again, and now succeed
+        NodeClient.Reply fixed = deploy("worker", FIXED, "jobs", "[{\"queue\":\"jobs\",\"batchSize\":10}]", null);
+        assertThat(fixed.status()).as(fixed.text()).isEqualTo(201);
+        int before = runs.size();
+        NodeClient.Reply redriven = client.call("POST", "/v1/queues/jobs-dead/redrive", "application/json", new byte[0], Map.of());
+        assertThat(redriven.status()).as(redriven.text()).isEqualTo(200);
+        assertThat(redriven.json().path("moved").asLong()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> messages(info("jobs")) == 0 && messages(info("jobs-dead")) == 0
+                && invocations("worker").size() > before);
+        List<JsonNode> again = invocations("worker").subList(0, invocations("worker").size() - before); // newest first
+        var redone = new ArrayList<String>();
+        for (JsonNode run : again) {
+            assertThat(run.path("status").asText()).isEqualTo("succeeded");
+            client.get("/v1/invocations/" + run.path("id").asText() + "/logs").text().lines()
+                    .filter(line -> !line.isBlank()).forEach(redone::add);
+        }
+        assertThat(redone).containsExactlyInAnyOrder("bad-1 1", "bad-2 1");
     }
 
     @Test

@@ -195,7 +195,8 @@ public final class WarmCall {
         byte[] body = response.body();
         InvocationRecord record = complete(new Outcome.Exited(0), error, body.length, error.isPresent() ? new byte[0] : body,
                 false);
-        return new CompletedInvocation(record, error.isPresent() ? new byte[0] : body, tail(), response.headers());
+        return new CompletedInvocation(record, error.isPresent() ? new byte[0] : body, tail(), response.headers(),
+                response.status());
     }
 
     /**

@@ -290,6 +290,38 @@ class EventsIT {
     }
 
     @Test
+    void anHttpArrowThatRefusesAnEventWith4xxHasNotTakenIt() throws Exception {
+        ObjectNode refuser = NodeClient.JSON.createObjectNode();
+        refuser.put("name", "refuser").put("mode", "http");
+        refuser.putArray("command").add("python3").add("-c").add("""
+                import http.server, os
+                class H(http.server.BaseHTTPRequestHandler):
+                    protocol_version = "HTTP/1.1"
+                    def log_message(self, *a): pass
+                    def do_POST(self):
+                        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                        self.send_response(400)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()
+                """);
+        refuser.set("triggers", NodeClient.JSON.readTree("""
+                [{"event": {"type": "t.refused"}, "retry": {"attempts": 2, "baseDelay": "10ms", "maxDelay": "20ms"},
+                  "deadLetterQueue": "refused"}]"""));
+        NodeClient.Reply deployed = client.deploy(refuser.toString());
+        assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
+        NodeClient.Reply sent = client.post("/v1/events", "application/cloudevents+json",
+                "{\"specversion\":\"1.0\",\"id\":\"r1\",\"source\":\"/t\",\"type\":\"t.refused\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(sent.status()).as(sent.text()).isEqualTo(202);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> delivery("t.refused").path("status").asText().equals("dead_lettered"));
+        JsonNode dead = delivery("t.refused");
+        assertThat(dead.path("failures").asInt()).isEqualTo(2);
+        assertThat(dead.path("deadLetterQueue").asText()).isEqualTo("refused");
+        assertThat(dead.path("lastError").asText()).contains("status 400");
+    }
+
+    @Test
     void aScheduleFiresEverySecondAndAMissedRunFiresOnceAfterARestart() throws Exception {
         deployExec("ticker", "cat > /dev/null", "{}", "[{\"schedule\": \"* * * * * *\"}]");
         String source = "/arrows/ticker/triggers/0";

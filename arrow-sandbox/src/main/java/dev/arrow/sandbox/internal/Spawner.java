@@ -313,6 +313,14 @@ final class Spawner implements AutoCloseable {
         }
     }
 
+    /** The spawner's process and those it forked that are alive now. For tests. */
+    java.util.List<ProcessHandle> processes() {
+        var all = new java.util.ArrayList<ProcessHandle>();
+        all.add(process.toHandle());
+        process.toHandle().descendants().forEach(all::add);
+        return all;
+    }
+
     /** Whether a supervisor is prepared for the next spawn with piped stdio. For tests. */
     boolean hasPrepared() {
         return preparedPid() > 0;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
 import dev.arrow.cli.client.RequestBody;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.http.HttpHeaders;
 import java.nio.file.Files;
@@ -169,14 +168,7 @@ final class BucketCommand implements Callable<Integer> {
             try (ArrowClient client = node.client()) {
                 answer = client.bucketCreate(bucket);
             }
-            if (node.json) {
-                node.printJson(answer);
-            } else {
-                node.context().out().println((answer.path("created").asBoolean() ? "created bucket " : "bucket exists: ")
-                        + bucket);
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.answer(answer, (answer.path("created").asBoolean() ? "created bucket " : "bucket exists: ") + bucket);
         }
     }
 

@@ -219,16 +219,9 @@ final class EventsCommand implements Callable<Integer> {
             try (ArrowClient client = node.client()) {
                 answer = client.eventsRedrive(queue);
             }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            context.out().println("redriven " + answer.path("redriven").asLong() + " dead letters from "
+            return node.answer(answer, "redriven " + answer.path("redriven").asLong() + " dead letters from "
                     + answer.path("queue").asText() + (answer.path("skipped").asLong() > 0
                     ? "; " + answer.path("skipped").asLong() + " messages that are not dead letters of events left" : ""));
-            context.out().flush();
-            return ExitStatus.OK;
         }
     }
 }

@@ -50,4 +50,15 @@ final class NodeOptions {
         context.out().println(Json.pretty(json));
         context.out().flush();
     }
+
+    /** A command's answer: the node's JSON with {@code --json}, else {@code line}. */
+    int answer(JsonNode json, String line) throws IOException {
+        if (this.json) {
+            printJson(json);
+        } else {
+            context().out().println(line);
+            context().out().flush();
+        }
+        return ExitStatus.OK;
+    }
 }

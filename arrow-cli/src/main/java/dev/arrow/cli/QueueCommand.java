@@ -295,7 +295,7 @@ final class QueueCommand implements Callable<Integer> {
             try (ArrowClient client = node.client()) {
                 answer = client.queuePurge(queue);
             }
-            return print(node, answer, "purged " + answer.path("purged").asText() + " messages from " + queue);
+            return node.answer(answer, "purged " + answer.path("purged").asText() + " messages from " + queue);
         }
     }
 
@@ -319,18 +319,9 @@ final class QueueCommand implements Callable<Integer> {
             try (ArrowClient client = node.client()) {
                 answer = client.queueRedrive(queue);
             }
-            return print(node, answer, "moved " + answer.path("moved").asText() + " messages from " + queue
+            return node.answer(answer, "moved " + answer.path("moved").asText() + " messages from " + queue
                     + " back to their queues");
         }
     }
 
-    private static int print(NodeOptions node, JsonNode answer, String line) throws IOException {
-        if (node.json) {
-            node.printJson(answer);
-        } else {
-            node.context().out().println(line);
-            node.context().out().flush();
-        }
-        return ExitStatus.OK;
-    }
 }

@@ -96,7 +96,10 @@ final class ScheduleLoop implements AutoCloseable {
             var schedule = (Trigger.Schedule) bound.trigger();
             String key = bound.arrow() + "/" + bound.index() + "/" + schedule.schedule();
             seen.add(key);
-            Instant previous = last.computeIfAbsent(key, k -> lastFiring(bound.arrow(), bound.index()).orElse(now));
+            // A schedule never fired owes from now on, a tick at this very instant included: whether
+            // the loop first sees it just before or at that tick makes no difference.
+            Instant previous = last.computeIfAbsent(key, k -> lastFiring(bound.arrow(), bound.index())
+                    .orElse(now.minusNanos(1)));
             Optional<Instant> due = schedule.schedule().due(previous, now);
             if (due.isPresent()) {
                 broker.fire(bound.arrow(), bound.index(), schedule, due.get());

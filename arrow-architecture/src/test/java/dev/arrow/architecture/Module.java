@@ -18,6 +18,8 @@ enum Module {
     SERVICES("arrow-services", "dev.arrow.services"),
     // Triggers, events and their delivery: they invoke arrows and use the services (dead letters in queues).
     EVENTS("arrow-events", "dev.arrow.events"),
+    // Durable flows: they call arrows, start on schedules and events, and wait for events.
+    FLOWS("arrow-flows", "dev.arrow.flows"),
     // The node's state store: it implements the platform's and the services' store interfaces, so it sits above them.
     STATE("arrow-state", "dev.arrow.state"),
     SERVER("arrow-server", "dev.arrow.server"),

@@ -229,17 +229,22 @@ final class TaskMapper {
         only(node, path, "listen");
         JsonNode listen = node.get("listen");
         for (String field : (Iterable<String>) listen::fieldNames) {
-            if (!field.equals("to")) {
+            if (!field.equals("to") && !field.equals("read")) {
                 throw Refusals.unsupported(path + "/listen/" + field, "listen." + field);
             }
         }
+        Step.Listen.Read read = switch (listen.path("read").asText("data")) {
+            case "data" -> Step.Listen.Read.DATA;
+            case "envelope" -> Step.Listen.Read.ENVELOPE;
+            default -> throw Refusals.unsupported(path + "/listen/read", "listen.read '" + listen.get("read").asText() + "'");
+        };
         JsonNode to = listen.get("to");
         for (String field : (Iterable<String>) to::fieldNames) {
             if (!field.equals("one")) {
                 throw Refusals.unsupported(path + "/listen/to/" + field, "listen.to." + field);
             }
         }
-        return new Step.Listen(task, attributes(to.get("one"), path + "/listen/to/one"));
+        return new Step.Listen(task, attributes(to.get("one"), path + "/listen/to/one"), read);
     }
 
     /** An event filter's {@code with}: CloudEvent attributes and the strings they must equal. */

@@ -134,6 +134,9 @@ final class RunExecution implements Runnable {
                         ? withDeadline("", deadline.get(), () -> whole(input))
                         : whole(input);
             } catch (StepFailure failure) {
+                if (stopping) {
+                    return;
+                }
                 journal.flush();
                 // The flow's own timeout is the only error raised at the root path.
                 RunStatus status = failure.error().type().equals(FlowError.TIMEOUT) && failure.error().instance() != null
@@ -366,6 +369,10 @@ final class RunExecution implements Runnable {
         String key = run.id() + ":" + path + ":" + attempt;
         while (true) {
             FlowCalls.Result result = calls.call(call.arrow(), body, key, timeout);
+            if (stopping) {
+                // Cancelled or closing while the call ran: whatever it says, the next start calls it again.
+                throw new InterruptedException();
+            }
             switch (result) {
                 case FlowCalls.Result.Succeeded succeeded -> {
                     return succeeded.output();
@@ -720,7 +727,7 @@ final class RunExecution implements Runnable {
         try {
             Optional<JsonNode> early = events.firstSince(since, listen.attributes());
             if (early.isPresent()) {
-                return early.get();
+                return consumed(listen, early.get());
             }
             while (true) {
                 Duration nap = Timers.MAX_NAP;
@@ -733,7 +740,7 @@ final class RunExecution implements Runnable {
                     nap = left.compareTo(nap) < 0 ? left : nap;
                 }
                 try {
-                    return waiter.event().get(Math.max(1, nap.toMillis()), TimeUnit.MILLISECONDS);
+                    return consumed(listen, waiter.event().get(Math.max(1, nap.toMillis()), TimeUnit.MILLISECONDS));
                 } catch (TimeoutException e) {
                     // look at the clock again
                 } catch (ExecutionException e) {
@@ -743,6 +750,13 @@ final class RunExecution implements Runnable {
         } finally {
             listens.unregister(waiter);
         }
+    }
+
+    /** The DSL's listen output: the array of the events consumed, each read as the task says. */
+    private static JsonNode consumed(Step.Listen listen, JsonNode event) {
+        ArrayNode output = NODES.arrayNode();
+        output.add(listen.read() == Step.Listen.Read.DATA ? event.path("data").deepCopy() : event);
+        return output;
     }
 
     // ---- deadlines ----------------------------------------------------------------------------

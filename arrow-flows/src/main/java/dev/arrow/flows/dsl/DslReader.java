@@ -35,7 +35,9 @@ public final class DslReader {
         try {
             root = format.mapper().readTree(source);
         } catch (JacksonException e) {
-            throw new DefinitionException("/", "not valid " + format + ": " + firstLine(e.getOriginalMessage()));
+            String line = e.getLocation() == null || e.getLocation().getLineNr() < 1 ? ""
+                    : " (line " + e.getLocation().getLineNr() + ")";
+            throw new DefinitionException("/", "not valid " + format + line + ": " + firstLine(e.getOriginalMessage()));
         }
         if (root == null || !root.isObject()) {
             throw new DefinitionException("/", "a definition is a " + format + " object with document and do");

@@ -35,7 +35,9 @@ public final class DslReader {
         try {
             root = format.mapper().readTree(source);
         } catch (JacksonException e) {
-            throw new DefinitionException("/", "not valid " + format + ": " + firstLine(e.getOriginalMessage()));
+            String line = e.getLocation() == null || e.getLocation().getLineNr() < 1 ? ""
+                    : " (line " + e.getLocation().getLineNr() + ")";
+            throw new DefinitionException("/", "not valid " + format + line + ": " + firstLine(e.getOriginalMessage()));
         }
         if (root == null || !root.isObject()) {
             throw new DefinitionException("/", "a definition is a " + format + " object with document and do");
@@ -44,11 +46,29 @@ public final class DslReader {
             // The SDK validates against the specification's schema, then binds its types.
             WorkflowReader.validation().read(source, format);
         } catch (IllegalArgumentException e) {
-            throw schemaError(e.getMessage());
+            throw refusalOr(root, schemaError(e.getMessage()));
         } catch (IOException | RuntimeException e) {
             throw new DefinitionException("/", "not a valid Serverless Workflow document: " + firstLine(e.getMessage()));
         }
         return WorkflowMapper.map(root);
+    }
+
+    /**
+     * A document that fails the schema may still be one the mapper refuses for a feature outside
+     * Arrow's subset ({@code run}, {@code call: http} with a typo): that refusal, naming the
+     * feature, says more than the validator's list of alternatives.
+     */
+    private static DefinitionException refusalOr(JsonNode root, DefinitionException schemaError) {
+        try {
+            WorkflowMapper.map(root);
+        } catch (DefinitionException e) {
+            if (Refusals.isRefusal(e)) {
+                return e;
+            }
+        } catch (RuntimeException e) {
+            // The mapper assumes a valid document; on this one the schema's own message stands.
+        }
+        return schemaError;
     }
 
     /**

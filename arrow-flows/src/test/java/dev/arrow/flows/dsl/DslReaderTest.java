@@ -477,7 +477,7 @@ class DslReaderTest {
                               source: https://shop.example/approvals
                 """);
         assertThat(step).isEqualTo(new Step.Listen(Task.named("approval", "/do/0/approval"),
-                Map.of("type", "com.shop.approved", "source", "https://shop.example/approvals")));
+                Map.of("type", "com.shop.approved", "source", "https://shop.example/approvals"), Step.Listen.Read.DATA));
     }
 
     @Test

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Measures Arrow against its peers on this machine.",
         subcommands = {SpawnBenchmark.class, NodeBenchmark.class, HttpBenchmark.class, CliBenchmark.class,
-            SoakBenchmark.class, FuzzBenchmark.class, ServicesBenchmark.class, EventsBenchmark.class})
+            SoakBenchmark.class, FuzzBenchmark.class, ServicesBenchmark.class, EventsBenchmark.class, FlowsBenchmark.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * The lightest HTTP/1.1 client a load test can have: one kept-alive connection, one fixed request
- * (a GET, or a POST without a body), answers read by their Content-Length. On 2 cores a benchmark's own client shares the CPU with
+ * (a GET, or a POST without a body, or with a body given each time), answers read by their Content-Length. On 2 cores a benchmark's own client shares the CPU with
  * what it measures; a general client (java.net.http's selector thread and handoffs) would take a
  * good part of it, and dilute the difference between the two servers compared.
  */
@@ -22,6 +22,8 @@ final class KeepAliveClient implements AutoCloseable {
 
     private final InetSocketAddress address;
     private final byte[] request;
+    /** The request line and headers, without Content-Length and the blank line: for requests with a body. */
+    private final byte[] head;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
@@ -34,13 +36,14 @@ final class KeepAliveClient implements AutoCloseable {
     KeepAliveClient(String method, URI uri, Map<String, String> headers) {
         this.address = new InetSocketAddress(uri.getHost(), uri.getPort());
         String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-        var head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ")
+        var lines = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ")
                 .append(uri.getHost()).append(':').append(uri.getPort()).append("\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        headers.forEach((name, value) -> lines.append(name).append(": ").append(value).append("\r\n"));
+        this.head = lines.toString().getBytes(StandardCharsets.ISO_8859_1);
         if (!method.equals("GET")) {
-            head.append("Content-Length: 0\r\n");
+            lines.append("Content-Length: 0\r\n");
         }
-        this.request = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+        this.request = lines.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -49,18 +52,39 @@ final class KeepAliveClient implements AutoCloseable {
      * answer came, and a server does not run a request on a connection it has closed.
      */
     int send() throws IOException {
+        return send(request, false).status();
+    }
+
+    /** An answer's status, and its body when it was asked for. */
+    record Answer(int status, byte[] body) {
+    }
+
+    /**
+     * One request of this client's method, path and headers with {@code body}; its status and body.
+     * A stale connection is replaced as by {@link #send()}.
+     */
+    Answer send(byte[] body) throws IOException {
+        byte[] length = ("Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] whole = new byte[head.length + length.length + body.length];
+        System.arraycopy(head, 0, whole, 0, head.length);
+        System.arraycopy(length, 0, whole, head.length, length.length);
+        System.arraycopy(body, 0, whole, head.length + length.length, body.length);
+        return send(whole, true);
+    }
+
+    private Answer send(byte[] bytes, boolean keepBody) throws IOException {
         boolean reused = socket != null;
         try {
-            return exchange();
+            return exchange(bytes, keepBody);
         } catch (StaleConnectionException e) {
             if (!reused) {
                 throw e;
             }
-            return exchange();
+            return exchange(bytes, keepBody);
         }
     }
 
-    private int exchange() throws IOException {
+    private Answer exchange(byte[] bytes, boolean keepBody) throws IOException {
         if (socket == null) {
             socket = new Socket();
             socket.setTcpNoDelay(true);
@@ -70,13 +94,13 @@ final class KeepAliveClient implements AutoCloseable {
             out = socket.getOutputStream();
         }
         try {
-            out.write(request);
+            out.write(bytes);
             out.flush();
             int first = in.read();
             if (first < 0) {
                 throw new StaleConnectionException();
             }
-            return readAnswer(first);
+            return readAnswer(first, keepBody);
         } catch (IOException e) {
             close();
             throw e;
@@ -90,7 +114,7 @@ final class KeepAliveClient implements AutoCloseable {
         }
     }
 
-    private int readAnswer(int first) throws IOException {
+    private Answer readAnswer(int first, boolean keepBody) throws IOException {
         String status = (char) first + line();
         if (!status.startsWith("HTTP/1.1 ") || status.length() < 12) {
             throw new IOException("not an HTTP/1.1 answer: " + status);
@@ -108,11 +132,19 @@ final class KeepAliveClient implements AutoCloseable {
         if (length < 0) {
             throw new IOException("an answer without Content-Length: " + status);
         }
-        in.skipNBytes(length);
+        byte[] body = null;
+        if (keepBody) {
+            body = in.readNBytes(Math.toIntExact(length));
+            if (body.length < length) {
+                throw new IOException("the connection closed mid-answer");
+            }
+        } else {
+            in.skipNBytes(length);
+        }
         if (closes) {
             close();
         }
-        return Integer.parseInt(status.substring(9, 12));
+        return new Answer(Integer.parseInt(status.substring(9, 12)), body);
     }
 
     private String line() throws IOException {

@@ -1,0 +1,365 @@
+package dev.arrow.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code arrow bench flows}: what a durable flow adds per step over a client calling the same warm
+ * arrows itself, and how many flow runs a node starts and finishes per second.
+ *
+ * <p>The step overhead compares, in rounds whose order alternates, a client calling N warm
+ * http-mode arrows through the gateway in a loop (each answer the next request's body, one
+ * kept-alive connection per arrow) with a flow whose {@code do} calls the same N arrows in order,
+ * started with {@code ?wait=} and timed from the request to its answer. Both end with the same
+ * output. The flow's time includes its synced store, as shipped.
+ */
+@Command(name = "flows", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "A flow step's overhead over calling the same warm arrows in a loop; flow runs started and"
+                + " finished per second.")
+final class FlowsBenchmark implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String STEPS_FLOW = "bench-steps";
+    static final String SET_FLOW = "bench-set";
+    private static final String ARROW_PREFIX = "bench-step-";
+    private static final byte[] FIRST_INPUT = "{\"n\":0}".getBytes(StandardCharsets.UTF_8);
+
+    @Option(names = "--arrows", paramLabel = "N", defaultValue = "10",
+            description = "Warm arrows called in order, by the loop and by the flow's steps (default: ${DEFAULT-VALUE}).")
+    int arrows;
+
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5",
+            description = "Rounds of the step overhead; each runs both ways, the first way alternating (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--sequences", paramLabel = "M", defaultValue = "20",
+            description = "Sequences of N calls each way in a round (default: ${DEFAULT-VALUE}).")
+    int sequences;
+
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "100",
+            description = "Unmeasured sequences each way before the rounds (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--clients", paramLabel = "C", defaultValue = "8",
+            description = "Clients starting runs of a one-step flow (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--seconds", paramLabel = "D", defaultValue = "5",
+            description = "How long the clients start runs (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Override
+    public Integer call() throws Exception {
+        if (arrows < 1 || rounds < 1 || sequences < 1 || clients < 1 || seconds < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--arrows, --rounds, --sequences, --clients and --seconds must be at least 1,"
+                    + " --warmup 0 or more");
+        }
+        try (var node = NodeBenchmark.RunningNode.start()) {
+            for (int i = 0; i < arrows; i++) {
+                call(node, "POST", "/v1/arrows", "application/json", arrowSpec(ARROW_PREFIX + i).toString());
+            }
+            call(node, "POST", "/v1/flows?language=dsl", "application/yaml", stepsFlow(STEPS_FLOW, arrowNames(arrows)));
+            call(node, "POST", "/v1/flows?language=dsl", "application/yaml", setFlow(SET_FLOW));
+            stepOverhead(node);
+            runsPerSecond(node);
+            syncedWrite(node.home);
+        }
+        return 0;
+    }
+
+    /** The loop and the flow over the same N arrows, in rounds; the overhead per step of each round and their median. */
+    private void stepOverhead(NodeBenchmark.RunningNode node) throws Exception {
+        List<KeepAliveClient> toArrows = new ArrayList<>();
+        for (String arrow : arrowNames(arrows)) {
+            toArrows.add(new KeepAliveClient("POST", node.base.resolve("/a/" + arrow + "/"),
+                    Map.of("Content-Type", "application/json")));
+        }
+        var toFlow = new KeepAliveClient("POST", node.base.resolve("/v1/flows/" + STEPS_FLOW + "/runs?wait=30s"),
+                Map.of("Authorization", "Bearer " + node.token, "Content-Type", "application/json"));
+        try {
+            for (int i = 0; i < warmup; i++) { // the instances started, the JITs and the store at work
+                loop(toArrows);
+                flow(toFlow);
+            }
+            double[] loopMillis = new double[rounds];
+            double[] flowMillis = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                long[] loop = new long[sequences];
+                long[] flow = new long[sequences];
+                boolean flowFirst = round % 2 == 1;
+                for (int way = 0; way < 2; way++) {
+                    boolean flowNow = (way == 0) == flowFirst;
+                    for (int s = 0; s < sequences; s++) {
+                        if (flowNow) {
+                            flow[s] = flow(toFlow);
+                        } else {
+                            loop[s] = loop(toArrows);
+                        }
+                    }
+                }
+                loopMillis[round] = new Timings(loop).medianMillis();
+                flowMillis[round] = new Timings(flow).medianMillis();
+                System.out.printf(Locale.ROOT, "  round %d (%s first): flow %.3f ms, loop %.3f ms, %+.3f ms per step%n",
+                        round + 1, flowFirst ? "flow" : "loop", flowMillis[round], loopMillis[round],
+                        perStepMillis(flowMillis[round], loopMillis[round], arrows));
+            }
+            double overhead = medianPerStepMillis(flowMillis, loopMillis, arrows);
+            System.out.printf(Locale.ROOT, "%-44s %9.3f ms median of %d rounds  (%d sequences each)%n",
+                    "flow of " + arrows + " arrow calls, started with ?wait=", Timings.median(flowMillis), rounds, sequences);
+            System.out.printf(Locale.ROOT, "%-44s %9.3f ms median of %d rounds%n",
+                    "the same " + arrows + " calls in a client's loop", Timings.median(loopMillis), rounds);
+            System.out.printf(Locale.ROOT, "%-44s %9.3f ms  (goal: under 2, durability included; rounds %s)%n",
+                    "overhead per step, at the median", overhead, eachRound(flowMillis, loopMillis, arrows));
+            System.out.flush();
+        } finally {
+            toArrows.forEach(KeepAliveClient::close);
+            toFlow.close();
+        }
+    }
+
+    /** Nanoseconds of the N calls in order, each answer the next body; checks the count the arrows made. */
+    private long loop(List<KeepAliveClient> toArrows) throws IOException, ProcessFailedException {
+        byte[] body = FIRST_INPUT;
+        long start = System.nanoTime();
+        for (KeepAliveClient arrow : toArrows) {
+            KeepAliveClient.Answer answer = arrow.send(body);
+            if (answer.status() != 200) {
+                throw new IOException("the gateway answered " + answer.status() + ": " + text(answer.body()));
+            }
+            body = answer.body();
+        }
+        long elapsed = System.nanoTime() - start;
+        int n = JSON.readTree(body).path("n").asInt(-1);
+        if (n != toArrows.size()) {
+            throw new ProcessFailedException("the loop ended with " + text(body) + ", not n=" + toArrows.size());
+        }
+        return elapsed;
+    }
+
+    /** Nanoseconds of one run of the steps flow, started with ?wait=; checks that it succeeded with the loop's output. */
+    private long flow(KeepAliveClient toFlow) throws IOException, ProcessFailedException {
+        long start = System.nanoTime();
+        KeepAliveClient.Answer answer = toFlow.send(FIRST_INPUT);
+        long elapsed = System.nanoTime() - start;
+        if (answer.status() / 100 != 2) {
+            throw new IOException("starting a run answered " + answer.status() + ": " + text(answer.body()));
+        }
+        JsonNode run = JSON.readTree(answer.body());
+        if (!run.path("status").asText().equals("succeeded") || run.path("output").path("n").asInt(-1) != arrows) {
+            throw new ProcessFailedException("the flow's run did not succeed with n=" + arrows + ": " + text(answer.body()));
+        }
+        return elapsed;
+    }
+
+    /** C clients start runs of the one-step flow without waiting for D seconds; then until all of them finished. */
+    private void runsPerSecond(NodeBenchmark.RunningNode node) throws Exception {
+        startRuns(node, Duration.ofSeconds(1)); // the start path warm
+        awaitNoneRunning(node, Duration.ofSeconds(120));
+        long start = System.nanoTime();
+        Starts starts = startRuns(node, Duration.ofSeconds(seconds));
+        long loaded = System.nanoTime();
+        awaitNoneRunning(node, Duration.ofSeconds(120));
+        long finished = System.nanoTime();
+        JsonNode failed = call(node, "GET", "/v1/flows/" + SET_FLOW + "/runs?status=failed&limit=1", null, null);
+        if (!failed.path("runs").isEmpty()) {
+            throw new ProcessFailedException("a run of " + SET_FLOW + " failed: " + failed.path("runs").get(0));
+        }
+        System.out.printf(Locale.ROOT, "%-44s %9.0f/s  (%d clients, %d runs in %.1f s%s)%n",
+                "flow runs started, one set step, no wait", starts.accepted() / ((loaded - start) / 1e9), clients,
+                starts.accepted(), (loaded - start) / 1e9,
+                starts.refused().isEmpty() ? "" : "; refused: " + starts.refused());
+        System.out.printf(Locale.ROOT, "%-44s %9.0f/s  (all finished %.2f s after the last start)%n",
+                "flow runs finished", starts.accepted() / ((finished - start) / 1e9), (finished - loaded) / 1e9);
+        System.out.flush();
+    }
+
+    /** Runs accepted (201), and the other answers by status. */
+    private record Starts(long accepted, Map<Integer, Integer> refused) {
+    }
+
+    private Starts startRuns(NodeBenchmark.RunningNode node, Duration during) throws Exception {
+        URI uri = node.base.resolve("/v1/flows/" + SET_FLOW + "/runs");
+        var accepted = new LongAdder();
+        var refused = new ConcurrentHashMap<Integer, AtomicInteger>();
+        long end = System.nanoTime() + during.toNanos();
+        try (var pool = Executors.newFixedThreadPool(clients, Thread.ofPlatform().name("bench-flow-starts-", 0).factory())) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                futures.add(pool.submit(() -> {
+                    try (var client = new KeepAliveClient("POST", uri, Map.of("Authorization", "Bearer " + node.token))) {
+                        while (System.nanoTime() < end) {
+                            int status = client.send();
+                            if (status == 201) {
+                                accepted.increment();
+                            } else {
+                                refused.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get();
+            }
+        }
+        var byStatus = new TreeMap<Integer, Integer>();
+        refused.forEach((status, count) -> byStatus.put(status, count.get()));
+        return new Starts(accepted.sum(), byStatus);
+    }
+
+    /** Polls the one-step flow's running runs until there are none. */
+    private void awaitNoneRunning(NodeBenchmark.RunningNode node, Duration atMost) throws Exception {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        while (!call(node, "GET", "/v1/flows/" + SET_FLOW + "/runs?status=running&limit=1", null, null).path("runs").isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new ProcessFailedException("runs of " + SET_FLOW + " still running after " + atMost.toSeconds() + " s");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** A synced 4 KiB write (write and fdatasync) on the node's disk, alone: what each durable step pays at least. */
+    private static void syncedWrite(Path home) throws IOException {
+        Path file = home.resolve("bench-fsync");
+        long[] took = new long[200];
+        ByteBuffer page = ByteBuffer.allocate(4096);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < took.length; i++) {
+                page.clear();
+                long start = System.nanoTime();
+                channel.write(page, (long) (i % 16) * 4096);
+                channel.force(false);
+                took[i] = System.nanoTime() - start;
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        var t = new Timings(took);
+        System.out.printf(Locale.ROOT, "%-44s %9.3f ms median  %8.3f ms p99  (n=%d; each call step's end is one synced commit)%n",
+                "a 4 KiB write + fdatasync on the node's disk", t.medianMillis(), t.p99Millis(), t.count());
+        System.out.flush();
+    }
+
+    /** What a flow adds per step: the flow's time over the loop's, shared by its N steps. */
+    static double perStepMillis(double flowMillis, double loopMillis, int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be at least 1");
+        }
+        return (flowMillis - loopMillis) / steps;
+    }
+
+    /** The median of the rounds' overheads per step, each taken within its round. */
+    static double medianPerStepMillis(double[] flowMillis, double[] loopMillis, int steps) {
+        double[] perStep = new double[flowMillis.length];
+        for (int i = 0; i < perStep.length; i++) {
+            perStep[i] = perStepMillis(flowMillis[i], loopMillis[i], steps);
+        }
+        return Timings.median(perStep);
+    }
+
+    /** "1.21, 1.30, 1.18 ms": each round's overhead per step. */
+    static String eachRound(double[] flowMillis, double[] loopMillis, int steps) {
+        var text = new StringBuilder();
+        for (int i = 0; i < flowMillis.length; i++) {
+            text.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", perStepMillis(flowMillis[i], loopMillis[i], steps)));
+        }
+        return text.append(" ms").toString();
+    }
+
+    static List<String> arrowNames(int count) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            names.add(ARROW_PREFIX + i);
+        }
+        return names;
+    }
+
+    /** A DSL flow whose {@code do} calls {@code arrows} in order, each step's input the previous one's output. */
+    static String stepsFlow(String name, List<String> arrows) {
+        var yaml = new StringBuilder(document(name)).append("do:\n");
+        for (int i = 0; i < arrows.size(); i++) {
+            yaml.append("  - step").append(i).append(":\n")
+                    .append("      call: arrow\n")
+                    .append("      with:\n")
+                    .append("        name: ").append(arrows.get(i)).append('\n');
+        }
+        return yaml.toString();
+    }
+
+    /** A DSL flow of one {@code set} step: no arrow. */
+    static String setFlow(String name) {
+        return document(name) + """
+                do:
+                  - mark:
+                      set:
+                        done: true
+                """;
+    }
+
+    private static String document(String name) {
+        return """
+                document:
+                  dsl: '1.0.0'
+                  namespace: bench
+                  name: %s
+                  version: '1.0.0'
+                """.formatted(name);
+    }
+
+    /** A warm http-mode arrow answering its JSON input with {@code n} one higher; one instance. */
+    private static ObjectNode arrowSpec(String name) {
+        ObjectNode spec = JSON.createObjectNode().put("name", name).put("mode", "http");
+        WarmApp.counterCommand().forEach(spec.putArray("command")::add);
+        spec.putObject("scaling").put("concurrency", 4).put("minInstances", 1).put("maxInstances", 1);
+        spec.putObject("limits").put("memory", "256m");
+        return spec;
+    }
+
+    private static String text(byte[] body) {
+        return body == null ? "" : new String(body, StandardCharsets.UTF_8);
+    }
+
+    /** A call to the node's API; its JSON answer, or a failure naming the call. */
+    private JsonNode call(NodeBenchmark.RunningNode node, String method, String path, String type, String body) throws Exception {
+        var request = HttpRequest.newBuilder(node.base.resolve(path)).header("Authorization", "Bearer " + node.token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (type != null) {
+            request.header("Content-Type", type);
+        }
+        HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() / 100 != 2) {
+            throw new IOException(method + " " + path + " answered " + answer.statusCode() + ": " + answer.body());
+        }
+        return answer.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(answer.body());
+    }
+}

@@ -658,6 +658,26 @@ class DslReaderTest {
     }
 
     @Test
+    void anArrowOrAnEventAttributeGivenByAnExpressionIsRefused() {
+        refused("""
+                do:
+                  - a:
+                      call: arrow
+                      with:
+                        name: ${ .which }
+                """, "/do/0/a/with/name", "an arrow named by an expression is not supported by Arrow");
+        refused("""
+                do:
+                  - a:
+                      listen:
+                        to:
+                          one:
+                            with:
+                              type: ${ .eventType }
+                """, "/do/0/a/listen/to/one/with/type", "expression", "not supported by Arrow");
+    }
+
+    @Test
     void whatTheSchemaRefusesIsNamedByItsPath() {
         refused("""
                 do:

@@ -685,7 +685,22 @@ class DslReaderTest {
                       set: {x: 1}
                   - b:
                       wait: {weeks: 3}
-                """, "/do/1/b", "schema");
+                """, "/do/1/b/wait", "schema");
+        refused("""
+                do:
+                  - a:
+                      try:
+                        - b: {set: {x: 1}}
+                      catch:
+                        errors:
+                          with: {status: nope}
+                """, "/do/0/a/catch/errors/with/status", "integer expected");
+        refused("""
+                do:
+                  - a:
+                      switch:
+                        - b: {when: .x, thn: end}
+                """, "/do/0/a/switch/0/b", "'then' not found");
         assertThatThrownBy(() -> DslReader.read("document: {dsl: '1.0.0', namespace: a, name: b}\ndo: []\n"))
                 .isInstanceOfSatisfying(DefinitionException.class, e -> {
                     assertThat(e.path()).isEqualTo("/document");

@@ -45,7 +45,9 @@ public sealed interface Step {
      * Sequential (no {@code maxConcurrency}): as the DSL says, each iteration's output is the next
      * one's input and the last one's is the task's. With Arrow's {@code maxConcurrency} (a map,
      * as States Language's Map state): up to that many iterations at once, each on the task's
-     * input, and the task's output is the array of their outputs in the list's order.
+     * input, and the task's output is the array of their outputs in the list's order. The body's
+     * own {@code inputFrom}, when it has one, shapes each iteration's input (States Language's
+     * ItemSelector), with the item and index in scope.
      */
     record ForEach(Task task, String each, String at, String in, Optional<String> whileCondition, Sequence body,
             Optional<Integer> maxConcurrency) implements Step {

@@ -8,9 +8,8 @@ import io.serverlessworkflow.api.WorkflowFormat;
 import io.serverlessworkflow.api.WorkflowReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /** Reads a Serverless Workflow DSL 1.0 document (YAML or JSON) into Arrow's model. */
 public final class DslReader {
@@ -19,6 +18,10 @@ public final class DslReader {
     private static final int MAX_BYTES = 256 * 1024;
 
     private static final int MAX_SCHEMA_ERRORS = 3;
+    /** The validator's lines about the task kinds a task is not. */
+    private static final Pattern ALTERNATIVES = Pattern.compile("one and only one schema|must be the constant value"
+            + "|property '(call|with|do|fork|emit|for|listen|raise|run|set|switch|try|catch|wait)'"
+            + " (not found|is not evaluated)");
 
     private DslReader() {
     }
@@ -48,7 +51,8 @@ public final class DslReader {
         } catch (IllegalArgumentException e) {
             throw refusalOr(root, schemaError(e.getMessage()));
         } catch (IOException | RuntimeException e) {
-            throw new DefinitionException("/", "not a valid Serverless Workflow document: " + firstLine(e.getMessage()));
+            throw refusalOr(root, new DefinitionException("/", "not a valid Serverless Workflow document: "
+                    + firstLine(e.getMessage())));
         }
         return WorkflowMapper.map(root);
     }
@@ -72,22 +76,28 @@ public final class DslReader {
     }
 
     /**
-     * The validator's first fault, with its path; a task that fits none of the task kinds gets one
-     * line per alternative, so only the first few distinct ones are kept.
+     * The validator's fault, with its path. A task that fits none of the task kinds is reported
+     * once per kind it is not ({@code required property 'fork' not found}, ...); those lines are
+     * dropped so that what is wrong with the task as written comes first.
      */
     private static DefinitionException schemaError(String report) {
-        String[] lines = report == null ? new String[0] : report.split("\n");
-        Set<String> distinct = new LinkedHashSet<>(Arrays.asList(lines));
-        String first = lines.length == 0 ? "/: invalid" : lines[0];
+        List<String> lines = report == null ? List.of() : report.lines().distinct().toList();
+        List<String> kept = lines.stream().filter(line -> !ALTERNATIVES.matcher(line).find()).toList();
+        if (kept.isEmpty()) {
+            kept = lines;
+        }
+        if (kept.isEmpty()) {
+            return new DefinitionException("/", "does not match the Serverless Workflow 1.0 schema");
+        }
+        String first = kept.getFirst();
         int colon = first.indexOf(": ");
         String path = colon > 0 && first.startsWith("/") ? first.substring(0, colon) : "/";
-        String detail = String.join("; ", distinct.stream().limit(MAX_SCHEMA_ERRORS)
+        String detail = String.join("; ", kept.stream().limit(MAX_SCHEMA_ERRORS)
                 .map(line -> line.startsWith(path + ": ") ? line.substring(path.length() + 2) : line).toList());
-        if (distinct.size() > MAX_SCHEMA_ERRORS) {
+        if (kept.size() > MAX_SCHEMA_ERRORS) {
             detail += "; ...";
         }
-        return new DefinitionException(path.isEmpty() ? "/" : path, "does not match the Serverless Workflow 1.0 schema: "
-                + detail);
+        return new DefinitionException(path, "does not match the Serverless Workflow 1.0 schema: " + detail);
     }
 
     private static String firstLine(String message) {

@@ -510,7 +510,8 @@ final class RunExecution implements Runnable {
             if (loop.whileCondition().isPresent() && !test(loop.whileCondition().get(), current, iteration, path)) {
                 break;
             }
-            Outcome outcome = list(loop.body().steps(), current, path + "@" + index, from, iteration);
+            Outcome outcome = list(loop.body().steps(), iterationInput(loop, current, iteration, path),
+                    path + "@" + index, from, iteration);
             current = outcome.output();
             if (!(outcome.then() instanceof Then.Continue)) {
                 return outcome;
@@ -535,9 +536,10 @@ final class RunExecution implements Runnable {
                 var result = new CompletableFuture<JsonNode>();
                 results.add(result);
                 String base = path + "@" + index;
+                JsonNode start = iterationInput(loop, input, iteration, path);
                 running.add(spawn(base, () -> {
                     try {
-                        result.complete(list(loop.body().steps(), input, base, from, iteration).output());
+                        result.complete(list(loop.body().steps(), start, base, from, iteration).output());
                     } catch (Throwable failure) {
                         result.completeExceptionally(failure);
                         failed.complete(null);
@@ -563,6 +565,13 @@ final class RunExecution implements Runnable {
                 thread.join();
             }
         }
+    }
+
+    /** An iteration's input: the body's own {@code input.from} (States Language's ItemSelector) on the loop's. */
+    private JsonNode iterationInput(Step.ForEach loop, JsonNode input, Map<String, JsonNode> iteration, String path)
+            throws StepFailure {
+        Optional<JsonNode> from = loop.body().task().inputFrom();
+        return from.isPresent() ? evaluate(from.get(), input, iteration, path) : input;
     }
 
     private static Map<String, JsonNode> iterationScope(Step.ForEach loop, Map<String, JsonNode> scope, JsonNode item,

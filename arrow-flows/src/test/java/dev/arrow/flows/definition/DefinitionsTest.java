@@ -272,6 +272,18 @@ class DefinitionsTest {
     }
 
     @Test
+    void twoTasksOfOneListMayNotShareAName() throws DefinitionException {
+        invalid("""
+                do:
+                  - a: {set: {x: 1}}
+                  - b:
+                      do:
+                        - a: {set: {x: 2}}
+                        - a: {set: {x: 3}}
+                """, "/do/1/b/do/1/a", "named 'a'");
+    }
+
+    @Test
     void aThenMayNameATaskOfAnEnclosingList() {
         valid("""
                 do:

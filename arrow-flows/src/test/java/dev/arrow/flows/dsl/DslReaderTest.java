@@ -577,6 +577,76 @@ class DslReaderTest {
     }
 
     @Test
+    void moreFeaturesOutsideTheSubsetAreRefusedWithTheirPath() {
+        for (String call : List.of("openapi", "asyncapi", "a2a")) {
+            refused("""
+                    do:
+                      - remote:
+                          call: %s
+                          with: {}
+                    """.formatted(call), "/do/0/remote", "call: " + call + " is not supported by Arrow");
+        }
+        refused("""
+                use:
+                  extensions:
+                    - logging:
+                        extend: all
+                do:
+                  - a: {set: {x: 1}}
+                """, "/use/extensions", "use.extensions is not supported by Arrow");
+        refused("""
+                use:
+                  authentications:
+                    basic:
+                      basic: {username: a, password: b}
+                do:
+                  - a: {set: {x: 1}}
+                """, "/use/authentications", "use.authentications is not supported by Arrow");
+        refused("""
+                do:
+                  - a:
+                      try:
+                        - b: {set: {x: 1}}
+                      catch:
+                        retry:
+                          when: ${ .retryable }
+                          delay: PT1S
+                """, "/do/0/a/catch/retry/when", "retry.when is not supported by Arrow");
+        refused("""
+                do:
+                  - a:
+                      wait: ${ .delay }
+                """, "/do/0/a/wait", "a duration given by an expression is not supported by Arrow");
+        refused("""
+                do:
+                  - a:
+                      listen:
+                        to:
+                          one:
+                            with: {type: com.shop.event}
+                      foreach:
+                        item: event
+                        do:
+                          - b: {set: {x: 1}}
+                """, "/do/0/a/foreach", "listen's foreach is not supported by Arrow");
+        refused("""
+                do:
+                  - a:
+                      listen:
+                        to:
+                          one:
+                            with: {type: com.shop.event}
+                        read: envelope
+                """, "/do/0/a/listen/read", "listen.read is not supported by Arrow");
+        refused("""
+                evaluate:
+                  language: js
+                do:
+                  - a: {set: {x: 1}}
+                """, "/evaluate/language", "not supported by Arrow");
+    }
+
+    @Test
     void listensArrowCannotKeepAreRefused() {
         refused("""
                 do:
@@ -658,6 +728,26 @@ class DslReaderTest {
     }
 
     @Test
+    void anArrowOrAnEventAttributeGivenByAnExpressionIsRefused() {
+        refused("""
+                do:
+                  - a:
+                      call: arrow
+                      with:
+                        name: ${ .which }
+                """, "/do/0/a/with/name", "an arrow named by an expression is not supported by Arrow");
+        refused("""
+                do:
+                  - a:
+                      listen:
+                        to:
+                          one:
+                            with:
+                              type: ${ .eventType }
+                """, "/do/0/a/listen/to/one/with/type", "expression", "not supported by Arrow");
+    }
+
+    @Test
     void whatTheSchemaRefusesIsNamedByItsPath() {
         refused("""
                 do:
@@ -665,7 +755,22 @@ class DslReaderTest {
                       set: {x: 1}
                   - b:
                       wait: {weeks: 3}
-                """, "/do/1/b", "schema");
+                """, "/do/1/b/wait", "schema");
+        refused("""
+                do:
+                  - a:
+                      try:
+                        - b: {set: {x: 1}}
+                      catch:
+                        errors:
+                          with: {status: nope}
+                """, "/do/0/a/catch/errors/with/status", "integer expected");
+        refused("""
+                do:
+                  - a:
+                      switch:
+                        - b: {when: .x, thn: end}
+                """, "/do/0/a/switch/0/b", "'then' not found");
         assertThatThrownBy(() -> DslReader.read("document: {dsl: '1.0.0', namespace: a, name: b}\ndo: []\n"))
                 .isInstanceOfSatisfying(DefinitionException.class, e -> {
                     assertThat(e.path()).isEqualTo("/document");

@@ -520,6 +520,59 @@ class FlowEngineTest {
     }
 
     @Test
+    void aStatesLanguageMachineIsImportedAndRunsWithItsPathsRetriesAndCatchers() throws Exception {
+        var flaky = new AtomicInteger();
+        arrows.define("price", input -> ok(json("{\"total\":" + input.get("qty").asInt() * 3 + "}")));
+        arrows.define("reserve", input -> flaky.incrementAndGet() < 2
+                ? new FlowCalls.Result.Failed(new FlowError(FlowError.COMMUNICATION, 503, "Busy", "later", null))
+                : ok(json("\"reserved\"")));
+        arrows.define("label", input -> ok(json("\"label-" + input.asText() + "\"")));
+        arrows.define("charge", input -> new FlowCalls.Result.Failed(
+                new FlowError("CardDeclined", 402, "CardDeclined", "insufficient funds", null)));
+        String machine = """
+                {
+                  "StartAt": "Price",
+                  "States": {
+                    "Price": {"Type": "Task", "Resource": "arrow:price", "Parameters": {"qty.$": "$.order.qty"},
+                              "ResultPath": "$.price", "Next": "Big?"},
+                    "Big?": {"Type": "Choice", "Choices": [
+                               {"Variable": "$.price.total", "NumericGreaterThan": 100, "Next": "TooBig"}],
+                             "Default": "Prepare"},
+                    "TooBig": {"Type": "Fail", "Error": "OrderTooBig", "Cause": "over 100"},
+                    "Prepare": {"Type": "Parallel", "ResultPath": "$.prepared", "Next": "Charge",
+                                "Branches": [
+                                  {"StartAt": "Reserve", "States": {"Reserve": {"Type": "Task",
+                                      "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:reserve",
+                                      "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+                                      "End": true}}},
+                                  {"StartAt": "Labels", "States": {"Labels": {"Type": "Map", "ItemsPath": "$.order.items",
+                                      "MaxConcurrency": 2, "End": true,
+                                      "ItemProcessor": {"StartAt": "Label", "States": {"Label": {"Type": "Task",
+                                          "Resource": "arrow:label", "End": true}}}}}}
+                                ]},
+                    "Charge": {"Type": "Task", "Resource": "arrow:charge", "ResultPath": "$.charged", "Next": "Done",
+                               "Catch": [{"ErrorEquals": ["CardDeclined"], "ResultPath": "$.declined", "Next": "Declined"}]},
+                    "Declined": {"Type": "Pass", "Parameters": {"why.$": "$.declined.Cause", "labels.$": "$.prepared[1]"},
+                                 "End": true},
+                    "Done": {"Type": "Succeed"}
+                  }
+                }""";
+        engine.deploy(Language.ASL, machine, Optional.of("order-asl"));
+
+        RunRecord started = engine.start("order-asl", json("{\"order\":{\"qty\":2,\"items\":[\"a\",\"b\",\"c\"]}}"),
+                "api", Optional.empty());
+        await().until(() -> retryTimers(started.id()) == 1);
+        clock.advance(Duration.ofSeconds(2));
+        engine.nudge();
+        RunRecord run = engine.await(started.id(), Duration.ofSeconds(20));
+
+        assertThat(run.status()).as("%s", run.error()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(json(run.output().orElseThrow()))
+                .isEqualTo(json("{\"why\":\"insufficient funds\",\"labels\":[\"label-a\",\"label-b\",\"label-c\"]}"));
+        assertThat(arrows.calls("reserve")).isEqualTo(2);
+    }
+
+    @Test
     void aDeployOfAFlowCallingAMissingArrowIsRefusedWithThePath() {
         assertThatThrownBy(() -> deploy(flow("orphan", """
                 - lost: { call: arrow, with: { name: nowhere } }

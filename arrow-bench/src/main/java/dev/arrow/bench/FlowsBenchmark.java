@@ -96,64 +96,95 @@ final class FlowsBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /** The loop and the flow over the same N arrows, in rounds; the overhead per step of each round and their median. */
+    /** One way of running the N calls (or, for the set flow, none): nanoseconds of one sequence. */
+    private interface Way {
+        long once() throws Exception;
+    }
+
+    /**
+     * The loop and the flow over the same N arrows, in rounds; the overhead per step of each round
+     * and their median. Two more ways run in the same rounds, to show where a step's time goes: the
+     * same chain through the node's invocation path ({@code /v1/arrows/{name}/invoke}, the path a
+     * flow's calls take), and a run of the one-step set flow (a run's own start and end).
+     */
     private void stepOverhead(NodeBenchmark.RunningNode node) throws Exception {
         List<KeepAliveClient> toArrows = new ArrayList<>();
+        List<KeepAliveClient> toInvoke = new ArrayList<>();
         for (String arrow : arrowNames(arrows)) {
             toArrows.add(new KeepAliveClient("POST", node.base.resolve("/a/" + arrow + "/"),
                     Map.of("Content-Type", "application/json")));
+            toInvoke.add(new KeepAliveClient("POST", node.base.resolve("/v1/arrows/" + arrow + "/invoke"),
+                    Map.of("Authorization", "Bearer " + node.token, "Content-Type", "application/json")));
         }
         var toFlow = new KeepAliveClient("POST", node.base.resolve("/v1/flows/" + STEPS_FLOW + "/runs?wait=30s"),
                 Map.of("Authorization", "Bearer " + node.token, "Content-Type", "application/json"));
+        var toSetFlow = new KeepAliveClient("POST", node.base.resolve("/v1/flows/" + SET_FLOW + "/runs?wait=30s"),
+                Map.of("Authorization", "Bearer " + node.token, "Content-Type", "application/json"));
+        // Index 0 and 1 are the promise's; the order rotates from round to round.
+        List<Way> ways = List.of(() -> flow(toFlow, arrows), () -> loop(toArrows), () -> loop(toInvoke),
+                () -> flow(toSetFlow, 0));
+        List<String> names = List.of("flow", "loop", "invoke loop", "set flow");
         try {
             for (int i = 0; i < warmup; i++) { // the instances started, the JITs and the store at work
-                loop(toArrows);
-                flow(toFlow);
-            }
-            double[] loopMillis = new double[rounds];
-            double[] flowMillis = new double[rounds];
-            for (int round = 0; round < rounds; round++) {
-                long[] loop = new long[sequences];
-                long[] flow = new long[sequences];
-                boolean flowFirst = round % 2 == 1;
-                for (int way = 0; way < 2; way++) {
-                    boolean flowNow = (way == 0) == flowFirst;
-                    for (int s = 0; s < sequences; s++) {
-                        if (flowNow) {
-                            flow[s] = flow(toFlow);
-                        } else {
-                            loop[s] = loop(toArrows);
-                        }
-                    }
+                for (Way way : ways) {
+                    way.once();
                 }
-                loopMillis[round] = new Timings(loop).medianMillis();
-                flowMillis[round] = new Timings(flow).medianMillis();
-                System.out.printf(Locale.ROOT, "  round %d (%s first): flow %.3f ms, loop %.3f ms, %+.3f ms per step%n",
-                        round + 1, flowFirst ? "flow" : "loop", flowMillis[round], loopMillis[round],
-                        perStepMillis(flowMillis[round], loopMillis[round], arrows));
             }
-            double overhead = medianPerStepMillis(flowMillis, loopMillis, arrows);
-            System.out.printf(Locale.ROOT, "%-44s %9.3f ms median of %d rounds  (%d sequences each)%n",
-                    "flow of " + arrows + " arrow calls, started with ?wait=", Timings.median(flowMillis), rounds, sequences);
-            System.out.printf(Locale.ROOT, "%-44s %9.3f ms median of %d rounds%n",
-                    "the same " + arrows + " calls in a client's loop", Timings.median(loopMillis), rounds);
-            System.out.printf(Locale.ROOT, "%-44s %9.3f ms  (goal: under 2, durability included; rounds %s)%n",
-                    "overhead per step, at the median", overhead, eachRound(flowMillis, loopMillis, arrows));
+            double[][] millis = new double[ways.size()][rounds];
+            for (int round = 0; round < rounds; round++) {
+                var order = new StringBuilder();
+                for (int k = 0; k < ways.size(); k++) {
+                    int w = (round + k) % ways.size();
+                    order.append(k == 0 ? "" : ", ").append(names.get(w));
+                    long[] took = new long[sequences];
+                    for (int s = 0; s < sequences; s++) {
+                        took[s] = ways.get(w).once();
+                    }
+                    millis[w][round] = new Timings(took).medianMillis();
+                }
+                System.out.printf(Locale.ROOT, "  round %d (%s): flow %.3f ms, loop %.3f ms, %+.3f ms per step;"
+                                + " invoke loop %.3f ms, set flow %.3f ms%n",
+                        round + 1, order, millis[0][round], millis[1][round], perStepMillis(millis[0][round], millis[1][round], arrows),
+                        millis[2][round], millis[3][round]);
+            }
+            double[] flow = millis[0];
+            double[] loop = millis[1];
+            double[] invoke = millis[2];
+            double[] set = millis[3];
+            System.out.printf(Locale.ROOT, "%-52s %9.3f ms median of %d rounds  (%d sequences each)%n",
+                    "flow of " + arrows + " arrow calls, started with ?wait=", Timings.median(flow), rounds, sequences);
+            System.out.printf(Locale.ROOT, "%-52s %9.3f ms%n", "the same " + arrows + " calls in a client's loop", Timings.median(loop));
+            System.out.printf(Locale.ROOT, "%-52s %9.3f ms  (goal: under 2, durability included; rounds %s)%n",
+                    "overhead per step, at the median", medianPerStepMillis(flow, loop, arrows), eachRound(flow, loop, arrows));
+            System.out.println("where it goes:");
+            System.out.printf(Locale.ROOT, "%-52s %9.3f ms  (loop %.3f ms; per call %+.3f ms over the gateway)%n",
+                    "  the same calls through /v1/arrows/{name}/invoke", Timings.median(invoke), Timings.median(invoke),
+                    medianPerStepMillis(invoke, loop, arrows));
+            System.out.printf(Locale.ROOT, "%-52s %9.3f ms  (a run's start, its step, its end)%n",
+                    "  a run of one set step, started with ?wait=", Timings.median(set));
+            double[] beyond = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                beyond[r] = perStepMillis(flow[r] - set[r], invoke[r], arrows);
+            }
+            System.out.printf(Locale.ROOT, "%-52s %9.3f ms  ((flow - set flow - invoke loop) / %d)%n",
+                    "  per call step, beyond the run and the invocation", Timings.median(beyond), arrows);
             System.out.flush();
         } finally {
             toArrows.forEach(KeepAliveClient::close);
+            toInvoke.forEach(KeepAliveClient::close);
             toFlow.close();
+            toSetFlow.close();
         }
     }
 
     /** Nanoseconds of the N calls in order, each answer the next body; checks the count the arrows made. */
-    private long loop(List<KeepAliveClient> toArrows) throws IOException, ProcessFailedException {
+    private static long loop(List<KeepAliveClient> toArrows) throws IOException, ProcessFailedException {
         byte[] body = FIRST_INPUT;
         long start = System.nanoTime();
         for (KeepAliveClient arrow : toArrows) {
             KeepAliveClient.Answer answer = arrow.send(body);
             if (answer.status() != 200) {
-                throw new IOException("the gateway answered " + answer.status() + ": " + text(answer.body()));
+                throw new IOException("the node answered " + answer.status() + ": " + text(answer.body()));
             }
             body = answer.body();
         }
@@ -165,8 +196,11 @@ final class FlowsBenchmark implements Callable<Integer> {
         return elapsed;
     }
 
-    /** Nanoseconds of one run of the steps flow, started with ?wait=; checks that it succeeded with the loop's output. */
-    private long flow(KeepAliveClient toFlow) throws IOException, ProcessFailedException {
+    /**
+     * Nanoseconds of one run started with ?wait=; checks that it succeeded with {@code n} as the
+     * loop's (the set flow sets n to 0).
+     */
+    private static long flow(KeepAliveClient toFlow, int n) throws IOException, ProcessFailedException {
         long start = System.nanoTime();
         KeepAliveClient.Answer answer = toFlow.send(FIRST_INPUT);
         long elapsed = System.nanoTime() - start;
@@ -174,8 +208,8 @@ final class FlowsBenchmark implements Callable<Integer> {
             throw new IOException("starting a run answered " + answer.status() + ": " + text(answer.body()));
         }
         JsonNode run = JSON.readTree(answer.body());
-        if (!run.path("status").asText().equals("succeeded") || run.path("output").path("n").asInt(-1) != arrows) {
-            throw new ProcessFailedException("the flow's run did not succeed with n=" + arrows + ": " + text(answer.body()));
+        if (!run.path("status").asText().equals("succeeded") || run.path("output").path("n").asInt(-1) != n) {
+            throw new ProcessFailedException("the run did not succeed with n=" + n + ": " + text(answer.body()));
         }
         return elapsed;
     }
@@ -316,13 +350,13 @@ final class FlowsBenchmark implements Callable<Integer> {
         return yaml.toString();
     }
 
-    /** A DSL flow of one {@code set} step: no arrow. */
+    /** A DSL flow of one {@code set} step, no arrow: its output is {@code {"n": 0}}. */
     static String setFlow(String name) {
         return document(name) + """
                 do:
                   - mark:
                       set:
-                        done: true
+                        n: 0
                 """;
     }
 

@@ -91,12 +91,17 @@ public sealed interface Step {
 
     /**
      * Waits for one CloudEvent whose attributes equal {@code attributes} (the DSL's
-     * {@code listen: to: one: with}), accepted by the node after the task started; the output is
-     * the event as structured JSON. The task's timeout bounds the wait.
+     * {@code listen: to: one: with}), accepted by the node after the task started. As the DSL
+     * says, the output is the array of the events consumed (here one), each read as {@code read}
+     * says: its data (the default) or the whole event as structured JSON. The task's timeout
+     * bounds the wait.
      */
-    record Listen(Task task, java.util.Map<String, String> attributes) implements Step {
+    record Listen(Task task, java.util.Map<String, String> attributes, Read read) implements Step {
         public Listen {
             attributes = java.util.Map.copyOf(attributes);
         }
+
+        /** How a consumed event is read: the DSL's {@code listen.read} ({@code raw} is not supported). */
+        public enum Read { DATA, ENVELOPE }
     }
 }

@@ -494,9 +494,9 @@ class AslImporterTest {
         Map<String, JsonNode> iteration = variables(json(input));
         iteration.put(map.each(), json("{\"sku\": \"b\"}"));
         iteration.put(map.at(), json("1"));
-        assertThat(Expressions.evaluate(map.body().task().inputFrom().orElseThrow(), json(input), iteration))
+        assertThat(Expressions.evaluate(processor(map).task().inputFrom().orElseThrow(), json(input), iteration))
                 .isEqualTo(json("{\"sku\": \"b\", \"position\": 1, \"order\": \"o-1\"}"));
-        Step reserve = map.body().steps().getFirst();
+        Step reserve = processor(map).steps().getFirst();
         assertThat(reserve.task().path()).isEqualTo("/States/Each/ItemProcessor/States/Reserve");
         assertThat(reserve.task().then()).isEqualTo(new Then.Exit());
         assertThat(output(map.task(), "{\"order\": {}}", "[1, 2]")).isEqualTo(json("{\"order\": {}, \"reserved\": [1, 2]}"));
@@ -509,9 +509,9 @@ class AslImporterTest {
         assertThat(Expressions.query(iterator.in(), json("[1, 2]"), Map.of())).isEqualTo(json("[1, 2]"));
         Map<String, JsonNode> item = variables(json("[1, 2]"));
         item.put(iterator.each(), json("2"));
-        assertThat(Expressions.evaluate(iterator.body().task().inputFrom().orElseThrow(), json("[1, 2]"), item))
+        assertThat(Expressions.evaluate(processor(iterator).task().inputFrom().orElseThrow(), json("[1, 2]"), item))
                 .isEqualTo(json("2"));
-        assertThat(iterator.body().steps().getFirst().task().path()).isEqualTo("/States/Each/Iterator/States/X");
+        assertThat(processor(iterator).steps().getFirst().task().path()).isEqualTo("/States/Each/Iterator/States/X");
     }
 
     @Test
@@ -522,10 +522,16 @@ class AslImporterTest {
                     "ItemSelector": {"line.$": "$$.Map.Item.Value"},
                     "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}}}}""")
                 .body().steps().getFirst();
-        Step.ForEach inner = (Step.ForEach) outer.body().steps().getFirst();
+        Step.ForEach inner = (Step.ForEach) processor(outer).steps().getFirst();
         assertThat(inner.each()).isNotEqualTo(outer.each());
         assertThat(inner.at()).isNotEqualTo(outer.at());
-        assertThat(inner.body().task().inputFrom().orElseThrow().get("line").asText()).contains("$" + inner.each());
+        assertThat(processor(inner).task().inputFrom().orElseThrow().get("line").asText()).contains("$" + inner.each());
+    }
+
+    /** A Map's processor: the one step of the for body, which takes the item as its input. */
+    private static Step.Sequence processor(Step.ForEach map) {
+        assertThat(map.body().steps()).hasSize(1);
+        return (Step.Sequence) map.body().steps().getFirst();
     }
 
     // --- Retry and Catch -----------------------------------------------------------------------
@@ -547,12 +553,12 @@ class AslImporterTest {
         Step.Try outer = (Step.Try) flow.body().steps().getFirst();
         assertThat(outer.task().name()).isEqualTo("Charge");
         assertThat(outer.task().then()).isEqualTo(new Then.GoTo("Ship"));
-        assertThat(outer.task().path()).isEqualTo("/States/Charge/Catch/1");
+        assertThat(outer.task().path()).isEqualTo("/States/Charge");
         assertThat(outer.handler().errors()).isEqualTo(ErrorFilter.any());
         assertThat(outer.handler().body().orElseThrow().task().then()).isEqualTo(new Then.GoTo("Broken"));
 
         Step.Try declined = (Step.Try) outer.body().steps().getFirst();
-        assertThat(declined.task().path()).isEqualTo("/States/Charge/Catch/0");
+        assertThat(declined.task().path()).isEqualTo("/States/Charge/try");
         assertThat(declined.task().then()).isEqualTo(new Then.Continue());
         assertThat(declined.handler().errors().types()).containsExactly("CardDeclined");
         assertThat(declined.handler().retry()).isEmpty();
@@ -574,7 +580,7 @@ class AslImporterTest {
         assertThat(whole).isEqualTo(json("{\"Error\": \"CardDeclined\", \"Cause\": \"expired\"}"));
 
         Step.Try all = (Step.Try) declined.body().steps().getFirst();
-        assertThat(all.task().path()).isEqualTo("/States/Charge/Retry/1");
+        assertThat(all.task().path()).isEqualTo("/States/Charge/try/try");
         assertThat(all.handler().errors()).isEqualTo(ErrorFilter.any());
         RetryPolicy defaults = all.handler().retry().orElseThrow();
         assertThat(defaults.attempts()).contains(4);
@@ -589,7 +595,7 @@ class AslImporterTest {
         assertReRaises(all);
 
         Step.Try timeouts = (Step.Try) all.body().steps().getFirst();
-        assertThat(timeouts.task().path()).isEqualTo("/States/Charge/Retry/0");
+        assertThat(timeouts.task().path()).isEqualTo("/States/Charge/try/try/try");
         assertThat(timeouts.handler().errors().types()).contains(FlowError.TIMEOUT);
         assertThat(timeouts.handler().errors().matches(new FlowError(FlowError.TIMEOUT, 408, null, null, null))).isTrue();
         assertThat(timeouts.handler().exceptWhen()).isEmpty();
@@ -603,7 +609,8 @@ class AslImporterTest {
         assertReRaises(timeouts);
 
         Step.Call call = (Step.Call) timeouts.body().steps().getFirst();
-        assertThat(call.task().path()).isEqualTo("/States/Charge");
+        assertThat(call.task().path()).isEqualTo("/States/Charge/try/try/try/try");
+        assertThat(handled.steps().getFirst().task().path()).isEqualTo("/States/Charge/try/catch/ResultPath");
         assertThat(call.task().then()).isEqualTo(new Then.Continue());
         assertThat(output(call.task(), "{\"order\": 1}", "{\"id\": \"p\"}")).isEqualTo(json("{\"order\": 1, \"payment\": {\"id\": \"p\"}}"));
     }
@@ -720,14 +727,14 @@ class AslImporterTest {
         Step.Sequence reserve = (Step.Sequence) fork.branches().getFirst();
         Step.ForEach items = (Step.ForEach) reserve.steps().getFirst();
         assertThat(items.maxConcurrency()).contains(10);
-        Step.Try reserveItem = (Step.Try) items.body().steps().getFirst();
-        assertThat(reserveItem.task().path()).isEqualTo("/States/Fulfil/Branches/0/States/ReserveItems/ItemProcessor/States/ReserveItem/Retry/0");
+        Step.Try reserveItem = (Step.Try) processor(items).steps().getFirst();
+        assertThat(reserveItem.task().path()).isEqualTo("/States/Fulfil/try/Branches/0/States/ReserveItems/ItemProcessor/States/ReserveItem");
         Step.Call reserveCall = (Step.Call) reserveItem.body().steps().getFirst();
         assertThat(reserveCall.arrow()).isEqualTo("reserve-stock");
         Map<String, JsonNode> iteration = variables(json(ORDER));
         iteration.put(items.each(), json("{\"sku\": \"book-1\", \"quantity\": 2}"));
         iteration.put(items.at(), json("0"));
-        JsonNode itemInput = Expressions.evaluate(items.body().task().inputFrom().orElseThrow(), json(ORDER), iteration);
+        JsonNode itemInput = Expressions.evaluate(processor(items).task().inputFrom().orElseThrow(), json(ORDER), iteration);
         assertThat(itemInput).isEqualTo(json("{\"orderId\": \"o-42\", \"sku\": \"book-1\", \"quantity\": 2, \"line\": 0}"));
 
         Step.Sequence charge = (Step.Sequence) fork.branches().getLast();
@@ -765,7 +772,7 @@ class AslImporterTest {
                          "document": {"location": "docs/a.pdf", "run": "run-1", "pageList": [1, 2, 3]}}"""));
         Step.ForEach pages = (Step.ForEach) named(steps, "OcrPages");
         assertThat(pages.maxConcurrency()).contains(40);
-        Step.Try ocr = (Step.Try) pages.body().steps().getFirst();
+        Step.Try ocr = (Step.Try) processor(pages).steps().getFirst();
         Step.Call ocrCall = (Step.Call) ocr.body().steps().getFirst();
         assertThat(ocrCall.arrow()).isEqualTo("ocr");
         assertThat(ocr.handler().retry().orElseThrow().attempts()).contains(3);

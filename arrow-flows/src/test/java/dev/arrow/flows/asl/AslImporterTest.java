@@ -639,6 +639,12 @@ class AslImporterTest {
         JsonNode kept = Expressions.evaluate(((Step.Set) handler.body().orElseThrow().steps().getFirst()).value(),
                 json("{\"a\": 1}"), custom);
         assertThat(kept).isEqualTo(json("{\"a\": 1}"));
+        Step.Try runtime = (Step.Try) first("""
+                "Type": "Task", "Resource": "arrow:f", "End": true,
+                "Catch": [{"ErrorEquals": ["States.Runtime", "Custom"], "Next": "Done"}]""");
+        assertThat(runtime.handler().errors().matches(new FlowError(FlowError.EXPRESSION, 400, null, null, null))).isTrue();
+        assertThat(runtime.handler().errors().matches(new FlowError("https://x.example/Custom", 500, null, null, null))).isTrue();
+        assertThat(runtime.handler().errors().matches(new FlowError(FlowError.COMMUNICATION, 500, null, null, null))).isFalse();
         refused(single("\"Type\": \"Task\", \"Resource\": \"arrow:f\", \"End\": true, "
                 + "\"Retry\": [{\"ErrorEquals\": [\"States.ALL\", \"X\"]}]"), "/States/S/Retry/0/ErrorEquals", "States.ALL");
         refused(single("\"Type\": \"Task\", \"Resource\": \"arrow:f\", \"End\": true, "

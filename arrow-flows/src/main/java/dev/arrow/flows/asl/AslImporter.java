@@ -153,7 +153,7 @@ public final class AslImporter {
         private final Scope scope;
         private final List<Step> extra = new ArrayList<>();
         /** The state being read: its model path, and its own step's (inside its tries). */
-        private String at;
+        private String stepPath;
         private String own;
 
         Machine(String path, String model, Set<String> names, Scope scope) {
@@ -180,8 +180,8 @@ public final class AslImporter {
             Set<String> all = new LinkedHashSet<>(allowed);
             all.addAll(Set.of("Type", "Comment", "QueryLanguage"));
             fields(state, s, all);
-            at = model + "/States/" + JsonPaths.token(name);
-            own = at + "/try".repeat(array(state, "Retry", s).size() + array(state, "Catch", s).size());
+            stepPath = model + "/States/" + JsonPaths.token(name);
+            own = stepPath + "/try".repeat(array(state, "Retry", s).size() + array(state, "Catch", s).size());
             return switch (type.textValue()) {
                 case "Task" -> task(name, state, s);
                 case "Pass" -> pass(name, state, s);
@@ -273,7 +273,7 @@ public final class AslImporter {
             } else {
                 value = expression(base);
             }
-            Task task = withOutput(Task.named(name, at).withThen(then(state, s)), output(state, s, "."));
+            Task task = withOutput(Task.named(name, stepPath).withThen(then(state, s)), output(state, s, "."));
             return new Step.Set(task, value);
         }
 
@@ -302,10 +302,10 @@ public final class AslImporter {
                 error.put("status", 500);
                 error.put("title", "States.NoChoiceMatched");
                 error.set("detail", Payloads.literal(TextNode.valueOf("no choice rule of the state '" + name + "' matched")));
-                extra.add(new Step.Raise(Task.named(raise, at + "/Default"), error));
+                extra.add(new Step.Raise(Task.named(raise, stepPath + "/Default"), error));
                 cases.add(new Step.Switch.Case("Default", Optional.empty(), new Then.GoTo(raise)));
             }
-            Task task = Task.named(name, at);
+            Task task = Task.named(name, stepPath);
             String base = inputPath(state, s);
             if (!base.equals(".")) {
                 task = task.withInputFrom(expression(base));
@@ -341,7 +341,7 @@ public final class AslImporter {
                 case "SecondsPath" -> new WaitFor.SecondsFrom(JsonPaths.jq(text(state, field, s), at, scope));
                 default -> new WaitFor.Until(JsonPaths.jq(text(state, field, s), at, scope));
             };
-            Task task = Task.named(name, at).withThen(then(state, s));
+            Task task = Task.named(name, stepPath).withThen(then(state, s));
             String base = inputPath(state, s);
             if (!base.equals(".")) {
                 task = task.withInputFrom(expression(base));
@@ -351,7 +351,7 @@ public final class AslImporter {
         }
 
         private Step succeed(String name, JsonNode state, String s) throws DefinitionException {
-            Task task = Task.named(name, at).withThen(end());
+            Task task = Task.named(name, stepPath).withThen(end());
             task = withOutput(task, outputPath(state, s, List.of()));
             return new Step.Set(task, expression(inputPath(state, s)));
         }
@@ -366,7 +366,7 @@ public final class AslImporter {
             if (cause != null) {
                 raised.set("detail", cause);
             }
-            return new Step.Raise(Task.named(name, at), raised);
+            return new Step.Raise(Task.named(name, stepPath), raised);
         }
 
         private JsonNode pathOrValue(JsonNode state, String field, String s) throws DefinitionException {
@@ -473,7 +473,7 @@ public final class AslImporter {
             List<String> earlier = new ArrayList<>();
             for (int i = 0; i < retriers.size(); i++) {
                 String where = s + "/Retry/" + i;
-                String path = at + "/try".repeat(layers - ++layer);
+                String tryPath = stepPath + "/try".repeat(layers - ++layer);
                 JsonNode retrier = retriers.get(i);
                 if (!retrier.isObject()) {
                     throw new DefinitionException(where, "a retrier is an object");
@@ -485,17 +485,17 @@ public final class AslImporter {
                 matcher.exceptWhen().ifPresent(except::add);
                 except.addAll(earlier);
                 earlier.add(matcher.matches());
-                Step.Raise again = new Step.Raise(Task.named(name, path + "/catch/raise"),
+                Step.Raise again = new Step.Raise(Task.named(name, tryPath + "/catch/raise"),
                         TextNode.valueOf("${ $" + Errors.AS + " }"));
                 Step.Catch handler = new Step.Catch(matcher.filter(), Errors.AS, Optional.empty(),
                         except.isEmpty() ? Optional.empty() : Optional.of(String.join(" or ", except)),
                         Optional.of(Errors.policy(retrier, where)),
-                        Optional.of(new Step.Sequence(Task.named(name, path + "/catch"), List.of(again))));
-                inner = tryStep(name, path, inner, handler, layer == layers, state, s);
+                        Optional.of(new Step.Sequence(Task.named(name, tryPath + "/catch"), List.of(again))));
+                inner = tryStep(name, tryPath, inner, handler, layer == layers, state, s);
             }
             for (int i = 0; i < catchers.size(); i++) {
                 String where = s + "/Catch/" + i;
-                String path = at + "/try".repeat(layers - ++layer);
+                String tryPath = stepPath + "/try".repeat(layers - ++layer);
                 JsonNode catcher = catchers.get(i);
                 if (!catcher.isObject()) {
                     throw new DefinitionException(where, "a catcher is an object");
@@ -507,22 +507,22 @@ public final class AslImporter {
                 // The catch body's input is the state's raw input: the error object is merged into it.
                 String value = merge.isEmpty() ? "${ " + Errors.errorObject() + " }"
                         : "${ . as $raw | " + Errors.errorObject() + " | " + merge.replace("$input", "$raw") + " }";
-                Step.Set put = new Step.Set(Task.named(name, path + "/catch/ResultPath"), TextNode.valueOf(value));
+                Step.Set put = new Step.Set(Task.named(name, tryPath + "/catch/ResultPath"), TextNode.valueOf(value));
                 Step.Catch handler = new Step.Catch(matcher.filter(), Errors.AS, Optional.empty(), matcher.exceptWhen(),
-                        Optional.empty(), Optional.of(new Step.Sequence(Task.named(name, path + "/catch")
+                        Optional.empty(), Optional.of(new Step.Sequence(Task.named(name, tryPath + "/catch")
                                 .withThen(new Then.GoTo(next)), List.of(put))));
-                inner = tryStep(name, path, inner, handler, layer == layers, state, s);
+                inner = tryStep(name, tryPath, inner, handler, layer == layers, state, s);
             }
             return inner;
         }
 
-        private Step tryStep(String name, String path, Step body, Step.Catch handler, boolean outermost, JsonNode state,
+        private Step tryStep(String name, String tryPath, Step body, Step.Catch handler, boolean outermost, JsonNode state,
                 String s) throws DefinitionException {
-            Task task = Task.named(name, path);
+            Task task = Task.named(name, tryPath);
             if (outermost) {
                 task = task.withThen(then(state, s));
             }
-            return new Step.Try(task, new Step.Sequence(Task.named(name, path), List.of(body)), handler);
+            return new Step.Try(task, new Step.Sequence(Task.named(name, tryPath), List.of(body)), handler);
         }
 
         private JsonNode array(JsonNode state, String field, String s) throws DefinitionException {

@@ -304,8 +304,10 @@ class AslImporterTest {
 
     @Test
     void waitsBecomeFixedUntilOrSecondsFrom() throws Exception {
-        assertThat(((Step.Wait) first("\"Type\": \"Wait\", \"Seconds\": 10, \"Next\": \"Done\"")).waitFor())
-                .isEqualTo(new WaitFor.Fixed(Duration.ofSeconds(10)));
+        Step.Wait seconds = (Step.Wait) first("\"Type\": \"Wait\", \"Seconds\": 10, \"Next\": \"Done\"");
+        assertThat(seconds.waitFor()).isEqualTo(new WaitFor.Fixed(Duration.ofSeconds(10)));
+        assertThat(seconds.task().path()).isEqualTo("/States/S");
+        assertThat(seconds.task().then()).isEqualTo(new Then.GoTo("Done"));
         WaitFor until = ((Step.Wait) first("\"Type\": \"Wait\", \"Timestamp\": \"2026-03-14T01:59:00Z\", \"End\": true")).waitFor();
         assertThat(Expressions.query(((WaitFor.Until) until).expression(), json("{}"), Map.of()))
                 .isEqualTo(json("\"2026-03-14T01:59:00Z\""));

@@ -660,6 +660,7 @@ class AslImporterTest {
     @Test
     void whatArrowDoesNotRunIsRefusedWithItsPathAndField() {
         refused("{\"StartAt\": ", "/", "not valid JSON");
+        refused("{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Succeed\"}}} trailing", "/", "not valid JSON");
         refused("[]", "/", "JSON object");
         refused("{\"States\": {\"A\": {\"Type\": \"Succeed\"}}}", "/StartAt", "StartAt");
         refused("{\"StartAt\": \"B\", \"States\": {\"A\": {\"Type\": \"Succeed\"}}}", "/StartAt", "'B'");
@@ -719,6 +720,7 @@ class AslImporterTest {
         FlowDefinition flow = AslImporter.read("order-workflow", resource("order-workflow.json"));
         List<Step> steps = flow.body().steps();
         assertThat(steps.getFirst().task().name()).isEqualTo("Validate");
+        assertThat(steps).allSatisfy(step -> assertThat(step.task().path()).isEqualTo("/States/" + step.task().name()));
         assertThat(flow.timeout()).contains(Duration.ofHours(1));
 
         Step.Try validate = (Step.Try) named(steps, "Validate");

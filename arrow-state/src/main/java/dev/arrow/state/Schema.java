@@ -257,7 +257,63 @@ final class Schema {
                         dead_letter_message TEXT
                     ) STRICT""",
                     "CREATE INDEX event_deliveries_due ON event_deliveries (not_before_ns) WHERE status = 'PENDING'",
-                    "CREATE INDEX event_deliveries_by_event ON event_deliveries (event_seq)"));
+                    "CREATE INDEX event_deliveries_by_event ON event_deliveries (event_seq)"),
+            // Flows. A flow's row keeps the last revision number it gave, so numbers go on after
+            // a delete and after its revisions are purged. A delete marks the flow's revisions
+            // deleted; they stay while runs are pinned to them. Sources, inputs, outputs and
+            // errors are JSON (or YAML) text, last in their rows, off the indexed columns. No
+            // foreign keys from runs or steps: a purge deletes a run's steps with it.
+            List.of("""
+                    CREATE TABLE flows (
+                        name          TEXT    NOT NULL PRIMARY KEY,
+                        last_revision INTEGER NOT NULL
+                    ) STRICT, WITHOUT ROWID""",
+                    """
+                    CREATE TABLE flow_revisions (
+                        flow           TEXT    NOT NULL,
+                        revision       INTEGER NOT NULL,
+                        language       TEXT    NOT NULL,
+                        deployed_at_ns INTEGER NOT NULL,
+                        deleted        INTEGER NOT NULL,
+                        source         TEXT    NOT NULL,
+                        PRIMARY KEY (flow, revision)
+                    ) STRICT""",
+                    """
+                    CREATE TABLE flow_runs (
+                        id            TEXT    NOT NULL PRIMARY KEY,
+                        flow          TEXT    NOT NULL,
+                        revision      INTEGER NOT NULL,
+                        status        TEXT    NOT NULL,
+                        redrives      INTEGER NOT NULL,
+                        started_at_ns INTEGER NOT NULL,
+                        ended_at_ns   INTEGER,
+                        started_by    TEXT    NOT NULL,
+                        input         TEXT    NOT NULL,
+                        output        TEXT,
+                        error         TEXT
+                    ) STRICT""",
+                    "CREATE INDEX flow_runs_by_flow ON flow_runs (flow, started_at_ns)",
+                    "CREATE INDEX flow_runs_by_status ON flow_runs (status, started_at_ns)",
+                    "CREATE INDEX flow_runs_by_start ON flow_runs (started_at_ns)",
+                    // What a purge looks for: finished runs by when they ended.
+                    "CREATE INDEX flow_runs_by_end ON flow_runs (ended_at_ns) WHERE ended_at_ns IS NOT NULL",
+                    """
+                    CREATE TABLE flow_steps (
+                        run           TEXT    NOT NULL,
+                        path          TEXT    NOT NULL,
+                        kind          TEXT    NOT NULL,
+                        attempt       INTEGER NOT NULL,
+                        status        TEXT    NOT NULL,
+                        due_at_ns     INTEGER,
+                        started_at_ns INTEGER NOT NULL,
+                        ended_at_ns   INTEGER,
+                        redrive       INTEGER NOT NULL,
+                        input         TEXT    NOT NULL,
+                        output        TEXT,
+                        error         TEXT,
+                        PRIMARY KEY (run, path)
+                    ) STRICT""",
+                    "CREATE INDEX flow_steps_by_run ON flow_steps (run, started_at_ns, path)"));
 
     /** The schema version this code writes. */
     static int currentVersion() {

@@ -1,6 +1,7 @@
 package dev.arrow.state;
 
 import dev.arrow.events.broker.EventLog;
+import dev.arrow.flows.runs.FlowStore;
 import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.invocations.InvocationStore;
 import dev.arrow.services.kv.KvStore;
@@ -36,6 +37,7 @@ public final class SqliteState implements AutoCloseable {
     private final SqliteAccessKeyStore accessKeys;
     private final SqliteEventLog events;
     private final SqliteObjectStore objects;
+    private final SqliteFlowStore flows;
 
     private SqliteState(Database database, Path objectDirectory) {
         this.database = database;
@@ -46,6 +48,7 @@ public final class SqliteState implements AutoCloseable {
         this.accessKeys = new SqliteAccessKeyStore(database);
         this.events = new SqliteEventLog(database);
         this.objects = new SqliteObjectStore(database, objectDirectory);
+        this.flows = new SqliteFlowStore(database);
         objects.sweep();
     }
 
@@ -119,6 +122,14 @@ public final class SqliteState implements AutoCloseable {
      */
     public ObjectStore objects() {
         return objects;
+    }
+
+    /**
+     * Flows, their runs and each run's steps, on the same file; every write synced but a step
+     * record written unsynced on purpose.
+     */
+    public FlowStore flows() {
+        return flows;
     }
 
     /** Waits for the writes under way, then closes the file; the stores fail afterwards. */

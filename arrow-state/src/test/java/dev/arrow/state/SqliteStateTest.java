@@ -144,6 +144,10 @@ class SqliteStateTest {
             raw.createStatement().execute("DROP TABLE object_uploads");
             raw.createStatement().execute("DROP TABLE objects");
             raw.createStatement().execute("DROP TABLE buckets");
+            raw.createStatement().execute("DROP TABLE flow_steps");
+            raw.createStatement().execute("DROP TABLE flow_runs");
+            raw.createStatement().execute("DROP TABLE flow_revisions");
+            raw.createStatement().execute("DROP TABLE flows");
             raw.createStatement().execute("PRAGMA user_version = 2");
         }
         try (SqliteState state = SqliteState.open(file)) {

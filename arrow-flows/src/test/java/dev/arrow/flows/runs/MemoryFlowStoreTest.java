@@ -1,0 +1,9 @@
+package dev.arrow.flows.runs;
+
+class MemoryFlowStoreTest extends FlowStoreContract {
+
+    @Override
+    protected FlowStore newStore() {
+        return new MemoryFlowStore();
+    }
+}

@@ -61,10 +61,7 @@ final class FlowRoutes {
                 .add("GET", "/v1/flows/{name}/revisions", this::revisions)
                 .add("POST", "/v1/flows/{name}/runs", this::start)
                 .add("GET", "/v1/flows/{name}/runs", this::runs)
-                .add("GET", "/v1/flows/{name}/runs/{id}", ex -> {
-                    RunRecord run = run(ex);
-                    ex.json(200, runJson(run, Optional.of(engine().steps(run.id()))));
-                })
+                .add("GET", "/v1/flows/{name}/runs/{id}", this::getRun)
                 .add("POST", "/v1/flows/{name}/runs/{id}/cancel", ex -> {
                     RunRecord run = run(ex);
                     ex.json(200, runJson(refusals(() -> engine().cancel(run.id())), Optional.empty()));
@@ -151,6 +148,17 @@ final class FlowRoutes {
         ArrayNode list = out.putArray("runs");
         engine().runs(flow, status, limit).forEach(run -> list.add(runJson(run, Optional.empty())));
         ex.json(200, out);
+    }
+
+    /** The run with its steps; with {@code wait}, once it ended or the wait is over. */
+    private void getRun(Exchange ex) throws Exception {
+        Optional<Duration> wait = ex.query("wait").filter(value -> !value.isEmpty()).map(FlowRoutes::waitFor);
+        RunRecord run = run(ex);
+        if (wait.isPresent() && !run.status().finished()) {
+            String id = run.id();
+            run = refusals(() -> engine().await(id, wait.get()));
+        }
+        ex.json(200, runJson(run, Optional.of(engine().steps(run.id()))));
     }
 
     /** The run of the path, which must be of the flow named (or of any flow with '-'). */

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.flows.expressions.ExpressionException;
 import dev.arrow.flows.expressions.Expressions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /** The checks a definition passes at deploy, whichever language it was read from. */
@@ -93,6 +95,13 @@ public final class Definitions {
 
         void list(List<Step> steps, Scope parent, Step owner) throws DefinitionException {
             Scope scope = new Scope(steps, parent, owner);
+            Set<String> names = new HashSet<>();
+            for (Step step : steps) {
+                if (!names.add(step.task().name())) {
+                    throw new DefinitionException(step.task().path(), "another task of this list is named '"
+                            + step.task().name() + "' too; a then could not tell them apart");
+                }
+            }
             for (int i = 0; i < steps.size(); i++) {
                 positions.put(steps.get(i), new Position(scope, i));
                 order.add(steps.get(i));

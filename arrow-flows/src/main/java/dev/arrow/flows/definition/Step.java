@@ -45,7 +45,9 @@ public sealed interface Step {
      * Sequential (no {@code maxConcurrency}): as the DSL says, each iteration's output is the next
      * one's input and the last one's is the task's. With Arrow's {@code maxConcurrency} (a map,
      * as States Language's Map state): up to that many iterations at once, each on the task's
-     * input, and the task's output is the array of their outputs in the list's order.
+     * input, and the task's output is the array of their outputs in the list's order. The body's
+     * own {@code inputFrom}, when it has one, shapes each iteration's input (States Language's
+     * ItemSelector), with the item and index in scope.
      */
     record ForEach(Task task, String each, String at, String in, Optional<String> whileCondition, Sequence body,
             Optional<Integer> maxConcurrency) implements Step {
@@ -91,12 +93,17 @@ public sealed interface Step {
 
     /**
      * Waits for one CloudEvent whose attributes equal {@code attributes} (the DSL's
-     * {@code listen: to: one: with}), accepted by the node after the task started; the output is
-     * the event as structured JSON. The task's timeout bounds the wait.
+     * {@code listen: to: one: with}), accepted by the node after the task started. As the DSL
+     * says, the output is the array of the events consumed (here one), each read as {@code read}
+     * says: its data (the default) or the whole event as structured JSON. The task's timeout
+     * bounds the wait.
      */
-    record Listen(Task task, java.util.Map<String, String> attributes) implements Step {
+    record Listen(Task task, java.util.Map<String, String> attributes, Read read) implements Step {
         public Listen {
             attributes = java.util.Map.copyOf(attributes);
         }
+
+        /** How a consumed event is read: the DSL's {@code listen.read} ({@code raw} is not supported). */
+        public enum Read { DATA, ENVELOPE }
     }
 }

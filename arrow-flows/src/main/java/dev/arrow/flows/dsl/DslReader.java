@@ -8,9 +8,8 @@ import io.serverlessworkflow.api.WorkflowFormat;
 import io.serverlessworkflow.api.WorkflowReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /** Reads a Serverless Workflow DSL 1.0 document (YAML or JSON) into Arrow's model. */
 public final class DslReader {
@@ -19,8 +18,24 @@ public final class DslReader {
     private static final int MAX_BYTES = 256 * 1024;
 
     private static final int MAX_SCHEMA_ERRORS = 3;
+    /** The validator's lines about the task kinds a task is not. */
+    private static final Pattern ALTERNATIVES = Pattern.compile("one and only one schema|must be the constant value"
+            + "|property '(call|with|do|fork|emit|for|listen|raise|run|set|switch|try|catch|wait)'"
+            + " (not found|is not evaluated)");
+
+    /**
+     * The SDK's Hibernate Validator warns on stderr, at its first use, about annotations of the
+     * SDK's own generated types: nothing a user can act on. Held here, as JUL keeps only weak references.
+     */
+    private static final java.util.logging.Logger VALIDATOR_LOG = quiet("org.hibernate.validator");
 
     private DslReader() {
+    }
+
+    private static java.util.logging.Logger quiet(String name) {
+        var logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.SEVERE);
+        return logger;
     }
 
     /** The flow {@code source} defines; anything invalid, or outside Arrow's subset, is refused with its path. */
@@ -35,7 +50,9 @@ public final class DslReader {
         try {
             root = format.mapper().readTree(source);
         } catch (JacksonException e) {
-            throw new DefinitionException("/", "not valid " + format + ": " + firstLine(e.getOriginalMessage()));
+            String line = e.getLocation() == null || e.getLocation().getLineNr() < 1 ? ""
+                    : " (line " + e.getLocation().getLineNr() + ")";
+            throw new DefinitionException("/", "not valid " + format + line + ": " + firstLine(e.getOriginalMessage()));
         }
         if (root == null || !root.isObject()) {
             throw new DefinitionException("/", "a definition is a " + format + " object with document and do");
@@ -44,30 +61,55 @@ public final class DslReader {
             // The SDK validates against the specification's schema, then binds its types.
             WorkflowReader.validation().read(source, format);
         } catch (IllegalArgumentException e) {
-            throw schemaError(e.getMessage());
+            throw refusalOr(root, schemaError(e.getMessage()));
         } catch (IOException | RuntimeException e) {
-            throw new DefinitionException("/", "not a valid Serverless Workflow document: " + firstLine(e.getMessage()));
+            throw refusalOr(root, new DefinitionException("/", "not a valid Serverless Workflow document: "
+                    + firstLine(e.getMessage())));
         }
         return WorkflowMapper.map(root);
     }
 
     /**
-     * The validator's first fault, with its path; a task that fits none of the task kinds gets one
-     * line per alternative, so only the first few distinct ones are kept.
+     * A document that fails the schema may still be one the mapper refuses for a feature outside
+     * Arrow's subset ({@code run}, {@code call: http} with a typo): that refusal, naming the
+     * feature, says more than the validator's list of alternatives.
+     */
+    private static DefinitionException refusalOr(JsonNode root, DefinitionException schemaError) {
+        try {
+            WorkflowMapper.map(root);
+        } catch (DefinitionException e) {
+            if (Refusals.isRefusal(e)) {
+                return e;
+            }
+        } catch (RuntimeException e) {
+            // The mapper assumes a valid document; on this one the schema's own message stands.
+        }
+        return schemaError;
+    }
+
+    /**
+     * The validator's fault, with its path. A task that fits none of the task kinds is reported
+     * once per kind it is not ({@code required property 'fork' not found}, ...); those lines are
+     * dropped so that what is wrong with the task as written comes first.
      */
     private static DefinitionException schemaError(String report) {
-        String[] lines = report == null ? new String[0] : report.split("\n");
-        Set<String> distinct = new LinkedHashSet<>(Arrays.asList(lines));
-        String first = lines.length == 0 ? "/: invalid" : lines[0];
+        List<String> lines = report == null ? List.of() : report.lines().distinct().toList();
+        List<String> kept = lines.stream().filter(line -> !ALTERNATIVES.matcher(line).find()).toList();
+        if (kept.isEmpty()) {
+            kept = lines;
+        }
+        if (kept.isEmpty()) {
+            return new DefinitionException("/", "does not match the Serverless Workflow 1.0 schema");
+        }
+        String first = kept.getFirst();
         int colon = first.indexOf(": ");
         String path = colon > 0 && first.startsWith("/") ? first.substring(0, colon) : "/";
-        String detail = String.join("; ", distinct.stream().limit(MAX_SCHEMA_ERRORS)
+        String detail = String.join("; ", kept.stream().limit(MAX_SCHEMA_ERRORS)
                 .map(line -> line.startsWith(path + ": ") ? line.substring(path.length() + 2) : line).toList());
-        if (distinct.size() > MAX_SCHEMA_ERRORS) {
+        if (kept.size() > MAX_SCHEMA_ERRORS) {
             detail += "; ...";
         }
-        return new DefinitionException(path.isEmpty() ? "/" : path, "does not match the Serverless Workflow 1.0 schema: "
-                + detail);
+        return new DefinitionException(path, "does not match the Serverless Workflow 1.0 schema: " + detail);
     }
 
     private static String firstLine(String message) {

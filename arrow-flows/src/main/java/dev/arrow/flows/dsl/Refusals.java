@@ -8,7 +8,13 @@ final class Refusals {
     private Refusals() {
     }
 
+    private static final String SUFFIX = " is not supported by Arrow";
+
     static DefinitionException unsupported(String path, String feature) {
-        return new DefinitionException(path, feature + " is not supported by Arrow");
+        return new DefinitionException(path, feature + SUFFIX);
+    }
+
+    static boolean isRefusal(DefinitionException e) {
+        return e.getMessage().endsWith(SUFFIX);
     }
 }

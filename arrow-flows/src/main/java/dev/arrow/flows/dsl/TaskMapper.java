@@ -10,6 +10,7 @@ import dev.arrow.flows.definition.Step;
 import dev.arrow.flows.definition.Task;
 import dev.arrow.flows.definition.Then;
 import dev.arrow.flows.definition.WaitFor;
+import dev.arrow.flows.expressions.Expressions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -188,6 +189,10 @@ final class TaskMapper {
         if (name == null || !name.isTextual() || name.textValue().isBlank()) {
             throw new DefinitionException(path + "/with/name", "a call of an arrow names it: with.name must be the arrow's name");
         }
+        if (Expressions.isExpression(name.textValue())) {
+            // The arrows a flow calls are checked at deploy, so their names are literal.
+            throw Refusals.unsupported(path + "/with/name", "an arrow named by an expression");
+        }
         return new Step.Call(task, name.textValue(), Optional.ofNullable(with.get("input")));
     }
 
@@ -229,17 +234,22 @@ final class TaskMapper {
         only(node, path, "listen");
         JsonNode listen = node.get("listen");
         for (String field : (Iterable<String>) listen::fieldNames) {
-            if (!field.equals("to")) {
+            if (!field.equals("to") && !field.equals("read")) {
                 throw Refusals.unsupported(path + "/listen/" + field, "listen." + field);
             }
         }
+        Step.Listen.Read read = switch (listen.path("read").asText("data")) {
+            case "data" -> Step.Listen.Read.DATA;
+            case "envelope" -> Step.Listen.Read.ENVELOPE;
+            default -> throw Refusals.unsupported(path + "/listen/read", "listen.read '" + listen.get("read").asText() + "'");
+        };
         JsonNode to = listen.get("to");
         for (String field : (Iterable<String>) to::fieldNames) {
             if (!field.equals("one")) {
                 throw Refusals.unsupported(path + "/listen/to/" + field, "listen.to." + field);
             }
         }
-        return new Step.Listen(task, attributes(to.get("one"), path + "/listen/to/one"));
+        return new Step.Listen(task, attributes(to.get("one"), path + "/listen/to/one"), read);
     }
 
     /** An event filter's {@code with}: CloudEvent attributes and the strings they must equal. */
@@ -255,6 +265,11 @@ final class TaskMapper {
             if (!member.getValue().isTextual()) {
                 throw Refusals.unsupported(path + "/with/" + member.getKey(),
                         "an event attribute that is not a string ('" + member.getKey() + "')");
+            }
+            if (Expressions.isExpression(member.getValue().textValue())) {
+                // Attributes are matched as they are written; an expression would never match.
+                throw Refusals.unsupported(path + "/with/" + member.getKey(),
+                        "an event attribute given by an expression ('" + member.getKey() + "')");
             }
             attributes.put(member.getKey(), member.getValue().textValue());
         }

@@ -134,6 +134,9 @@ final class RunExecution implements Runnable {
                         ? withDeadline("", deadline.get(), () -> whole(input))
                         : whole(input);
             } catch (StepFailure failure) {
+                if (stopping) {
+                    return;
+                }
                 journal.flush();
                 // The flow's own timeout is the only error raised at the root path.
                 RunStatus status = failure.error().type().equals(FlowError.TIMEOUT) && failure.error().instance() != null
@@ -366,6 +369,10 @@ final class RunExecution implements Runnable {
         String key = run.id() + ":" + path + ":" + attempt;
         while (true) {
             FlowCalls.Result result = calls.call(call.arrow(), body, key, timeout);
+            if (stopping) {
+                // Cancelled or closing while the call ran: whatever it says, the next start calls it again.
+                throw new InterruptedException();
+            }
             switch (result) {
                 case FlowCalls.Result.Succeeded succeeded -> {
                     return succeeded.output();
@@ -503,7 +510,8 @@ final class RunExecution implements Runnable {
             if (loop.whileCondition().isPresent() && !test(loop.whileCondition().get(), current, iteration, path)) {
                 break;
             }
-            Outcome outcome = list(loop.body().steps(), current, path + "@" + index, from, iteration);
+            Outcome outcome = list(loop.body().steps(), iterationInput(loop, current, iteration, path),
+                    path + "@" + index, from, iteration);
             current = outcome.output();
             if (!(outcome.then() instanceof Then.Continue)) {
                 return outcome;
@@ -528,9 +536,10 @@ final class RunExecution implements Runnable {
                 var result = new CompletableFuture<JsonNode>();
                 results.add(result);
                 String base = path + "@" + index;
+                JsonNode start = iterationInput(loop, input, iteration, path);
                 running.add(spawn(base, () -> {
                     try {
-                        result.complete(list(loop.body().steps(), input, base, from, iteration).output());
+                        result.complete(list(loop.body().steps(), start, base, from, iteration).output());
                     } catch (Throwable failure) {
                         result.completeExceptionally(failure);
                         failed.complete(null);
@@ -556,6 +565,13 @@ final class RunExecution implements Runnable {
                 thread.join();
             }
         }
+    }
+
+    /** An iteration's input: the body's own {@code input.from} (States Language's ItemSelector) on the loop's. */
+    private JsonNode iterationInput(Step.ForEach loop, JsonNode input, Map<String, JsonNode> iteration, String path)
+            throws StepFailure {
+        Optional<JsonNode> from = loop.body().task().inputFrom();
+        return from.isPresent() ? evaluate(from.get(), input, iteration, path) : input;
     }
 
     private static Map<String, JsonNode> iterationScope(Step.ForEach loop, Map<String, JsonNode> scope, JsonNode item,
@@ -720,7 +736,7 @@ final class RunExecution implements Runnable {
         try {
             Optional<JsonNode> early = events.firstSince(since, listen.attributes());
             if (early.isPresent()) {
-                return early.get();
+                return consumed(listen, early.get());
             }
             while (true) {
                 Duration nap = Timers.MAX_NAP;
@@ -733,7 +749,7 @@ final class RunExecution implements Runnable {
                     nap = left.compareTo(nap) < 0 ? left : nap;
                 }
                 try {
-                    return waiter.event().get(Math.max(1, nap.toMillis()), TimeUnit.MILLISECONDS);
+                    return consumed(listen, waiter.event().get(Math.max(1, nap.toMillis()), TimeUnit.MILLISECONDS));
                 } catch (TimeoutException e) {
                     // look at the clock again
                 } catch (ExecutionException e) {
@@ -743,6 +759,13 @@ final class RunExecution implements Runnable {
         } finally {
             listens.unregister(waiter);
         }
+    }
+
+    /** The DSL's listen output: the array of the events consumed, each read as the task says. */
+    private static JsonNode consumed(Step.Listen listen, JsonNode event) {
+        ArrayNode output = NODES.arrayNode();
+        output.add(listen.read() == Step.Listen.Read.DATA ? event.path("data").deepCopy() : event);
+        return output;
     }
 
     // ---- deadlines ----------------------------------------------------------------------------

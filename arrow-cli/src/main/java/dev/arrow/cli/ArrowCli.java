@@ -55,6 +55,7 @@ public final class ArrowCli implements Callable<Integer> {
         commands.put("bucket", BucketCommand::new);
         commands.put("events", EventsCommand::new);
         commands.put("triggers", TriggersCommand::new);
+        commands.put("flow", FlowCommand::new);
         return Collections.unmodifiableMap(commands);
     }
 
@@ -64,7 +65,7 @@ public final class ArrowCli implements Callable<Integer> {
     /** The commands that talk to a node; they share options and the exit statuses of {@link ExitStatus}. */
     private static final List<String> NODE_COMMANDS =
             List.of("deploy", "invoke", "ls", "inspect", "rm", "rollback", "invocations", "logs", "kv", "queue", "keys",
-                    "bucket", "events", "triggers");
+                    "bucket", "events", "triggers", "flow");
 
     @Spec
     CommandSpec spec;
@@ -128,6 +129,7 @@ public final class ArrowCli implements Callable<Integer> {
                 case "keys" -> KeysCommand.SUBCOMMANDS;
                 case "bucket" -> BucketCommand.SUBCOMMANDS;
                 case "events" -> EventsCommand.SUBCOMMANDS;
+                case "flow" -> FlowCommand.SUBCOMMANDS;
                 default -> null;
             };
             if (group != null) {

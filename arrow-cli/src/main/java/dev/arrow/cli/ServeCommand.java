@@ -1,10 +1,13 @@
 package dev.arrow.cli;
 
+import dev.arrow.flows.execution.FlowSettings;
 import dev.arrow.platform.invocations.DispatchSettings;
+import dev.arrow.sandbox.Units;
 import dev.arrow.server.Node;
 import dev.arrow.server.NodeConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +65,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " at most 512m). Applied by ./arrow when it starts the node's JVM.")
     Long memoryBytes;
 
+    @Option(names = "--flow-retention", paramLabel = "DURATION", defaultValue = "30d",
+            description = "How long a finished flow run is kept before it is purged: d, h, m, s or ms"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String flowRetention;
+
     // The launcher's start-up cache is recorded from this run: the classes a node loads and the
     // methods it runs while it starts, deploys and invokes are the ones a real start needs.
     @Option(names = "--training-run", hidden = true,
@@ -94,13 +102,14 @@ final class ServeCommand implements Callable<Integer> {
         if (home != null) {
             config = config.withHome(home.toAbsolutePath());
         }
+        FlowSettings flows = FlowSettings.defaults().withRetention(retention(flowRetention));
         if (trainingRun) {
             CompilerThreads.restoreNormalPriority(); // it records the JIT's profiles: at full speed
             return TrainingRun.run(config);
         }
         Node node;
         try {
-            node = Node.start(config);
+            node = Node.start(config, flows);
         } catch (IOException e) {
             throw new ProcessFailedException("cannot start the node: " + e.getMessage());
         } finally {
@@ -124,6 +133,22 @@ final class ServeCommand implements Callable<Integer> {
         node.join();
         stopped.await();
         return 0;
+    }
+
+    /** A whole number of days ({@code 30d}), or a duration as the other options take it. */
+    private Duration retention(String value) {
+        String text = value.strip();
+        try {
+            Duration keep = text.endsWith("d") ? Duration.ofDays(Long.parseLong(text.substring(0, text.length() - 1).strip()))
+                    : Units.parseDuration(text);
+            if (keep.isNegative() || keep.isZero()) {
+                throw new IllegalArgumentException("it must be more than zero");
+            }
+            return keep;
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ParameterException(spec.commandLine(), "--flow-retention: '" + value + "' is not a duration like 30d,"
+                    + " 12h or 90m" + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+        }
     }
 
     /** HOST:PORT of an option, [v6]:PORT too. */

@@ -109,9 +109,12 @@ class ArrowCliTest {
                 .getSubcommands()).containsOnlyKeys("ls", "list", "create", "rm", "put", "get", "rm-object");
         assertThat(ArrowCli.commandLine(CliContext.system(), "events", "--help").getSubcommands().get("events")
                 .getSubcommands()).containsOnlyKeys("send", "ls", "list", "redrive");
+        assertThat(ArrowCli.commandLine(CliContext.system(), "flow", "--help").getSubcommands().get("flow")
+                .getSubcommands()).containsOnlyKeys("deploy", "ls", "list", "rm", "revisions", "start", "runs", "describe",
+                        "cancel", "redrive");
         var everyCommand = new String[] { // "list" is another name of "ls"
             "run", "serve", "deploy", "invoke", "ls", "list", "inspect", "rm", "rollback", "invocations", "logs", "kv",
-            "queue", "keys", "bucket", "events", "triggers"};
+            "queue", "keys", "bucket", "events", "triggers", "flow"};
         assertThat(ArrowCli.commandLine(CliContext.system(), "--help").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system(), "sreve").getSubcommands()).containsOnlyKeys(everyCommand);
         assertThat(ArrowCli.commandLine(CliContext.system()).getSubcommands()).containsOnlyKeys(everyCommand);

@@ -51,10 +51,18 @@ final class ApiRoutes {
     private final int maxInputBytes;
     private final NodeEvents events;
     private final ArrowTriggers triggers;
+    private final FlowRoutes flows; // null: a node without flows
 
     ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
             AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes, NodeEvents events,
             ArrowTriggers triggers) {
+        this(arrows, invocations, bundles, kv, queues, keys, objects, metrics, openApi, maxInputBytes, events, triggers, null);
+    }
+
+    ApiRoutes(ArrowService arrows, InvocationService invocations, BundleStore bundles, KvService kv, QueueService queues,
+            AccessKeys keys, ObjectService objects, NodeMetrics metrics, byte[] openApi, int maxInputBytes, NodeEvents events,
+            ArrowTriggers triggers, FlowRoutes flows) {
+        this.flows = flows;
         this.events = events;
         this.triggers = triggers;
         this.objects = objects;
@@ -70,6 +78,11 @@ final class ApiRoutes {
     }
 
     Router router() {
+        Router router = routes();
+        return flows == null ? router : flows.addTo(router);
+    }
+
+    private Router routes() {
         return new EventRoutes(events, Clock.systemUTC(), triggers).addTo(new BucketRoutes(objects).addTo(
                 new KeyRoutes(keys).addTo(new QueueRoutes(queues).addTo(new KvRoutes(kv).addTo(arrowRoutes())))));
     }

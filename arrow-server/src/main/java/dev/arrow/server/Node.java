@@ -1,6 +1,8 @@
 package dev.arrow.server;
 
 import dev.arrow.events.queues.QueuePollers;
+import dev.arrow.flows.execution.FlowEngine;
+import dev.arrow.flows.execution.FlowSettings;
 import dev.arrow.platform.access.SandboxApi;
 import dev.arrow.platform.access.SandboxTokens;
 import dev.arrow.platform.arrows.ArrowService;
@@ -60,9 +62,12 @@ public final class Node implements AutoCloseable {
     private final S3Listener s3;
     private final NodeEvents events;
     private final ArrowTriggers triggers;
+    private final NodeFlows flows;
 
     private Node(NodeConfig config, SqliteState state, InvocationService invocations, WarmInstances warm,
-            SandboxDriver driver, Server server, IdleHeap idleHeap, int port, S3Listener s3, NodeEvents events, ArrowTriggers triggers) {
+            SandboxDriver driver, Server server, IdleHeap idleHeap, int port, S3Listener s3, NodeEvents events, ArrowTriggers triggers,
+            NodeFlows flows) {
+        this.flows = flows;
         this.s3 = s3;
         this.triggers = triggers;
         this.events = events;
@@ -77,6 +82,11 @@ public final class Node implements AutoCloseable {
     }
 
     public static Node start(NodeConfig config) throws IOException {
+        return start(config, FlowSettings.defaults());
+    }
+
+    /** {@code flowSettings}: the flows' limits and retention ({@code arrow serve --flow-retention}). */
+    public static Node start(NodeConfig config, FlowSettings flowSettings) throws IOException {
         Path home = config.home();
         Files.createDirectories(home);
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
@@ -97,6 +107,7 @@ public final class Node implements AutoCloseable {
         S3Listener s3 = null;
         NodeEvents events = null;
         ArrowTriggers triggers = null;
+        NodeFlows flows = null;
         SandboxDriver driver = Sandboxes.processDriver();
         try {
             var bundles = new FileBundleStore(home.resolve("bundles"), BundleLimits.DEFAULT);
@@ -119,13 +130,21 @@ public final class Node implements AutoCloseable {
             metrics.bind(queues);
             var accessKeys = new AccessKeys(state.accessKeys(), clock);
             var objects = new ObjectService(state.objects(), clock);
-            events = new NodeEvents(state.events(), invocations, queues, clock, config.dispatch().maxConcurrent());
+            FlowMetrics flowMetrics = metrics.flows();
+            flowMetrics.bind(state.flows());
+            flows = new NodeFlows(new FlowEngine(state.flows(), new NodeFlowCalls(invocations),
+                    new NodeFlowEvents(state.events()), clock, flowSettings, flowMetrics));
+            NodeFlows started = flows;
+            events = new NodeEvents(new NoticedEventLog(state.events(), started::eventStored), invocations, queues, clock,
+                    config.dispatch().maxConcurrent(), flows);
+            flows.attach(events);
             events.watch(objects);
             metrics.bind(events);
             triggers = new ArrowTriggers(arrows, invocations, new RouteTable(),
                     Optional.of(new QueuePollers(queues, new InvocationRunner(invocations), clock)));
             var routes = new ApiRoutes(arrows, invocations, bundles, kv, queues, accessKeys, objects, metrics, openApi(),
-                    config.dispatch().maxInputBytes(), events, triggers);
+                    config.dispatch().maxInputBytes(), events, triggers,
+                    new FlowRoutes(flows, flowSettings.maxDefinitionBytes(), config.dispatch().maxInputBytes(), clock));
 
             Server server = unstarted.join();
             var connector = (NodeConnector) server.getConnectors()[0];
@@ -153,13 +172,17 @@ public final class Node implements AutoCloseable {
             invocations.start();
             events.start(state.arrows());
             triggers.load();
+            flows.start();
             var idleHeap = new IdleHeap(metrics.idleHeapReleases());
             idleHeap.start();
             int port = connector.getLocalPort();
             LOG.info(() -> "arrow node listening on http://" + config.host() + ":" + port + " and, for sandboxes, on "
                     + socketDir.resolve(SandboxApi.SOCKET_NAME) + "; state in " + home);
-            return new Node(config, state, invocations, warm, driver, server, idleHeap, port, s3, events, triggers);
+            return new Node(config, state, invocations, warm, driver, server, idleHeap, port, s3, events, triggers, flows);
         } catch (IOException | RuntimeException e) {
+            if (flows != null) {
+                flows.close();
+            }
             if (triggers != null) {
                 triggers.close();
             }
@@ -255,6 +278,7 @@ public final class Node implements AutoCloseable {
         try {
             idleHeap.close();
             triggers.close(); // batches cut short come back after their visibility timeout
+            flows.close(); // runs stay RUNNING in the store: resumed at the next start
             events.close(); // deliveries cut short stay pending: delivered after the next start
             invocations.close();
             if (s3 != null) {

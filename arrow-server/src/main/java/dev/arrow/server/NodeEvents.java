@@ -58,10 +58,18 @@ final class NodeEvents implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong deferred = new java.util.concurrent.atomic.AtomicLong();
 
     NodeEvents(EventLog log, InvocationService invocations, QueueService queues, Clock clock, int concurrency) {
+        this(log, invocations, queues, clock, concurrency, null);
+    }
+
+    /** {@code flows}: the node's flows, whose starts are triggers of targets named {@code flow:NAME}; null: none. */
+    NodeEvents(EventLog log, InvocationService invocations, QueueService queues, Clock clock, int concurrency,
+            NodeFlows flows) {
         this.log = log;
         this.queues = queues;
         this.clock = clock;
-        ArrowCaller caller = new RunnerCaller(new InvocationRunner(invocations));
+        ArrowCaller arrows = new RunnerCaller(new InvocationRunner(invocations));
+        ArrowCaller caller = flows == null ? arrows : (target, trigger, event) -> NodeFlows.isTarget(target)
+                ? flows.deliver(target, trigger, event) : arrows.call(target, trigger, event);
         ArrowCaller counted = (arrow, trigger, event) -> {
             ArrowCaller.Outcome outcome = caller.call(arrow, trigger, event);
             (switch (outcome) {
@@ -122,6 +130,12 @@ final class NodeEvents implements AutoCloseable {
         triggers.set(arrow, spec.map(NodeEvents::triggersOf).orElse(List.of()));
         spec.filter(s -> !s.triggers().isEmpty()).ifPresentOrElse(s -> declared.put(arrow, s.triggers().list()),
                 () -> declared.remove(arrow));
+        schedules.wake();
+    }
+
+    /** A target that is not an arrow (a flow's starts): its triggers from now on; none: an empty list. */
+    void targetChanged(String target, List<Trigger> list) {
+        triggers.set(target, list);
         schedules.wake();
     }
 

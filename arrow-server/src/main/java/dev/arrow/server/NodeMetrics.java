@@ -172,6 +172,11 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
                 .register(registry).increment();
     }
 
+    /** The flows' counters, gauge and step timer, on this node's registry. */
+    FlowMetrics flows() {
+        return new FlowMetrics(registry);
+    }
+
     String scrape() {
         QueueGauges gauges = queueGauges;
         if (gauges != null) {

@@ -24,7 +24,8 @@ class OpenApiTest {
                 method -> documented.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey())));
         Set<String> routed = new TreeSet<>();
         // A rest-of-path parameter, {key...}, is an ordinary one to OpenAPI: {key}.
-        new ApiRoutes(null, null, null, null, null, null, null, null, new byte[0], 0, null, null).router().routes()
+        new ApiRoutes(null, null, null, null, null, null, null, null, new byte[0], 0, null, null,
+                new FlowRoutes(null, 0, 0, null)).router().routes()
                 .forEach(route -> routed.add(route.method() + " " + route.template().replace("...}", "}")));
         assertThat(documented).isEqualTo(routed);
         assertThat(doc.path("openapi").asText()).startsWith("3.1");

@@ -48,6 +48,10 @@ final class SqliteEventLog implements EventLog {
     private static final String RECENT = """
             SELECT seq, source, id, type, accepted_at_ns, structured FROM events
             WHERE (?1 IS NULL OR type = ?1) AND (?2 IS NULL OR source = ?2) ORDER BY seq DESC LIMIT ?3""";
+    private static final String SINCE = """
+            SELECT seq, source, id, type, accepted_at_ns, structured FROM events
+            WHERE seq > ? AND accepted_at_ns >= ? ORDER BY seq LIMIT ?""";
+    private static final int SINCE_PAGE = 256;
     private static final String DELIVERIES_OF = """
             SELECT arrow, trigger_index, status, failures, settled_at_ns, last_error, dead_letter_queue
             FROM event_deliveries WHERE event_seq = ? ORDER BY id""";
@@ -186,6 +190,38 @@ final class SqliteEventLog implements EventLog {
             }
             return records;
         });
+    }
+
+    @Override
+    public Optional<EventEnvelope> firstSince(Instant since, java.util.function.Predicate<EventEnvelope> test) {
+        long after = 0;
+        while (true) {
+            long from = after;
+            List<Map.Entry<Long, EventEnvelope>> page = database.read(connection ->
+                    database.withStatement(connection, SINCE, select -> {
+                        select.setLong(1, from);
+                        select.setLong(2, Times.nanos(since));
+                        select.setInt(3, SINCE_PAGE);
+                        var read = new ArrayList<Map.Entry<Long, EventEnvelope>>();
+                        try (ResultSet rows = select.executeQuery()) {
+                            while (rows.next()) {
+                                read.add(Map.entry(rows.getLong("seq"), new EventEnvelope(rows.getString("source"),
+                                        rows.getString("id"), rows.getString("type"),
+                                        Times.instant(rows.getLong("accepted_at_ns")), rows.getBytes("structured"))));
+                            }
+                        }
+                        return read;
+                    }));
+            for (Map.Entry<Long, EventEnvelope> row : page) {
+                if (test.test(row.getValue())) {
+                    return Optional.of(row.getValue());
+                }
+            }
+            if (page.size() < SINCE_PAGE) {
+                return Optional.empty();
+            }
+            after = page.getLast().getKey();
+        }
     }
 
     @Override

@@ -20,7 +20,7 @@ import java.util.Set;
 /**
  * The node's state in one SQLite file: arrows, revisions, invocation records with their inputs,
  * outputs and logs, key-value stores, queues, the S3 listener's access keys and the objects' metadata
- * (their bodies in {@code objects/} beside it). Every write is durable when its method returns (WAL,
+ * (their bodies in {@code objects/} beside it), flows with their runs and steps. Every write is durable when its method returns (WAL,
  * synchronous=FULL). Safe to use from any number of threads; open one per file per process.
  */
 public final class SqliteState implements AutoCloseable {

@@ -120,4 +120,25 @@ class SqliteEventLogTest {
                     });
         }
     }
+    @Test
+    void theFirstEventSinceAnInstantThatPassesATestIsFoundAcrossPages() {
+        try (var state = SqliteState.open(dir.resolve("state.db"))) {
+            var log = state.events();
+            var many = new java.util.ArrayList<EventLog.Pending>();
+            for (int i = 0; i < 300; i++) { // more than one page of the query
+                many.add(pending("early-" + i, "t"));
+            }
+            log.append(many, T0);
+            var late = new EventEnvelope("/desk", "late", "approved", T0.plusSeconds(10),
+                    "{\"id\":\"late\"}".getBytes(StandardCharsets.UTF_8));
+            log.append(List.of(new EventLog.Pending(late, List.of())), T0.plusSeconds(10));
+
+            assertThat(log.firstSince(T0, event -> event.id().equals("early-299"))).map(EventEnvelope::id)
+                    .contains("early-299");
+            assertThat(log.firstSince(T0, event -> true)).map(EventEnvelope::id).contains("early-0");
+            assertThat(log.firstSince(T0.plusSeconds(5), event -> true)).map(EventEnvelope::id).contains("late");
+            assertThat(log.firstSince(T0.plusSeconds(5), event -> event.type().equals("t"))).isEmpty();
+            assertThat(log.firstSince(T0.plusSeconds(11), event -> true)).isEmpty();
+        }
+    }
 }

@@ -382,6 +382,81 @@ public final class ArrowClient implements AutoCloseable {
         return expectJson(sendJson("/v1/events/redrive" + (queue == null ? "" : "?queue=" + segment(queue)), object()));
     }
 
+    // ---- flows
+
+    /**
+     * {@code POST /v1/flows?language=dsl|asl[&name=N]}: deploys a flow's source (Serverless Workflow
+     * YAML or JSON, or States Language JSON); answers {@code {name, revision, language, deployedAt}}.
+     */
+    public JsonNode flowDeploy(String language, String name, byte[] source) throws IOException, InterruptedException, ApiException {
+        var parameters = new LinkedHashMap<String, Object>();
+        parameters.put("language", language);
+        parameters.put("name", name);
+        String type = language.equals("asl") ? "application/json" : "application/yaml";
+        return expectJson(send("POST", "/v1/flows" + query(parameters), Map.of("Content-Type", type), RequestBody.of(source),
+                CALL_TIMEOUT, null));
+    }
+
+    /** {@code GET /v1/flows}: {@code {"flows":[...]}}, each flow's latest revision. */
+    public JsonNode flows() throws IOException, InterruptedException, ApiException {
+        return get("/v1/flows");
+    }
+
+    /** {@code GET /v1/flows/{name}}: the latest revision with its source. */
+    public JsonNode flow(String name) throws IOException, InterruptedException, ApiException {
+        return get("/v1/flows/" + segment(name));
+    }
+
+    /** {@code GET /v1/flows/{name}/revisions}: {@code {"revisions":[...]}}, oldest first. */
+    public JsonNode flowRevisions(String name) throws IOException, InterruptedException, ApiException {
+        return get("/v1/flows/" + segment(name) + "/revisions");
+    }
+
+    /** {@code DELETE /v1/flows/{name}}; runs already started go on. */
+    public void flowDelete(String name) throws IOException, InterruptedException, ApiException {
+        expectJson(send("DELETE", "/v1/flows/" + segment(name), Map.of(), RequestBody.empty(), CALL_TIMEOUT, null));
+    }
+
+    /**
+     * {@code POST /v1/flows/{name}/runs[?wait=]}: starts a run with {@code input}; with {@code wait},
+     * the node answers once the run ended or the wait is over, the run as it then is.
+     */
+    public JsonNode flowStart(String name, JsonNode input, Duration wait) throws IOException, InterruptedException, ApiException {
+        String query = wait == null ? "" : "?wait=" + wait.toMillis() + "ms";
+        // Not retried: a second start is a second run.
+        return expectJson(send("POST", "/v1/flows/" + segment(name) + "/runs" + query, Map.of("Content-Type", "application/json"),
+                RequestBody.of(Json.bytes(input)), wait == null ? CALL_TIMEOUT : CALL_TIMEOUT.plus(wait), null));
+    }
+
+    /** {@code GET /v1/flows/{name}/runs}: runs, newest first, of one flow (null: all); any argument may be null. */
+    public JsonNode flowRuns(String name, String status, Integer limit) throws IOException, InterruptedException, ApiException {
+        var parameters = new LinkedHashMap<String, Object>();
+        parameters.put("status", status);
+        parameters.put("limit", limit);
+        return get("/v1/flows/" + (name == null ? "-" : segment(name)) + "/runs" + query(parameters));
+    }
+
+    /** {@code GET /v1/flows/-/runs/{id}}: a run with its steps. */
+    public JsonNode flowRun(String id) throws IOException, InterruptedException, ApiException {
+        return get("/v1/flows/-/runs/" + segment(id));
+    }
+
+    /** {@code GET /v1/flows/-/runs/{id}?wait=}: the run once it ended or the wait is over, with its steps. */
+    public JsonNode flowRunAwait(String id, Duration wait) throws IOException, InterruptedException, ApiException {
+        return expectJson(send("GET", "/v1/flows/-/runs/" + segment(id) + "?wait=" + wait.toMillis() + "ms", Map.of(),
+                RequestBody.empty(), CALL_TIMEOUT.plus(wait), null));
+    }
+
+    /** {@code POST /v1/flows/-/runs/{id}/cancel}. */
+    public JsonNode flowCancel(String id) throws IOException, InterruptedException, ApiException {
+        return expectJson(sendJson("/v1/flows/-/runs/" + segment(id) + "/cancel", object()));
+    }
+
+    /** {@code POST /v1/flows/-/runs/{id}/redrive}: a failed run again from the steps that failed. */
+    public JsonNode flowRedrive(String id) throws IOException, InterruptedException, ApiException {
+        return expectJson(sendJson("/v1/flows/-/runs/" + segment(id) + "/redrive", object()));
+    }
+
     /** {@code GET /v1/triggers}: every trigger (or one arrow's) with its firings and deliveries. */
     public JsonNode triggers(String arrow) throws IOException, InterruptedException, ApiException {
         return get("/v1/triggers" + (arrow == null ? "" : "?arrow=" + segment(arrow)));

@@ -38,6 +38,12 @@ public interface EventLog {
     List<EventRecord> recent(Optional<String> type, Optional<String> source, int limit);
 
     /**
+     * The first event, in the order they were stored, accepted at or after {@code since} that
+     * passes {@code test}; empty when there is none. (A flow's {@code listen} asks it after a restart.)
+     */
+    Optional<EventEnvelope> firstSince(Instant since, java.util.function.Predicate<EventEnvelope> test);
+
+    /**
      * Makes a dead-lettered delivery of the event (by source and id) to the arrow's trigger pending
      * again, due at {@code now}, its failures counted from zero: a redrive.
      *

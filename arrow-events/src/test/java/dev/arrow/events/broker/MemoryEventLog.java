@@ -111,6 +111,11 @@ final class MemoryEventLog implements EventLog {
     }
 
     @Override
+    public synchronized Optional<EventEnvelope> firstSince(Instant since, java.util.function.Predicate<EventEnvelope> test) {
+        return events.values().stream().filter(event -> !event.acceptedAt().isBefore(since)).filter(test).findFirst();
+    }
+
+    @Override
     public synchronized boolean redeliver(String source, String id, String arrow, int trigger, Instant now) {
         for (Row row : deliveries.values()) {
             EventEnvelope event = row.delivery.event();

@@ -23,7 +23,19 @@ public final class DslReader {
             + "|property '(call|with|do|fork|emit|for|listen|raise|run|set|switch|try|catch|wait)'"
             + " (not found|is not evaluated)");
 
+    /**
+     * The SDK's Hibernate Validator warns on stderr, at its first use, about annotations of the
+     * SDK's own generated types: nothing a user can act on. Held here, as JUL keeps only weak references.
+     */
+    private static final java.util.logging.Logger VALIDATOR_LOG = quiet("org.hibernate.validator");
+
     private DslReader() {
+    }
+
+    private static java.util.logging.Logger quiet(String name) {
+        var logger = java.util.logging.Logger.getLogger(name);
+        logger.setLevel(java.util.logging.Level.SEVERE);
+        return logger;
     }
 
     /** The flow {@code source} defines; anything invalid, or outside Arrow's subset, is refused with its path. */

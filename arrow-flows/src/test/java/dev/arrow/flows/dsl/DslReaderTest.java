@@ -636,8 +636,8 @@ class DslReaderTest {
                         to:
                           one:
                             with: {type: com.shop.event}
-                        read: envelope
-                """, "/do/0/a/listen/read", "listen.read is not supported by Arrow");
+                        read: raw
+                """, "/do/0/a/listen/read", "listen.read 'raw' is not supported by Arrow");
         refused("""
                 evaluate:
                   language: js

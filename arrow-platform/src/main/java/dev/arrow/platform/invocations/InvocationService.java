@@ -211,6 +211,16 @@ public final class InvocationService implements AutoCloseable {
      */
     public CompletedInvocation deliver(String arrow, Trigger trigger, Map<String, String> headers, byte[] input)
             throws InterruptedException {
+        return deliver(arrow, trigger, headers, Map.of(), input);
+    }
+
+    /**
+     * As {@link #deliver(String, Trigger, Map, byte[])}, and an exec arrow's sandbox gets
+     * {@code environment} besides the arrow's own and the platform's variables (which win: they
+     * cannot be faked). An http-mode arrow's instance is shared, so it gets only the headers.
+     */
+    public CompletedInvocation deliver(String arrow, Trigger trigger, Map<String, String> headers,
+            Map<String, String> environment, byte[] input) throws InterruptedException {
         requireOpen();
         checkInput(input);
         Revision revision = trafficRevision(arrow);
@@ -219,7 +229,7 @@ public final class InvocationService implements AutoCloseable {
             return executeWarm(accepted, revision, input, false, headers);
         }
         try (Capacity.Lease lease = capacity.acquireSync(arrow, revision.spec().scaling().maxInstances())) {
-            return execute(accepted, revision, input);
+            return execute(accepted, revision, input, environment);
         }
     }
 
@@ -480,6 +490,11 @@ public final class InvocationService implements AutoCloseable {
 
     private CompletedInvocation execute(InvocationRecord accepted, Revision revision, byte[] input)
             throws InterruptedException {
+        return execute(accepted, revision, input, Map.of());
+    }
+
+    private CompletedInvocation execute(InvocationRecord accepted, Revision revision, byte[] input,
+            Map<String, String> extraEnvironment) throws InterruptedException {
         ArrowSpec spec = revision.spec();
         // An async invocation was marked running (and its attempt counted) when it got capacity.
         InvocationRecord running = accepted.status() == InvocationStatus.RUNNING ? accepted : accepted.started(clock.instant());
@@ -491,7 +506,7 @@ public final class InvocationService implements AutoCloseable {
                     + " is missing from this node");
         }
         SandboxApi give = api;
-        Map<String, String> env = environment(accepted, spec);
+        Map<String, String> env = environment(accepted, spec, extraEnvironment);
         List<Mount> mounts = List.of();
         // The invocation's token lives as long as its sandbox: revoked once the sandbox has ended.
         try (SandboxToken token = give == null ? null : give.mint(spec)) {
@@ -691,8 +706,10 @@ public final class InvocationService implements AutoCloseable {
     }
 
     /** The platform's variables come last, so an arrow's env cannot fake them. */
-    private static LinkedHashMap<String, String> environment(InvocationRecord invocation, ArrowSpec spec) {
+    private static LinkedHashMap<String, String> environment(InvocationRecord invocation, ArrowSpec spec,
+            Map<String, String> extra) {
         var env = new LinkedHashMap<>(spec.env());
+        env.putAll(extra);
         env.putAll(platformVariables(invocation.arrow(), invocation.revision(), spec));
         env.put("ARROW_INVOCATION_ID", invocation.id());
         return env;

@@ -15,5 +15,7 @@ public enum Trigger {
     /** A batch of messages of a queue the arrow's trigger names. */
     QUEUE,
     /** An object created or deleted in a bucket the arrow's trigger names. */
-    BUCKET
+    BUCKET,
+    /** A call step of a flow's run. */
+    FLOW
 }

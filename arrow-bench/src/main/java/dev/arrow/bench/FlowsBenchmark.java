@@ -87,6 +87,8 @@ final class FlowsBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("--arrows, --rounds, --sequences, --clients and --seconds must be at least 1,"
                     + " --warmup 0 or more");
         }
+        // Other work on 2 cores moves every figure here: say how busy the machine was.
+        System.out.println("load average before: " + loadAverage());
         try (var node = NodeBenchmark.RunningNode.start()) {
             for (int i = 0; i < arrows; i++) {
                 call(node, "POST", "/v1/arrows", "application/json", arrowSpec(ARROW_PREFIX + i).toString());
@@ -96,7 +98,14 @@ final class FlowsBenchmark implements Callable<Integer> {
             stepOverhead(node);
             runsPerSecond(node);
         }
+        System.out.println("load average after: " + loadAverage());
         return 0;
+    }
+
+    /** The 1, 5 and 15 minute load averages, as /proc/loadavg gives them. */
+    private static String loadAverage() throws IOException {
+        String[] fields = Files.readString(Path.of("/proc/loadavg")).strip().split("\\s+");
+        return fields.length < 3 ? "unknown" : fields[0] + " " + fields[1] + " " + fields[2];
     }
 
     /** One way of running the N calls (or, for the set flow, none): nanoseconds of one sequence. */

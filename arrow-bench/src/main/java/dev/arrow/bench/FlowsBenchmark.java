@@ -19,6 +19,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -133,8 +134,9 @@ final class FlowsBenchmark implements Callable<Integer> {
         var toSetFlow = new KeepAliveClient("POST", node.base.resolve("/v1/flows/" + SET_FLOW + "/runs?wait=30s"),
                 Map.of("Authorization", "Bearer " + node.token, "Content-Type", "application/json"));
         // Index 0 and 1 are the promise's; the order rotates from round to round.
-        List<Way> ways = List.of(() -> flow(toFlow, arrows), () -> loop(toArrows), () -> loop(toInvoke),
-                () -> flow(toSetFlow, 0));
+        List<String> runIds = new ArrayList<>(); // of the steps flow's measured runs
+        List<Way> ways = List.of(() -> flow(toFlow, arrows, runIds), () -> loop(toArrows), () -> loop(toInvoke),
+                () -> flow(toSetFlow, 0, new ArrayList<>()));
         List<String> names = List.of("flow", "loop", "invoke loop", "set flow");
         try {
             for (int i = 0; i < warmup; i++) { // the instances started, the JITs and the store at work
@@ -142,6 +144,7 @@ final class FlowsBenchmark implements Callable<Integer> {
                     way.once();
                 }
             }
+            runIds.clear();
             double[][] millis = new double[ways.size()][rounds];
             for (int round = 0; round < rounds; round++) {
                 var order = new StringBuilder();
@@ -181,6 +184,7 @@ final class FlowsBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%-52s %9.3f ms  ((flow - set flow - invoke loop) / %d; its records:"
                             + " a commit at its start, a synced one at its end)%n",
                     "  per call step, beyond the run and the invocation", Timings.median(beyond), arrows);
+            nodeRecords(node, runIds);
             storeAlone(node.home);
         } finally {
             toArrows.forEach(KeepAliveClient::close);
@@ -211,9 +215,9 @@ final class FlowsBenchmark implements Callable<Integer> {
 
     /**
      * Nanoseconds of one run started with ?wait=; checks that it succeeded with {@code n} as the
-     * loop's (the set flow sets n to 0).
+     * loop's (the set flow sets n to 0); adds the run's id to {@code ids}.
      */
-    private static long flow(KeepAliveClient toFlow, int n) throws IOException, ProcessFailedException {
+    private static long flow(KeepAliveClient toFlow, int n, List<String> ids) throws IOException, ProcessFailedException {
         long start = System.nanoTime();
         KeepAliveClient.Answer answer = toFlow.send(FIRST_INPUT);
         long elapsed = System.nanoTime() - start;
@@ -224,6 +228,7 @@ final class FlowsBenchmark implements Callable<Integer> {
         if (!run.path("status").asText().equals("succeeded") || run.path("output").path("n").asInt(-1) != n) {
             throw new ProcessFailedException("the run did not succeed with n=" + n + ": " + text(answer.body()));
         }
+        ids.add(run.path("id").asText());
         return elapsed;
     }
 
@@ -293,6 +298,56 @@ final class FlowsBenchmark implements Callable<Integer> {
             }
             Thread.sleep(10);
         }
+    }
+
+    /**
+     * The split the node's own records give (times of the node's clock, stored in nanoseconds):
+     * per call step, the time inside the step (its start record, the call) and between steps (its
+     * end's synced record, the next step's start); per run, the time outside its first and last
+     * steps.
+     */
+    private void nodeRecords(NodeBenchmark.RunningNode node, List<String> runIds) throws Exception {
+        int count = Math.min(runIds.size(), 50);
+        double[] inside = new double[count];
+        double[] between = new double[count];
+        double[] around = new double[count];
+        for (int i = 0; i < count; i++) {
+            String id = runIds.get(runIds.size() - count + i);
+            JsonNode run = call(node, "GET", "/v1/flows/" + STEPS_FLOW + "/runs/" + id, null, null);
+            List<long[]> steps = new ArrayList<>();
+            for (JsonNode step : run.path("steps")) {
+                if (step.path("kind").asText().equals("call")) {
+                    steps.add(new long[] {nanos(step.path("startedAt")), nanos(step.path("endedAt"))});
+                }
+            }
+            if (steps.size() != arrows) {
+                throw new ProcessFailedException("run " + id + " has " + steps.size() + " call steps, not " + arrows + ": " + run);
+            }
+            steps.sort((a, b) -> Long.compare(a[0], b[0]));
+            long in = 0;
+            long gaps = 0;
+            for (int k = 0; k < steps.size(); k++) {
+                in += steps.get(k)[1] - steps.get(k)[0];
+                if (k > 0) {
+                    gaps += steps.get(k)[0] - steps.get(k - 1)[1];
+                }
+            }
+            inside[i] = in / 1e6 / arrows;
+            between[i] = arrows > 1 ? gaps / 1e6 / (arrows - 1) : 0;
+            around[i] = (steps.getFirst()[0] - nanos(run.path("startedAt")) + nanos(run.path("endedAt")) - steps.getLast()[1]) / 1e6;
+        }
+        System.out.printf(Locale.ROOT, "%-52s %9.3f ms  (its start record and the call; median of %d runs)%n",
+                "  the node's records: inside a call step", Timings.median(inside), count);
+        System.out.printf(Locale.ROOT, "%-52s %9.3f ms  (a step's synced end record, the next step's start)%n",
+                "  the node's records: between two call steps", Timings.median(between));
+        System.out.printf(Locale.ROOT, "%-52s %9.3f ms  (a run's start to its first step, its last step to its end)%n",
+                "  the node's records: around the steps, per run", Timings.median(around));
+        System.out.flush();
+    }
+
+    private static long nanos(JsonNode instant) {
+        Instant at = Instant.parse(instant.asText());
+        return at.getEpochSecond() * 1_000_000_000L + at.getNano();
     }
 
     /**

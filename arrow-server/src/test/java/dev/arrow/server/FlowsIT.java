@@ -356,8 +356,8 @@ class FlowsIT {
                 {"Comment": "double then add one",
                  "StartAt": "Double",
                  "States": {
-                   "Double": {"Type": "Task", "Resource": "double", "Next": "Inc"},
-                   "Inc": {"Type": "Task", "Resource": "inc", "End": true}}}
+                   "Double": {"Type": "Task", "Resource": "arrow:double", "Next": "Inc"},
+                   "Inc": {"Type": "Task", "Resource": "arrow:inc", "End": true}}}
                 """;
         NodeClient.Reply nameless = client.post("/v1/flows?language=asl", "application/json",
                 states.getBytes(StandardCharsets.UTF_8));

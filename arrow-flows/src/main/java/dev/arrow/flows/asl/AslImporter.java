@@ -86,12 +86,17 @@ public final class AslImporter {
         if (root.has("TimeoutSeconds")) {
             timeout = Optional.of(Duration.ofSeconds(Errors.whole(root, "TimeoutSeconds", 0, 1, "")));
         }
-        Step.Sequence body = machine(root, "", name, Scope.root());
+        Step.Sequence body = machine(root, "", "", name, Scope.root());
         return new FlowDefinition("default", name, "1", body, Optional.empty(), Optional.empty(), timeout, List.of());
     }
 
-    /** A state machine (the top level, a branch, a Map's processor) as a sequence at {@code path}. */
-    private static Step.Sequence machine(JsonNode node, String path, String name, Scope scope) throws DefinitionException {
+    /**
+     * A state machine (the top level, a branch, a Map's processor) at {@code path} in the document,
+     * as a sequence at {@code model} in the model: the two differ under a state with retriers or
+     * catchers, whose own step sits inside the tries.
+     */
+    private static Step.Sequence machine(JsonNode node, String path, String model, String name, Scope scope)
+            throws DefinitionException {
         JsonNode startAt = node.get("StartAt");
         if (startAt == null || !startAt.isTextual()) {
             throw new DefinitionException(path + "/StartAt", "StartAt, the name of the first state, is required");
@@ -108,13 +113,13 @@ public final class AslImporter {
         List<String> order = new ArrayList<>();
         order.add(startAt.textValue());
         names.stream().filter(state -> !state.equals(startAt.textValue())).forEach(order::add);
-        Machine machine = new Machine(path, names, scope);
+        Machine machine = new Machine(path, model, names, scope);
         List<Step> steps = new ArrayList<>();
         for (String state : order) {
             steps.add(machine.state(state, states.get(state)));
         }
         steps.addAll(machine.extra);
-        return new Step.Sequence(Task.named(name, path), steps);
+        return new Step.Sequence(Task.named(name, model), steps);
     }
 
     private static void fields(JsonNode node, String path, Set<String> allowed) throws DefinitionException {
@@ -135,15 +140,25 @@ public final class AslImporter {
         }
     }
 
-    /** The states of one machine: their names (for Next) and the steps added besides the states. */
+    /**
+     * The states of one machine: their names (for Next) and the steps added besides the states.
+     * A state's step is at {@code /States/Name} under the machine's model path; with retriers or
+     * catchers, the tries are there and the state's own step is inside them, one {@code /try} per
+     * try, as the DSL's try paths read (the executor's step paths are built from these).
+     */
     private static final class Machine {
         private final String path;
+        private final String model;
         private final Set<String> names;
         private final Scope scope;
         private final List<Step> extra = new ArrayList<>();
+        /** The state being read: its model path, and its own step's (inside its tries). */
+        private String stepPath;
+        private String own;
 
-        Machine(String path, Set<String> names, Scope scope) {
+        Machine(String path, String model, Set<String> names, Scope scope) {
             this.path = path;
+            this.model = model;
             this.names = names;
             this.scope = scope;
         }
@@ -165,6 +180,8 @@ public final class AslImporter {
             Set<String> all = new LinkedHashSet<>(allowed);
             all.addAll(Set.of("Type", "Comment", "QueryLanguage"));
             fields(state, s, all);
+            stepPath = model + "/States/" + JsonPaths.token(name);
+            own = stepPath + "/try".repeat(array(state, "Retry", s).size() + array(state, "Catch", s).size());
             return switch (type.textValue()) {
                 case "Task" -> task(name, state, s);
                 case "Pass" -> pass(name, state, s);
@@ -214,7 +231,7 @@ public final class AslImporter {
                 throw new DefinitionException(s + "/Resource", "the Resource '" + resource + "' is not supported:"
                         + " use arrow:NAME, a Lambda function's ARN, or " + LAMBDA_INVOKE + " with a FunctionName");
             }
-            Task core = Task.named(name, s).withThen(coreThen(state, s));
+            Task core = Task.named(name, own).withThen(coreThen(state, s));
             if (state.has("TimeoutSeconds")) {
                 core = core.withTimeout(Duration.ofSeconds(Errors.whole(state, "TimeoutSeconds", 0, 1, s)));
             }
@@ -256,7 +273,7 @@ public final class AslImporter {
             } else {
                 value = expression(base);
             }
-            Task task = withOutput(Task.named(name, s).withThen(then(state, s)), output(state, s, "."));
+            Task task = withOutput(Task.named(name, stepPath).withThen(then(state, s)), output(state, s, "."));
             return new Step.Set(task, value);
         }
 
@@ -285,10 +302,10 @@ public final class AslImporter {
                 error.put("status", 500);
                 error.put("title", "States.NoChoiceMatched");
                 error.set("detail", Payloads.literal(TextNode.valueOf("no choice rule of the state '" + name + "' matched")));
-                extra.add(new Step.Raise(Task.named(raise, s + "/Default"), error));
+                extra.add(new Step.Raise(Task.named(raise, stepPath + "/Default"), error));
                 cases.add(new Step.Switch.Case("Default", Optional.empty(), new Then.GoTo(raise)));
             }
-            Task task = Task.named(name, s);
+            Task task = Task.named(name, stepPath);
             String base = inputPath(state, s);
             if (!base.equals(".")) {
                 task = task.withInputFrom(expression(base));
@@ -324,7 +341,7 @@ public final class AslImporter {
                 case "SecondsPath" -> new WaitFor.SecondsFrom(JsonPaths.jq(text(state, field, s), at, scope));
                 default -> new WaitFor.Until(JsonPaths.jq(text(state, field, s), at, scope));
             };
-            Task task = Task.named(name, s).withThen(then(state, s));
+            Task task = Task.named(name, stepPath).withThen(then(state, s));
             String base = inputPath(state, s);
             if (!base.equals(".")) {
                 task = task.withInputFrom(expression(base));
@@ -334,7 +351,7 @@ public final class AslImporter {
         }
 
         private Step succeed(String name, JsonNode state, String s) throws DefinitionException {
-            Task task = Task.named(name, s).withThen(end());
+            Task task = Task.named(name, stepPath).withThen(end());
             task = withOutput(task, outputPath(state, s, List.of()));
             return new Step.Set(task, expression(inputPath(state, s)));
         }
@@ -349,7 +366,7 @@ public final class AslImporter {
             if (cause != null) {
                 raised.set("detail", cause);
             }
-            return new Step.Raise(Task.named(name, s), raised);
+            return new Step.Raise(Task.named(name, stepPath), raised);
         }
 
         private JsonNode pathOrValue(JsonNode state, String field, String s) throws DefinitionException {
@@ -375,22 +392,22 @@ public final class AslImporter {
             Optional<JsonNode> input = input(state.get("Parameters"), s, base);
             List<Step> steps = new ArrayList<>();
             for (int i = 0; i < branches.size(); i++) {
-                String at = s + "/Branches/" + i;
+                String where = s + "/Branches/" + i;
                 JsonNode branch = branches.get(i);
                 if (!branch.isObject()) {
-                    throw new DefinitionException(at, "a branch is a state machine, an object");
+                    throw new DefinitionException(where, "a branch is a state machine, an object");
                 }
-                fields(branch, at, MACHINE);
+                fields(branch, where, MACHINE);
                 if (branch.has("ProcessorConfig")) {
-                    throw new DefinitionException(at + "/ProcessorConfig", "the field ProcessorConfig is not supported here");
+                    throw new DefinitionException(where + "/ProcessorConfig", "the field ProcessorConfig is not supported here");
                 }
-                Step.Sequence sequence = machine(branch, at, "Branches/" + i, scope.branch());
+                Step.Sequence sequence = machine(branch, where, own + "/Branches/" + i, "Branches/" + i, scope.branch());
                 if (input.isPresent()) {
                     sequence = new Step.Sequence(sequence.task().withInputFrom(input.get()), sequence.steps());
                 }
                 steps.add(sequence);
             }
-            Task task = withOutput(Task.named(name, s).withThen(coreThen(state, s)), output(state, s, "."));
+            Task task = withOutput(Task.named(name, own).withThen(coreThen(state, s)), output(state, s, "."));
             return wrap(name, new Step.Fork(task, steps, false), state, s);
         }
 
@@ -399,18 +416,18 @@ public final class AslImporter {
                 throw new DefinitionException(s + "/ItemProcessor", "a Map state has ItemProcessor (or Iterator), not both");
             }
             String field = state.has("ItemProcessor") ? "ItemProcessor" : "Iterator";
-            String at = s + "/" + field;
+            String where = s + "/" + field;
             JsonNode processor = state.get(field);
             if (!processor.isObject()) {
-                throw new DefinitionException(at, field + " is a state machine, an object");
+                throw new DefinitionException(where, field + " is a state machine, an object");
             }
-            fields(processor, at, MACHINE);
+            fields(processor, where, MACHINE);
             JsonNode config = processor.get("ProcessorConfig");
             if (config != null) {
-                fields(config, at + "/ProcessorConfig", Set.of("Mode"));
+                fields(config, where + "/ProcessorConfig", Set.of("Mode"));
                 JsonNode mode = config.get("Mode");
                 if (mode != null && !(mode.isTextual() && mode.textValue().equals("INLINE"))) {
-                    throw new DefinitionException(at + "/ProcessorConfig/Mode", "the field Mode: only INLINE Maps are"
+                    throw new DefinitionException(where + "/ProcessorConfig/Mode", "the field Mode: only INLINE Maps are"
                             + " supported (a distributed Map is not)");
                 }
             }
@@ -425,11 +442,15 @@ public final class AslImporter {
             String selectorField = state.has("ItemSelector") ? "ItemSelector" : "Parameters";
             JsonNode itemInput = selector == null ? expression("$" + inner.each().get())
                     : Payloads.template(selector, s + "/" + selectorField, inner, base);
-            Step.Sequence body = machine(processor, at, field, inner);
-            body = new Step.Sequence(body.task().withInputFrom(itemInput), body.steps());
+            // A for body runs on the for's input: the processor, one step inside it, takes the item (or the
+            // ItemSelector's value) as its input, so that its first state sees what Step Functions gives it.
+            String processorPath = own + "/" + field;
+            Step.Sequence processorSteps = machine(processor, where, processorPath, field, inner);
+            Step.Sequence body = new Step.Sequence(Task.named(field, processorPath), List.of(
+                    new Step.Sequence(processorSteps.task().withInputFrom(itemInput), processorSteps.steps())));
             long concurrency = Errors.whole(state, "MaxConcurrency", 0, 0, s);
             int max = concurrency == 0 ? UNLIMITED_CONCURRENCY : (int) Math.min(concurrency, Integer.MAX_VALUE);
-            Task task = withOutput(Task.named(name, s).withThen(coreThen(state, s)), output(state, s, "."));
+            Task task = withOutput(Task.named(name, own).withThen(coreThen(state, s)), output(state, s, "."));
             Step.ForEach each = new Step.ForEach(task, inner.each().get(), inner.at().get(), items, Optional.empty(),
                     body, Optional.of(max));
             return wrap(name, each, state, s);
@@ -446,63 +467,62 @@ public final class AslImporter {
         private Step wrap(String name, Step core, JsonNode state, String s) throws DefinitionException {
             JsonNode retriers = array(state, "Retry", s);
             JsonNode catchers = array(state, "Catch", s);
-            if (retriers.isEmpty() && catchers.isEmpty()) {
-                return core;
-            }
             int layers = retriers.size() + catchers.size();
             int layer = 0;
             Step inner = core;
             List<String> earlier = new ArrayList<>();
             for (int i = 0; i < retriers.size(); i++) {
-                String at = s + "/Retry/" + i;
+                String where = s + "/Retry/" + i;
+                String tryPath = stepPath + "/try".repeat(layers - ++layer);
                 JsonNode retrier = retriers.get(i);
                 if (!retrier.isObject()) {
-                    throw new DefinitionException(at, "a retrier is an object");
+                    throw new DefinitionException(where, "a retrier is an object");
                 }
-                fields(retrier, at, Set.of("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
+                fields(retrier, where, Set.of("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
                         "MaxDelaySeconds", "JitterStrategy", "Comment"));
-                Errors.Matcher matcher = Errors.matcher(retrier.get("ErrorEquals"), at + "/ErrorEquals");
+                Errors.Matcher matcher = Errors.matcher(retrier.get("ErrorEquals"), where + "/ErrorEquals");
                 List<String> except = new ArrayList<>();
                 matcher.exceptWhen().ifPresent(except::add);
                 except.addAll(earlier);
                 earlier.add(matcher.matches());
-                Step.Raise again = new Step.Raise(Task.named(name, at + "/catch/raise"),
+                Step.Raise again = new Step.Raise(Task.named(name, tryPath + "/catch/raise"),
                         TextNode.valueOf("${ $" + Errors.AS + " }"));
                 Step.Catch handler = new Step.Catch(matcher.filter(), Errors.AS, Optional.empty(),
                         except.isEmpty() ? Optional.empty() : Optional.of(String.join(" or ", except)),
-                        Optional.of(Errors.policy(retrier, at)),
-                        Optional.of(new Step.Sequence(Task.named(name, at + "/catch"), List.of(again))));
-                inner = tryStep(name, at, inner, handler, ++layer == layers, state, s);
+                        Optional.of(Errors.policy(retrier, where)),
+                        Optional.of(new Step.Sequence(Task.named(name, tryPath + "/catch"), List.of(again))));
+                inner = tryStep(name, tryPath, inner, handler, layer == layers, state, s);
             }
             for (int i = 0; i < catchers.size(); i++) {
-                String at = s + "/Catch/" + i;
+                String where = s + "/Catch/" + i;
+                String tryPath = stepPath + "/try".repeat(layers - ++layer);
                 JsonNode catcher = catchers.get(i);
                 if (!catcher.isObject()) {
-                    throw new DefinitionException(at, "a catcher is an object");
+                    throw new DefinitionException(where, "a catcher is an object");
                 }
-                fields(catcher, at, Set.of("ErrorEquals", "Next", "ResultPath", "Comment"));
-                Errors.Matcher matcher = Errors.matcher(catcher.get("ErrorEquals"), at + "/ErrorEquals");
-                String next = next(catcher, at);
-                String merge = resultPath(catcher, at);
+                fields(catcher, where, Set.of("ErrorEquals", "Next", "ResultPath", "Comment"));
+                Errors.Matcher matcher = Errors.matcher(catcher.get("ErrorEquals"), where + "/ErrorEquals");
+                String next = next(catcher, where);
+                String merge = resultPath(catcher, where);
                 // The catch body's input is the state's raw input: the error object is merged into it.
                 String value = merge.isEmpty() ? "${ " + Errors.errorObject() + " }"
                         : "${ . as $raw | " + Errors.errorObject() + " | " + merge.replace("$input", "$raw") + " }";
-                Step.Set put = new Step.Set(Task.named(name, at + "/catch/ResultPath"), TextNode.valueOf(value));
+                Step.Set put = new Step.Set(Task.named(name, tryPath + "/catch/ResultPath"), TextNode.valueOf(value));
                 Step.Catch handler = new Step.Catch(matcher.filter(), Errors.AS, Optional.empty(), matcher.exceptWhen(),
-                        Optional.empty(), Optional.of(new Step.Sequence(Task.named(name, at + "/catch")
+                        Optional.empty(), Optional.of(new Step.Sequence(Task.named(name, tryPath + "/catch")
                                 .withThen(new Then.GoTo(next)), List.of(put))));
-                inner = tryStep(name, at, inner, handler, ++layer == layers, state, s);
+                inner = tryStep(name, tryPath, inner, handler, layer == layers, state, s);
             }
             return inner;
         }
 
-        private Step tryStep(String name, String at, Step body, Step.Catch handler, boolean outermost, JsonNode state,
+        private Step tryStep(String name, String tryPath, Step body, Step.Catch handler, boolean outermost, JsonNode state,
                 String s) throws DefinitionException {
-            Task task = Task.named(name, at);
+            Task task = Task.named(name, tryPath);
             if (outermost) {
                 task = task.withThen(then(state, s));
             }
-            return new Step.Try(task, new Step.Sequence(Task.named(name, at + "/try"), List.of(body)), handler);
+            return new Step.Try(task, new Step.Sequence(Task.named(name, tryPath), List.of(body)), handler);
         }
 
         private JsonNode array(JsonNode state, String field, String s) throws DefinitionException {

@@ -9,14 +9,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Error names, retriers and catchers. {@code States.ALL} is any error; {@code States.Timeout} is
- * the spec's timeout; {@code States.TaskFailed} is, as AWS documents it, a wildcard for every
- * error but a timeout (so it also takes a Fail's custom Error and an arrow's own problem type);
- * any other name is an error type itself, matched by its full URI or its last segment.
+ * the spec's timeout; {@code States.Runtime} (and the path and intrinsic failures) the spec's
+ * expression error, as a JSONPath that fails is a jq expression that fails here;
+ * {@code States.TaskFailed} is, as AWS documents it, a wildcard for every error but a timeout (so
+ * it also takes the spec's communication and runtime errors, a Fail's custom Error and an arrow's
+ * own problem type); any other name is an error type itself, matched by its full URI or its last segment.
  */
 final class Errors {
+
+    /** Step Functions' names for a path or an intrinsic that failed on its data: in Arrow, a jq expression that failed. */
+    private static final Set<String> EXPRESSION_NAMES = Set.of("States.Runtime", "States.ResultPathMatchFailure",
+            "States.ParameterPathFailure", "States.IntrinsicFailure");
 
     /** The variable a catch binds the error to, in its conditions and its body. */
     static final String AS = "error";
@@ -64,6 +71,10 @@ final class Errors {
             if (name.equals("States.Timeout")) {
                 types.add(FlowError.TIMEOUT);
                 tests.add("$t == " + JsonPaths.string(FlowError.TIMEOUT));
+            }
+            if (EXPRESSION_NAMES.contains(name)) {
+                types.add(FlowError.EXPRESSION);
+                tests.add("$t == " + JsonPaths.string(FlowError.EXPRESSION));
             }
             types.add(name);
             tests.add("$t == " + JsonPaths.string(name) + " or $s == " + JsonPaths.string(name));

@@ -188,6 +188,43 @@ class FlowsIT {
     }
 
     @Test
+    void aRestartedNodeResumesAWaitingRunAndKeepsAFlowsEventStart() throws Exception {
+        assertThat(deployFlow(approval(1)).status()).isEqualTo(201);
+        assertThat(deployFlow("""
+                document: {dsl: '1.0.0', namespace: test, name: greeter, version: '1.0.0'}
+                schedule:
+                  on:
+                    one:
+                      with: {type: com.example.hello}
+                do:
+                  - greet:
+                      set:
+                        greeting: "${ \\"hello \\" + .data.name }"
+                """).status()).isEqualTo(201);
+        String waiting = start("approval", "{}").path("id").asText();
+        awaitStep(waiting, "/do/0/approve", "waiting");
+
+        node.close();
+        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT).withPrewarm(0));
+        client = new NodeClient(node);
+
+        assertThat(client.post("/v1/events", "application/cloudevents+json", """
+                {"specversion":"1.0","id":"a9","source":"/desk","type":"com.example.approved","data":{"by":"cy"}}
+                """.getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(202);
+        JsonNode run = awaitEnd(waiting);
+        assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
+        assertThat(run.path("output").path("by").asText()).isEqualTo("cy");
+
+        assertThat(client.post("/v1/events", "application/cloudevents+json", """
+                {"specversion":"1.0","id":"h9","source":"/door","type":"com.example.hello","data":{"name":"di"}}
+                """.getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                client.get("/v1/flows/greeter/runs?status=succeeded").json().path("runs").size() == 1);
+        assertThat(client.get("/v1/flows/greeter/runs").json().path("runs").get(0).path("output").path("greeting")
+                .asText()).isEqualTo("hello di");
+    }
+
+    @Test
     void aWaitingRunIsCancelledOnce() throws Exception {
         NodeClient.Reply deployed = deployFlow("""
                 document: {dsl: '1.0.0', namespace: test, name: sleepy, version: '1.0.0'}

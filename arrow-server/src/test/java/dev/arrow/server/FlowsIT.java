@@ -333,8 +333,8 @@ class FlowsIT {
         assertThat(run.path("output").path("at").asText()).isNotEmpty();
         // One run per firing: the firings' times differ.
         assertThat(found.get().findValuesAsText("id")).doesNotHaveDuplicates();
-        assertThat(client.get("/v1/triggers").json().path("triggers").findValuesAsText("arrow"))
-                .contains(NodeFlows.TARGET_PREFIX + "ticker");
+        assertThat(client.get("/v1/triggers?arrow=flow:ticker").json().path("triggers").findValuesAsText("kind"))
+                .containsExactly("schedule");
 
         assertThat(client.delete("/v1/flows/ticker").status()).isEqualTo(204);
         assertThat(client.get("/v1/triggers").json().path("triggers").findValuesAsText("arrow"))

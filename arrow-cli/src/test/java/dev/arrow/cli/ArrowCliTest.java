@@ -56,8 +56,12 @@ class ArrowCliTest {
         assertThat(arrow("serve", "--listen", "nowhere")).isEqualTo(125);
         assertThat(arrow("serve", "--s3-listen", "nowhere")).isEqualTo(125);
         assertThat(arrow("serve", "--s3-listen", "127.0.0.1:70000")).isEqualTo(125);
+        assertThat(arrow("serve", "--flow-retention", "forever")).isEqualTo(125);
+        assertThat(arrow("serve", "--flow-retention", "0d")).isEqualTo(125);
         assertThat(err.toString()).contains("arrow: --prewarm must be between 0 and 64\n")
                 .contains("arrow: --listen must be HOST:PORT, not 'nowhere'\n")
+                .contains("arrow: --flow-retention: 'forever' is not a duration like 30d")
+                .contains("arrow: --flow-retention: '0d' is not a duration like 30d")
                 .doesNotContain("Exception");
     }
 

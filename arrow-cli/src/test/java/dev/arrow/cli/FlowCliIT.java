@@ -105,4 +105,29 @@ class FlowCliIT extends ServedNode {
         assertThat(arrow("", "flow", "rm", "math").stdout()).isEqualTo("deleted math\n");
         assertThat(arrow("", "flow", "ls").stdout()).doesNotContain("math");
     }
+
+    @Test
+    void theOrderFlowExampleRunsAsItsCommentsSay() throws Exception {
+        startNode();
+        Path example = Path.of("..", "examples", "order-flow").toAbsolutePath();
+        Run arrows = arrow("", "deploy", "-f", example.resolve("arrow.yaml").toString());
+        assertThat(arrows.status()).as(arrows.stderr()).isZero();
+        Run deployed = arrow("", "flow", "deploy", "-f", example.resolve("flow.yaml").toString());
+        assertThat(deployed.status()).as(deployed.stderr()).isZero();
+
+        Run big = arrow("", "flow", "start", "order-flow", "--data", "@" + example.resolve("order.json"), "--wait");
+        assertThat(big.status()).as(big.stderr()).isZero();
+        JsonNode receipt = Json.parse(big.stdout());
+        assertThat(receipt.path("total").asDouble()).isEqualTo(117.0); // 130, 10% off
+        assertThat(receipt.path("receipt").asText()).startsWith("order 7 for ann: 117");
+
+        Run small = arrow("", "flow", "start", "order-flow", "--data",
+                "{\"id\": 8, \"customer\": \"bo\", \"items\": [{\"price\": 2, \"qty\": 1}]}", "--wait");
+        assertThat(small.status()).as(small.stderr()).isZero();
+        assertThat(Json.parse(small.stdout()).path("total").asInt()).isEqualTo(2);
+
+        Run empty = arrow("", "flow", "start", "order-flow", "--data", "{\"id\": 9, \"items\": []}", "--wait");
+        assertThat(empty.status()).as(empty.stderr()).isZero();
+        assertThat(Json.parse(empty.stdout()).path("rejected").asBoolean()).isTrue();
+    }
 }

@@ -98,7 +98,7 @@ final class EventRoutes {
     /** Each trigger with its last firing (the newest event it was owed), next firing (schedules) and deliveries. */
     private void triggers(Exchange ex) {
         Optional<String> arrow = ex.query("arrow").filter(value -> !value.isEmpty());
-        arrow.ifPresent(name -> ArrowName.require(name, "arrow"));
+        arrow.filter(name -> !NodeFlows.isTarget(name)).ifPresent(name -> ArrowName.require(name, "arrow")); // or a flow's
         var stats = new HashMap<String, EventLog.TriggerStats>();
         events.log().stats().forEach(one -> stats.put(one.arrow() + "/" + one.trigger(), one));
         Instant now = clock.instant();

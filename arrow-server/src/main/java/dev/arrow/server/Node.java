@@ -170,9 +170,10 @@ public final class Node implements AutoCloseable {
                 throw new IOException("cannot start the HTTP server: " + e.getMessage(), e);
             }
             invocations.start();
+            // Before the deliveries start: a delivery owed to a flow whose start is not registered is dead-lettered.
+            flows.start();
             events.start(state.arrows());
             triggers.load();
-            flows.start();
             var idleHeap = new IdleHeap(metrics.idleHeapReleases());
             idleHeap.start();
             int port = connector.getLocalPort();

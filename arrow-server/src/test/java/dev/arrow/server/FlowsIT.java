@@ -188,6 +188,43 @@ class FlowsIT {
     }
 
     @Test
+    void aRestartedNodeResumesAWaitingRunAndKeepsAFlowsEventStart() throws Exception {
+        assertThat(deployFlow(approval(1)).status()).isEqualTo(201);
+        assertThat(deployFlow("""
+                document: {dsl: '1.0.0', namespace: test, name: greeter, version: '1.0.0'}
+                schedule:
+                  on:
+                    one:
+                      with: {type: com.example.hello}
+                do:
+                  - greet:
+                      set:
+                        greeting: "${ \\"hello \\" + .data.name }"
+                """).status()).isEqualTo(201);
+        String waiting = start("approval", "{}").path("id").asText();
+        awaitStep(waiting, "/do/0/approve", "waiting");
+
+        node.close();
+        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT).withPrewarm(0));
+        client = new NodeClient(node);
+
+        assertThat(client.post("/v1/events", "application/cloudevents+json", """
+                {"specversion":"1.0","id":"a9","source":"/desk","type":"com.example.approved","data":{"by":"cy"}}
+                """.getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(202);
+        JsonNode run = awaitEnd(waiting);
+        assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
+        assertThat(run.path("output").path("by").asText()).isEqualTo("cy");
+
+        assertThat(client.post("/v1/events", "application/cloudevents+json", """
+                {"specversion":"1.0","id":"h9","source":"/door","type":"com.example.hello","data":{"name":"di"}}
+                """.getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                client.get("/v1/flows/greeter/runs?status=succeeded").json().path("runs").size() == 1);
+        assertThat(client.get("/v1/flows/greeter/runs").json().path("runs").get(0).path("output").path("greeting")
+                .asText()).isEqualTo("hello di");
+    }
+
+    @Test
     void aWaitingRunIsCancelledOnce() throws Exception {
         NodeClient.Reply deployed = deployFlow("""
                 document: {dsl: '1.0.0', namespace: test, name: sleepy, version: '1.0.0'}
@@ -272,6 +309,83 @@ class FlowsIT {
     }
 
     @Test
+    void aScheduledFlowIsStartedByItsFiringsAndNoLongerOnceDeleted() throws Exception {
+        NodeClient.Reply deployed = deployFlow("""
+                document: {dsl: '1.0.0', namespace: test, name: ticker, version: '1.0.0'}
+                schedule:
+                  every: {seconds: 1}
+                do:
+                  - tick:
+                      set:
+                        at: ${ .scheduledTime }
+                        flow: ${ .flow }
+                """);
+        assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
+        var found = new java.util.concurrent.atomic.AtomicReference<JsonNode>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode runs = client.get("/v1/flows/ticker/runs?status=succeeded").json().path("runs");
+            found.set(runs);
+            return runs.size() >= 2;
+        });
+        JsonNode run = found.get().get(0);
+        assertThat(run.path("startedBy").asText()).isEqualTo("schedule");
+        assertThat(run.path("output").path("flow").asText()).isEqualTo("ticker");
+        assertThat(run.path("output").path("at").asText()).isNotEmpty();
+        // One run per firing: the firings' times differ.
+        assertThat(found.get().findValuesAsText("id")).doesNotHaveDuplicates();
+        assertThat(client.get("/v1/triggers?arrow=flow:ticker").json().path("triggers").findValuesAsText("kind"))
+                .containsExactly("schedule");
+
+        assertThat(client.delete("/v1/flows/ticker").status()).isEqualTo(204);
+        assertThat(client.get("/v1/triggers").json().path("triggers").findValuesAsText("arrow"))
+                .doesNotContain(NodeFlows.TARGET_PREFIX + "ticker");
+    }
+
+    @Test
+    void anHttpArrowIsCalledWithTheStepsInputAsJsonAndTheIdempotencyKeyHeader() throws Exception {
+        ObjectNode echo = NodeClient.JSON.createObjectNode();
+        echo.put("name", "echo").put("mode", "http");
+        echo.putArray("command").add("python3").add("-c").add("""
+                import http.server, json, os
+                class H(http.server.BaseHTTPRequestHandler):
+                    def do_GET(self):
+                        self.send_response(200)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                    def do_POST(self):
+                        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                        out = json.dumps({"got": json.loads(body), "key": self.headers.get("Idempotency-Key"),
+                                          "type": self.headers.get("Content-Type")}).encode()
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(len(out)))
+                        self.end_headers()
+                        self.wfile.write(out)
+                    def log_message(self, *args):
+                        pass
+                http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), H).serve_forever()
+                """);
+        NodeClient.Reply arrow = client.deploy(echo.toString());
+        assertThat(arrow.status()).as(arrow.text()).isEqualTo(201);
+        NodeClient.Reply deployed = deployFlow("""
+                document: {dsl: '1.0.0', namespace: test, name: echoes, version: '1.0.0'}
+                do:
+                  - ask:
+                      call: arrow
+                      with:
+                        name: echo
+                        input:
+                          question: ${ .q }
+                """);
+        assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
+
+        JsonNode run = startAndWait("echoes", "{\"q\": \"why\"}");
+        assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("succeeded");
+        assertThat(run.path("output").path("got").path("question").asText()).isEqualTo("why");
+        assertThat(run.path("output").path("type").asText()).startsWith("application/json");
+        assertThat(run.path("output").path("key").asText()).startsWith(run.path("id").asText()).contains("/do/0/ask");
+    }
+
+    @Test
     void aStatesLanguageDefinitionIsImportedAndRun() throws Exception {
         deployExec("double", DOUBLE);
         deployExec("inc", INC);
@@ -279,8 +393,8 @@ class FlowsIT {
                 {"Comment": "double then add one",
                  "StartAt": "Double",
                  "States": {
-                   "Double": {"Type": "Task", "Resource": "double", "Next": "Inc"},
-                   "Inc": {"Type": "Task", "Resource": "inc", "End": true}}}
+                   "Double": {"Type": "Task", "Resource": "arrow:double", "Next": "Inc"},
+                   "Inc": {"Type": "Task", "Resource": "arrow:inc", "End": true}}}
                 """;
         NodeClient.Reply nameless = client.post("/v1/flows?language=asl", "application/json",
                 states.getBytes(StandardCharsets.UTF_8));
@@ -297,7 +411,7 @@ class FlowsIT {
 
     // ---- helpers
 
-    /** Listens for an approval, then sets {revision: N} beside the event's data. */
+    /** Listens for an approval, then sets {revision: N} beside who approved (a listen's output: the events' data). */
     private static String approval(int revision) {
         return """
                 document: {dsl: '1.0.0', namespace: test, name: approval, version: '1.0.%d'}
@@ -310,7 +424,7 @@ class FlowsIT {
                   - mark:
                       set:
                         revision: %d
-                        by: "${ .data.by }"
+                        by: "${ .[0].by }"
                 """.formatted(revision, revision);
     }
 

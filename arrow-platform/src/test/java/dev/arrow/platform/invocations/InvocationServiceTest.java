@@ -141,6 +141,21 @@ class InvocationServiceTest {
     }
 
     @Test
+    void aDeliveryGivesAnExecSandboxItsEnvironmentButNotThePlatformsVariables() throws Exception {
+        TestNode node = started(SETTINGS);
+        node.deploy(hello());
+        node.sandboxes.script(Exec.exits(0, "{}", ""));
+
+        CompletedInvocation done = node.invocations.deliver("hello", Trigger.FLOW, Map.of(),
+                Map.of("ARROW_IDEMPOTENCY_KEY", "run:/do/0/a:1", "ARROW_NAME", "not-me"), "{}".getBytes(UTF_8));
+
+        assertThat(done.record().trigger()).isEqualTo(Trigger.FLOW);
+        assertThat(node.sandboxes.nextExec().spec().env())
+                .containsEntry("ARROW_IDEMPOTENCY_KEY", "run:/do/0/a:1")
+                .containsEntry("ARROW_NAME", "hello");
+    }
+
+    @Test
     void invocationsGoToTheRevisionWithTrafficReadOnceFromTheStore() throws Exception {
         TestNode node = started(SETTINGS);
         node.deploy(ArrowSpec.exec("hello", List.of("/bin/one")));

@@ -177,13 +177,9 @@ final class FlowsBenchmark implements Callable<Integer> {
                     medianPerStepMillis(invoke, loop, arrows));
             System.out.printf(Locale.ROOT, "%-52s %9.3f ms  (a run's start, its step, its end)%n",
                     "  a run of one set step, started with ?wait=", Timings.median(set));
-            double[] beyond = new double[rounds];
-            for (int r = 0; r < rounds; r++) {
-                beyond[r] = perStepMillis(flow[r] - set[r], invoke[r], arrows);
-            }
             System.out.printf(Locale.ROOT, "%-52s %9.3f ms  ((flow - set flow - invoke loop) / %d; its records:"
                             + " a commit at its start, a synced one at its end)%n",
-                    "  per call step, beyond the run and the invocation", Timings.median(beyond), arrows);
+                    "  per call step, beyond the run and the invocation", medianBeyondMillis(flow, set, invoke, arrows), arrows);
             nodeRecords(node, runIds);
             storeAlone(node.home);
         } finally {
@@ -436,6 +432,18 @@ final class FlowsBenchmark implements Callable<Integer> {
             perStep[i] = perStepMillis(flowMillis[i], loopMillis[i], steps);
         }
         return Timings.median(perStep);
+    }
+
+    /**
+     * The median of what each round's call steps add beyond a run's own start and end (the set
+     * flow's time) and beyond the invocation path (the invoke loop's): (flow - set - invoke) / N.
+     */
+    static double medianBeyondMillis(double[] flowMillis, double[] setMillis, double[] invokeMillis, int steps) {
+        double[] beyond = new double[flowMillis.length];
+        for (int i = 0; i < beyond.length; i++) {
+            beyond[i] = perStepMillis(flowMillis[i] - setMillis[i], invokeMillis[i], steps);
+        }
+        return Timings.median(beyond);
     }
 
     /** "1.21, 1.30, 1.18 ms": each round's overhead per step. */

@@ -27,6 +27,15 @@ class FlowsBenchmarkTest {
     }
 
     @Test
+    void whatTheStepsAddBeyondTheRunAndTheInvocationPathIsTakenWithinEachRound() {
+        double[] flow = {30.0, 50.0, 31.0};
+        double[] set = {2.0, 4.0, 3.0};
+        double[] invoke = {20.0, 30.0, 22.0};
+        // Rounds: (30-2-20)/10 = 0.8, (50-4-30)/10 = 1.6, (31-3-22)/10 = 0.6.
+        assertThat(FlowsBenchmark.medianBeyondMillis(flow, set, invoke, 10)).isCloseTo(0.8, within(1e-9));
+    }
+
+    @Test
     void theStepsFlowCallsEachArrowInOrder() {
         String yaml = FlowsBenchmark.stepsFlow("bench-steps", FlowsBenchmark.arrowNames(3));
 

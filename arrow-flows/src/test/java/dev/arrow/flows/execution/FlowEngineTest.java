@@ -622,6 +622,29 @@ class FlowEngineTest {
     }
 
     @Test
+    void oversizedDefinitionsInputsAndStepOutputsAreRefusedWithTheirLimits() throws Exception {
+        String padding = "#".repeat(300 * 1024);
+        assertThatThrownBy(() -> deploy(flow("huge", "- a: { set: { x: 1 } }\n") + padding))
+                .isInstanceOfSatisfying(FlowException.class, e -> assertThat(e.kind()).isEqualTo(FlowException.Kind.TOO_LARGE))
+                .hasMessageContaining("at most 262144");
+        deploy(flow("grow", """
+                - grow:
+                    set: { big: '${ [range(0; 40000)] | map("xxxxxxxxxx") | join("") }' }
+                """));
+        assertThatThrownBy(() -> engine.start("grow", json("{\"s\":\"" + "y".repeat(300 * 1024) + "\"}"), "api",
+                Optional.empty())).isInstanceOfSatisfying(FlowException.class,
+                        e -> assertThat(e.kind()).isEqualTo(FlowException.Kind.TOO_LARGE));
+
+        RunRecord run = runToEnd("grow", "{}");
+
+        assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+        JsonNode error = json(run.error().orElseThrow());
+        assertThat(error.get("status").asInt()).isEqualTo(413);
+        assertThat(error.get("detail").asText()).contains("output").contains("at most 262144");
+        assertThat(error.get("instance").asText()).isEqualTo("/do/0/grow");
+    }
+
+    @Test
     void aDeployOfAFlowCallingAMissingArrowIsRefusedWithThePath() {
         assertThatThrownBy(() -> deploy(flow("orphan", """
                 - lost: { call: arrow, with: { name: nowhere } }

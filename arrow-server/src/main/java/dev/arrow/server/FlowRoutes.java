@@ -246,6 +246,7 @@ final class FlowRoutes {
             case CONFLICT -> new ApiError(409, "conflict", e.getMessage());
             case TOO_LARGE -> new ApiError(413, "payload_too_large", e.getMessage());
             case INVALID -> new ApiError(400, "invalid_input", e.getMessage());
+            case BUSY -> new ApiError(429, "busy", e.getMessage());
         };
     }
 

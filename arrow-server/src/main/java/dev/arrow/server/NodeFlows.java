@@ -149,6 +149,9 @@ final class NodeFlows implements AutoCloseable {
             engine.start(flow, input, scheduled ? "schedule" : "event", Optional.of(runId));
             return new ArrowCaller.Outcome.Succeeded(Optional.empty());
         } catch (FlowException e) {
+            if (e.kind() == FlowException.Kind.BUSY) {
+                return new ArrowCaller.Outcome.Busy(); // the delivery waits, with no attempt counted
+            }
             return new ArrowCaller.Outcome.Failed("the flow " + flow + " was not started: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "starting the flow " + flow + " for the event " + event.id() + ": " + e.getMessage(), e);

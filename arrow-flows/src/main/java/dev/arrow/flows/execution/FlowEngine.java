@@ -144,7 +144,7 @@ public final class FlowEngine implements AutoCloseable {
     public RunRecord start(String flow, JsonNode input, String startedBy, Optional<String> runId)
             throws FlowException {
         if (closed) {
-            throw new FlowException(FlowException.Kind.CONFLICT, "the node is stopping");
+            throw new FlowException(FlowException.Kind.BUSY, "the node is stopping");
         }
         FlowRevision revision = store.latest(flow).orElseThrow(() -> new FlowException(FlowException.Kind.NOT_FOUND,
                 "no flow named " + flow));
@@ -174,7 +174,7 @@ public final class FlowEngine implements AutoCloseable {
                 }
             }
             if (store.countRunning() >= settings.maxRunning()) {
-                throw new FlowException(FlowException.Kind.CONFLICT, "the node runs " + settings.maxRunning()
+                throw new FlowException(FlowException.Kind.BUSY, "the node runs " + settings.maxRunning()
                         + " flow runs already, its limit: start this one when some have ended");
             }
             run = new RunRecord(runId.orElseGet(FlowEngine::newRunId), flow, revision.revision(), RunStatus.RUNNING,

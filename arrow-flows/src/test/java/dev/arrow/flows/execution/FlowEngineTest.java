@@ -573,6 +573,78 @@ class FlowEngineTest {
     }
 
     @Test
+    void aWaitKeepsItsStoredEndAcrossARestart() throws Exception {
+        deploy(flow("overnight", """
+                - sleep: { wait: { hours: 8 } }
+                - wake: { set: { awake: true } }
+                """));
+        RunRecord run = engine.start("overnight", json("{}"), "api", Optional.empty());
+        await().until(() -> waiting(run.id()));
+        Instant due = engine.steps(run.id()).getFirst().dueAt().orElseThrow();
+
+        engine.close();
+        clock.advance(Duration.ofHours(5)); // the node is down for five hours
+        engine = newEngine();
+        engine.resume();
+        await().until(() -> engine.steps(run.id()).getFirst().dueAt().isPresent());
+        assertThat(engine.steps(run.id()).getFirst().dueAt()).contains(due);
+        assertThat(engine.await(run.id(), Duration.ofMillis(300)).status()).isEqualTo(RunStatus.RUNNING);
+        clock.advance(Duration.ofHours(3));
+        engine.nudge();
+
+        RunRecord ended = engine.await(run.id(), Duration.ofSeconds(20));
+        assertThat(ended.status()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(json(ended.output().orElseThrow())).isEqualTo(json("{\"awake\":true}"));
+    }
+
+    @Test
+    void aListenResumedAfterARestartTakesAnEventThatCameWhileTheNodeWasDown() throws Exception {
+        deploy(flow("approval-later", """
+                - approval:
+                    listen:
+                      to:
+                        one:
+                          with: { type: com.example.approved }
+                """));
+        RunRecord run = engine.start("approval-later", json("{}"), "api", Optional.empty());
+        await().until(() -> waiting(run.id()));
+
+        engine.close();
+        clock.advance(Duration.ofMinutes(1));
+        events.stored.add(json("{\"type\":\"com.example.approved\",\"time\":\"" + clock.instant()
+                + "\",\"data\":{\"by\":\"bo\"}}"));
+        engine = newEngine();
+        engine.resume();
+
+        RunRecord ended = engine.await(run.id(), Duration.ofSeconds(20));
+        assertThat(ended.status()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(json(ended.output().orElseThrow())).isEqualTo(json("[{\"by\":\"bo\"}]"));
+    }
+
+    @Test
+    void oversizedDefinitionsInputsAndStepOutputsAreRefusedWithTheirLimits() throws Exception {
+        String padding = "#".repeat(300 * 1024);
+        assertThatThrownBy(() -> deploy(flow("huge", "- a: { set: { x: 1 } }\n") + padding))
+                .isInstanceOfSatisfying(FlowException.class, e -> assertThat(e.kind()).isEqualTo(FlowException.Kind.TOO_LARGE))
+                .hasMessageContaining("at most 262144");
+        deploy(flow("grow", """
+                - grow:
+                    set: { big: '${ [range(0; 40000)] | map("xxxxxxxxxx") | join("") }' }
+                """));
+        assertThatThrownBy(() -> engine.start("grow", json("{\"s\":\"" + "y".repeat(300 * 1024) + "\"}"), "api",
+                Optional.empty())).isInstanceOfSatisfying(FlowException.class,
+                        e -> assertThat(e.kind()).isEqualTo(FlowException.Kind.TOO_LARGE));
+
+        RunRecord run = runToEnd("grow", "{}");
+
+        assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+        JsonNode error = json(run.error().orElseThrow());
+        assertThat(error.get("status").asInt()).isEqualTo(413);
+        assertThat(error.get("detail").asText()).contains("output").contains("at most 262144");
+        assertThat(error.get("instance").asText()).isEqualTo("/do/0/grow");
+    }
+
+    @Test
     void aDeployOfAFlowCallingAMissingArrowIsRefusedWithThePath() {
         assertThatThrownBy(() -> deploy(flow("orphan", """
                 - lost: { call: arrow, with: { name: nowhere } }

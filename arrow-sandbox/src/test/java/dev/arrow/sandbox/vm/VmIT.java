@@ -77,6 +77,33 @@ class VmIT {
     }
 
     @Test
+    void aSignalIsToldApartFromAnExit() throws Exception {
+        Run run = run(SandboxSpec.builder("sh", "-c", "echo before; kill -TERM $$").build(), "");
+
+        assertThat(run.result().outcome()).isEqualTo(new Outcome.Signaled(15));
+        assertThat(run.stdout()).isEqualTo("before\n");
+    }
+
+    @Test
+    void aMissingCommandFailsToStart() throws Exception {
+        Run run = run(SandboxSpec.builder("no-such-command-here").build(), "");
+
+        assertThat(run.result().outcome()).isInstanceOfSatisfying(Outcome.FailedToStart.class,
+                failed -> assertThat(failed.reason()).isEqualTo("command-not-found"));
+        assertThat(run.result().outcome().exitStatus()).isEqualTo(127);
+    }
+
+    @Test
+    void aShareMustBeADirectory(@TempDir Path temp) throws Exception {
+        Path file = Files.writeString(temp.resolve("file.txt"), "x");
+
+        Run run = run(SandboxSpec.builder("true").mount(Mount.readOnly(file, "/code")).build(), "");
+
+        assertThat(run.result().outcome()).isInstanceOfSatisfying(Outcome.FailedToStart.class,
+                failed -> assertThat(failed.reason()).isEqualTo("bad-mount-source"));
+    }
+
+    @Test
     void stdinIsPassedThrough() throws Exception {
         String input = "line one\n".repeat(20_000); // more than the guest's port buffers hold
 

@@ -22,6 +22,10 @@ record VmHost(Path qemu, Path virtiofsd, Path guestInit, KernelImage.Kernel kern
 
     /** This host's, or why there is none. */
     static Found find() {
+        if (!isRoot()) {
+            // qemu 7.2's C virtiofsd needs root for its namespace sandbox and its pid file.
+            return new Found(null, "the VM tier needs root for now (virtiofsd)");
+        }
         Optional<Path> qemu = firstExecutable(QEMU);
         if (qemu.isEmpty()) {
             return new Found(null, "qemu-system-x86_64 is not installed (Debian: qemu-system-x86)");
@@ -50,6 +54,14 @@ record VmHost(Path qemu, Path virtiofsd, Path guestInit, KernelImage.Kernel kern
 
     /** A host, or the reason there is none. */
     record Found(VmHost host, String reason) {
+    }
+
+    private static boolean isRoot() {
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     private static Path defaultCacheRoot() {

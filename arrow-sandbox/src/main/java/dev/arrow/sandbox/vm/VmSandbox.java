@@ -66,6 +66,14 @@ final class VmSandbox implements Sandbox {
         void close() throws IOException;
     }
 
+    /** VMs still running: killed and removed when the JVM exits, so that none outlives it. */
+    private static final java.util.Set<VmSandbox> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("arrow-vm-shutdown").unstarted(
+                () -> LIVE.forEach(VmSandbox::cleanUp)));
+    }
+
     private VmSandbox(Path dir) {
         this.dir = dir;
     }
@@ -79,14 +87,17 @@ final class VmSandbox implements Sandbox {
             throw new SandboxException("cannot create the VM's directory: " + e.getMessage(), e);
         }
         var vm = new VmSandbox(dir);
+        LIVE.add(vm);
         try {
             vm.launch(host, image, accel, spec, stdio);
         } catch (IOException | RuntimeException e) {
             vm.cleanUp();
+            LIVE.remove(vm);
             throw new SandboxException("cannot start the VM: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             vm.cleanUp();
+            LIVE.remove(vm);
             throw new SandboxException("interrupted while starting the VM", e);
         }
         return vm;
@@ -294,11 +305,13 @@ final class VmSandbox implements Sandbox {
                     wall, Duration.ZERO, Duration.ZERO, 0, setup);
         }
         cleanUp();
+        LIVE.remove(this);
         result.complete(outcome);
     }
 
     private void fail(String reason, String detail) {
         cleanUp();
+        LIVE.remove(this);
         started.countDown();
         Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
         result.complete(new SandboxResult(new Outcome.FailedToStart(reason, detail), wall, Duration.ZERO, Duration.ZERO, 0));

@@ -27,6 +27,10 @@ public final class VmDriver implements SandboxDriver {
 
     private static final Duration KVM_PROBE_LIMIT = Duration.ofSeconds(10);
 
+    // The probe's verdict, per kernel, for the JVM's life: a hanging KVM costs its limit only once.
+    private static final java.util.concurrent.ConcurrentMap<String, String> ACCELERATORS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final VmHost host;
     private volatile String accelerator;
     private GuestImage image;
@@ -57,25 +61,26 @@ public final class VmDriver implements SandboxDriver {
         return VmSandbox.start(host, image(), accelerator(), spec, stdio);
     }
 
-    /** {@code kvm} or {@code tcg}: what this driver's VMs run on. Probes KVM once, on first use. */
+    /** {@code kvm} or {@code tcg}: what this driver's VMs run on. Probes KVM on first use, once per JVM and kernel. */
     public String accelerator() throws SandboxException {
         String known = accelerator;
         if (known != null) {
             return known;
         }
         synchronized (this) {
-            if (accelerator == null) {
-                accelerator = probeAccelerator();
+            String forced = System.getProperty("arrow.vm.accel", "");
+            if (forced.equals("tcg") || forced.equals("kvm")) {
+                accelerator = forced;
+            } else if (accelerator == null) {
+                String cached = ACCELERATORS.get(host.kernel().version());
+                accelerator = cached != null ? cached : probeAccelerator();
+                ACCELERATORS.putIfAbsent(host.kernel().version(), accelerator);
             }
             return accelerator;
         }
     }
 
     private String probeAccelerator() throws SandboxException {
-        String forced = System.getProperty("arrow.vm.accel", "");
-        if (forced.equals("tcg") || forced.equals("kvm")) {
-            return forced;
-        }
         Path kvm = Path.of("/dev/kvm");
         if (!Files.isReadable(kvm) || !Files.isWritable(kvm)) {
             return "tcg";

@@ -42,6 +42,9 @@ import java.util.stream.Stream;
 final class VmSandbox implements Sandbox {
 
     private static final Duration POWER_OFF_GRACE = Duration.ofSeconds(5);
+    // A guest that has not started the program by then hangs (a nested KVM can hang a stock kernel
+    // early in its boot); TCG on a loaded host takes seconds, not a minute.
+    private static final Duration BOOT_LIMIT = Duration.ofSeconds(60);
 
     private final long startNanos = System.nanoTime();
     private final Path dir;
@@ -56,6 +59,7 @@ final class VmSandbox implements Sandbox {
     private volatile GuestResult guestResult;
     private volatile boolean timedOut;
     private volatile boolean killed;
+    private volatile boolean bootTimedOut;
     private Process qemu;
     private OutputStream stdin = OutputStream.nullOutputStream();
     private InputStream stdout = InputStream.nullInputStream();
@@ -163,6 +167,16 @@ final class VmSandbox implements Sandbox {
                 Thread.currentThread().interrupt();
             }
         }));
+        Thread.ofVirtual().name("arrow-vm-boot-limit").start(() -> {
+            try {
+                if (!started.await(BOOT_LIMIT.toNanos(), TimeUnit.NANOSECONDS) && qemu.isAlive()) {
+                    bootTimedOut = true;
+                    qemu.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         Thread control = Thread.ofPlatform().daemon().name("arrow-vm-control").start(() -> readControl(ctl));
         wireStdio(stdio, ports.get(1), ports.get(2), ports.get(3));
         Thread.ofPlatform().daemon().name("arrow-vm-supervisor").start(() -> supervise(control));
@@ -297,6 +311,10 @@ final class VmSandbox implements Sandbox {
             outcome = new SandboxResult(guest.outcome(), wall, guest.cpuUser(), guest.cpuSystem(), guest.peakMemoryBytes(), setup);
         } else if (timedOut) {
             outcome = new SandboxResult(new Outcome.TimedOut(), wall, Duration.ZERO, Duration.ZERO, 0, setup);
+        } else if (bootTimedOut) {
+            outcome = new SandboxResult(new Outcome.FailedToStart("setup-failed",
+                    "the guest did not start the program within " + BOOT_LIMIT.toSeconds() + " s: " + tail(dir.resolve("console.log"))),
+                    wall, Duration.ZERO, Duration.ZERO, 0, setup);
         } else if (killed) {
             outcome = new SandboxResult(new Outcome.Signaled(9), wall, Duration.ZERO, Duration.ZERO, 0, setup);
         } else {

@@ -15,8 +15,8 @@ import java.util.Set;
 
 /**
  * What a VM boots: the kernel (its ELF when it could be unpacked, else the bzImage) and the
- * initramfs, cached under a directory per kernel version, the initramfs named by a digest of the
- * guest init and the modules so that a rebuilt init makes a new one.
+ * initramfs, cached under a directory per kernel version, each named by a digest of what it is
+ * made of (the bzImage; the guest init and the modules), so that a rebuilt kernel or init makes new ones.
  */
 record GuestImage(Path kernel, Path initramfs) {
 
@@ -27,12 +27,14 @@ record GuestImage(Path kernel, Path initramfs) {
             throws IOException {
         Path dir = cacheRoot.resolve(kernel.version());
         Files.createDirectories(dir);
-        Path elf = dir.resolve("vmlinux");
+        // Named by the bzImage's digest too: a rebuilt kernel may keep its version string.
+        byte[] bzImage = Files.readAllBytes(kernel.bzImage());
+        Path elf = dir.resolve("vmlinux-" + HexFormat.of().formatHex(sha256().digest(bzImage), 0, 8));
         Path bootable = kernel.bzImage();
         if (Files.isRegularFile(elf)) {
             bootable = elf;
         } else {
-            var extracted = KernelImage.extractElf(Files.readAllBytes(kernel.bzImage()));
+            var extracted = KernelImage.extractElf(bzImage);
             if (extracted.isPresent()) {
                 writeAtomically(elf, extracted.get());
                 bootable = elf;

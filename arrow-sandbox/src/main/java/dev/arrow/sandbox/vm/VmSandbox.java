@@ -1,0 +1,437 @@
+package dev.arrow.sandbox.vm;
+
+import dev.arrow.sandbox.Outcome;
+import dev.arrow.sandbox.Sandbox;
+import dev.arrow.sandbox.SandboxException;
+import dev.arrow.sandbox.SandboxResult;
+import dev.arrow.sandbox.SandboxSpec;
+import dev.arrow.sandbox.Stdio;
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One VM: virtiofsd per share, qemu, and the threads that carry the guest init's ports. Everything
+ * it made (processes, sockets, its temporary directory) is removed when the VM ends, whatever
+ * the outcome; processes are ended by their own handles, never by name.
+ */
+final class VmSandbox implements Sandbox {
+
+    private static final Duration POWER_OFF_GRACE = Duration.ofSeconds(5);
+    // A guest that has not started the program by then hangs (a nested KVM can hang a stock kernel
+    // early in its boot); TCG on a loaded host takes seconds, not a minute.
+    private static final Duration BOOT_LIMIT = Duration.ofSeconds(60);
+
+    private final long startNanos = System.nanoTime();
+    private final Path dir;
+    private final List<Process> daemons = new ArrayList<>();
+    private final List<AutoCloseableChannel> channels = new ArrayList<>();
+    private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final List<Thread> copiers = new ArrayList<>();
+    private final List<SocketChannel> callerChannels = new ArrayList<>();
+    private volatile boolean pipedOutput;
+    private volatile long startedNanos;
+    private volatile GuestResult guestResult;
+    private volatile boolean timedOut;
+    private volatile boolean killed;
+    private volatile boolean bootTimedOut;
+    private Process qemu;
+    private OutputStream stdin = OutputStream.nullOutputStream();
+    private InputStream stdout = InputStream.nullInputStream();
+    private InputStream stderr = InputStream.nullInputStream();
+
+    private interface AutoCloseableChannel extends AutoCloseable {
+        @Override
+        void close() throws IOException;
+    }
+
+    /** VMs still running: killed and removed when the JVM exits, so that none outlives it. */
+    private static final java.util.Set<VmSandbox> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("arrow-vm-shutdown").unstarted(
+                () -> LIVE.forEach(VmSandbox::cleanUp)));
+    }
+
+    private VmSandbox(Path dir) {
+        this.dir = dir;
+    }
+
+    static VmSandbox start(VmHost host, GuestImage image, String accel, SandboxSpec spec, Stdio stdio)
+            throws SandboxException {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("arrow-vm-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new SandboxException("cannot create the VM's directory: " + e.getMessage(), e);
+        }
+        var vm = new VmSandbox(dir);
+        LIVE.add(vm);
+        try {
+            vm.launch(host, image, accel, spec, stdio);
+        } catch (IOException | RuntimeException e) {
+            vm.cleanUp();
+            LIVE.remove(vm);
+            throw new SandboxException("cannot start the VM: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            vm.cleanUp();
+            LIVE.remove(vm);
+            throw new SandboxException("interrupted while starting the VM", e);
+        }
+        return vm;
+    }
+
+    private void launch(VmHost host, GuestImage image, String accel, SandboxSpec spec, Stdio stdio)
+            throws IOException, InterruptedException {
+        var shares = new ArrayList<QemuCommand.FsSocket>();
+        shares.add(virtiofs(host, "usr", Path.of("/usr")));
+        for (VmRequest.Share share : VmRequest.shares(spec)) {
+            if (!Files.isDirectory(share.source())) {
+                fail("bad-mount-source", "not a directory (the VM tier shares directories only): " + share.source());
+                return;
+            }
+            shares.add(virtiofs(host, share.tag(), share.source()));
+        }
+        var servers = new ArrayList<ServerSocketChannel>();
+        var portPaths = new ArrayList<Path>();
+        for (String name : List.of("ctl", "stdin", "stdout", "stderr")) {
+            Path socket = dir.resolve(name + ".sock");
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            channels.add(server::close);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            servers.add(server);
+            portPaths.add(socket);
+        }
+        var command = new QemuCommand(host.qemu(), accel, image.kernel(), image.initramfs(),
+                QemuCommand.memoryMiB(spec.limits().memoryBytes()), QemuCommand.cpus(spec.limits().cpuMillis()),
+                VmHost.tscKhz(), dir.resolve("console.log"), shares, portPaths);
+        qemu = new ProcessBuilder(command.argv())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(dir.resolve("qemu.log").toFile())
+                .redirectErrorStream(true)
+                .start();
+        // A qemu that dies before it connects must not leave accept() waiting.
+        qemu.onExit().thenRun(() -> servers.forEach(VmSandbox::closeQuietly));
+        var ports = new ArrayList<SocketChannel>();
+        for (ServerSocketChannel server : servers) {
+            try {
+                SocketChannel port = server.accept();
+                if (ports.size() < 2) {
+                    channels.add(port::close);
+                } else {
+                    callerChannels.add(port); // stdout, stderr
+                }
+                ports.add(port);
+            } catch (IOException e) {
+                qemu.waitFor();
+                throw new IOException("qemu ended before it connected: " + tail(dir.resolve("qemu.log")), e);
+            }
+            server.close();
+        }
+        SocketChannel ctl = ports.get(0);
+        ctl.write(java.nio.ByteBuffer.wrap(VmRequest.encode(spec)));
+
+        spec.limits().wallTime().ifPresent(limit -> Thread.ofVirtual().name("arrow-vm-deadline").start(() -> {
+            try {
+                if (!qemu.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS)) {
+                    timedOut = true;
+                    qemu.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        Thread.ofVirtual().name("arrow-vm-boot-limit").start(() -> {
+            try {
+                if (!started.await(BOOT_LIMIT.toNanos(), TimeUnit.NANOSECONDS) && qemu.isAlive()) {
+                    bootTimedOut = true;
+                    qemu.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread control = Thread.ofPlatform().daemon().name("arrow-vm-control").start(() -> readControl(ctl));
+        wireStdio(stdio, ports.get(1), ports.get(2), ports.get(3));
+        Thread.ofPlatform().daemon().name("arrow-vm-supervisor").start(() -> supervise(control));
+    }
+
+    private QemuCommand.FsSocket virtiofs(VmHost host, String tag, Path source) throws IOException, InterruptedException {
+        Path socket = dir.resolve("fs-" + tag + ".sock");
+        // Its namespace sandbox shows the daemon only the shared tree; the guest mounts it read-only.
+        Process daemon = new ProcessBuilder(host.virtiofsd().toString(), "--socket-path=" + socket,
+                "-o", "source=" + source, "-o", "cache=always", "-o", "sandbox=namespace")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(dir.resolve("virtiofsd-" + tag + ".log").toFile())
+                .redirectErrorStream(true)
+                .start();
+        daemons.add(daemon);
+        while (!Files.exists(socket)) {
+            if (!daemon.isAlive()) {
+                throw new IOException("virtiofsd for " + source + " ended: " + tail(dir.resolve("virtiofsd-" + tag + ".log")));
+            }
+            Thread.sleep(2);
+        }
+        return new QemuCommand.FsSocket(tag, socket);
+    }
+
+    private void wireStdio(Stdio stdio, SocketChannel in, SocketChannel out, SocketChannel err) throws IOException {
+        // Stdin goes to the guest only once the program runs, and ends with a half-close: qemu drops
+        // what it has not read yet when its socket hangs up entirely.
+        InputStream stdinSource = switch (stdio) {
+            case PIPE -> {
+                Pipe pipe = Pipe.open();
+                channels.add(pipe.sink()::close);
+                channels.add(pipe.source()::close);
+                stdin = Channels.newOutputStream(pipe.sink());
+                yield Channels.newInputStream(pipe.source());
+            }
+            case INHERIT -> new FileInputStream(FileDescriptor.in);
+            case DISCARD -> InputStream.nullInputStream();
+        };
+        Thread.ofPlatform().daemon().name("arrow-vm-stdin").start(() -> {
+            try {
+                started.await();
+                if (startedNanos == 0) {
+                    return;
+                }
+                stdinSource.transferTo(Channels.newOutputStream(in));
+            } catch (IOException e) {
+                // the VM ended
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                try {
+                    in.shutdownOutput();
+                } catch (IOException e) {
+                    // the VM ended
+                }
+            }
+        });
+        switch (stdio) {
+            case PIPE -> {
+                // The caller reads these after the end too: closed with the sandbox, not with the VM.
+                pipedOutput = true;
+                stdout = Channels.newInputStream(out);
+                stderr = Channels.newInputStream(err);
+            }
+            case INHERIT -> {
+                copiers.add(copy("arrow-vm-stdout", out, new FileOutputStream(FileDescriptor.out)));
+                copiers.add(copy("arrow-vm-stderr", err, new FileOutputStream(FileDescriptor.err)));
+            }
+            case DISCARD -> {
+                copiers.add(copy("arrow-vm-stdout", out, OutputStream.nullOutputStream()));
+                copiers.add(copy("arrow-vm-stderr", err, OutputStream.nullOutputStream()));
+            }
+        }
+    }
+
+    private static Thread copy(String name, SocketChannel from, OutputStream to) {
+        return Thread.ofPlatform().daemon().name(name).start(() -> {
+            try (InputStream in = Channels.newInputStream(from)) {
+                byte[] buffer = new byte[65536];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    to.write(buffer, 0, n);
+                    to.flush();
+                }
+            } catch (IOException e) {
+                // the VM ended
+            }
+        });
+    }
+
+    private void readControl(SocketChannel ctl) {
+        try (var lines = new BufferedReader(new InputStreamReader(Channels.newInputStream(ctl), StandardCharsets.UTF_8))) {
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (line.equals("started")) {
+                    startedNanos = System.nanoTime();
+                    started.countDown();
+                } else if (line.startsWith("result ")) {
+                    guestResult = GuestResult.parse(line);
+                    // The guest powers off by itself; one that does not is ended.
+                    Thread.ofVirtual().name("arrow-vm-power-off").start(() -> {
+                        try {
+                            if (!qemu.waitFor(POWER_OFF_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                                qemu.destroyForcibly();
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // qemu ended, or a line the host does not know: the outcome then comes from qemu's end
+        } finally {
+            started.countDown();
+        }
+    }
+
+    private void supervise(Thread control) {
+        try {
+            qemu.waitFor();
+            control.join();
+            for (Thread copier : copiers) {
+                copier.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
+        Duration setup = startedNanos == 0 ? Duration.ZERO : Duration.ofNanos(startedNanos - startNanos);
+        GuestResult guest = guestResult;
+        SandboxResult outcome;
+        if (guest != null) {
+            outcome = new SandboxResult(guest.outcome(), wall, guest.cpuUser(), guest.cpuSystem(), guest.peakMemoryBytes(), setup);
+        } else if (timedOut) {
+            outcome = new SandboxResult(new Outcome.TimedOut(), wall, Duration.ZERO, Duration.ZERO, 0, setup);
+        } else if (bootTimedOut) {
+            outcome = new SandboxResult(new Outcome.FailedToStart("setup-failed",
+                    "the guest did not start the program within " + BOOT_LIMIT.toSeconds() + " s: " + tail(dir.resolve("console.log"))),
+                    wall, Duration.ZERO, Duration.ZERO, 0, setup);
+        } else if (killed) {
+            outcome = new SandboxResult(new Outcome.Signaled(9), wall, Duration.ZERO, Duration.ZERO, 0, setup);
+        } else {
+            outcome = new SandboxResult(new Outcome.FailedToStart("setup-failed",
+                    "the VM ended without a result: " + tail(dir.resolve("console.log")) + " " + tail(dir.resolve("qemu.log"))),
+                    wall, Duration.ZERO, Duration.ZERO, 0, setup);
+        }
+        cleanUp();
+        LIVE.remove(this);
+        result.complete(outcome);
+    }
+
+    private void fail(String reason, String detail) {
+        cleanUp();
+        LIVE.remove(this);
+        started.countDown();
+        Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
+        result.complete(new SandboxResult(new Outcome.FailedToStart(reason, detail), wall, Duration.ZERO, Duration.ZERO, 0));
+    }
+
+    private synchronized void cleanUp() {
+        if (qemu != null) {
+            qemu.destroyForcibly();
+            waitQuietly(qemu);
+        }
+        for (Process daemon : daemons) {
+            daemon.destroyForcibly();
+            waitQuietly(daemon);
+        }
+        channels.forEach(VmSandbox::closeQuietly);
+        if (!pipedOutput) {
+            callerChannels.forEach(VmSandbox::closeQuietly);
+        }
+        try (Stream<Path> tree = Files.walk(dir)) {
+            tree.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    private static void waitQuietly(Process process) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                process.waitFor();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // closing what is already closed
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            String text = Files.readString(log).strip();
+            return text.length() > 600 ? text.substring(text.length() - 600) : text;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public long pid() {
+        return qemu == null ? -1 : qemu.pid();
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return stdin;
+    }
+
+    @Override
+    public InputStream stdout() {
+        return stdout;
+    }
+
+    @Override
+    public InputStream stderr() {
+        return stderr;
+    }
+
+    @Override
+    public SandboxResult waitFor() throws InterruptedException {
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the VM's supervisor failed", e.getCause());
+        }
+    }
+
+    @Override
+    public void kill() {
+        killed = true;
+        if (qemu != null) {
+            qemu.destroyForcibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+        try {
+            waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        callerChannels.forEach(VmSandbox::closeQuietly);
+    }
+}

@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,18 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow bucket}: the node's object store, the buckets its S3 listener serves. */
 @Command(
@@ -34,28 +31,18 @@ import picocli.CommandLine.Spec;
             "Buckets and objects on the node, the same ones its S3 listener serves to aws, boto3 and s3cmd."
                     + " Objects stream from and to disk; a bucket is made by its first object or by create."
         })
-final class BucketCommand implements Callable<Integer> {
+final class BucketCommand extends CommandGroup {
 
-    /** The subcommands, by name: a command line that names one builds only its model. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("ls", ListCommand::new),
+            entry("create", Create::new),
+            entry("rm", Remove::new),
+            entry("put", Put::new),
+            entry("get", Get::new),
+            entry("rm-object", RemoveObject::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("ls", ListCommand::new);
-        commands.put("create", Create::new);
-        commands.put("rm", Remove::new);
-        commands.put("put", Put::new);
-        commands.put("get", Get::new);
-        commands.put("rm-object", RemoveObject::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(), "give a bucket command: ls, create, rm, put, get or rm-object");
+    BucketCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(

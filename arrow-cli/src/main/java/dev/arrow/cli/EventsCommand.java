@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
@@ -10,19 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow events}: CloudEvents published to the node's broker, and its dead letters. */
 @Command(
@@ -33,27 +30,18 @@ import picocli.CommandLine.Spec;
             "CloudEvents on the node: each event is stored, then delivered at least once to every arrow whose event"
                     + " trigger matches it; what fails after its retries goes to a dead-letter queue."
         })
-final class EventsCommand implements Callable<Integer> {
+final class EventsCommand extends CommandGroup {
 
     /** The largest event the node stores, as structured JSON. */
     static final int MAX_DATA_BYTES = 192 * 1024;
 
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("send", Send::new),
+            entry("ls", ListEvents::new),
+            entry("redrive", Redrive::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("send", Send::new);
-        commands.put("ls", ListEvents::new);
-        commands.put("redrive", Redrive::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(), "give an events command: send, ls or redrive");
+    EventsCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(

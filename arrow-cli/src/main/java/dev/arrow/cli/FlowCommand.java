@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
@@ -10,8 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,11 +19,8 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow flow}: durable flows of arrows (Serverless Workflow, or States Language imported) and their runs. */
 @Command(
@@ -35,36 +32,26 @@ import picocli.CommandLine.Spec;
                     + " each run is pinned to the revision it started on and stored step by step, so it survives"
                     + " a restart of the node."
         })
-final class FlowCommand implements Callable<Integer> {
+final class FlowCommand extends CommandGroup {
 
     /** The largest definition the node takes. */
     static final int MAX_DEFINITION_BYTES = 256 * 1024;
     /** How long one start --wait request waits on the node before the CLI asks again. */
     static final Duration WAIT_ROUND = Duration.ofMinutes(5);
 
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("deploy", Deploy::new),
+            entry("ls", ListFlows::new),
+            entry("rm", Remove::new),
+            entry("revisions", Revisions::new),
+            entry("start", Start::new),
+            entry("runs", Runs::new),
+            entry("describe", Describe::new),
+            entry("cancel", Cancel::new),
+            entry("redrive", Redrive::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("deploy", Deploy::new);
-        commands.put("ls", ListFlows::new);
-        commands.put("rm", Remove::new);
-        commands.put("revisions", Revisions::new);
-        commands.put("start", Start::new);
-        commands.put("runs", Runs::new);
-        commands.put("describe", Describe::new);
-        commands.put("cancel", Cancel::new);
-        commands.put("redrive", Redrive::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(),
-                "give a flow command: deploy, ls, rm, revisions, start, runs, describe, cancel or redrive");
+    FlowCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(

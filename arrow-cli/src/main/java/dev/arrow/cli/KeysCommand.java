@@ -1,21 +1,18 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow keys}: access keys for the node's S3 listener (being built). */
 @Command(
@@ -25,25 +22,15 @@ import picocli.CommandLine.Spec;
         description = {
             "Access keys (an id and a secret, as AWS's) for the node's S3-compatible listener, being built."
         })
-final class KeysCommand implements Callable<Integer> {
+final class KeysCommand extends CommandGroup {
 
-    /** The subcommands, by name: a command line that names one builds only its model. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("create", Create::new),
+            entry("ls", ListKeys::new),
+            entry("rm", Remove::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("create", Create::new);
-        commands.put("ls", ListKeys::new);
-        commands.put("rm", Remove::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(), "give a keys command: create, ls or rm");
+    KeysCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(

@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,18 +19,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow kv}: the node's key-value stores. */
 @Command(
@@ -39,33 +36,20 @@ import picocli.CommandLine.Spec;
             "Key-value stores on the node: values up to 1 MiB under keys of up to 1 KiB of UTF-8, each write a new"
                     + " revision of its store. A store is made by its first write."
         })
-final class KvCommand implements Callable<Integer> {
+final class KvCommand extends CommandGroup {
 
     /** The most a value may be, as the node takes it. */
     static final int MAX_VALUE_BYTES = 1 << 20;
 
-    /**
-     * The subcommands, by name: as for the top-level commands, a command line that names one
-     * builds only its model.
-     */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("put", Put::new),
+            entry("get", Get::new),
+            entry("ls", ListKeys::new),
+            entry("rm", Remove::new),
+            entry("stores", Stores::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("put", Put::new);
-        commands.put("get", Get::new);
-        commands.put("ls", ListKeys::new);
-        commands.put("rm", Remove::new);
-        commands.put("stores", Stores::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(), "give a kv command: put, get, ls, rm or stores");
+    KvCommand() {
+        super(SUBCOMMANDS);
     }
 
     /** "STORE/KEY", as the commands name a key. */

@@ -5,13 +5,13 @@ import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Instant;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Options of every command that talks to a node: where it is, the token, and JSON output. */
 final class NodeOptions {
-
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
@@ -49,6 +49,60 @@ final class NodeOptions {
         CliContext context = context();
         context.out().println(Json.pretty(json));
         context.out().flush();
+    }
+
+    /** One request to the node. */
+    @FunctionalInterface
+    interface Request {
+        JsonNode send(ArrowClient client) throws Exception;
+    }
+
+    /** One request to the node that answers nothing to print. */
+    @FunctionalInterface
+    interface Action {
+        void send(ArrowClient client) throws Exception;
+    }
+
+    /** A table of the node's answer, its times shown as of {@code now}. */
+    @FunctionalInterface
+    interface Table {
+        TableFormatter of(JsonNode answer, Instant now);
+    }
+
+    /** The node's answer to one request, on a client of its own. */
+    JsonNode fetch(Request request) throws Exception {
+        try (ArrowClient client = client()) {
+            return request.send(client);
+        }
+    }
+
+    /** Sends one request and prints {@code line}, or nothing with {@code --json}. */
+    int send(Action action, String line) throws Exception {
+        try (ArrowClient client = client()) {
+            action.send(client);
+        }
+        if (!json) {
+            context().out().println(line);
+            context().out().flush();
+        }
+        return ExitStatus.OK;
+    }
+
+    /** Prints the node's answer: its JSON with {@code --json}, else the table made of it. */
+    int list(Request request, Table table) throws Exception {
+        return table(fetch(request), table);
+    }
+
+    /** Prints {@code answer}: its JSON with {@code --json}, else the table made of it. */
+    int table(JsonNode answer, Table table) throws IOException {
+        if (json) {
+            printJson(answer);
+            return ExitStatus.OK;
+        }
+        CliContext context = context();
+        context.out().print(table.of(answer, context.clock().instant()).render());
+        context.out().flush();
+        return ExitStatus.OK;
     }
 
     /** A command's answer: the node's JSON with {@code --json}, else {@code line}. */

@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.RequestBody;
@@ -10,18 +12,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow queue}: the node's message queues. */
 @Command(
@@ -32,34 +29,23 @@ import picocli.CommandLine.Spec;
             "Message queues on the node, with SQS semantics: a received message stays invisible for its visibility"
                     + " timeout and comes again unless deleted by its receipt handle. A queue is made by its first send."
         })
-final class QueueCommand implements Callable<Integer> {
+final class QueueCommand extends CommandGroup {
 
     /** The largest message body the node takes. */
     static final int MAX_BODY_BYTES = 256 * 1024;
     /** The longest a receive may wait. */
     static final Duration MAX_WAIT = Duration.ofSeconds(20);
 
-    /** The subcommands, by name: a command line that names one builds only its model. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("send", Send::new),
+            entry("receive", Receive::new),
+            entry("delete", Delete::new),
+            entry("ls", ListQueues::new),
+            entry("purge", Purge::new),
+            entry("redrive", Redrive::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("send", Send::new);
-        commands.put("receive", Receive::new);
-        commands.put("delete", Delete::new);
-        commands.put("ls", ListQueues::new);
-        commands.put("purge", Purge::new);
-        commands.put("redrive", Redrive::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(),
-                "give a queue command: send, receive, delete, ls, purge or redrive");
+    QueueCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(

@@ -82,10 +82,7 @@ final class BucketCommand extends CommandGroup {
             CliContext context = node.context();
             Instant now = context.clock().instant();
             if (bucket == null) {
-                JsonNode answer;
-                try (ArrowClient client = node.client()) {
-                    answer = client.buckets();
-                }
+                JsonNode answer = node.fetch(ArrowClient::buckets);
                 if (node.json) {
                     node.printJson(answer);
                     return ExitStatus.OK;
@@ -151,10 +148,7 @@ final class BucketCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.bucketCreate(bucket);
-            }
+            JsonNode answer = node.fetch(client -> client.bucketCreate(bucket));
             return node.answer(answer, (answer.path("created").asBoolean() ? "created bucket " : "bucket exists: ") + bucket);
         }
     }
@@ -174,14 +168,7 @@ final class BucketCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.bucketDelete(bucket);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted bucket " + bucket);
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.bucketDelete(bucket), "deleted bucket " + bucket);
         }
     }
 
@@ -228,10 +215,8 @@ final class BucketCommand extends CommandGroup {
                         throw CliException.usage(file + " is not a readable file");
                     }
                 }
-                JsonNode written;
-                try (ArrowClient client = node.client()) {
-                    written = client.objectPut(bucket, key, RequestBody.ofFile(source), contentType, null);
-                }
+                JsonNode written = node.fetch(
+                        client -> client.objectPut(bucket, key, RequestBody.ofFile(source), contentType, null));
                 if (node.json) {
                     node.printJson(written);
                     return ExitStatus.OK;
@@ -317,14 +302,7 @@ final class BucketCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.objectDelete(bucket, key);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted " + bucket + "/" + key);
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.objectDelete(bucket, key), "deleted " + bucket + "/" + key);
         }
     }
 }

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.UUID;
@@ -91,10 +90,7 @@ final class EventsCommand extends CommandGroup {
                     event.put("data", text);
                 }
             }
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.eventSend(event);
-            }
+            JsonNode answer = node.fetch(client -> client.eventSend(event));
             if (node.json) {
                 node.printJson(answer);
                 return ExitStatus.OK;
@@ -154,36 +150,26 @@ final class EventsCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.events(type, source, limit);
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter()
-                    .column("ACCEPTED")
-                    .column("TYPE")
-                    .column("SOURCE")
-                    .column("ID")
-                    .column("DELIVERIES");
-            for (JsonNode event : answer.path("events")) {
-                var deliveries = new ArrayList<String>();
-                for (JsonNode delivery : event.path("deliveries")) {
-                    deliveries.add(delivery.path("arrow").asText() + "#" + delivery.path("trigger").asText() + " "
-                            + delivery.path("status").asText()
-                            + (delivery.path("failures").asInt() > 0 ? " (" + delivery.path("failures").asInt() + " failed)" : ""));
+            return node.list(client -> client.events(type, source, limit), (answer, now) -> {
+                var table = new TableFormatter()
+                        .column("ACCEPTED")
+                        .column("TYPE")
+                        .column("SOURCE")
+                        .column("ID")
+                        .column("DELIVERIES");
+                for (JsonNode event : answer.path("events")) {
+                    var deliveries = new ArrayList<String>();
+                    for (JsonNode delivery : event.path("deliveries")) {
+                        deliveries.add(delivery.path("arrow").asText() + "#" + delivery.path("trigger").asText() + " "
+                                + delivery.path("status").asText()
+                                + (delivery.path("failures").asInt() > 0 ? " (" + delivery.path("failures").asInt() + " failed)" : ""));
+                    }
+                    table.row(Formats.ago(event.path("acceptedAt"), now), event.path("type").asText(),
+                            event.path("source").asText(), event.path("id").asText(),
+                            deliveries.isEmpty() ? "-" : String.join(", ", deliveries));
                 }
-                table.row(Formats.ago(event.path("acceptedAt"), now), event.path("type").asText(),
-                        event.path("source").asText(), event.path("id").asText(),
-                        deliveries.isEmpty() ? "-" : String.join(", ", deliveries));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+                return table;
+            });
         }
     }
 
@@ -203,10 +189,7 @@ final class EventsCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.eventsRedrive(queue);
-            }
+            JsonNode answer = node.fetch(client -> client.eventsRedrive(queue));
             return node.answer(answer, "redriven " + answer.path("redriven").asLong() + " dead letters from "
                     + answer.path("queue").asText() + (answer.path("skipped").asLong() > 0
                     ? "; " + answer.path("skipped").asLong() + " messages that are not dead letters of events left" : ""));

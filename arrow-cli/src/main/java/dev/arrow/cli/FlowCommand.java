@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -90,10 +89,7 @@ final class FlowCommand extends CommandGroup {
                 throw CliException.usage("a States Language flow needs --name: States Language has no name of its own");
             }
             byte[] source = read(file, MAX_DEFINITION_BYTES, "a flow's definition");
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.flowDeploy(language, name, source);
-            }
+            JsonNode answer = node.fetch(client -> client.flowDeploy(language, name, source));
             return node.answer(answer, "deployed " + answer.path("name").asText() + " revision "
                     + answer.path("revision").asInt());
         }
@@ -112,24 +108,14 @@ final class FlowCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.flows();
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter().column("NAME").column("REVISION").column("LANGUAGE").column("DEPLOYED");
-            for (JsonNode flow : answer.path("flows")) {
-                table.row(flow.path("name").asText(), flow.path("revision").asInt(), flow.path("language").asText(),
-                        Formats.ago(flow.path("deployedAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(ArrowClient::flows, (answer, now) -> {
+                var table = new TableFormatter().column("NAME").column("REVISION").column("LANGUAGE").column("DEPLOYED");
+                for (JsonNode flow : answer.path("flows")) {
+                    table.row(flow.path("name").asText(), flow.path("revision").asInt(), flow.path("language").asText(),
+                            Formats.ago(flow.path("deployedAt"), now));
+                }
+                return table;
+            });
         }
     }
 
@@ -170,24 +156,14 @@ final class FlowCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.flowRevisions(name);
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter().column("REVISION").column("LANGUAGE").column("DEPLOYED");
-            for (JsonNode revision : answer.path("revisions")) {
-                table.row(revision.path("revision").asInt(), revision.path("language").asText(),
-                        Formats.ago(revision.path("deployedAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(client -> client.flowRevisions(name), (answer, now) -> {
+                var table = new TableFormatter().column("REVISION").column("LANGUAGE").column("DEPLOYED");
+                for (JsonNode revision : answer.path("revisions")) {
+                    table.row(revision.path("revision").asInt(), revision.path("language").asText(),
+                            Formats.ago(revision.path("deployedAt"), now));
+                }
+                return table;
+            });
         }
     }
 
@@ -280,26 +256,16 @@ final class FlowCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.flowRuns(name, status, limit);
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter().column("ID").column("FLOW").column("REVISION").column("STATUS")
-                    .column("STARTED").column("DURATION").column("BY");
-            for (JsonNode run : answer.path("runs")) {
-                table.row(run.path("id").asText(), run.path("flow").asText(), run.path("revision").asInt(),
-                        run.path("status").asText(), Formats.ago(run.path("startedAt"), now),
-                        Formats.duration(run.path("durationMs")), run.path("startedBy").asText());
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(client -> client.flowRuns(name, status, limit), (answer, now) -> {
+                var table = new TableFormatter().column("ID").column("FLOW").column("REVISION").column("STATUS")
+                        .column("STARTED").column("DURATION").column("BY");
+                for (JsonNode run : answer.path("runs")) {
+                    table.row(run.path("id").asText(), run.path("flow").asText(), run.path("revision").asInt(),
+                            run.path("status").asText(), Formats.ago(run.path("startedAt"), now),
+                            Formats.duration(run.path("durationMs")), run.path("startedBy").asText());
+                }
+                return table;
+            });
         }
     }
 
@@ -318,10 +284,7 @@ final class FlowCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode run;
-            try (ArrowClient client = node.client()) {
-                run = client.flowRun(id);
-            }
+            JsonNode run = node.fetch(client -> client.flowRun(id));
             if (node.json) {
                 node.printJson(run);
                 return ExitStatus.OK;
@@ -437,10 +400,7 @@ final class FlowCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode run;
-            try (ArrowClient client = node.client()) {
-                run = client.flowCancel(id);
-            }
+            JsonNode run = node.fetch(client -> client.flowCancel(id));
             return node.answer(run, "run " + id + " " + run.path("status").asText());
         }
     }
@@ -461,10 +421,7 @@ final class FlowCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode run;
-            try (ArrowClient client = node.client()) {
-                run = client.flowRedrive(id);
-            }
+            JsonNode run = node.fetch(client -> client.flowRedrive(id));
             return node.answer(run, "run " + id + " redriven (" + run.path("redrives").asInt() + "), "
                     + run.path("status").asText());
         }

@@ -1,7 +1,6 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.arrow.cli.client.ArrowClient;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -39,11 +38,8 @@ final class InvocationsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode page;
-        try (ArrowClient client = node.client()) {
-            page = client.invocations(arrow, status == null ? null : status.name().toLowerCase(Locale.ROOT), limit,
-                    before);
-        }
+        String wanted = status == null ? null : status.name().toLowerCase(Locale.ROOT);
+        JsonNode page = node.fetch(client -> client.invocations(arrow, wanted, limit, before));
         if (node.json) {
             node.printJson(page);
             return ExitStatus.OK;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -52,10 +51,7 @@ final class KeysCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode created;
-            try (ArrowClient client = node.client()) {
-                created = client.keyCreate(name);
-            }
+            JsonNode created = node.fetch(client -> client.keyCreate(name));
             if (node.json) {
                 ObjectNode out = Json.object();
                 out.set("accessKeyId", created.path("accessKeyId"));
@@ -88,25 +84,15 @@ final class KeysCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.keys();
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter().column("ACCESS KEY ID").column("NAME").column("CREATED");
-            for (JsonNode key : answer.path("keys")) {
-                JsonNode name = key.path("name");
-                table.row(key.path("accessKeyId").asText(), name.isTextual() ? name.asText() : "-",
-                        Formats.ago(key.path("createdAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(ArrowClient::keys, (answer, now) -> {
+                var table = new TableFormatter().column("ACCESS KEY ID").column("NAME").column("CREATED");
+                for (JsonNode key : answer.path("keys")) {
+                    JsonNode name = key.path("name");
+                    table.row(key.path("accessKeyId").asText(), name.isTextual() ? name.asText() : "-",
+                            Formats.ago(key.path("createdAt"), now));
+                }
+                return table;
+            });
         }
     }
 
@@ -125,14 +111,7 @@ final class KeysCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.keyDelete(id);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted access key " + id);
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.keyDelete(id), "deleted access key " + id);
         }
     }
 }

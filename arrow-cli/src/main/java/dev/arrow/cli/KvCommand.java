@@ -99,10 +99,7 @@ final class KvCommand extends CommandGroup {
             }
             CliContext context = node.context();
             RequestBody body = body(context);
-            JsonNode written;
-            try (ArrowClient client = node.client()) {
-                written = client.kvPut(store, key, body, ttl, ifRevision, createOnly);
-            }
+            JsonNode written = node.fetch(client -> client.kvPut(store, key, body, ttl, ifRevision, createOnly));
             if (node.json) {
                 node.printJson(written);
                 return ExitStatus.OK;
@@ -166,10 +163,7 @@ final class KvCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             CliContext context = node.context();
-            KvValue found;
-            try (ArrowClient client = node.client()) {
-                found = client.kvGet(store, key);
-            }
+            KvValue found = node.fetch(client -> client.kvGet(store, key));
             if (node.json) {
                 ObjectNode out = Json.object();
                 out.put("store", store);
@@ -289,14 +283,7 @@ final class KvCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.kvDelete(store, key, ifRevision);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted " + where(store, key));
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.kvDelete(store, key, ifRevision), "deleted " + where(store, key));
         }
     }
 
@@ -312,32 +299,22 @@ final class KvCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.kvStores();
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter()
-                    .column("STORE")
-                    .column("KEYS", TableFormatter.Align.RIGHT)
-                    .column("MAX KEYS", TableFormatter.Align.RIGHT)
-                    .column("BYTES", TableFormatter.Align.RIGHT)
-                    .column("MAX BYTES", TableFormatter.Align.RIGHT)
-                    .column("REVISION", TableFormatter.Align.RIGHT)
-                    .column("CREATED");
-            for (JsonNode store : answer.path("stores")) {
-                table.row(store.path("name").asText(), store.path("keys").asText(), store.path("maxKeys").asText(),
-                        Formats.size(store.path("bytes").asLong()), Formats.size(store.path("maxBytes").asLong()),
-                        store.path("revision").asText(), Formats.ago(store.path("createdAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(ArrowClient::kvStores, (answer, now) -> {
+                var table = new TableFormatter()
+                        .column("STORE")
+                        .column("KEYS", TableFormatter.Align.RIGHT)
+                        .column("MAX KEYS", TableFormatter.Align.RIGHT)
+                        .column("BYTES", TableFormatter.Align.RIGHT)
+                        .column("MAX BYTES", TableFormatter.Align.RIGHT)
+                        .column("REVISION", TableFormatter.Align.RIGHT)
+                        .column("CREATED");
+                for (JsonNode store : answer.path("stores")) {
+                    table.row(store.path("name").asText(), store.path("keys").asText(), store.path("maxKeys").asText(),
+                            Formats.size(store.path("bytes").asLong()), Formats.size(store.path("maxBytes").asLong()),
+                            store.path("revision").asText(), Formats.ago(store.path("createdAt"), now));
+                }
+                return table;
+            });
         }
     }
 }

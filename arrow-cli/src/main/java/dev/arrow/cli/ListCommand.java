@@ -2,7 +2,6 @@ package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.cli.client.ArrowClient;
-import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,29 +20,19 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode answer;
-        try (ArrowClient client = node.client()) {
-            answer = client.listArrows();
-        }
-        if (node.json) {
-            node.printJson(answer);
-            return ExitStatus.OK;
-        }
-        CliContext context = node.context();
-        Instant now = context.clock().instant();
-        var table = new TableFormatter()
-                .column("NAME")
-                .column("REVISION", TableFormatter.Align.RIGHT)
-                .column("LATEST", TableFormatter.Align.RIGHT)
-                .column("CREATED")
-                .column("UPDATED");
-        for (JsonNode arrow : answer.path("arrows")) {
-            table.row(arrow.path("name").asText(), arrow.path("trafficRevision").asText(),
-                    arrow.path("latestRevision").asText(), Formats.ago(arrow.path("createdAt"), now),
-                    Formats.ago(arrow.path("updatedAt"), now));
-        }
-        context.out().print(table.render());
-        context.out().flush();
-        return ExitStatus.OK;
+        return node.list(ArrowClient::listArrows, (answer, now) -> {
+            var table = new TableFormatter()
+                    .column("NAME")
+                    .column("REVISION", TableFormatter.Align.RIGHT)
+                    .column("LATEST", TableFormatter.Align.RIGHT)
+                    .column("CREATED")
+                    .column("UPDATED");
+            for (JsonNode arrow : answer.path("arrows")) {
+                table.row(arrow.path("name").asText(), arrow.path("trafficRevision").asText(),
+                        arrow.path("latestRevision").asText(), Formats.ago(arrow.path("createdAt"), now),
+                        Formats.ago(arrow.path("updatedAt"), now));
+            }
+            return table;
+        });
     }
 }

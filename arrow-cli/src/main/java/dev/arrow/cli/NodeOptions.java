@@ -53,8 +53,8 @@ final class NodeOptions {
 
     /** One request to the node. */
     @FunctionalInterface
-    interface Request {
-        JsonNode send(ArrowClient client) throws Exception;
+    interface Request<T> {
+        T send(ArrowClient client) throws Exception;
     }
 
     /** One request to the node that answers nothing to print. */
@@ -70,7 +70,7 @@ final class NodeOptions {
     }
 
     /** The node's answer to one request, on a client of its own. */
-    JsonNode fetch(Request request) throws Exception {
+    <T> T fetch(Request<T> request) throws Exception {
         try (ArrowClient client = client()) {
             return request.send(client);
         }
@@ -89,7 +89,7 @@ final class NodeOptions {
     }
 
     /** Prints the node's answer: its JSON with {@code --json}, else the table made of it. */
-    int list(Request request, Table table) throws Exception {
+    int list(Request<JsonNode> request, Table table) throws Exception {
         return table(fetch(request), table);
     }
 

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -76,10 +75,7 @@ final class QueueCommand extends CommandGroup {
         public Integer call() throws Exception {
             CliContext context = node.context();
             RequestBody message = message(context);
-            JsonNode sent;
-            try (ArrowClient client = node.client()) {
-                sent = client.queueSend(queue, message, delay);
-            }
+            JsonNode sent = node.fetch(client -> client.queueSend(queue, message, delay));
             if (node.json) {
                 node.printJson(sent);
                 return ExitStatus.OK;
@@ -206,14 +202,7 @@ final class QueueCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.queueDelete(queue, handle);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted");
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.queueDelete(queue, handle), "deleted");
         }
     }
 
@@ -231,34 +220,24 @@ final class QueueCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.queues();
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter()
-                    .column("QUEUE")
-                    .column("VISIBLE", TableFormatter.Align.RIGHT)
-                    .column("IN FLIGHT", TableFormatter.Align.RIGHT)
-                    .column("DELAYED", TableFormatter.Align.RIGHT)
-                    .column("OLDEST", TableFormatter.Align.RIGHT)
-                    .column("DEAD LETTERS")
-                    .column("CREATED");
-            for (JsonNode queue : answer.path("queues")) {
-                table.row(queue.path("name").asText(), queue.path("visible").asText(), queue.path("inFlight").asText(),
-                        queue.path("delayed").asText(), Formats.duration(queue.path("oldestMessageAge")),
-                        queue.path("deadLetterQueue").isTextual() ? queue.path("deadLetterQueue").asText() + " after "
-                                + queue.path("maxReceiveCount").asText() : null,
-                        Formats.ago(queue.path("createdAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(ArrowClient::queues, (answer, now) -> {
+                var table = new TableFormatter()
+                        .column("QUEUE")
+                        .column("VISIBLE", TableFormatter.Align.RIGHT)
+                        .column("IN FLIGHT", TableFormatter.Align.RIGHT)
+                        .column("DELAYED", TableFormatter.Align.RIGHT)
+                        .column("OLDEST", TableFormatter.Align.RIGHT)
+                        .column("DEAD LETTERS")
+                        .column("CREATED");
+                for (JsonNode queue : answer.path("queues")) {
+                    table.row(queue.path("name").asText(), queue.path("visible").asText(), queue.path("inFlight").asText(),
+                            queue.path("delayed").asText(), Formats.duration(queue.path("oldestMessageAge")),
+                            queue.path("deadLetterQueue").isTextual() ? queue.path("deadLetterQueue").asText() + " after "
+                                    + queue.path("maxReceiveCount").asText() : null,
+                            Formats.ago(queue.path("createdAt"), now));
+                }
+                return table;
+            });
         }
     }
 
@@ -277,10 +256,7 @@ final class QueueCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.queuePurge(queue);
-            }
+            JsonNode answer = node.fetch(client -> client.queuePurge(queue));
             return node.answer(answer, "purged " + answer.path("purged").asText() + " messages from " + queue);
         }
     }
@@ -301,10 +277,7 @@ final class QueueCommand extends CommandGroup {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.queueRedrive(queue);
-            }
+            JsonNode answer = node.fetch(client -> client.queueRedrive(queue));
             return node.answer(answer, "moved " + answer.path("moved").asText() + " messages from " + queue
                     + " back to their queues");
         }

@@ -1,7 +1,6 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.arrow.cli.client.ArrowClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,10 +25,7 @@ final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode arrow;
-        try (ArrowClient client = node.client()) {
-            arrow = client.rollback(name, revision);
-        }
+        JsonNode arrow = node.fetch(client -> client.rollback(name, revision));
         if (node.json) {
             node.printJson(arrow);
         } else {

@@ -1,8 +1,6 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.arrow.cli.client.ArrowClient;
-import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,37 +25,27 @@ final class TriggersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode answer;
-        try (ArrowClient client = node.client()) {
-            answer = client.triggers(arrow);
-        }
-        if (node.json) {
-            node.printJson(answer);
-            return ExitStatus.OK;
-        }
-        CliContext context = node.context();
-        Instant now = context.clock().instant();
-        var table = new TableFormatter()
-                .column("ARROW")
-                .column("#", TableFormatter.Align.RIGHT)
-                .column("KIND")
-                .column("TRIGGER")
-                .column("LAST")
-                .column("NEXT")
-                .column("DELIVERIES", TableFormatter.Align.RIGHT)
-                .column("FAILURES", TableFormatter.Align.RIGHT)
-                .column("DEAD LETTERS", TableFormatter.Align.RIGHT);
-        for (JsonNode trigger : answer.path("triggers")) {
-            String kind = trigger.path("kind").asText();
-            JsonNode declared = trigger.path("trigger").path(kind);
-            table.row(trigger.path("arrow").asText(), trigger.path("index").asText(), kind,
-                    declared.isTextual() ? declared.asText() : declared.isMissingNode() ? "-" : declared.toString(),
-                    Formats.ago(trigger.path("lastFiring"), now), Formats.in(trigger.path("nextFiring"), now),
-                    trigger.path("deliveries").asText(), trigger.path("failures").asText(),
-                    trigger.path("deadLetters").asText());
-        }
-        context.out().print(table.render());
-        context.out().flush();
-        return ExitStatus.OK;
+        return node.list(client -> client.triggers(arrow), (answer, now) -> {
+            var table = new TableFormatter()
+                    .column("ARROW")
+                    .column("#", TableFormatter.Align.RIGHT)
+                    .column("KIND")
+                    .column("TRIGGER")
+                    .column("LAST")
+                    .column("NEXT")
+                    .column("DELIVERIES", TableFormatter.Align.RIGHT)
+                    .column("FAILURES", TableFormatter.Align.RIGHT)
+                    .column("DEAD LETTERS", TableFormatter.Align.RIGHT);
+            for (JsonNode trigger : answer.path("triggers")) {
+                String kind = trigger.path("kind").asText();
+                JsonNode declared = trigger.path("trigger").path(kind);
+                table.row(trigger.path("arrow").asText(), trigger.path("index").asText(), kind,
+                        declared.isTextual() ? declared.asText() : declared.isMissingNode() ? "-" : declared.toString(),
+                        Formats.ago(trigger.path("lastFiring"), now), Formats.in(trigger.path("nextFiring"), now),
+                        trigger.path("deliveries").asText(), trigger.path("failures").asText(),
+                        trigger.path("deadLetters").asText());
+            }
+            return table;
+        });
     }
 }

@@ -100,16 +100,8 @@ final class BucketCommand extends CommandGroup {
                 context.out().flush();
                 return ExitStatus.OK;
             }
-            ArrayNode objects = Json.array();
-            try (ArrowClient client = node.client()) {
-                String cursor = null;
-                do {
-                    int page = limit == null ? PAGE : Math.min(PAGE, limit - objects.size());
-                    JsonNode answer = client.objectList(bucket, prefix, page, cursor);
-                    answer.path("objects").forEach(objects::add);
-                    cursor = answer.path("nextCursor").isTextual() ? answer.path("nextCursor").asText() : null;
-                } while (cursor != null && (limit == null || objects.size() < limit));
-            }
+            ArrayNode objects = node.pages((client, size, cursor) -> client.objectList(bucket, prefix, size, cursor), PAGE,
+                    limit, "objects", "nextCursor");
             if (node.json) {
                 ObjectNode out = Json.object();
                 out.set("objects", objects);

@@ -9,13 +9,10 @@ import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
 import dev.arrow.cli.client.KvValue;
 import dev.arrow.cli.client.RequestBody;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -98,7 +95,7 @@ final class KvCommand extends CommandGroup {
                 throw CliException.usage("--create-only and --if-revision exclude each other: a key absent has no revision");
             }
             CliContext context = node.context();
-            RequestBody body = body(context);
+            RequestBody body = Inputs.body(value, "VALUE", context, MAX_VALUE_BYTES, Put::checkSize);
             JsonNode written = node.fetch(client -> client.kvPut(store, key, body, ttl, ifRevision, createOnly));
             if (node.json) {
                 node.printJson(written);
@@ -109,25 +106,6 @@ final class KvCommand extends CommandGroup {
                     + (expiresAt.isTextual() ? ", expires at " + expiresAt.asText() : ""));
             context.out().flush();
             return ExitStatus.OK;
-        }
-
-        private RequestBody body(CliContext context) throws IOException, CliException {
-            if (value.equals("-")) {
-                byte[] bytes = context.in().readNBytes(MAX_VALUE_BYTES + 1);
-                checkSize(bytes.length, "stdin");
-                return RequestBody.of(bytes);
-            }
-            if (value.startsWith("@")) {
-                Path file = Path.of(value.substring(1));
-                if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                    throw CliException.usage(value + ": " + file + " is not a readable file");
-                }
-                checkSize(Files.size(file), file.toString());
-                return RequestBody.ofFile(file);
-            }
-            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-            checkSize(bytes.length, "VALUE");
-            return RequestBody.of(bytes);
         }
 
         private static void checkSize(long bytes, String what) throws CliException {
@@ -227,16 +205,8 @@ final class KvCommand extends CommandGroup {
             if (limit != null && limit < 1) {
                 throw CliException.usage("--limit must be at least 1, not " + limit);
             }
-            ArrayNode keys = Json.array();
-            try (ArrowClient client = node.client()) {
-                String cursor = null;
-                do {
-                    int page = limit == null ? PAGE : Math.min(PAGE, limit - keys.size());
-                    JsonNode answer = client.kvList(store, prefix, page, cursor);
-                    answer.path("keys").forEach(keys::add);
-                    cursor = answer.path("next").isTextual() ? answer.path("next").asText() : null;
-                } while (cursor != null && (limit == null || keys.size() < limit));
-            }
+            ArrayNode keys = node.pages((client, size, cursor) -> client.kvList(store, prefix, size, cursor), PAGE, limit,
+                    "keys", "next");
             if (node.json) {
                 ObjectNode out = Json.object();
                 out.set("keys", keys);

@@ -1,6 +1,7 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
 import java.io.IOException;
@@ -86,6 +87,29 @@ final class NodeOptions {
             context().out().flush();
         }
         return ExitStatus.OK;
+    }
+
+    /** One page of a listing: at most {@code size} items from {@code cursor} on (null: the first page). */
+    @FunctionalInterface
+    interface Page {
+        JsonNode fetch(ArrowClient client, int size, String cursor) throws Exception;
+    }
+
+    /**
+     * The items of a listing, page after page of up to {@code size}, to its end or to {@code limit}
+     * items (null: all): each page holds them under {@code items} and the next cursor under {@code next}.
+     */
+    ArrayNode pages(Page page, int size, Integer limit, String items, String next) throws Exception {
+        ArrayNode all = Json.array();
+        try (ArrowClient client = client()) {
+            String cursor = null;
+            do {
+                JsonNode answer = page.fetch(client, limit == null ? size : Math.min(size, limit - all.size()), cursor);
+                answer.path(items).forEach(all::add);
+                cursor = answer.path(next).isTextual() ? answer.path(next).asText() : null;
+            } while (cursor != null && (limit == null || all.size() < limit));
+        }
+        return all;
     }
 
     /** Prints the node's answer: its JSON with {@code --json}, else the table made of it. */

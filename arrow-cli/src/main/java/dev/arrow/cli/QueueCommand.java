@@ -5,10 +5,6 @@ import static java.util.Map.entry;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.RequestBody;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
@@ -74,7 +70,7 @@ final class QueueCommand extends CommandGroup {
         @Override
         public Integer call() throws Exception {
             CliContext context = node.context();
-            RequestBody message = message(context);
+            RequestBody message = Inputs.body(body, "BODY", context, MAX_BODY_BYTES, Send::checkSize);
             JsonNode sent = node.fetch(client -> client.queueSend(queue, message, delay));
             if (node.json) {
                 node.printJson(sent);
@@ -83,25 +79,6 @@ final class QueueCommand extends CommandGroup {
             context.out().println(sent.path("id").asText());
             context.out().flush();
             return ExitStatus.OK;
-        }
-
-        private RequestBody message(CliContext context) throws IOException, CliException {
-            if (body.equals("-")) {
-                byte[] bytes = context.in().readNBytes(MAX_BODY_BYTES + 1);
-                checkSize(bytes.length, "stdin");
-                return RequestBody.of(bytes);
-            }
-            if (body.startsWith("@")) {
-                Path file = Path.of(body.substring(1));
-                if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                    throw CliException.usage(body + ": " + file + " is not a readable file");
-                }
-                checkSize(Files.size(file), file.toString());
-                return RequestBody.ofFile(file);
-            }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            checkSize(bytes.length, "BODY");
-            return RequestBody.of(bytes);
         }
 
         private static void checkSize(long bytes, String what) throws CliException {

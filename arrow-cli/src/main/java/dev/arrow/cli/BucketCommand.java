@@ -15,10 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,7 +53,7 @@ final class BucketCommand extends CommandGroup {
                 "With BUCKET, lists its objects in byte order of their keys: size, when written, type, ETag;"
                         + " follows the node's pages to the end, or to --limit objects."
             })
-    static final class ListCommand implements Callable<Integer> {
+    static final class ListCommand extends NodeCommand {
 
         static final int PAGE = 1000;
 
@@ -67,9 +65,6 @@ final class BucketCommand extends CommandGroup {
 
         @Option(names = "--limit", paramLabel = "N", description = "At most N objects (default: all).")
         Integer limit;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -130,13 +125,10 @@ final class BucketCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Makes a bucket (a name by S3's rules: 3 to 63 of a-z 0-9 . -); one that exists is left as it is.")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -150,13 +142,10 @@ final class BucketCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes an empty bucket (rm-object its objects first).")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -173,7 +162,7 @@ final class BucketCommand extends CommandGroup {
                         + " file first, as the node takes a length); prints its size and ETag (--json: the node's answer).",
                 "Makes the bucket on its first object."
             })
-    static final class Put implements Callable<Integer> {
+    static final class Put extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
@@ -187,9 +176,6 @@ final class BucketCommand extends CommandGroup {
         @Option(names = "--content-type", paramLabel = "TYPE",
                 description = "The object's Content-Type (default: application/octet-stream).")
         String contentType;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -230,7 +216,7 @@ final class BucketCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Writes an object's body to stdout, or to FILE with -o, as it arrives.")
-    static final class Get implements Callable<Integer> {
+    static final class Get extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
@@ -241,9 +227,6 @@ final class BucketCommand extends CommandGroup {
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the body to FILE (replaced only"
                 + " once the whole body is in).")
         Path output;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -281,16 +264,13 @@ final class BucketCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes an object.")
-    static final class RemoveObject implements Callable<Integer> {
+    static final class RemoveObject extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
 
         @Parameters(index = "1", paramLabel = "KEY", description = "The object's key.")
         String key;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {

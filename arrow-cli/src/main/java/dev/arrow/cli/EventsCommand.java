@@ -13,10 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,7 +51,7 @@ final class EventsCommand extends CommandGroup {
                         + " node has it on disk. Sending an id again from the same source stores nothing twice.",
                 "--data is JSON (sent as JSON), other text (sent as text/plain), or @FILE."
             })
-    static final class Send implements Callable<Integer> {
+    static final class Send extends NodeCommand {
 
         @Option(names = "--type", required = true, paramLabel = "TYPE", description = "The event's type, e.g. com.example.order.created.")
         String type;
@@ -66,9 +64,6 @@ final class EventsCommand extends CommandGroup {
 
         @Option(names = "--id", paramLabel = "ID", description = "The event's id (default: a random UUID).")
         String id;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -134,7 +129,7 @@ final class EventsCommand extends CommandGroup {
             usageHelpAutoWidth = true,
             description = "Lists recent events, newest first, with each delivery: ARROW#TRIGGER and how it stands"
                     + " (pending, delivered, dead_lettered).")
-    static final class ListEvents implements Callable<Integer> {
+    static final class ListEvents extends NodeCommand {
 
         @Option(names = "--type", paramLabel = "TYPE", description = "Only events of this type.")
         String type;
@@ -144,9 +139,6 @@ final class EventsCommand extends CommandGroup {
 
         @Option(names = "--limit", paramLabel = "N", description = "At most N events, 1 to 500 (default 20).")
         Integer limit;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -179,13 +171,10 @@ final class EventsCommand extends CommandGroup {
             usageHelpAutoWidth = true,
             description = "Delivers the dead letters of a queue (default: the node's arrow-dead-letters) again, each to"
                     + " the arrow and trigger it failed for, deletes them from the queue and prints how many.")
-    static final class Redrive implements Callable<Integer> {
+    static final class Redrive extends NodeCommand {
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "QUEUE", description = "The dead-letter queue.")
         String queue;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {

@@ -14,10 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -63,7 +61,7 @@ final class FlowCommand extends CommandGroup {
                         + " compile) and stored as the flow's next revision. The same definition again is not a new revision.",
                 "A Serverless Workflow flow is named by its document.name; a States Language one by --name."
             })
-    static final class Deploy implements Callable<Integer> {
+    static final class Deploy extends NodeCommand {
 
         @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
                 description = "The definition: Serverless Workflow YAML or JSON, or States Language JSON with --from asl.")
@@ -75,9 +73,6 @@ final class FlowCommand extends CommandGroup {
 
         @Option(names = "--name", paramLabel = "NAME", description = "The flow's name (required with --from asl).")
         String name;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -101,10 +96,7 @@ final class FlowCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Lists the deployed flows with their latest revision.")
-    static final class ListFlows implements Callable<Integer> {
-
-        @Mixin
-        NodeOptions node;
+    static final class ListFlows extends NodeCommand {
 
         @Override
         public Integer call() throws Exception {
@@ -124,13 +116,10 @@ final class FlowCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes a flow; runs already started finish on their revision.")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The flow.")
         String name;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -146,13 +135,10 @@ final class FlowCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Lists a flow's revisions, oldest first.")
-    static final class Revisions implements Callable<Integer> {
+    static final class Revisions extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The flow.")
         String name;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -177,7 +163,7 @@ final class FlowCommand extends CommandGroup {
                 "With --wait, waits for the run's end: prints its output when it succeeded, and exits with 1 and"
                         + " its error when it failed, timed out or was cancelled."
             })
-    static final class Start implements Callable<Integer> {
+    static final class Start extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The flow.")
         String name;
@@ -187,9 +173,6 @@ final class FlowCommand extends CommandGroup {
 
         @Option(names = "--wait", description = "Wait for the run to end.")
         boolean await;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -239,7 +222,7 @@ final class FlowCommand extends CommandGroup {
             sortOptions = false,
             usageHelpAutoWidth = true,
             description = "Lists runs, newest first: of one flow, or of every flow.")
-    static final class Runs implements Callable<Integer> {
+    static final class Runs extends NodeCommand {
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The flow (default: every flow).")
         String name;
@@ -250,9 +233,6 @@ final class FlowCommand extends CommandGroup {
 
         @Option(names = "--limit", paramLabel = "N", description = "At most N runs, 1 to 1000 (default 50).")
         Integer limit;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -274,13 +254,10 @@ final class FlowCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Shows a run and its steps as a tree by path: each step's status, duration, attempts and error.")
-    static final class Describe implements Callable<Integer> {
+    static final class Describe extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "RUN", description = "The run's id.")
         String id;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -390,13 +367,10 @@ final class FlowCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Cancels a running run: its steps in flight are cancelled and nothing more starts.")
-    static final class Cancel implements Callable<Integer> {
+    static final class Cancel extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "RUN", description = "The run's id.")
         String id;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -411,13 +385,10 @@ final class FlowCommand extends CommandGroup {
             usageHelpAutoWidth = true,
             description = "Runs a failed or timed-out run again from the steps that failed; steps that succeeded keep"
                     + " their outputs.")
-    static final class Redrive implements Callable<Integer> {
+    static final class Redrive extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "RUN", description = "The run's id.")
         String id;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {

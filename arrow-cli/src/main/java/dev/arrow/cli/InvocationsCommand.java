@@ -3,9 +3,7 @@ package dev.arrow.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,7 +15,7 @@ import picocli.CommandLine.Parameters;
         usageHelpAutoWidth = true,
         description = "Lists invocations, newest first, of one arrow or all. When there are more, the command for"
                 + " the next page is printed on stderr.")
-final class InvocationsCommand implements Callable<Integer> {
+final class InvocationsCommand extends NodeCommand {
 
     enum Status { QUEUED, RUNNING, SUCCEEDED, FAILED }
 
@@ -32,9 +30,6 @@ final class InvocationsCommand implements Callable<Integer> {
 
     @Option(names = "--before", paramLabel = "ID", description = "Only those older than this invocation (paging).")
     String before;
-
-    @Mixin
-    NodeOptions node;
 
     @Override
     public Integer call() throws Exception {

@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code arrow keys}: access keys for the node's S3 listener (being built). */
@@ -40,14 +38,11 @@ final class KeysCommand extends CommandGroup {
                 "Makes an access key and prints its id and secret. The secret is shown only this once.",
                 "--json prints {\"accessKeyId\", \"secretAccessKey\", \"name\", \"createdAt\"}."
             })
-    static final class Create implements Callable<Integer> {
+    static final class Create extends NodeCommand {
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
                 description = "A label for the key, 1 to 64 printable characters (need not be unique).")
         String name;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -77,10 +72,7 @@ final class KeysCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Lists the access keys, oldest first: ids, names, when made (never secrets).")
-    static final class ListKeys implements Callable<Integer> {
-
-        @Mixin
-        NodeOptions node;
+    static final class ListKeys extends NodeCommand {
 
         @Override
         public Integer call() throws Exception {
@@ -101,13 +93,10 @@ final class KeysCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes an access key: requests signed with it are refused from then on.")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "ID", description = "The access key id.")
         String id;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {

@@ -17,10 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -64,7 +62,7 @@ final class KvCommand extends CommandGroup {
                 "VALUE is the value itself, @FILE a file's bytes, or - arrow's own stdin.",
                 "With --if-revision or --create-only, a key that is not as asked is left alone: exit status 2."
             })
-    static final class Put implements Callable<Integer> {
+    static final class Put extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "STORE", description = "The store; made with the defaults if absent.")
         String store;
@@ -85,9 +83,6 @@ final class KvCommand extends CommandGroup {
 
         @Option(names = "--create-only", description = "Write only if the key is absent.")
         boolean createOnly;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -124,7 +119,7 @@ final class KvCommand extends CommandGroup {
                 "--json prints {\"store\",\"key\",\"revision\",\"expiresAt\"?} with the value as \"value\" (UTF-8)"
                         + " or \"valueBase64\"."
             })
-    static final class Get implements Callable<Integer> {
+    static final class Get extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "STORE", description = "The store.")
         String store;
@@ -134,9 +129,6 @@ final class KvCommand extends CommandGroup {
 
         @Option(names = "--revision", description = "Also print the key's revision on stderr: 'revision N'.")
         boolean revision;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -183,7 +175,7 @@ final class KvCommand extends CommandGroup {
             usageHelpAutoWidth = true,
             description = "Lists a store's keys in byte order: revision, value size, when written, expiry. Follows"
                     + " the node's pages to the end, or to --limit keys.")
-    static final class ListKeys implements Callable<Integer> {
+    static final class ListKeys extends NodeCommand {
 
         /** The most keys the node answers in one page. */
         static final int PAGE = 1000;
@@ -196,9 +188,6 @@ final class KvCommand extends CommandGroup {
 
         @Option(names = "--limit", paramLabel = "N", description = "At most N keys (default: all).")
         Integer limit;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -237,7 +226,7 @@ final class KvCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes a key.")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "STORE", description = "The store.")
         String store;
@@ -247,9 +236,6 @@ final class KvCommand extends CommandGroup {
 
         @Option(names = "--if-revision", paramLabel = "N", description = "Delete only if the key is at revision N.")
         Long ifRevision;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -262,10 +248,7 @@ final class KvCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Lists the key-value stores: keys and bytes held, their caps, the last revision.")
-    static final class Stores implements Callable<Integer> {
-
-        @Mixin
-        NodeOptions node;
+    static final class Stores extends NodeCommand {
 
         @Override
         public Integer call() throws Exception {

@@ -2,9 +2,7 @@ package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.cli.client.ArrowClient;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** {@code arrow ls}: the node's arrows. */
 @Command(
@@ -13,10 +11,7 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         description = "Lists the arrows: the revision that gets traffic, the latest one, and when they changed.")
-final class ListCommand implements Callable<Integer> {
-
-    @Mixin
-    NodeOptions node;
+final class ListCommand extends NodeCommand {
 
     @Override
     public Integer call() throws Exception {

@@ -8,10 +8,8 @@ import dev.arrow.cli.client.RequestBody;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -52,7 +50,7 @@ final class QueueCommand extends CommandGroup {
                 "Sends a message and prints its id (--json: the node's answer) once the node has it on disk.",
                 "BODY is the message itself, @FILE a file's bytes, or - arrow's own stdin; 1 byte to 256 KiB."
             })
-    static final class Send implements Callable<Integer> {
+    static final class Send extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue; made with the defaults if absent.")
         String queue;
@@ -63,9 +61,6 @@ final class QueueCommand extends CommandGroup {
         @Option(names = "--delay", paramLabel = "TIME", converter = Converters.Time.class,
                 description = "Keep it invisible for TIME, e.g. 10s (0s to 15m; default the queue's delay).")
         Duration delay;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -104,7 +99,7 @@ final class QueueCommand extends CommandGroup {
                         + "\"receiveCount\",\"sentAt\",\"firstReceivedAt\",...}]} (\"body\" when it is UTF-8).",
                 "A message not deleted (--delete, or arrow queue delete) within its visibility timeout comes again."
             })
-    static final class Receive implements Callable<Integer> {
+    static final class Receive extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue.")
         String queue;
@@ -122,9 +117,6 @@ final class QueueCommand extends CommandGroup {
 
         @Option(names = "--delete", description = "Delete each message once it is printed (acknowledge it).")
         boolean delete;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -166,16 +158,13 @@ final class QueueCommand extends CommandGroup {
             usageHelpAutoWidth = true,
             description = "Deletes (acknowledges) a received message by its receipt handle. A handle of an earlier"
                     + " receive of the message is stale: exit status 2.")
-    static final class Delete implements Callable<Integer> {
+    static final class Delete extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue.")
         String queue;
 
         @Parameters(index = "1", paramLabel = "RECEIPT_HANDLE", description = "The receipt handle, as received.")
         String handle;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -190,10 +179,7 @@ final class QueueCommand extends CommandGroup {
             usageHelpAutoWidth = true,
             description = "Lists the queues: visible, in-flight and delayed messages, the oldest message's age, the"
                     + " dead-letter queue.")
-    static final class ListQueues implements Callable<Integer> {
-
-        @Mixin
-        NodeOptions node;
+    static final class ListQueues extends NodeCommand {
 
         @Override
         public Integer call() throws Exception {
@@ -223,13 +209,10 @@ final class QueueCommand extends CommandGroup {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes every message of a queue and prints how many.")
-    static final class Purge implements Callable<Integer> {
+    static final class Purge extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue.")
         String queue;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -244,13 +227,10 @@ final class QueueCommand extends CommandGroup {
             usageHelpAutoWidth = true,
             description = "Moves every message of a dead-letter queue back to the queue it came from and prints how"
                     + " many.")
-    static final class Redrive implements Callable<Integer> {
+    static final class Redrive extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "DLQ", description = "The dead-letter queue.")
         String queue;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {

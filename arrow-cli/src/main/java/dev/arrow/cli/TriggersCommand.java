@@ -1,9 +1,7 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code arrow triggers}: what makes each arrow run besides a call, and how it went. */
@@ -15,13 +13,10 @@ import picocli.CommandLine.Parameters;
             "Lists every arrow's triggers (or one arrow's): the last firing (the newest event it was owed), the next"
                     + " (schedules), and its deliveries, failed attempts and dead letters."
         })
-final class TriggersCommand implements Callable<Integer> {
+final class TriggersCommand extends NodeCommand {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "ARROW", description = "Only this arrow's triggers.")
     String arrow;
-
-    @Mixin
-    NodeOptions node;
 
     @Override
     public Integer call() throws Exception {

@@ -3,7 +3,6 @@ package dev.arrow.cli;
 import static java.util.Map.entry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
@@ -13,7 +12,6 @@ import java.net.http.HttpHeaders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -74,49 +72,37 @@ final class BucketCommand extends CommandGroup {
             if (limit != null && limit < 1) {
                 throw CliException.usage("--limit must be at least 1, not " + limit);
             }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
             if (bucket == null) {
-                JsonNode answer = node.fetch(ArrowClient::buckets);
-                if (node.json) {
-                    node.printJson(answer);
-                    return ExitStatus.OK;
-                }
+                return node.list(ArrowClient::buckets, (answer, now) -> {
+                    var table = new TableFormatter()
+                            .column("BUCKET")
+                            .column("OBJECTS", TableFormatter.Align.RIGHT)
+                            .column("SIZE", TableFormatter.Align.RIGHT)
+                            .column("CREATED");
+                    for (JsonNode info : answer.path("buckets")) {
+                        table.row(info.path("name").asText(), info.path("objects").asText(),
+                                Formats.size(info.path("bytes").asLong()), Formats.ago(info.path("createdAt"), now));
+                    }
+                    return table;
+                });
+            }
+            ObjectNode listed = Json.object();
+            listed.set("objects", node.pages((client, size, cursor) -> client.objectList(bucket, prefix, size, cursor),
+                    PAGE, limit, "objects", "nextCursor"));
+            return node.table(listed, (answer, now) -> {
                 var table = new TableFormatter()
-                        .column("BUCKET")
-                        .column("OBJECTS", TableFormatter.Align.RIGHT)
+                        .column("KEY")
                         .column("SIZE", TableFormatter.Align.RIGHT)
-                        .column("CREATED");
-                for (JsonNode info : answer.path("buckets")) {
-                    table.row(info.path("name").asText(), info.path("objects").asText(),
-                            Formats.size(info.path("bytes").asLong()), Formats.ago(info.path("createdAt"), now));
+                        .column("MODIFIED")
+                        .column("TYPE")
+                        .column("ETAG");
+                for (JsonNode object : answer.path("objects")) {
+                    table.row(object.path("key").asText(), Formats.size(object.path("size").asLong()),
+                            Formats.ago(object.path("lastModified"), now), object.path("contentType").asText(),
+                            object.path("etag").asText());
                 }
-                context.out().print(table.render());
-                context.out().flush();
-                return ExitStatus.OK;
-            }
-            ArrayNode objects = node.pages((client, size, cursor) -> client.objectList(bucket, prefix, size, cursor), PAGE,
-                    limit, "objects", "nextCursor");
-            if (node.json) {
-                ObjectNode out = Json.object();
-                out.set("objects", objects);
-                node.printJson(out);
-                return ExitStatus.OK;
-            }
-            var table = new TableFormatter()
-                    .column("KEY")
-                    .column("SIZE", TableFormatter.Align.RIGHT)
-                    .column("MODIFIED")
-                    .column("TYPE")
-                    .column("ETAG");
-            for (JsonNode object : objects) {
-                table.row(object.path("key").asText(), Formats.size(object.path("size").asLong()),
-                        Formats.ago(object.path("lastModified"), now), object.path("contentType").asText(),
-                        object.path("etag").asText());
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+                return table;
+            });
         }
     }
 

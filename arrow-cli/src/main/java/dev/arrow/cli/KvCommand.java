@@ -3,7 +3,6 @@ package dev.arrow.cli;
 import static java.util.Map.entry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
@@ -14,7 +13,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -194,30 +192,23 @@ final class KvCommand extends CommandGroup {
             if (limit != null && limit < 1) {
                 throw CliException.usage("--limit must be at least 1, not " + limit);
             }
-            ArrayNode keys = node.pages((client, size, cursor) -> client.kvList(store, prefix, size, cursor), PAGE, limit,
-                    "keys", "next");
-            if (node.json) {
-                ObjectNode out = Json.object();
-                out.set("keys", keys);
-                node.printJson(out);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter()
-                    .column("KEY")
-                    .column("REVISION", TableFormatter.Align.RIGHT)
-                    .column("SIZE", TableFormatter.Align.RIGHT)
-                    .column("MODIFIED")
-                    .column("EXPIRES");
-            for (JsonNode key : keys) {
-                table.row(key.path("key").asText(), key.path("revision").asText(), Formats.size(key.path("size").asLong()),
-                        Formats.ago(key.path("modifiedAt"), now), key.path("expiresAt").isTextual()
-                                ? Formats.in(key.path("expiresAt"), now) : null);
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            ObjectNode listed = Json.object();
+            listed.set("keys", node.pages((client, size, cursor) -> client.kvList(store, prefix, size, cursor), PAGE,
+                    limit, "keys", "next"));
+            return node.table(listed, (answer, now) -> {
+                var table = new TableFormatter()
+                        .column("KEY")
+                        .column("REVISION", TableFormatter.Align.RIGHT)
+                        .column("SIZE", TableFormatter.Align.RIGHT)
+                        .column("MODIFIED")
+                        .column("EXPIRES");
+                for (JsonNode key : answer.path("keys")) {
+                    table.row(key.path("key").asText(), key.path("revision").asText(),
+                            Formats.size(key.path("size").asLong()), Formats.ago(key.path("modifiedAt"), now),
+                            key.path("expiresAt").isTextual() ? Formats.in(key.path("expiresAt"), now) : null);
+                }
+                return table;
+            });
         }
     }
 

@@ -1,7 +1,8 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
@@ -11,19 +12,11 @@ import java.net.http.HttpHeaders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow bucket}: the node's object store, the buckets its S3 listener serves. */
 @Command(
@@ -34,28 +27,18 @@ import picocli.CommandLine.Spec;
             "Buckets and objects on the node, the same ones its S3 listener serves to aws, boto3 and s3cmd."
                     + " Objects stream from and to disk; a bucket is made by its first object or by create."
         })
-final class BucketCommand implements Callable<Integer> {
+final class BucketCommand extends CommandGroup {
 
-    /** The subcommands, by name: a command line that names one builds only its model. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("ls", ListCommand::new),
+            entry("create", Create::new),
+            entry("rm", Remove::new),
+            entry("put", Put::new),
+            entry("get", Get::new),
+            entry("rm-object", RemoveObject::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("ls", ListCommand::new);
-        commands.put("create", Create::new);
-        commands.put("rm", Remove::new);
-        commands.put("put", Put::new);
-        commands.put("get", Get::new);
-        commands.put("rm-object", RemoveObject::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(), "give a bucket command: ls, create, rm, put, get or rm-object");
+    BucketCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(
@@ -68,7 +51,7 @@ final class BucketCommand implements Callable<Integer> {
                 "With BUCKET, lists its objects in byte order of their keys: size, when written, type, ETag;"
                         + " follows the node's pages to the end, or to --limit objects."
             })
-    static final class ListCommand implements Callable<Integer> {
+    static final class ListCommand extends NodeCommand {
 
         static final int PAGE = 1000;
 
@@ -81,9 +64,6 @@ final class BucketCommand implements Callable<Integer> {
         @Option(names = "--limit", paramLabel = "N", description = "At most N objects (default: all).")
         Integer limit;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
             if (bucket == null && (prefix != null || limit != null)) {
@@ -92,60 +72,37 @@ final class BucketCommand implements Callable<Integer> {
             if (limit != null && limit < 1) {
                 throw CliException.usage("--limit must be at least 1, not " + limit);
             }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
             if (bucket == null) {
-                JsonNode answer;
-                try (ArrowClient client = node.client()) {
-                    answer = client.buckets();
-                }
-                if (node.json) {
-                    node.printJson(answer);
-                    return ExitStatus.OK;
-                }
+                return node.list(ArrowClient::buckets, (answer, now) -> {
+                    var table = new TableFormatter()
+                            .column("BUCKET")
+                            .column("OBJECTS", TableFormatter.Align.RIGHT)
+                            .column("SIZE", TableFormatter.Align.RIGHT)
+                            .column("CREATED");
+                    for (JsonNode info : answer.path("buckets")) {
+                        table.row(info.path("name").asText(), info.path("objects").asText(),
+                                Formats.size(info.path("bytes").asLong()), Formats.ago(info.path("createdAt"), now));
+                    }
+                    return table;
+                });
+            }
+            ObjectNode listed = Json.object();
+            listed.set("objects", node.pages((client, size, cursor) -> client.objectList(bucket, prefix, size, cursor),
+                    PAGE, limit, "objects", "nextCursor"));
+            return node.table(listed, (answer, now) -> {
                 var table = new TableFormatter()
-                        .column("BUCKET")
-                        .column("OBJECTS", TableFormatter.Align.RIGHT)
+                        .column("KEY")
                         .column("SIZE", TableFormatter.Align.RIGHT)
-                        .column("CREATED");
-                for (JsonNode info : answer.path("buckets")) {
-                    table.row(info.path("name").asText(), info.path("objects").asText(),
-                            Formats.size(info.path("bytes").asLong()), Formats.ago(info.path("createdAt"), now));
+                        .column("MODIFIED")
+                        .column("TYPE")
+                        .column("ETAG");
+                for (JsonNode object : answer.path("objects")) {
+                    table.row(object.path("key").asText(), Formats.size(object.path("size").asLong()),
+                            Formats.ago(object.path("lastModified"), now), object.path("contentType").asText(),
+                            object.path("etag").asText());
                 }
-                context.out().print(table.render());
-                context.out().flush();
-                return ExitStatus.OK;
-            }
-            ArrayNode objects = Json.array();
-            try (ArrowClient client = node.client()) {
-                String cursor = null;
-                do {
-                    int page = limit == null ? PAGE : Math.min(PAGE, limit - objects.size());
-                    JsonNode answer = client.objectList(bucket, prefix, page, cursor);
-                    answer.path("objects").forEach(objects::add);
-                    cursor = answer.path("nextCursor").isTextual() ? answer.path("nextCursor").asText() : null;
-                } while (cursor != null && (limit == null || objects.size() < limit));
-            }
-            if (node.json) {
-                ObjectNode out = Json.object();
-                out.set("objects", objects);
-                node.printJson(out);
-                return ExitStatus.OK;
-            }
-            var table = new TableFormatter()
-                    .column("KEY")
-                    .column("SIZE", TableFormatter.Align.RIGHT)
-                    .column("MODIFIED")
-                    .column("TYPE")
-                    .column("ETAG");
-            for (JsonNode object : objects) {
-                table.row(object.path("key").asText(), Formats.size(object.path("size").asLong()),
-                        Formats.ago(object.path("lastModified"), now), object.path("contentType").asText(),
-                        object.path("etag").asText());
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+                return table;
+            });
         }
     }
 
@@ -154,20 +111,14 @@ final class BucketCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Makes a bucket (a name by S3's rules: 3 to 63 of a-z 0-9 . -); one that exists is left as it is.")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.bucketCreate(bucket);
-            }
+            JsonNode answer = node.fetch(client -> client.bucketCreate(bucket));
             return node.answer(answer, (answer.path("created").asBoolean() ? "created bucket " : "bucket exists: ") + bucket);
         }
     }
@@ -177,24 +128,14 @@ final class BucketCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes an empty bucket (rm-object its objects first).")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.bucketDelete(bucket);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted bucket " + bucket);
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.bucketDelete(bucket), "deleted bucket " + bucket);
         }
     }
 
@@ -207,7 +148,7 @@ final class BucketCommand implements Callable<Integer> {
                         + " file first, as the node takes a length); prints its size and ETag (--json: the node's answer).",
                 "Makes the bucket on its first object."
             })
-    static final class Put implements Callable<Integer> {
+    static final class Put extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
@@ -221,9 +162,6 @@ final class BucketCommand implements Callable<Integer> {
         @Option(names = "--content-type", paramLabel = "TYPE",
                 description = "The object's Content-Type (default: application/octet-stream).")
         String contentType;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -241,10 +179,8 @@ final class BucketCommand implements Callable<Integer> {
                         throw CliException.usage(file + " is not a readable file");
                     }
                 }
-                JsonNode written;
-                try (ArrowClient client = node.client()) {
-                    written = client.objectPut(bucket, key, RequestBody.ofFile(source), contentType, null);
-                }
+                JsonNode written = node.fetch(
+                        client -> client.objectPut(bucket, key, RequestBody.ofFile(source), contentType, null));
                 if (node.json) {
                     node.printJson(written);
                     return ExitStatus.OK;
@@ -266,7 +202,7 @@ final class BucketCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Writes an object's body to stdout, or to FILE with -o, as it arrives.")
-    static final class Get implements Callable<Integer> {
+    static final class Get extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
@@ -277,9 +213,6 @@ final class BucketCommand implements Callable<Integer> {
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the body to FILE (replaced only"
                 + " once the whole body is in).")
         Path output;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -317,7 +250,7 @@ final class BucketCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes an object.")
-    static final class RemoveObject implements Callable<Integer> {
+    static final class RemoveObject extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "BUCKET", description = "The bucket.")
         String bucket;
@@ -325,19 +258,9 @@ final class BucketCommand implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "KEY", description = "The object's key.")
         String key;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.objectDelete(bucket, key);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted " + bucket + "/" + key);
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.objectDelete(bucket, key), "deleted " + bucket + "/" + key);
         }
     }
 }

@@ -15,9 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -43,7 +41,7 @@ import picocli.CommandLine.Spec;
             "Without -f, one arrow NAME running COMMAND; put -- before COMMAND so its options stay its own.",
             "A code directory is packed into a reproducible .tar.gz; archives are uploaded as they are."
         })
-final class DeployCommand implements Callable<Integer> {
+final class DeployCommand extends NodeCommand {
 
     private static final long PROGRESS_THRESHOLD = 1024 * 1024;
 
@@ -129,9 +127,6 @@ final class DeployCommand implements Callable<Integer> {
 
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "COMMAND", description = "Its program and arguments.")
     List<String> command = new ArrayList<>();
-
-    @Mixin
-    NodeOptions node;
 
     enum Network { NONE, HOST }
 

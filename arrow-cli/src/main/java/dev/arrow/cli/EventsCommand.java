@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
@@ -8,21 +10,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow events}: CloudEvents published to the node's broker, and its dead letters. */
 @Command(
@@ -33,27 +27,18 @@ import picocli.CommandLine.Spec;
             "CloudEvents on the node: each event is stored, then delivered at least once to every arrow whose event"
                     + " trigger matches it; what fails after its retries goes to a dead-letter queue."
         })
-final class EventsCommand implements Callable<Integer> {
+final class EventsCommand extends CommandGroup {
 
     /** The largest event the node stores, as structured JSON. */
     static final int MAX_DATA_BYTES = 192 * 1024;
 
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("send", Send::new),
+            entry("ls", ListEvents::new),
+            entry("redrive", Redrive::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("send", Send::new);
-        commands.put("ls", ListEvents::new);
-        commands.put("redrive", Redrive::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(), "give an events command: send, ls or redrive");
+    EventsCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(
@@ -66,7 +51,7 @@ final class EventsCommand implements Callable<Integer> {
                         + " node has it on disk. Sending an id again from the same source stores nothing twice.",
                 "--data is JSON (sent as JSON), other text (sent as text/plain), or @FILE."
             })
-    static final class Send implements Callable<Integer> {
+    static final class Send extends NodeCommand {
 
         @Option(names = "--type", required = true, paramLabel = "TYPE", description = "The event's type, e.g. com.example.order.created.")
         String type;
@@ -79,9 +64,6 @@ final class EventsCommand implements Callable<Integer> {
 
         @Option(names = "--id", paramLabel = "ID", description = "The event's id (default: a random UUID).")
         String id;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -103,10 +85,7 @@ final class EventsCommand implements Callable<Integer> {
                     event.put("data", text);
                 }
             }
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.eventSend(event);
-            }
+            JsonNode answer = node.fetch(client -> client.eventSend(event));
             if (node.json) {
                 node.printJson(answer);
                 return ExitStatus.OK;
@@ -150,7 +129,7 @@ final class EventsCommand implements Callable<Integer> {
             usageHelpAutoWidth = true,
             description = "Lists recent events, newest first, with each delivery: ARROW#TRIGGER and how it stands"
                     + " (pending, delivered, dead_lettered).")
-    static final class ListEvents implements Callable<Integer> {
+    static final class ListEvents extends NodeCommand {
 
         @Option(names = "--type", paramLabel = "TYPE", description = "Only events of this type.")
         String type;
@@ -161,41 +140,28 @@ final class EventsCommand implements Callable<Integer> {
         @Option(names = "--limit", paramLabel = "N", description = "At most N events, 1 to 500 (default 20).")
         Integer limit;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.events(type, source, limit);
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter()
-                    .column("ACCEPTED")
-                    .column("TYPE")
-                    .column("SOURCE")
-                    .column("ID")
-                    .column("DELIVERIES");
-            for (JsonNode event : answer.path("events")) {
-                var deliveries = new ArrayList<String>();
-                for (JsonNode delivery : event.path("deliveries")) {
-                    deliveries.add(delivery.path("arrow").asText() + "#" + delivery.path("trigger").asText() + " "
-                            + delivery.path("status").asText()
-                            + (delivery.path("failures").asInt() > 0 ? " (" + delivery.path("failures").asInt() + " failed)" : ""));
+            return node.list(client -> client.events(type, source, limit), (answer, now) -> {
+                var table = new TableFormatter()
+                        .column("ACCEPTED")
+                        .column("TYPE")
+                        .column("SOURCE")
+                        .column("ID")
+                        .column("DELIVERIES");
+                for (JsonNode event : answer.path("events")) {
+                    var deliveries = new ArrayList<String>();
+                    for (JsonNode delivery : event.path("deliveries")) {
+                        deliveries.add(delivery.path("arrow").asText() + "#" + delivery.path("trigger").asText() + " "
+                                + delivery.path("status").asText()
+                                + (delivery.path("failures").asInt() > 0 ? " (" + delivery.path("failures").asInt() + " failed)" : ""));
+                    }
+                    table.row(Formats.ago(event.path("acceptedAt"), now), event.path("type").asText(),
+                            event.path("source").asText(), event.path("id").asText(),
+                            deliveries.isEmpty() ? "-" : String.join(", ", deliveries));
                 }
-                table.row(Formats.ago(event.path("acceptedAt"), now), event.path("type").asText(),
-                        event.path("source").asText(), event.path("id").asText(),
-                        deliveries.isEmpty() ? "-" : String.join(", ", deliveries));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+                return table;
+            });
         }
     }
 
@@ -205,20 +171,14 @@ final class EventsCommand implements Callable<Integer> {
             usageHelpAutoWidth = true,
             description = "Delivers the dead letters of a queue (default: the node's arrow-dead-letters) again, each to"
                     + " the arrow and trigger it failed for, deletes them from the queue and prints how many.")
-    static final class Redrive implements Callable<Integer> {
+    static final class Redrive extends NodeCommand {
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "QUEUE", description = "The dead-letter queue.")
         String queue;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.eventsRedrive(queue);
-            }
+            JsonNode answer = node.fetch(client -> client.eventsRedrive(queue));
             return node.answer(answer, "redriven " + answer.path("redriven").asLong() + " dead letters from "
                     + answer.path("queue").asText() + (answer.path("skipped").asLong() > 0
                     ? "; " + answer.path("skipped").asLong() + " messages that are not dead letters of events left" : ""));

@@ -1,5 +1,7 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
@@ -8,22 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow flow}: durable flows of arrows (Serverless Workflow, or States Language imported) and their runs. */
 @Command(
@@ -35,36 +29,26 @@ import picocli.CommandLine.Spec;
                     + " each run is pinned to the revision it started on and stored step by step, so it survives"
                     + " a restart of the node."
         })
-final class FlowCommand implements Callable<Integer> {
+final class FlowCommand extends CommandGroup {
 
     /** The largest definition the node takes. */
     static final int MAX_DEFINITION_BYTES = 256 * 1024;
     /** How long one start --wait request waits on the node before the CLI asks again. */
     static final Duration WAIT_ROUND = Duration.ofMinutes(5);
 
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("deploy", Deploy::new),
+            entry("ls", ListFlows::new),
+            entry("rm", Remove::new),
+            entry("revisions", Revisions::new),
+            entry("start", Start::new),
+            entry("runs", Runs::new),
+            entry("describe", Describe::new),
+            entry("cancel", Cancel::new),
+            entry("redrive", Redrive::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("deploy", Deploy::new);
-        commands.put("ls", ListFlows::new);
-        commands.put("rm", Remove::new);
-        commands.put("revisions", Revisions::new);
-        commands.put("start", Start::new);
-        commands.put("runs", Runs::new);
-        commands.put("describe", Describe::new);
-        commands.put("cancel", Cancel::new);
-        commands.put("redrive", Redrive::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(),
-                "give a flow command: deploy, ls, rm, revisions, start, runs, describe, cancel or redrive");
+    FlowCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(
@@ -77,7 +61,7 @@ final class FlowCommand implements Callable<Integer> {
                         + " compile) and stored as the flow's next revision. The same definition again is not a new revision.",
                 "A Serverless Workflow flow is named by its document.name; a States Language one by --name."
             })
-    static final class Deploy implements Callable<Integer> {
+    static final class Deploy extends NodeCommand {
 
         @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
                 description = "The definition: Serverless Workflow YAML or JSON, or States Language JSON with --from asl.")
@@ -90,9 +74,6 @@ final class FlowCommand implements Callable<Integer> {
         @Option(names = "--name", paramLabel = "NAME", description = "The flow's name (required with --from asl).")
         String name;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
             String language = from.toLowerCase(Locale.ROOT);
@@ -103,10 +84,7 @@ final class FlowCommand implements Callable<Integer> {
                 throw CliException.usage("a States Language flow needs --name: States Language has no name of its own");
             }
             byte[] source = read(file, MAX_DEFINITION_BYTES, "a flow's definition");
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.flowDeploy(language, name, source);
-            }
+            JsonNode answer = node.fetch(client -> client.flowDeploy(language, name, source));
             return node.answer(answer, "deployed " + answer.path("name").asText() + " revision "
                     + answer.path("revision").asInt());
         }
@@ -118,31 +96,18 @@ final class FlowCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Lists the deployed flows with their latest revision.")
-    static final class ListFlows implements Callable<Integer> {
-
-        @Mixin
-        NodeOptions node;
+    static final class ListFlows extends NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.flows();
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter().column("NAME").column("REVISION").column("LANGUAGE").column("DEPLOYED");
-            for (JsonNode flow : answer.path("flows")) {
-                table.row(flow.path("name").asText(), flow.path("revision").asInt(), flow.path("language").asText(),
-                        Formats.ago(flow.path("deployedAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(ArrowClient::flows, (answer, now) -> {
+                var table = new TableFormatter().column("NAME").column("REVISION").column("LANGUAGE").column("DEPLOYED");
+                for (JsonNode flow : answer.path("flows")) {
+                    table.row(flow.path("name").asText(), flow.path("revision").asInt(), flow.path("language").asText(),
+                            Formats.ago(flow.path("deployedAt"), now));
+                }
+                return table;
+            });
         }
     }
 
@@ -151,13 +116,10 @@ final class FlowCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes a flow; runs already started finish on their revision.")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The flow.")
         String name;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -173,34 +135,21 @@ final class FlowCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Lists a flow's revisions, oldest first.")
-    static final class Revisions implements Callable<Integer> {
+    static final class Revisions extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The flow.")
         String name;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.flowRevisions(name);
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter().column("REVISION").column("LANGUAGE").column("DEPLOYED");
-            for (JsonNode revision : answer.path("revisions")) {
-                table.row(revision.path("revision").asInt(), revision.path("language").asText(),
-                        Formats.ago(revision.path("deployedAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(client -> client.flowRevisions(name), (answer, now) -> {
+                var table = new TableFormatter().column("REVISION").column("LANGUAGE").column("DEPLOYED");
+                for (JsonNode revision : answer.path("revisions")) {
+                    table.row(revision.path("revision").asInt(), revision.path("language").asText(),
+                            Formats.ago(revision.path("deployedAt"), now));
+                }
+                return table;
+            });
         }
     }
 
@@ -214,7 +163,7 @@ final class FlowCommand implements Callable<Integer> {
                 "With --wait, waits for the run's end: prints its output when it succeeded, and exits with 1 and"
                         + " its error when it failed, timed out or was cancelled."
             })
-    static final class Start implements Callable<Integer> {
+    static final class Start extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "NAME", description = "The flow.")
         String name;
@@ -224,9 +173,6 @@ final class FlowCommand implements Callable<Integer> {
 
         @Option(names = "--wait", description = "Wait for the run to end.")
         boolean await;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -276,7 +222,7 @@ final class FlowCommand implements Callable<Integer> {
             sortOptions = false,
             usageHelpAutoWidth = true,
             description = "Lists runs, newest first: of one flow, or of every flow.")
-    static final class Runs implements Callable<Integer> {
+    static final class Runs extends NodeCommand {
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The flow (default: every flow).")
         String name;
@@ -288,31 +234,18 @@ final class FlowCommand implements Callable<Integer> {
         @Option(names = "--limit", paramLabel = "N", description = "At most N runs, 1 to 1000 (default 50).")
         Integer limit;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.flowRuns(name, status, limit);
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter().column("ID").column("FLOW").column("REVISION").column("STATUS")
-                    .column("STARTED").column("DURATION").column("BY");
-            for (JsonNode run : answer.path("runs")) {
-                table.row(run.path("id").asText(), run.path("flow").asText(), run.path("revision").asInt(),
-                        run.path("status").asText(), Formats.ago(run.path("startedAt"), now),
-                        Formats.duration(run.path("durationMs")), run.path("startedBy").asText());
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(client -> client.flowRuns(name, status, limit), (answer, now) -> {
+                var table = new TableFormatter().column("ID").column("FLOW").column("REVISION").column("STATUS")
+                        .column("STARTED").column("DURATION").column("BY");
+                for (JsonNode run : answer.path("runs")) {
+                    table.row(run.path("id").asText(), run.path("flow").asText(), run.path("revision").asInt(),
+                            run.path("status").asText(), Formats.ago(run.path("startedAt"), now),
+                            Formats.duration(run.path("durationMs")), run.path("startedBy").asText());
+                }
+                return table;
+            });
         }
     }
 
@@ -321,20 +254,14 @@ final class FlowCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Shows a run and its steps as a tree by path: each step's status, duration, attempts and error.")
-    static final class Describe implements Callable<Integer> {
+    static final class Describe extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "RUN", description = "The run's id.")
         String id;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode run;
-            try (ArrowClient client = node.client()) {
-                run = client.flowRun(id);
-            }
+            JsonNode run = node.fetch(client -> client.flowRun(id));
             if (node.json) {
                 node.printJson(run);
                 return ExitStatus.OK;
@@ -440,20 +367,14 @@ final class FlowCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Cancels a running run: its steps in flight are cancelled and nothing more starts.")
-    static final class Cancel implements Callable<Integer> {
+    static final class Cancel extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "RUN", description = "The run's id.")
         String id;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode run;
-            try (ArrowClient client = node.client()) {
-                run = client.flowCancel(id);
-            }
+            JsonNode run = node.fetch(client -> client.flowCancel(id));
             return node.answer(run, "run " + id + " " + run.path("status").asText());
         }
     }
@@ -464,20 +385,14 @@ final class FlowCommand implements Callable<Integer> {
             usageHelpAutoWidth = true,
             description = "Runs a failed or timed-out run again from the steps that failed; steps that succeeded keep"
                     + " their outputs.")
-    static final class Redrive implements Callable<Integer> {
+    static final class Redrive extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "RUN", description = "The run's id.")
         String id;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode run;
-            try (ArrowClient client = node.client()) {
-                run = client.flowRedrive(id);
-            }
+            JsonNode run = node.fetch(client -> client.flowRedrive(id));
             return node.answer(run, "run " + id + " redriven (" + run.path("redrives").asInt() + "), "
                     + run.path("status").asText());
         }

@@ -6,9 +6,7 @@ import dev.arrow.cli.client.ArrowClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code arrow inspect}: one arrow, its spec and revisions. */
@@ -20,13 +18,10 @@ import picocli.CommandLine.Parameters;
             "Shows an arrow: the spec of the revision that gets traffic, and its revisions, newest first.",
             "With --json: {\"arrow\": <GET /v1/arrows/NAME>, \"revisions\": [<GET /v1/arrows/NAME/revisions>...]}."
         })
-final class InspectCommand implements Callable<Integer> {
+final class InspectCommand extends NodeCommand {
 
     @Parameters(index = "0", paramLabel = "NAME", description = "The arrow.")
     String name;
-
-    @Mixin
-    NodeOptions node;
 
     @Override
     public Integer call() throws Exception {

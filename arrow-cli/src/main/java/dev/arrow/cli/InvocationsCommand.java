@@ -1,12 +1,9 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.arrow.cli.client.ArrowClient;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -18,7 +15,7 @@ import picocli.CommandLine.Parameters;
         usageHelpAutoWidth = true,
         description = "Lists invocations, newest first, of one arrow or all. When there are more, the command for"
                 + " the next page is printed on stderr.")
-final class InvocationsCommand implements Callable<Integer> {
+final class InvocationsCommand extends NodeCommand {
 
     enum Status { QUEUED, RUNNING, SUCCEEDED, FAILED }
 
@@ -34,16 +31,10 @@ final class InvocationsCommand implements Callable<Integer> {
     @Option(names = "--before", paramLabel = "ID", description = "Only those older than this invocation (paging).")
     String before;
 
-    @Mixin
-    NodeOptions node;
-
     @Override
     public Integer call() throws Exception {
-        JsonNode page;
-        try (ArrowClient client = node.client()) {
-            page = client.invocations(arrow, status == null ? null : status.name().toLowerCase(Locale.ROOT), limit,
-                    before);
-        }
+        String wanted = status == null ? null : status.name().toLowerCase(Locale.ROOT);
+        JsonNode page = node.fetch(client -> client.invocations(arrow, wanted, limit, before));
         if (node.json) {
             node.printJson(page);
             return ExitStatus.OK;

@@ -15,9 +15,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,7 +33,7 @@ import picocli.CommandLine.Parameters;
                     + " the submit carries a random Idempotency-Key (or --idempotency-key), and one whose"
                     + " connection fails before the node answers is sent again with it: it runs once."
         })
-final class InvokeCommand implements Callable<Integer> {
+final class InvokeCommand extends NodeCommand {
 
     private static final String REPLAYED = "Idempotent-Replayed";
 
@@ -58,9 +56,6 @@ final class InvokeCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Print the X-Arrow-* headers (id, revision, cold start,"
             + " durations, billed time) on stderr.")
     boolean verbose;
-
-    @Mixin
-    NodeOptions node;
 
     @Override
     public Integer call() throws Exception {

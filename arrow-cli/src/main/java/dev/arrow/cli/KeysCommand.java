@@ -1,21 +1,15 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
-import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow keys}: access keys for the node's S3 listener (being built). */
 @Command(
@@ -25,25 +19,15 @@ import picocli.CommandLine.Spec;
         description = {
             "Access keys (an id and a secret, as AWS's) for the node's S3-compatible listener, being built."
         })
-final class KeysCommand implements Callable<Integer> {
+final class KeysCommand extends CommandGroup {
 
-    /** The subcommands, by name: a command line that names one builds only its model. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("create", Create::new),
+            entry("ls", ListKeys::new),
+            entry("rm", Remove::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("create", Create::new);
-        commands.put("ls", ListKeys::new);
-        commands.put("rm", Remove::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(), "give a keys command: create, ls or rm");
+    KeysCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(
@@ -54,21 +38,15 @@ final class KeysCommand implements Callable<Integer> {
                 "Makes an access key and prints its id and secret. The secret is shown only this once.",
                 "--json prints {\"accessKeyId\", \"secretAccessKey\", \"name\", \"createdAt\"}."
             })
-    static final class Create implements Callable<Integer> {
+    static final class Create extends NodeCommand {
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAME",
                 description = "A label for the key, 1 to 64 printable characters (need not be unique).")
         String name;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode created;
-            try (ArrowClient client = node.client()) {
-                created = client.keyCreate(name);
-            }
+            JsonNode created = node.fetch(client -> client.keyCreate(name));
             if (node.json) {
                 ObjectNode out = Json.object();
                 out.set("accessKeyId", created.path("accessKeyId"));
@@ -94,32 +72,19 @@ final class KeysCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Lists the access keys, oldest first: ids, names, when made (never secrets).")
-    static final class ListKeys implements Callable<Integer> {
-
-        @Mixin
-        NodeOptions node;
+    static final class ListKeys extends NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.keys();
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter().column("ACCESS KEY ID").column("NAME").column("CREATED");
-            for (JsonNode key : answer.path("keys")) {
-                JsonNode name = key.path("name");
-                table.row(key.path("accessKeyId").asText(), name.isTextual() ? name.asText() : "-",
-                        Formats.ago(key.path("createdAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(ArrowClient::keys, (answer, now) -> {
+                var table = new TableFormatter().column("ACCESS KEY ID").column("NAME").column("CREATED");
+                for (JsonNode key : answer.path("keys")) {
+                    JsonNode name = key.path("name");
+                    table.row(key.path("accessKeyId").asText(), name.isTextual() ? name.asText() : "-",
+                            Formats.ago(key.path("createdAt"), now));
+                }
+                return table;
+            });
         }
     }
 
@@ -128,24 +93,14 @@ final class KeysCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes an access key: requests signed with it are refused from then on.")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "ID", description = "The access key id.")
         String id;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.keyDelete(id);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted access key " + id);
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.keyDelete(id), "deleted access key " + id);
         }
     }
 }

@@ -1,34 +1,24 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.Json;
 import dev.arrow.cli.client.KvValue;
 import dev.arrow.cli.client.RequestBody;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow kv}: the node's key-value stores. */
 @Command(
@@ -39,33 +29,20 @@ import picocli.CommandLine.Spec;
             "Key-value stores on the node: values up to 1 MiB under keys of up to 1 KiB of UTF-8, each write a new"
                     + " revision of its store. A store is made by its first write."
         })
-final class KvCommand implements Callable<Integer> {
+final class KvCommand extends CommandGroup {
 
     /** The most a value may be, as the node takes it. */
     static final int MAX_VALUE_BYTES = 1 << 20;
 
-    /**
-     * The subcommands, by name: as for the top-level commands, a command line that names one
-     * builds only its model.
-     */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("put", Put::new),
+            entry("get", Get::new),
+            entry("ls", ListKeys::new),
+            entry("rm", Remove::new),
+            entry("stores", Stores::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("put", Put::new);
-        commands.put("get", Get::new);
-        commands.put("ls", ListKeys::new);
-        commands.put("rm", Remove::new);
-        commands.put("stores", Stores::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(), "give a kv command: put, get, ls, rm or stores");
+    KvCommand() {
+        super(SUBCOMMANDS);
     }
 
     /** "STORE/KEY", as the commands name a key. */
@@ -83,7 +60,7 @@ final class KvCommand implements Callable<Integer> {
                 "VALUE is the value itself, @FILE a file's bytes, or - arrow's own stdin.",
                 "With --if-revision or --create-only, a key that is not as asked is left alone: exit status 2."
             })
-    static final class Put implements Callable<Integer> {
+    static final class Put extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "STORE", description = "The store; made with the defaults if absent.")
         String store;
@@ -105,20 +82,14 @@ final class KvCommand implements Callable<Integer> {
         @Option(names = "--create-only", description = "Write only if the key is absent.")
         boolean createOnly;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
             if (createOnly && ifRevision != null) {
                 throw CliException.usage("--create-only and --if-revision exclude each other: a key absent has no revision");
             }
             CliContext context = node.context();
-            RequestBody body = body(context);
-            JsonNode written;
-            try (ArrowClient client = node.client()) {
-                written = client.kvPut(store, key, body, ttl, ifRevision, createOnly);
-            }
+            RequestBody body = Inputs.body(value, "VALUE", context, MAX_VALUE_BYTES, Put::checkSize);
+            JsonNode written = node.fetch(client -> client.kvPut(store, key, body, ttl, ifRevision, createOnly));
             if (node.json) {
                 node.printJson(written);
                 return ExitStatus.OK;
@@ -128,25 +99,6 @@ final class KvCommand implements Callable<Integer> {
                     + (expiresAt.isTextual() ? ", expires at " + expiresAt.asText() : ""));
             context.out().flush();
             return ExitStatus.OK;
-        }
-
-        private RequestBody body(CliContext context) throws IOException, CliException {
-            if (value.equals("-")) {
-                byte[] bytes = context.in().readNBytes(MAX_VALUE_BYTES + 1);
-                checkSize(bytes.length, "stdin");
-                return RequestBody.of(bytes);
-            }
-            if (value.startsWith("@")) {
-                Path file = Path.of(value.substring(1));
-                if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                    throw CliException.usage(value + ": " + file + " is not a readable file");
-                }
-                checkSize(Files.size(file), file.toString());
-                return RequestBody.ofFile(file);
-            }
-            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-            checkSize(bytes.length, "VALUE");
-            return RequestBody.of(bytes);
         }
 
         private static void checkSize(long bytes, String what) throws CliException {
@@ -165,7 +117,7 @@ final class KvCommand implements Callable<Integer> {
                 "--json prints {\"store\",\"key\",\"revision\",\"expiresAt\"?} with the value as \"value\" (UTF-8)"
                         + " or \"valueBase64\"."
             })
-    static final class Get implements Callable<Integer> {
+    static final class Get extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "STORE", description = "The store.")
         String store;
@@ -176,16 +128,10 @@ final class KvCommand implements Callable<Integer> {
         @Option(names = "--revision", description = "Also print the key's revision on stderr: 'revision N'.")
         boolean revision;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
             CliContext context = node.context();
-            KvValue found;
-            try (ArrowClient client = node.client()) {
-                found = client.kvGet(store, key);
-            }
+            KvValue found = node.fetch(client -> client.kvGet(store, key));
             if (node.json) {
                 ObjectNode out = Json.object();
                 out.put("store", store);
@@ -227,7 +173,7 @@ final class KvCommand implements Callable<Integer> {
             usageHelpAutoWidth = true,
             description = "Lists a store's keys in byte order: revision, value size, when written, expiry. Follows"
                     + " the node's pages to the end, or to --limit keys.")
-    static final class ListKeys implements Callable<Integer> {
+    static final class ListKeys extends NodeCommand {
 
         /** The most keys the node answers in one page. */
         static final int PAGE = 1000;
@@ -241,46 +187,28 @@ final class KvCommand implements Callable<Integer> {
         @Option(names = "--limit", paramLabel = "N", description = "At most N keys (default: all).")
         Integer limit;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
             if (limit != null && limit < 1) {
                 throw CliException.usage("--limit must be at least 1, not " + limit);
             }
-            ArrayNode keys = Json.array();
-            try (ArrowClient client = node.client()) {
-                String cursor = null;
-                do {
-                    int page = limit == null ? PAGE : Math.min(PAGE, limit - keys.size());
-                    JsonNode answer = client.kvList(store, prefix, page, cursor);
-                    answer.path("keys").forEach(keys::add);
-                    cursor = answer.path("next").isTextual() ? answer.path("next").asText() : null;
-                } while (cursor != null && (limit == null || keys.size() < limit));
-            }
-            if (node.json) {
-                ObjectNode out = Json.object();
-                out.set("keys", keys);
-                node.printJson(out);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter()
-                    .column("KEY")
-                    .column("REVISION", TableFormatter.Align.RIGHT)
-                    .column("SIZE", TableFormatter.Align.RIGHT)
-                    .column("MODIFIED")
-                    .column("EXPIRES");
-            for (JsonNode key : keys) {
-                table.row(key.path("key").asText(), key.path("revision").asText(), Formats.size(key.path("size").asLong()),
-                        Formats.ago(key.path("modifiedAt"), now), key.path("expiresAt").isTextual()
-                                ? Formats.in(key.path("expiresAt"), now) : null);
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            ObjectNode listed = Json.object();
+            listed.set("keys", node.pages((client, size, cursor) -> client.kvList(store, prefix, size, cursor), PAGE,
+                    limit, "keys", "next"));
+            return node.table(listed, (answer, now) -> {
+                var table = new TableFormatter()
+                        .column("KEY")
+                        .column("REVISION", TableFormatter.Align.RIGHT)
+                        .column("SIZE", TableFormatter.Align.RIGHT)
+                        .column("MODIFIED")
+                        .column("EXPIRES");
+                for (JsonNode key : answer.path("keys")) {
+                    table.row(key.path("key").asText(), key.path("revision").asText(),
+                            Formats.size(key.path("size").asLong()), Formats.ago(key.path("modifiedAt"), now),
+                            key.path("expiresAt").isTextual() ? Formats.in(key.path("expiresAt"), now) : null);
+                }
+                return table;
+            });
         }
     }
 
@@ -289,7 +217,7 @@ final class KvCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes a key.")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "STORE", description = "The store.")
         String store;
@@ -300,19 +228,9 @@ final class KvCommand implements Callable<Integer> {
         @Option(names = "--if-revision", paramLabel = "N", description = "Delete only if the key is at revision N.")
         Long ifRevision;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.kvDelete(store, key, ifRevision);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted " + where(store, key));
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.kvDelete(store, key, ifRevision), "deleted " + where(store, key));
         }
     }
 
@@ -321,39 +239,26 @@ final class KvCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Lists the key-value stores: keys and bytes held, their caps, the last revision.")
-    static final class Stores implements Callable<Integer> {
-
-        @Mixin
-        NodeOptions node;
+    static final class Stores extends NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.kvStores();
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter()
-                    .column("STORE")
-                    .column("KEYS", TableFormatter.Align.RIGHT)
-                    .column("MAX KEYS", TableFormatter.Align.RIGHT)
-                    .column("BYTES", TableFormatter.Align.RIGHT)
-                    .column("MAX BYTES", TableFormatter.Align.RIGHT)
-                    .column("REVISION", TableFormatter.Align.RIGHT)
-                    .column("CREATED");
-            for (JsonNode store : answer.path("stores")) {
-                table.row(store.path("name").asText(), store.path("keys").asText(), store.path("maxKeys").asText(),
-                        Formats.size(store.path("bytes").asLong()), Formats.size(store.path("maxBytes").asLong()),
-                        store.path("revision").asText(), Formats.ago(store.path("createdAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(ArrowClient::kvStores, (answer, now) -> {
+                var table = new TableFormatter()
+                        .column("STORE")
+                        .column("KEYS", TableFormatter.Align.RIGHT)
+                        .column("MAX KEYS", TableFormatter.Align.RIGHT)
+                        .column("BYTES", TableFormatter.Align.RIGHT)
+                        .column("MAX BYTES", TableFormatter.Align.RIGHT)
+                        .column("REVISION", TableFormatter.Align.RIGHT)
+                        .column("CREATED");
+                for (JsonNode store : answer.path("stores")) {
+                    table.row(store.path("name").asText(), store.path("keys").asText(), store.path("maxKeys").asText(),
+                            Formats.size(store.path("bytes").asLong()), Formats.size(store.path("maxBytes").asLong()),
+                            store.path("revision").asText(), Formats.ago(store.path("createdAt"), now));
+                }
+                return table;
+            });
         }
     }
 }

@@ -2,10 +2,7 @@ package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.cli.client.ArrowClient;
-import java.time.Instant;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** {@code arrow ls}: the node's arrows. */
 @Command(
@@ -14,36 +11,23 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         description = "Lists the arrows: the revision that gets traffic, the latest one, and when they changed.")
-final class ListCommand implements Callable<Integer> {
-
-    @Mixin
-    NodeOptions node;
+final class ListCommand extends NodeCommand {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode answer;
-        try (ArrowClient client = node.client()) {
-            answer = client.listArrows();
-        }
-        if (node.json) {
-            node.printJson(answer);
-            return ExitStatus.OK;
-        }
-        CliContext context = node.context();
-        Instant now = context.clock().instant();
-        var table = new TableFormatter()
-                .column("NAME")
-                .column("REVISION", TableFormatter.Align.RIGHT)
-                .column("LATEST", TableFormatter.Align.RIGHT)
-                .column("CREATED")
-                .column("UPDATED");
-        for (JsonNode arrow : answer.path("arrows")) {
-            table.row(arrow.path("name").asText(), arrow.path("trafficRevision").asText(),
-                    arrow.path("latestRevision").asText(), Formats.ago(arrow.path("createdAt"), now),
-                    Formats.ago(arrow.path("updatedAt"), now));
-        }
-        context.out().print(table.render());
-        context.out().flush();
-        return ExitStatus.OK;
+        return node.list(ArrowClient::listArrows, (answer, now) -> {
+            var table = new TableFormatter()
+                    .column("NAME")
+                    .column("REVISION", TableFormatter.Align.RIGHT)
+                    .column("LATEST", TableFormatter.Align.RIGHT)
+                    .column("CREATED")
+                    .column("UPDATED");
+            for (JsonNode arrow : answer.path("arrows")) {
+                table.row(arrow.path("name").asText(), arrow.path("trafficRevision").asText(),
+                        arrow.path("latestRevision").asText(), Formats.ago(arrow.path("createdAt"), now),
+                        Formats.ago(arrow.path("updatedAt"), now));
+            }
+            return table;
+        });
     }
 }

@@ -7,9 +7,7 @@ import dev.arrow.cli.client.Json;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -28,7 +26,7 @@ import picocli.CommandLine.Spec;
             "-f keeps going: every second it looks for invocations that finished since and prints their logs,"
                     + " until Ctrl-C. With --json, -f prints one JSON object per invocation and line."
         })
-final class LogsCommand implements Callable<Integer> {
+final class LogsCommand extends NodeCommand {
 
     /** Records looked at per poll when following; the API allows up to 1000. */
     private static final int FOLLOW_PAGE = 200;
@@ -56,9 +54,6 @@ final class LogsCommand implements Callable<Integer> {
     @Option(names = "--max-polls", paramLabel = "N", hidden = true, defaultValue = "0",
             description = "With -f, stop after N polls.")
     long maxPolls;
-
-    @Mixin
-    NodeOptions node;
 
     @Override
     public Integer call() throws Exception {

@@ -1,27 +1,17 @@
 package dev.arrow.cli;
 
+import static java.util.Map.entry;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.cli.client.ArrowClient;
 import dev.arrow.cli.client.RequestBody;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code arrow queue}: the node's message queues. */
 @Command(
@@ -32,34 +22,23 @@ import picocli.CommandLine.Spec;
             "Message queues on the node, with SQS semantics: a received message stays invisible for its visibility"
                     + " timeout and comes again unless deleted by its receipt handle. A queue is made by its first send."
         })
-final class QueueCommand implements Callable<Integer> {
+final class QueueCommand extends CommandGroup {
 
     /** The largest message body the node takes. */
     static final int MAX_BODY_BYTES = 256 * 1024;
     /** The longest a receive may wait. */
     static final Duration MAX_WAIT = Duration.ofSeconds(20);
 
-    /** The subcommands, by name: a command line that names one builds only its model. */
-    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands(
+            entry("send", Send::new),
+            entry("receive", Receive::new),
+            entry("delete", Delete::new),
+            entry("ls", ListQueues::new),
+            entry("purge", Purge::new),
+            entry("redrive", Redrive::new));
 
-    private static Map<String, Supplier<Object>> subcommands() {
-        var commands = new LinkedHashMap<String, Supplier<Object>>();
-        commands.put("send", Send::new);
-        commands.put("receive", Receive::new);
-        commands.put("delete", Delete::new);
-        commands.put("ls", ListQueues::new);
-        commands.put("purge", Purge::new);
-        commands.put("redrive", Redrive::new);
-        return Collections.unmodifiableMap(commands);
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new ParameterException(spec.commandLine(),
-                "give a queue command: send, receive, delete, ls, purge or redrive");
+    QueueCommand() {
+        super(SUBCOMMANDS);
     }
 
     @Command(
@@ -71,7 +50,7 @@ final class QueueCommand implements Callable<Integer> {
                 "Sends a message and prints its id (--json: the node's answer) once the node has it on disk.",
                 "BODY is the message itself, @FILE a file's bytes, or - arrow's own stdin; 1 byte to 256 KiB."
             })
-    static final class Send implements Callable<Integer> {
+    static final class Send extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue; made with the defaults if absent.")
         String queue;
@@ -83,17 +62,11 @@ final class QueueCommand implements Callable<Integer> {
                 description = "Keep it invisible for TIME, e.g. 10s (0s to 15m; default the queue's delay).")
         Duration delay;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
             CliContext context = node.context();
-            RequestBody message = message(context);
-            JsonNode sent;
-            try (ArrowClient client = node.client()) {
-                sent = client.queueSend(queue, message, delay);
-            }
+            RequestBody message = Inputs.body(body, "BODY", context, MAX_BODY_BYTES, Send::checkSize);
+            JsonNode sent = node.fetch(client -> client.queueSend(queue, message, delay));
             if (node.json) {
                 node.printJson(sent);
                 return ExitStatus.OK;
@@ -101,25 +74,6 @@ final class QueueCommand implements Callable<Integer> {
             context.out().println(sent.path("id").asText());
             context.out().flush();
             return ExitStatus.OK;
-        }
-
-        private RequestBody message(CliContext context) throws IOException, CliException {
-            if (body.equals("-")) {
-                byte[] bytes = context.in().readNBytes(MAX_BODY_BYTES + 1);
-                checkSize(bytes.length, "stdin");
-                return RequestBody.of(bytes);
-            }
-            if (body.startsWith("@")) {
-                Path file = Path.of(body.substring(1));
-                if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                    throw CliException.usage(body + ": " + file + " is not a readable file");
-                }
-                checkSize(Files.size(file), file.toString());
-                return RequestBody.ofFile(file);
-            }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            checkSize(bytes.length, "BODY");
-            return RequestBody.of(bytes);
         }
 
         private static void checkSize(long bytes, String what) throws CliException {
@@ -145,7 +99,7 @@ final class QueueCommand implements Callable<Integer> {
                         + "\"receiveCount\",\"sentAt\",\"firstReceivedAt\",...}]} (\"body\" when it is UTF-8).",
                 "A message not deleted (--delete, or arrow queue delete) within its visibility timeout comes again."
             })
-    static final class Receive implements Callable<Integer> {
+    static final class Receive extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue.")
         String queue;
@@ -163,9 +117,6 @@ final class QueueCommand implements Callable<Integer> {
 
         @Option(names = "--delete", description = "Delete each message once it is printed (acknowledge it).")
         boolean delete;
-
-        @Mixin
-        NodeOptions node;
 
         @Override
         public Integer call() throws Exception {
@@ -207,7 +158,7 @@ final class QueueCommand implements Callable<Integer> {
             usageHelpAutoWidth = true,
             description = "Deletes (acknowledges) a received message by its receipt handle. A handle of an earlier"
                     + " receive of the message is stale: exit status 2.")
-    static final class Delete implements Callable<Integer> {
+    static final class Delete extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue.")
         String queue;
@@ -215,19 +166,9 @@ final class QueueCommand implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "RECEIPT_HANDLE", description = "The receipt handle, as received.")
         String handle;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            try (ArrowClient client = node.client()) {
-                client.queueDelete(queue, handle);
-            }
-            if (!node.json) {
-                node.context().out().println("deleted");
-                node.context().out().flush();
-            }
-            return ExitStatus.OK;
+            return node.send(client -> client.queueDelete(queue, handle), "deleted");
         }
     }
 
@@ -238,41 +179,28 @@ final class QueueCommand implements Callable<Integer> {
             usageHelpAutoWidth = true,
             description = "Lists the queues: visible, in-flight and delayed messages, the oldest message's age, the"
                     + " dead-letter queue.")
-    static final class ListQueues implements Callable<Integer> {
-
-        @Mixin
-        NodeOptions node;
+    static final class ListQueues extends NodeCommand {
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.queues();
-            }
-            if (node.json) {
-                node.printJson(answer);
-                return ExitStatus.OK;
-            }
-            CliContext context = node.context();
-            Instant now = context.clock().instant();
-            var table = new TableFormatter()
-                    .column("QUEUE")
-                    .column("VISIBLE", TableFormatter.Align.RIGHT)
-                    .column("IN FLIGHT", TableFormatter.Align.RIGHT)
-                    .column("DELAYED", TableFormatter.Align.RIGHT)
-                    .column("OLDEST", TableFormatter.Align.RIGHT)
-                    .column("DEAD LETTERS")
-                    .column("CREATED");
-            for (JsonNode queue : answer.path("queues")) {
-                table.row(queue.path("name").asText(), queue.path("visible").asText(), queue.path("inFlight").asText(),
-                        queue.path("delayed").asText(), Formats.duration(queue.path("oldestMessageAge")),
-                        queue.path("deadLetterQueue").isTextual() ? queue.path("deadLetterQueue").asText() + " after "
-                                + queue.path("maxReceiveCount").asText() : null,
-                        Formats.ago(queue.path("createdAt"), now));
-            }
-            context.out().print(table.render());
-            context.out().flush();
-            return ExitStatus.OK;
+            return node.list(ArrowClient::queues, (answer, now) -> {
+                var table = new TableFormatter()
+                        .column("QUEUE")
+                        .column("VISIBLE", TableFormatter.Align.RIGHT)
+                        .column("IN FLIGHT", TableFormatter.Align.RIGHT)
+                        .column("DELAYED", TableFormatter.Align.RIGHT)
+                        .column("OLDEST", TableFormatter.Align.RIGHT)
+                        .column("DEAD LETTERS")
+                        .column("CREATED");
+                for (JsonNode queue : answer.path("queues")) {
+                    table.row(queue.path("name").asText(), queue.path("visible").asText(), queue.path("inFlight").asText(),
+                            queue.path("delayed").asText(), Formats.duration(queue.path("oldestMessageAge")),
+                            queue.path("deadLetterQueue").isTextual() ? queue.path("deadLetterQueue").asText() + " after "
+                                    + queue.path("maxReceiveCount").asText() : null,
+                            Formats.ago(queue.path("createdAt"), now));
+                }
+                return table;
+            });
         }
     }
 
@@ -281,20 +209,14 @@ final class QueueCommand implements Callable<Integer> {
             mixinStandardHelpOptions = true,
             usageHelpAutoWidth = true,
             description = "Deletes every message of a queue and prints how many.")
-    static final class Purge implements Callable<Integer> {
+    static final class Purge extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "QUEUE", description = "The queue.")
         String queue;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.queuePurge(queue);
-            }
+            JsonNode answer = node.fetch(client -> client.queuePurge(queue));
             return node.answer(answer, "purged " + answer.path("purged").asText() + " messages from " + queue);
         }
     }
@@ -305,20 +227,14 @@ final class QueueCommand implements Callable<Integer> {
             usageHelpAutoWidth = true,
             description = "Moves every message of a dead-letter queue back to the queue it came from and prints how"
                     + " many.")
-    static final class Redrive implements Callable<Integer> {
+    static final class Redrive extends NodeCommand {
 
         @Parameters(index = "0", paramLabel = "DLQ", description = "The dead-letter queue.")
         String queue;
 
-        @Mixin
-        NodeOptions node;
-
         @Override
         public Integer call() throws Exception {
-            JsonNode answer;
-            try (ArrowClient client = node.client()) {
-                answer = client.queueRedrive(queue);
-            }
+            JsonNode answer = node.fetch(client -> client.queueRedrive(queue));
             return node.answer(answer, "moved " + answer.path("moved").asText() + " messages from " + queue
                     + " back to their queues");
         }

@@ -2,9 +2,7 @@ package dev.arrow.cli;
 
 import dev.arrow.cli.client.ArrowClient;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code arrow rm}: deletes arrows. */
@@ -13,13 +11,10 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         description = "Deletes arrows and their revisions; their invocation records stay. Stops at the first failure.")
-final class RemoveCommand implements Callable<Integer> {
+final class RemoveCommand extends NodeCommand {
 
     @Parameters(arity = "1..*", paramLabel = "NAME", description = "The arrows.")
     List<String> names;
-
-    @Mixin
-    NodeOptions node;
 
     @Override
     public Integer call() throws Exception {

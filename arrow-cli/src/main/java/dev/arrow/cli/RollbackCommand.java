@@ -1,10 +1,7 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.arrow.cli.client.ArrowClient;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code arrow rollback}: traffic to an earlier revision. */
@@ -13,7 +10,7 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         description = "Sends an arrow's traffic to revision REV, or to the one before the current one.")
-final class RollbackCommand implements Callable<Integer> {
+final class RollbackCommand extends NodeCommand {
 
     @Parameters(index = "0", paramLabel = "NAME", description = "The arrow.")
     String name;
@@ -21,15 +18,9 @@ final class RollbackCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "REV", description = "The revision number.")
     Integer revision;
 
-    @Mixin
-    NodeOptions node;
-
     @Override
     public Integer call() throws Exception {
-        JsonNode arrow;
-        try (ArrowClient client = node.client()) {
-            arrow = client.rollback(name, revision);
-        }
+        JsonNode arrow = node.fetch(client -> client.rollback(name, revision));
         if (node.json) {
             node.printJson(arrow);
         } else {

@@ -1,11 +1,7 @@
 package dev.arrow.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.arrow.cli.client.ArrowClient;
-import java.time.Instant;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code arrow triggers}: what makes each arrow run besides a call, and how it went. */
@@ -17,47 +13,34 @@ import picocli.CommandLine.Parameters;
             "Lists every arrow's triggers (or one arrow's): the last firing (the newest event it was owed), the next"
                     + " (schedules), and its deliveries, failed attempts and dead letters."
         })
-final class TriggersCommand implements Callable<Integer> {
+final class TriggersCommand extends NodeCommand {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "ARROW", description = "Only this arrow's triggers.")
     String arrow;
 
-    @Mixin
-    NodeOptions node;
-
     @Override
     public Integer call() throws Exception {
-        JsonNode answer;
-        try (ArrowClient client = node.client()) {
-            answer = client.triggers(arrow);
-        }
-        if (node.json) {
-            node.printJson(answer);
-            return ExitStatus.OK;
-        }
-        CliContext context = node.context();
-        Instant now = context.clock().instant();
-        var table = new TableFormatter()
-                .column("ARROW")
-                .column("#", TableFormatter.Align.RIGHT)
-                .column("KIND")
-                .column("TRIGGER")
-                .column("LAST")
-                .column("NEXT")
-                .column("DELIVERIES", TableFormatter.Align.RIGHT)
-                .column("FAILURES", TableFormatter.Align.RIGHT)
-                .column("DEAD LETTERS", TableFormatter.Align.RIGHT);
-        for (JsonNode trigger : answer.path("triggers")) {
-            String kind = trigger.path("kind").asText();
-            JsonNode declared = trigger.path("trigger").path(kind);
-            table.row(trigger.path("arrow").asText(), trigger.path("index").asText(), kind,
-                    declared.isTextual() ? declared.asText() : declared.isMissingNode() ? "-" : declared.toString(),
-                    Formats.ago(trigger.path("lastFiring"), now), Formats.in(trigger.path("nextFiring"), now),
-                    trigger.path("deliveries").asText(), trigger.path("failures").asText(),
-                    trigger.path("deadLetters").asText());
-        }
-        context.out().print(table.render());
-        context.out().flush();
-        return ExitStatus.OK;
+        return node.list(client -> client.triggers(arrow), (answer, now) -> {
+            var table = new TableFormatter()
+                    .column("ARROW")
+                    .column("#", TableFormatter.Align.RIGHT)
+                    .column("KIND")
+                    .column("TRIGGER")
+                    .column("LAST")
+                    .column("NEXT")
+                    .column("DELIVERIES", TableFormatter.Align.RIGHT)
+                    .column("FAILURES", TableFormatter.Align.RIGHT)
+                    .column("DEAD LETTERS", TableFormatter.Align.RIGHT);
+            for (JsonNode trigger : answer.path("triggers")) {
+                String kind = trigger.path("kind").asText();
+                JsonNode declared = trigger.path("trigger").path(kind);
+                table.row(trigger.path("arrow").asText(), trigger.path("index").asText(), kind,
+                        declared.isTextual() ? declared.asText() : declared.isMissingNode() ? "-" : declared.toString(),
+                        Formats.ago(trigger.path("lastFiring"), now), Formats.in(trigger.path("nextFiring"), now),
+                        trigger.path("deliveries").asText(), trigger.path("failures").asText(),
+                        trigger.path("deadLetters").asText());
+            }
+            return table;
+        });
     }
 }

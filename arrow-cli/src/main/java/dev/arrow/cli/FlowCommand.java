@@ -63,15 +63,19 @@ final class FlowCommand extends CommandGroup {
             })
     static final class Deploy extends NodeCommand {
 
-        @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE",
                 description = "The definition: Serverless Workflow YAML or JSON, or States Language JSON with --from asl.")
         Path file;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The definition, as with -f.")
+        Path positional;
 
         @Option(names = "--from", paramLabel = "LANGUAGE", defaultValue = "dsl",
                 description = "dsl (Serverless Workflow, the default) or asl (Amazon States Language).")
         String from;
 
-        @Option(names = "--name", paramLabel = "NAME", description = "The flow's name (required with --from asl).")
+        @Option(names = "--name", paramLabel = "NAME",
+                description = "The flow's name; with --from asl, the file's name without its extension by default.")
         String name;
 
         @Override
@@ -80,8 +84,17 @@ final class FlowCommand extends CommandGroup {
             if (!language.equals("dsl") && !language.equals("asl")) {
                 throw CliException.usage("--from is dsl or asl, not '" + from + "'");
             }
+            if ((file == null) == (positional == null)) {
+                throw CliException.usage("give the definition's file once: -f FILE or FILE");
+            }
+            if (file == null) {
+                file = positional;
+            }
             if (language.equals("asl") && name == null) {
-                throw CliException.usage("a States Language flow needs --name: States Language has no name of its own");
+                // States Language has no name of its own: states.json deploys as the flow "states".
+                String base = String.valueOf(file.getFileName());
+                int dot = base.lastIndexOf('.');
+                name = (dot > 0 ? base.substring(0, dot) : base).toLowerCase(Locale.ROOT);
             }
             byte[] source = read(file, MAX_DEFINITION_BYTES, "a flow's definition");
             JsonNode answer = node.fetch(client -> client.flowDeploy(language, name, source));

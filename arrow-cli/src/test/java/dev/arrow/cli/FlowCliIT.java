@@ -102,6 +102,20 @@ class FlowCliIT extends ServedNode {
         assertThat(refused.status()).isEqualTo(2);
         assertThat(refused.stderr()).contains("/do/1/inc").contains("nope");
 
+        // States Language, the file given as the argument: the flow is named after it.
+        Path states = home.resolve("states.json");
+        Files.writeString(states, """
+                {"StartAt": "Double", "States": {
+                  "Double": {"Type": "Task", "Resource": "arrow:double", "ResultPath": "$.doubled", "Next": "Done"},
+                  "Done": {"Type": "Pass", "Parameters": {"n.$": "$.doubled.n"}, "End": true}}}""");
+        Run imported = arrow("", "flow", "deploy", "--from", "asl", states.toString());
+        assertThat(imported.status()).as(imported.stderr()).isZero();
+        assertThat(imported.stdout()).isEqualTo("deployed states revision 1\n");
+        Run asl = arrow("", "flow", "start", "states", "--data", "{\"n\": 21}", "--wait");
+        assertThat(asl.status()).as(asl.stderr()).isZero();
+        assertThat(Json.parse(asl.stdout()).path("n").asInt()).isEqualTo(42);
+        assertThat(arrow("", "flow", "deploy", "-f", flow.toString(), flow.toString()).status()).isEqualTo(125);
+
         assertThat(arrow("", "flow", "rm", "math").stdout()).isEqualTo("deleted math\n");
         assertThat(arrow("", "flow", "ls").stdout()).doesNotContain("math");
     }

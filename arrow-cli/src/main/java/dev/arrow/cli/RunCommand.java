@@ -39,7 +39,11 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         // The words as typed: picocli has dropped the first "--" from what it did not match.
         List<String> original = spec.commandLine().getParseResult().originalArgs();
-        List<String> words = original.subList(original.indexOf("run") + 1, original.size());
+        return runOrRunVm(original.subList(original.indexOf("run") + 1, original.size()));
+    }
+
+    /** The words that follow "run": in a VM with {@code --isolation vm} before COMMAND, else by the helper. */
+    static int runOrRunVm(List<String> words) throws InterruptedException {
         return RunOptions.wantsVm(words) ? RunVm.run(words) : run(words);
     }
 

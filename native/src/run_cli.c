@@ -72,6 +72,9 @@ static const char HELP[] =
     "      --nofile=N            Limit on open files (default: 1024).\n"
     "      --stats               Afterwards, print the outcome and resource use as\n"
     "                              JSON on stderr.\n"
+    "      --isolation=process|vm\n"
+    "                            process: namespaces and a cgroup (default); vm: a\n"
+    "                              microVM on the host's kernel (seconds under TCG).\n"
     "  -h, --help                Show this help message and exit.\n"
     "  -V, --version             Print version information and exit.\n"
     "\n"
@@ -293,7 +296,7 @@ static int parse_int(const char *text, long long *value, char *why) {
 /* ---- options ---- */
 
 enum option_id { O_MEMORY, O_CPUS, O_PIDS, O_TIMEOUT, O_TMPFS, O_MOUNT, O_ENV, O_WORKDIR, O_NETWORK, O_USER,
-                 O_NOFILE, O_STATS, O_HELP, O_VERSION, O_COUNT };
+                 O_NOFILE, O_STATS, O_ISOLATION, O_HELP, O_VERSION, O_COUNT };
 
 static const struct option {
     const char *name;
@@ -306,6 +309,7 @@ static const struct option {
     [O_ENV] = {"--env", "NAME=VALUE", 1},         [O_WORKDIR] = {"--workdir", "DIR", 0},
     [O_NETWORK] = {"--network", "none|host", 0},  [O_USER] = {"--user", "UID[:GID]", 0},
     [O_NOFILE] = {"--nofile", "N", 0},            [O_STATS] = {"--stats", NULL, 0},
+    [O_ISOLATION] = {"--isolation", "process|vm", 0},
     [O_HELP] = {"--help", NULL, 0},               [O_VERSION] = {"--version", NULL, 0},
 };
 
@@ -540,6 +544,15 @@ static void set_value(struct spec *s, enum option_id o, char *value) {
         break;
     case O_USER:
         set_user(s, value);
+        break;
+    case O_ISOLATION:
+        /* process is what this helper is; a VM is started by the JVM CLI, which the launcher runs for it */
+        if (strcasecmp(value, "vm") == 0)
+            usage("--isolation vm runs in the JVM CLI, not in the helper: use ./arrow run --isolation vm");
+        if (strcasecmp(value, "process") != 0) {
+            snprintf(why, sizeof why, "expected one of [PROCESS, VM] (case-insensitive) but was '%s'", value);
+            invalid(o, why);
+        }
         break;
     default:
         break;

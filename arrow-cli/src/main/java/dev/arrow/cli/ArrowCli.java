@@ -83,10 +83,10 @@ public final class ArrowCli implements Callable<Integer> {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("run")) {
-            // The helper reads run's options itself: no picocli model is built for it.
+            // The helper (or, for a VM, RunOptions) reads run's options: no picocli model is built for it.
             int status;
             try {
-                status = RunCommand.run(List.of(args).subList(1, args.length));
+                status = RunCommand.runOrRunVm(List.of(args).subList(1, args.length));
             } catch (InterruptedException e) {
                 status = USAGE_ERROR;
             }

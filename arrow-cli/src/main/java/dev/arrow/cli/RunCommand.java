@@ -18,6 +18,7 @@ import picocli.CommandLine.Unmatched;
  * mode does all of it, the options included (native/README.md, "Run mode"), so that the launcher
  * can run it without a JVM; here it gets the arguments unchanged, this process's stdin, stdout
  * and stderr, and a SIGTERM when this JVM is told to stop, and its exit status is this one's.
+ * {@code --isolation vm} is this JVM's own ({@link RunVm}): the launcher hands it here.
  */
 @Command(
         name = "run",
@@ -38,7 +39,12 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         // The words as typed: picocli has dropped the first "--" from what it did not match.
         List<String> original = spec.commandLine().getParseResult().originalArgs();
-        return run(original.subList(original.indexOf("run") + 1, original.size()));
+        return runOrRunVm(original.subList(original.indexOf("run") + 1, original.size()));
+    }
+
+    /** The words that follow "run": in a VM with {@code --isolation vm} before COMMAND, else by the helper. */
+    static int runOrRunVm(List<String> words) throws InterruptedException {
+        return RunOptions.wantsVm(words) ? RunVm.run(words) : run(words);
     }
 
     /** Runs the helper's run mode with {@code arguments} (what follows "run") and answers its exit status. */

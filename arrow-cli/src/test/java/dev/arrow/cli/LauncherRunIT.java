@@ -92,6 +92,30 @@ class LauncherRunIT {
         assertThat(help.stdout()).startsWith("Usage: arrow run ");
     }
 
+    private Run arrowRun(List<String> words) throws IOException, InterruptedException {
+        var args = new ArrayList<>(List.of("run"));
+        args.addAll(words);
+        return arrow(args.toArray(String[]::new));
+    }
+
+    @Test
+    void isolationVmBeforeTheCommandTakesTheJvmsPath() throws Exception {
+        for (List<String> words : List.of(List.of("--isolation", "vm", "--", "/bin/true"),
+                List.of("--stats", "--memory", "1g", "--isolation=VM", "/bin/true"))) {
+            Run run = arrowRun(words);
+            assertThat(run.status()).as("%s", words).isEqualTo(125);
+            assertThat(run.stderr()).as("%s", words).contains(NO_JDK);
+        }
+        // the word vm as another option's value, or after the command, is not an isolation
+        for (List<String> words : List.of(List.of("--env", "--isolation", "--", "/bin/echo", "vm"),
+                List.of("--isolation", "process", "--", "/bin/echo", "--isolation", "vm"),
+                List.of("/bin/echo", "--isolation=vm"))) {
+            Run run = arrowRun(words);
+            assertThat(run.stderr()).as("%s", words).doesNotContain(NO_JDK);
+        }
+        assertThat(arrow("run", "--isolation", "process", "--", "/bin/echo", "hi").stdout()).isEqualTo("hi\n");
+    }
+
     @Test
     void otherCommandsStillTakeTheJvmsPath() throws Exception {
         Run ls = arrow("ls");

@@ -113,6 +113,9 @@ class RunOptionsIT {
             --env =x -- /bin/true                 => invalid value for option '--env' (NAME=VALUE): '=x' is not NAME=VALUE
             --env x -- /bin/true                  => invalid value for option '--env' (NAME=VALUE): 'x' is not NAME=VALUE
             --network maybe -- /bin/true          => invalid value for option '--network': expected one of [NONE, HOST] (case-insensitive) but was 'maybe'
+            --isolation jail -- /bin/true         => invalid value for option '--isolation': expected one of [PROCESS, VM] (case-insensitive) but was 'jail'
+            --isolation vm -- /bin/true           => --isolation vm runs in the JVM CLI, not in the helper: use ./arrow run --isolation vm
+            --isolation=VM -- /bin/true           => --isolation vm runs in the JVM CLI, not in the helper: use ./arrow run --isolation vm
             --workdir rel -- /bin/true            => invalid value for option '--workdir': 'rel' is not an absolute path
             --mount /tmp -- /bin/true             => invalid value for option '--mount' (HOST:SANDBOX[:rw|:ro]): '/tmp' is not a mount: use HOST:SANDBOX[:rw|:ro]
             --mount /tmp:/d:rw:x -- /bin/true     => invalid value for option '--mount' (HOST:SANDBOX[:rw|:ro]): '/tmp:/d:rw:x' is not a mount: use HOST:SANDBOX[:rw|:ro]
@@ -157,6 +160,14 @@ class RunOptionsIT {
     }
 
     @Test
+    void isolationProcessIsTheHelpersOwnAndChangesNothing() throws Exception {
+        Run run = run("--isolation", "process", "--", "/bin/sh", "-c", "echo hello; exit 3");
+        assertThat(run.status()).isEqualTo(3);
+        assertThat(run.stdout()).isEqualTo("hello\n");
+        assertThat(run.stderr()).isEmpty();
+    }
+
+    @Test
     void helpAndVersion() throws Exception {
         for (String help : List.of("-h", "--help", "-hV")) {
             Run run = run("--memory", "1m", help, "--bogus");
@@ -164,7 +175,7 @@ class RunOptionsIT {
             assertThat(run.stdout()).startsWith("Usage: arrow run [OPTIONS] [--] COMMAND [ARG...]\n")
                     .contains("--memory=SIZE", "--cpus=CPUS", "--pids=N", "--timeout=DURATION", "--tmpfs-size=SIZE",
                             "--mount=HOST:SANDBOX[:rw|:ro]", "--env=NAME=VALUE", "--workdir=DIR", "--network=none|host",
-                            "--user=UID[:GID]", "--nofile=N", "--stats", "-h, --help", "-V, --version")
+                            "--user=UID[:GID]", "--nofile=N", "--stats", "--isolation=process|vm", "-h, --help", "-V, --version")
                     .contains("  124    timed out (--timeout)\n", "  125    any other error: bad option, setup failure\n");
             assertThat(run.stderr()).isEmpty();
         }

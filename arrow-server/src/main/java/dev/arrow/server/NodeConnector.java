@@ -95,17 +95,19 @@ final class NodeConnector extends ServerConnector {
             Promise<Connection> promise = promise(context);
             try {
                 super.connectionOpened(connection, attachment);
-                promise.succeeded(connection);
             } catch (Throwable failure) {
-                promise.failed(failure);
+                onSelector(() -> promise.failed(failure));
+                return;
             }
+            onSelector(() -> promise.succeeded(connection));
         }
 
         @Override
         protected void connectionFailed(SelectableChannel channel, Throwable failure, Object attachment) {
             super.connectionFailed(channel, failure, attachment);
             if (attachment instanceof Map<?, ?> context) {
-                promise(context).failed(failure);
+                Promise<Connection> promise = promise(context);
+                onSelector(() -> promise.failed(failure));
             }
         }
 
@@ -113,8 +115,20 @@ final class NodeConnector extends ServerConnector {
         protected void onAcceptFailed(SelectableChannel channel, Throwable failure, Object attachment) {
             super.onAcceptFailed(channel, failure, attachment);
             if (attachment instanceof Map<?, ?> context) {
-                promise(context).failed(failure);
+                Promise<Connection> promise = promise(context);
+                onSelector(() -> promise.failed(failure));
             }
+        }
+
+        /**
+         * Jetty makes a new connection, and opens it, on a pool thread (its Accept and
+         * CreateEndPoint tasks), not on the selector thread. The gateway's lean path goes on from
+         * the promise (the request's head is written, its connection read on) and touches its
+         * client connection's state, which only the selector thread may touch: run there, the
+         * instance's answer, read by the selector thread meanwhile, cannot overtake it.
+         */
+        private void onSelector(Runnable task) {
+            theSelector().submit(selector -> task.run());
         }
 
         @Override

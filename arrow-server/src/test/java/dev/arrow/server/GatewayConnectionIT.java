@@ -28,6 +28,7 @@ class GatewayConnectionIT {
 
     private static Node node;
     private static NodeClient client;
+    private static String bundle;
 
     @BeforeAll
     static void start() throws Exception {
@@ -39,7 +40,7 @@ class GatewayConnectionIT {
         }
         NodeClient.Reply uploaded = client.post("/v1/bundles", "application/gzip",
                 HttpModeIT.tarGz("wire.py", app, "README", "a test app\n".getBytes(StandardCharsets.UTF_8)));
-        String bundle = uploaded.json().path("digest").asText();
+        bundle = uploaded.json().path("digest").asText();
         NodeClient.Reply deployed = client.deploy("{\"name\":\"wire\",\"mode\":\"http\",\"bundle\":\"" + bundle
                 + "\",\"command\":[\"python3\",\"/code/wire.py\"],\"limits\":{\"timeout\":\"1s\"},"
                 + "\"scaling\":{\"concurrency\":8,\"maxInstances\":1,\"minInstances\":1}}");
@@ -299,6 +300,33 @@ class GatewayConnectionIT {
             assertThat(wire.closedByPeer()).isTrue();
             // Jetty's graceful stop waits for every connection: one left open would hold it for the whole grace
             assertThat(took).isLessThan(DispatchSettings.DEFAULT.shutdownGrace());
+        }
+        // Nodes in one JVM share the sandbox driver and its spawner: the other node's end must not
+        // touch this node's warm instance, nor its next connection.
+        try (WireClient wire = connect()) {
+            WireClient.Answer answer = wire.send(get("/a/wire/beside")).read();
+            assertThat(answer.text()).isEqualTo("path /beside");
+            assertThat(answer.header("X-Arrow-Cold")).isEqualTo("false");
+        }
+    }
+
+    @Test
+    void anInstanceThatDiesUnderAKeptAliveConnectionGetsItsClientAJsonAnswer() throws Exception {
+        // an arrow of its own: the class's warm instance must stay warm for the other tests
+        NodeClient.Reply deployed = client.deploy("{\"name\":\"mortal\",\"mode\":\"http\",\"bundle\":\"" + bundle
+                + "\",\"command\":[\"python3\",\"/code/wire.py\"],\"limits\":{\"timeout\":\"5s\"},"
+                + "\"scaling\":{\"concurrency\":8,\"maxInstances\":1}}");
+        assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
+        try (WireClient wire = connect()) {
+            for (int round = 0; round < 3; round++) {
+                assertThat(wire.send(get("/a/mortal/before")).read().text()).isEqualTo("path /before");
+                WireClient.Answer died = wire.send(get("/a/mortal/exit")).read();
+                assertThat(died.status()).isEqualTo(502);
+                assertThat(died.header("Content-Type")).isEqualTo("application/json");
+                assertThat(died.text()).contains("\"code\":\"instance_failed\"");
+                // the connection is still good: the next request gets a new instance
+                assertThat(wire.send(get("/a/mortal/after")).read().text()).isEqualTo("path /after");
+            }
         }
     }
 

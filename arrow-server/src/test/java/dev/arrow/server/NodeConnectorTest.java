@@ -139,6 +139,59 @@ class NodeConnectorTest {
     }
 
     @Test
+    void aClientConnectionIsHandedOnOnTheSelectorThreadThoughJettyOpensItOnAnother() throws Exception {
+        startServer(new Handler.Abstract(Invocable.InvocationType.NON_BLOCKING) {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                return false;
+            }
+        });
+        var selector = new java.util.concurrent.CompletableFuture<Thread>();
+        connector.selectorThread().execute(() -> selector.complete(Thread.currentThread()));
+        try (var peer = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            // connected already (registered as accepted), and still connecting (finished by the selector)
+            for (boolean connected : new boolean[] {true, false}) {
+                var opened = new java.util.concurrent.CompletableFuture<org.eclipse.jetty.io.Connection>();
+                var on = new java.util.concurrent.CompletableFuture<Thread>();
+                Map<String, Object> context = new java.util.HashMap<>();
+                context.put(ClientConnector.CONTEXT_KEY, new ClientConnector());
+                context.put(Transport.CONTEXT_KEY, Transport.TCP_IP);
+                context.put(ClientConnector.REMOTE_SOCKET_ADDRESS_CONTEXT_KEY, peer.getLocalSocketAddress());
+                context.put(org.eclipse.jetty.io.ClientConnectionFactory.CONTEXT_KEY,
+                        (org.eclipse.jetty.io.ClientConnectionFactory) (endPoint, ignored) ->
+                                new org.eclipse.jetty.io.AbstractConnection(endPoint, Runnable::run) {
+                                    @Override
+                                    public void onFillable() {
+                                    }
+                                });
+                context.put(ClientConnector.CONNECTION_PROMISE_CONTEXT_KEY,
+                        org.eclipse.jetty.util.Promise.<org.eclipse.jetty.io.Connection>from(connection -> {
+                            on.complete(Thread.currentThread());
+                            opened.complete(connection);
+                        }, opened::completeExceptionally));
+                SocketChannel channel = SocketChannel.open();
+                if (connected) {
+                    channel.connect(peer.getLocalSocketAddress());
+                    channel.configureBlocking(false);
+                    connector.getSelectorManager().accept(channel, context);
+                } else {
+                    channel.configureBlocking(false);
+                    if (channel.connect(peer.getLocalSocketAddress())) {
+                        connector.getSelectorManager().accept(channel, context);
+                    } else {
+                        connector.getSelectorManager().connect(channel, context);
+                    }
+                }
+                org.eclipse.jetty.io.Connection connection = opened.get(5, TimeUnit.SECONDS);
+                // The gateway's lean path goes on from here and touches its client connection's state,
+                // which the selector thread alone may touch while it reads the instance's answer.
+                assertThat(on.get()).as("connected: " + connected).isSameAs(selector.get(5, TimeUnit.SECONDS));
+                connection.close();
+            }
+        }
+    }
+
+    @Test
     void aConnectThatIsRefusedFailsTheRequestInsteadOfLeavingItWaiting() throws Exception {
         startServer(new Handler.Abstract(Invocable.InvocationType.NON_BLOCKING) {
             @Override

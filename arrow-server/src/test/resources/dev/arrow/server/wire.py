@@ -57,6 +57,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/sleep":
             time.sleep(3)
             self.reply(200, "late")
+        elif self.path == "/exit":
+            os._exit(3)  # the instance dies under the request, with no answer
         elif self.path == "/empty":
             self.send_response(204)
             self.end_headers()

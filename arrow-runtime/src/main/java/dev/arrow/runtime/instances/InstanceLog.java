@@ -15,7 +15,9 @@ final class InstanceLog {
 
     private final LogCapture recent = new LogCapture(TAIL_BYTES, TAIL_BYTES);
     private LogCapture capture; // guarded by this
-    private long handing;       // bytes read and not yet accepted, guarded by this
+    // Bytes read and not yet accepted: counted without the lock, the moment a read returns, so that a
+    // settle never misses bytes a pump holds while it waits for the lock (the other pump's accept, or settle's own).
+    private final java.util.concurrent.atomic.AtomicLong handing = new java.util.concurrent.atomic.AtomicLong();
     private long taken;         // bytes accepted since the start, guarded by this
     private final java.util.List<InputStream> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -26,9 +28,7 @@ final class InstanceLog {
         try (in) {
             int n;
             while ((n = in.read(buffer)) > 0) {
-                synchronized (this) {
-                    handing += n;
-                }
+                handing.addAndGet(n);
                 accept(buffer, n);
             }
         } catch (IOException e) {
@@ -56,10 +56,7 @@ final class InstanceLog {
                 // closed: nothing pending
             }
         }
-        long target;
-        synchronized (this) {
-            target = taken + handing + waiting;
-        }
+        long target = waiting + handing.get() + takenSoFar();
         // Only what was written before now: an app that keeps writing does not hold the answer up.
         long deadline = System.nanoTime() + SETTLE_NANOS;
         while (takenSoFar() < target && System.nanoTime() < deadline) {
@@ -72,8 +69,8 @@ final class InstanceLog {
     }
 
     private synchronized void accept(byte[] buffer, int n) {
-        handing = Math.max(0, handing - n);
         taken += n;
+        handing.addAndGet(-n);
         recent.accept(buffer, n);
         if (capture != null) {
             capture.accept(buffer, n);

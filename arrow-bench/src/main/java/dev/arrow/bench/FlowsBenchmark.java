@@ -510,15 +510,6 @@ final class FlowsBenchmark implements Callable<Integer> {
 
     /** A call to the node's API; its JSON answer, or a failure naming the call. */
     private JsonNode call(NodeBenchmark.RunningNode node, String method, String path, String type, String body) throws Exception {
-        var request = HttpRequest.newBuilder(node.base.resolve(path)).header("Authorization", "Bearer " + node.token)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (type != null) {
-            request.header("Content-Type", type);
-        }
-        HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        if (answer.statusCode() / 100 != 2) {
-            throw new IOException(method + " " + path + " answered " + answer.statusCode() + ": " + answer.body());
-        }
-        return answer.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(answer.body());
+        return node.api(http, method, path, type, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
     }
 }

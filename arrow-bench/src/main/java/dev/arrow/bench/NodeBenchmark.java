@@ -279,6 +279,22 @@ final class NodeBenchmark implements Callable<Integer> {
             return start(false, serveOptions);
         }
 
+        /** A call to the node's API with its token; the JSON answer (empty: {}), or a failure naming the call. */
+        com.fasterxml.jackson.databind.JsonNode api(HttpClient http, String method, String path, String type, byte[] body)
+                throws IOException, InterruptedException {
+            var request = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + token)
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            if (type != null) {
+                request.header("Content-Type", type);
+            }
+            HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() / 100 != 2) {
+                throw new IOException(method + " " + path + " answered " + answer.statusCode() + ": " + answer.body());
+            }
+            var json = new ObjectMapper();
+            return answer.body().isBlank() ? json.createObjectNode() : json.readTree(answer.body());
+        }
+
         /**
          * Starts {@code arrow serve}; with {@code keepStderr}, its stderr lines are kept in a file
          * beside its home (removed on close) for {@link #stderrLines()}, else thrown away once it

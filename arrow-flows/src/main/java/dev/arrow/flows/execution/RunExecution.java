@@ -259,7 +259,7 @@ final class RunExecution implements Runnable {
             return new Outcome(raw, new Then.Continue());
         }
         JsonNode input = task.inputFrom().isPresent() ? evaluate(task.inputFrom().get(), raw, scope, path) : raw;
-        checkPayload(input, path, "input");
+        String inputText = checkPayload(input, path, "input"); // serialized once for every record of the step
         scope.put("input", input);
         if (stored.isPresent() && stored.get().status() == StepStatus.SUCCEEDED && !exports(step)) {
             JsonNode output = parse(stored.get().output().orElse("null"));
@@ -271,19 +271,19 @@ final class RunExecution implements Runnable {
             Optional<Instant> deadline = deadlineOf(step, stored, started);
             if (deadline.isPresent() && !(step instanceof Step.Call) && !(step instanceof Step.Listen)) {
                 Instant due = deadline.get();
-                journal.write(record(step, path, 1, StepStatus.RUNNING, input, Optional.empty(), Optional.empty(),
+                journal.write(record(step, path, 1, StepStatus.RUNNING, inputText, Optional.empty(), Optional.empty(),
                         Optional.of(due), started, Optional.empty()), false);
                 outcome = withDeadline(path, due, () -> execute(step, input, path, scope, stored, deadline));
             } else {
                 if (!isEffect(step)) {
-                    journal.queue(record(step, path, 1, StepStatus.RUNNING, input, Optional.empty(), Optional.empty(),
+                    journal.queue(record(step, path, 1, StepStatus.RUNNING, inputText, Optional.empty(), Optional.empty(),
                             deadline, started, Optional.empty()));
                 }
                 outcome = execute(step, input, path, scope, stored, deadline);
             }
         } catch (StepFailure failure) {
             FlowError error = failure.error().instance() == null ? failure.error().at(path) : failure.error();
-            StepRecord failed = record(step, path, attempt(stored, step), StepStatus.FAILED, input, Optional.empty(),
+            StepRecord failed = record(step, path, attempt(stored, step), StepStatus.FAILED, inputText, Optional.empty(),
                     Optional.of(text(error.toJson())), Optional.empty(), started, Optional.of(timers.now()));
             if (isEffect(step)) {
                 journal.write(failed, true);
@@ -294,7 +294,7 @@ final class RunExecution implements Runnable {
             throw error == failure.error() ? failure : new StepFailure(error);
         } catch (InterruptedException e) {
             if (!stopping) {
-                journal.queue(record(step, path, attempt(stored, step), StepStatus.CANCELLED, input, Optional.empty(),
+                journal.queue(record(step, path, attempt(stored, step), StepStatus.CANCELLED, inputText, Optional.empty(),
                         Optional.empty(), Optional.empty(), started, Optional.of(timers.now())));
             }
             throw e;
@@ -303,10 +303,10 @@ final class RunExecution implements Runnable {
         if (task.outputAs().isPresent()) {
             output = evaluate(task.outputAs().get(), output, scope, path);
         }
-        checkPayload(output, path, "output");
+        String outputText = checkPayload(output, path, "output");
         exportFrom(step, output, scope, path);
-        StepRecord succeeded = record(step, path, attempt(stored, step), StepStatus.SUCCEEDED, input,
-                Optional.of(output), Optional.empty(), Optional.empty(), started, Optional.of(timers.now()));
+        StepRecord succeeded = record(step, path, attempt(stored, step), StepStatus.SUCCEEDED, inputText,
+                Optional.of(outputText), Optional.empty(), Optional.empty(), started, Optional.of(timers.now()));
         if (step instanceof Step.Call || step instanceof Step.Listen) {
             journal.write(succeeded, true);
         } else {
@@ -883,7 +883,8 @@ final class RunExecution implements Runnable {
         return new StepFailure(new FlowError(FlowError.EXPRESSION, 400, "Expression failed", e.getMessage(), path));
     }
 
-    private void checkPayload(JsonNode value, String path, String what) throws StepFailure {
+    /** The value as JSON text, checked against the payload limit. */
+    private String checkPayload(JsonNode value, String path, String what) throws StepFailure {
         int limit = settings.maxPayloadBytes();
         // A cheap bound first: most payloads are far below the limit.
         String text = text(value);
@@ -892,13 +893,21 @@ final class RunExecution implements Runnable {
                     "the step's " + what + " is " + text.getBytes(StandardCharsets.UTF_8).length
                             + " bytes of JSON; a step's input and output are at most " + limit, path));
         }
+        return text;
     }
 
     private StepRecord record(Step step, String path, int attempt, StepStatus status, JsonNode input,
             Optional<JsonNode> output, Optional<String> error, Optional<Instant> due, Instant started,
             Optional<Instant> endedAt) {
-        return new StepRecord(run.id(), path, kind(step), attempt, status, text(input), output.map(RunExecution::text),
-                error, due, started, endedAt, journal.redrive());
+        return record(step, path, attempt, status, text(input), output.map(RunExecution::text), error, due, started,
+                endedAt);
+    }
+
+    private StepRecord record(Step step, String path, int attempt, StepStatus status, String input,
+            Optional<String> output, Optional<String> error, Optional<Instant> due, Instant started,
+            Optional<Instant> endedAt) {
+        return new StepRecord(run.id(), path, kind(step), attempt, status, input, output, error, due, started, endedAt,
+                journal.redrive());
     }
 
     static String kind(Step step) {

@@ -9,6 +9,7 @@ import dev.arrow.platform.arrows.ArrowService;
 import dev.arrow.platform.invocations.DispatchClock;
 import dev.arrow.platform.invocations.InvocationService;
 import dev.arrow.platform.invocations.RuntimeLaunchers;
+import dev.arrow.platform.invocations.VmTier;
 import dev.arrow.platform.invocations.WarmInstances;
 import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.bundle.BundleLimits;
@@ -113,7 +114,9 @@ public final class Node implements AutoCloseable {
             var bundles = new FileBundleStore(home.resolve("bundles"), BundleLimits.DEFAULT);
             NodeMetrics metrics = newMetrics.join();
             var invoker = new ExecInvoker(driver, config.dispatch().output());
-            var arrows = new ArrowService(state.arrows(), bundles, clock);
+            // isolation: vm arrows run in a tier of their own, its driver made at their first invocation.
+            VmTier vm = VmTier.ofHost(config.dispatch().output());
+            var arrows = new ArrowService(state.arrows(), bundles, clock, vm::check);
             RuntimeLaunchers runtimes = config.runtimes() == RuntimeLaunchers.NONE ? InstalledRuntimes.install(home)
                     : config.runtimes();
             warm = new WarmInstances(driver, bundles, runtimes, config.dispatch(), clock, metrics,
@@ -121,6 +124,7 @@ public final class Node implements AutoCloseable {
             var invocations = new InvocationService(state.arrows(), bundles, state.invocations(), invoker, warm,
                     config.dispatch(), clock, metrics);
             metrics.bind(invocations, warm, driver);
+            invocations.giveVmTier(vm);
             var sandboxTokens = new SandboxTokens(); // in memory: a restart revokes them all
             invocations.giveSandboxesApi(new SandboxApi(sandboxTokens, socketDir));
             metrics.bind(sandboxTokens);

@@ -1,6 +1,7 @@
 package dev.arrow.server;
 
 import dev.arrow.platform.access.SandboxTokens;
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.platform.invocations.Execution;
 import dev.arrow.platform.invocations.InvocationListener;
 import dev.arrow.platform.invocations.InvocationRecord;
@@ -130,6 +131,18 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
             meters.coldStarts().increment();
         }
         meters.duration().record(run.duration());
+        if (run.isolation() == Isolation.VM) {
+            countVm(run);
+        }
+    }
+
+    /** The VM tier's invocations by outcome, and its accelerator once a VM invocation has made the tier. */
+    private void countVm(Execution run) {
+        Counter.builder("arrow.vm.invocations").description("Finished invocations of the VM tier")
+                .tag("outcome", outcomeOf(run)).register(registry).increment();
+        run.accelerator().ifPresent(accelerator -> Gauge.builder("arrow.vm.accelerator", () -> 1)
+                .description("What the VM tier's VMs run on (kvm or tcg)").tag("accelerator", accelerator)
+                .strongReference(true).register(registry));
     }
 
     /** One arrow's meters; its invocation counters by outcome. */

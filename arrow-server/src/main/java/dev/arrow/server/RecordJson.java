@@ -72,6 +72,8 @@ final class RecordJson {
     private static void execution(ObjectNode out, Execution run) {
         out.put("cold", run.cold());
         run.instance().ifPresent(instance -> out.put("instance", instance));
+        out.put("isolation", run.isolation().label());
+        run.accelerator().ifPresent(accelerator -> out.put("accelerator", accelerator));
         out.put("initMs", millis(run.initTime()));
         out.put("durationMs", millis(run.duration()));
         out.put("outcome", run.outcome().name());

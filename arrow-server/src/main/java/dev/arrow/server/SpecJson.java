@@ -10,6 +10,7 @@ import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Bindings;
 import dev.arrow.platform.arrows.DeclaredTriggers;
 import dev.arrow.platform.arrows.HttpSettings;
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
 import dev.arrow.platform.arrows.Scaling;
@@ -35,7 +36,7 @@ final class SpecJson {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Set<String> TOP = Set.of("name", "mode", "command", "env", "bundle", "limits", "network", "scaling",
-            "runtime", "handler", "http", "bindings", "triggers");
+            "runtime", "handler", "http", "bindings", "triggers", "isolation");
     private static final Set<String> BINDINGS = Set.of("kv", "queues", "buckets", "events");
     private static final Set<String> LIMITS = Set.of("memory", "cpus", "pids", "timeout", "tmpfs");
     private static final Set<String> SCALING = Set.of("concurrency", "minInstances", "maxInstances", "keepAlive");
@@ -65,6 +66,7 @@ final class SpecJson {
         HttpSettings http = http(body.get("http"));
         Bindings bindings = bindings(body.get("bindings"));
         DeclaredTriggers triggers = triggers(body.get("triggers"), bindings);
+        Isolation isolation = text(body, "isolation", "isolation").map(SpecJson::isolation).orElse(Isolation.PROCESS);
         if (runtime.isPresent() && handler.isPresent()) {
             try {
                 dev.arrow.runtime.runtimes.LanguageRuntime.of(runtime.get()).validateHandler(handler.get());
@@ -74,7 +76,7 @@ final class SpecJson {
             }
         }
         return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
-                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http, bindings, triggers);
+                runtime.map(r -> new RuntimeHandler(r, handler.orElse(null))), http, bindings, triggers, isolation);
     }
 
     static ObjectNode write(ArrowSpec spec) {
@@ -97,6 +99,7 @@ final class SpecJson {
         limits.put("timeout", spec.limits().timeout().toMillis());
         limits.put("tmpfs", spec.limits().tmpfsBytes());
         out.put("network", spec.network().name().toLowerCase(Locale.ROOT));
+        out.put("isolation", spec.isolation().label());
         ObjectNode scaling = out.putObject("scaling");
         scaling.put("concurrency", spec.scaling().concurrency());
         scaling.put("minInstances", spec.scaling().minInstances());
@@ -126,6 +129,14 @@ final class SpecJson {
             case "exec" -> Mode.EXEC;
             case "http" -> Mode.HTTP;
             default -> throw ApiError.invalid("mode", "mode must be exec or http, not '" + value + "'");
+        };
+    }
+
+    private static Isolation isolation(String value) {
+        return switch (value) {
+            case "process" -> Isolation.PROCESS;
+            case "vm" -> Isolation.VM;
+            default -> throw ApiError.invalid("isolation", "isolation must be process or vm, not '" + value + "'");
         };
     }
 

@@ -313,7 +313,11 @@ final class Schema {
                         error         TEXT,
                         PRIMARY KEY (run, path)
                     ) STRICT""",
-                    "CREATE INDEX flow_steps_by_run ON flow_steps (run, started_at_ns, path)"));
+                    "CREATE INDEX flow_steps_by_run ON flow_steps (run, started_at_ns, path)"),
+            // The VM tier: the tier a run was in and, for a VM, its accelerator (kvm, tcg). Rows
+            // written before it ran in the process tier, as NULL reads.
+            List.of("ALTER TABLE invocations ADD COLUMN isolation TEXT",
+                    "ALTER TABLE invocations ADD COLUMN accelerator TEXT"));
 
     /** The schema version this code writes. */
     static int currentVersion() {

@@ -8,6 +8,7 @@ import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Bindings;
 import dev.arrow.platform.arrows.DeclaredTriggers;
 import dev.arrow.platform.arrows.HttpSettings;
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.RuntimeHandler;
 import dev.arrow.platform.arrows.Scaling;
@@ -31,7 +32,7 @@ final class SpecCodec {
 
     record StoredSpec(String name, String mode, List<String> command, Map<String, String> env, String bundle,
                       StoredLimits limits, String network, StoredScaling scaling, String runtime, String handler,
-                      StoredHttp http, StoredBindings bindings, JsonNode triggers) {
+                      StoredHttp http, StoredBindings bindings, JsonNode triggers, String isolation) {
     }
 
     /** Absent from revisions stored before bindings existed: none then. */
@@ -66,7 +67,9 @@ final class SpecCodec {
                         : new StoredBindings(spec.bindings().kv(), spec.bindings().queues(), spec.bindings().buckets(),
                                 spec.bindings().publishEvents() ? Boolean.TRUE : null),
                 // Absent from revisions stored before triggers existed, and from those without any.
-                spec.triggers().isEmpty() ? null : spec.triggers().list());
+                spec.triggers().isEmpty() ? null : spec.triggers().list(),
+                // Absent from revisions stored before the VM tier, and from process-tier ones.
+                spec.isolation() == Isolation.PROCESS ? null : spec.isolation().name());
         try {
             return JSON.writeValueAsString(stored);
         } catch (JsonProcessingException e) {
@@ -98,6 +101,7 @@ final class SpecCodec {
                 stored.bindings() == null ? Bindings.NONE
                         : new Bindings(stored.bindings().kv(), stored.bindings().queues(), stored.bindings().buckets(),
                                 Boolean.TRUE.equals(stored.bindings().publishEvents())),
-                DeclaredTriggers.of(stored.triggers()));
+                DeclaredTriggers.of(stored.triggers()),
+                stored.isolation() == null ? Isolation.PROCESS : Isolation.valueOf(stored.isolation()));
     }
 }

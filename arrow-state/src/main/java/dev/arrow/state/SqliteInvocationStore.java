@@ -1,6 +1,7 @@
 package dev.arrow.state;
 
 import dev.arrow.platform.IdempotencyKey;
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.platform.invocations.Execution;
 import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
@@ -28,8 +29,8 @@ final class SqliteInvocationStore implements InvocationStore {
             INSERT INTO invocations (id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
                 run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
                 error_code, cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
-                output_bytes, log_bytes, log_truncated, instance, input, output, log)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+                output_bytes, log_bytes, log_truncated, instance, isolation, accelerator, input, output, log)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 arrow = excluded.arrow, revision = excluded.revision, trigger = excluded.trigger,
                 status = excluded.status, accepted_at_ns = excluded.accepted_at_ns,
@@ -43,13 +44,14 @@ final class SqliteInvocationStore implements InvocationStore {
                 memory_limit_bytes = excluded.memory_limit_bytes, billed_ns = excluded.billed_ns,
                 gb_seconds = excluded.gb_seconds, output_bytes = excluded.output_bytes,
                 log_bytes = excluded.log_bytes, log_truncated = excluded.log_truncated,
-                instance = excluded.instance, input = NULL, output = excluded.output, log = excluded.log""";
+                instance = excluded.instance, isolation = excluded.isolation, accelerator = excluded.accelerator,
+                input = NULL, output = excluded.output, log = excluded.log""";
 
     private static final String RECORD_COLUMNS = """
             id, arrow, revision, trigger, status, accepted_at_ns, started_at_ns, attempts,
             run_started_at_ns, cold, init_ns, duration_ns, outcome, exit_code, signal, reason, detail, error,
             error_code, cpu_user_ns, cpu_system_ns, peak_memory_bytes, memory_limit_bytes, billed_ns, gb_seconds,
-            output_bytes, log_bytes, log_truncated, instance""";
+            output_bytes, log_bytes, log_truncated, instance, isolation, accelerator""";
     private static final String UNFINISHED = "status IN ('QUEUED', 'RUNNING')";
     private static final String FINISHED = "status IN ('SUCCEEDED', 'FAILED')";
 
@@ -188,6 +190,8 @@ final class SqliteInvocationStore implements InvocationStore {
                 upsert.setLong(++i, run.logBytes());
                 upsert.setBoolean(++i, run.logTruncated());
                 setOptionalText(upsert, ++i, run.instance());
+                upsert.setString(++i, run.isolation().name());
+                setOptionalText(upsert, ++i, run.accelerator());
                 upsert.setBytes(++i, output);
                 upsert.setString(++i, log);
                 return upsert.executeUpdate();
@@ -368,6 +372,11 @@ final class SqliteInvocationStore implements InvocationStore {
         });
     }
 
+    /** NULL in rows written before the VM tier, all of the process tier. */
+    private static Isolation isolation(String stored) {
+        return stored == null ? Isolation.PROCESS : Isolation.valueOf(stored);
+    }
+
     private static InvocationRecord record(ResultSet rows) throws SQLException {
         Optional<Execution> execution = Optional.empty();
         if (rows.getString("outcome") != null) {
@@ -389,7 +398,9 @@ final class SqliteInvocationStore implements InvocationStore {
                     rows.getLong("output_bytes"),
                     rows.getLong("log_bytes"),
                     rows.getBoolean("log_truncated"),
-                    Optional.ofNullable(rows.getString("instance"))));
+                    Optional.ofNullable(rows.getString("instance")),
+                    isolation(rows.getString("isolation")),
+                    Optional.ofNullable(rows.getString("accelerator"))));
         }
         return new InvocationRecord(
                 rows.getString("id"),

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /** Deploys, lists, rolls back and deletes arrows. Every deploy is a new immutable revision. */
 public final class ArrowService {
@@ -22,12 +23,23 @@ public final class ArrowService {
     private final ArrowStore store;
     private final BundleStore bundles;
     private final Clock clock;
+    private final Consumer<ArrowSpec> runnable;
     private volatile Instant nextKeySweep = Instant.MIN;
 
     public ArrowService(ArrowStore store, BundleStore bundles, Clock clock) {
+        this(store, bundles, clock, spec -> {
+        });
+    }
+
+    /**
+     * @param runnable refuses, with an {@link InvalidInputException}, a spec this node cannot run (an
+     *                 isolation tier it lacks); checked at each deploy
+     */
+    public ArrowService(ArrowStore store, BundleStore bundles, Clock clock, Consumer<ArrowSpec> runnable) {
         this.store = Objects.requireNonNull(store, "store");
         this.bundles = Objects.requireNonNull(bundles, "bundles");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.runnable = Objects.requireNonNull(runnable, "runnable");
     }
 
     /** Stores {@code spec} as the arrow's next revision and routes traffic to it. */
@@ -43,6 +55,7 @@ public final class ArrowService {
      * @throws IdempotencyConflictException the key was used for another spec of this arrow
      */
     public Idempotent<ArrowDetails> deploy(ArrowSpec spec, Optional<IdempotencyKey> key) {
+        runnable.accept(spec);
         spec.bundle().ifPresent(digest -> {
             if (!bundles.contains(digest)) {
                 throw new InvalidInputException("bundle", "no bundle " + digest + " on this node: upload it first");

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * @param http    how an http-mode instance is reached and found ready
  * @param bindings what of the node's services it may reach from inside its sandbox
  * @param triggers what makes it run besides a call, as declared (the events layer reads them)
+ * @param isolation which sandbox tier runs it
  */
 public record ArrowSpec(
         String name,
@@ -38,7 +39,8 @@ public record ArrowSpec(
         Optional<RuntimeHandler> runtime,
         HttpSettings http,
         Bindings bindings,
-        DeclaredTriggers triggers) {
+        DeclaredTriggers triggers,
+        Isolation isolation) {
 
     public static final int MAX_COMMAND_ARGS = 256;
     public static final int MAX_ENV = 256;
@@ -102,6 +104,15 @@ public record ArrowSpec(
         scaling = Objects.requireNonNullElse(scaling, Scaling.DEFAULT);
         bindings = Objects.requireNonNullElse(bindings, Bindings.NONE);
         triggers = Objects.requireNonNullElse(triggers, DeclaredTriggers.NONE);
+        isolation = Objects.requireNonNullElse(isolation, Isolation.PROCESS);
+    }
+
+    /** An arrow of the process tier. */
+    public ArrowSpec(String name, Mode mode, List<String> command, Map<String, String> env, Optional<String> bundle,
+            ArrowLimits limits, NetworkPolicy network, Scaling scaling, Optional<RuntimeHandler> runtime,
+            HttpSettings http, Bindings bindings, DeclaredTriggers triggers) {
+        this(name, mode, command, env, bundle, limits, network, scaling, runtime, http, bindings, triggers,
+                Isolation.PROCESS);
     }
 
     /** An arrow without triggers. */
@@ -143,35 +154,48 @@ public record ArrowSpec(
     }
 
     public ArrowSpec withEnv(Map<String, String> newEnv) {
-        return new ArrowSpec(name, mode, command, newEnv, bundle, limits, network, scaling, runtime, http, bindings, triggers);
+        return new ArrowSpec(name, mode, command, newEnv, bundle, limits, network, scaling,
+                runtime, http, bindings, triggers, isolation);
     }
 
     public ArrowSpec withBundle(String digest) {
-        return new ArrowSpec(name, mode, command, env, Optional.of(digest), limits, network, scaling, runtime, http, bindings, triggers);
+        return new ArrowSpec(name, mode, command, env, Optional.of(digest), limits, network, scaling,
+                runtime, http, bindings, triggers, isolation);
     }
 
     public ArrowSpec withLimits(ArrowLimits newLimits) {
-        return new ArrowSpec(name, mode, command, env, bundle, newLimits, network, scaling, runtime, http, bindings, triggers);
+        return new ArrowSpec(name, mode, command, env, bundle, newLimits, network, scaling,
+                runtime, http, bindings, triggers, isolation);
     }
 
     public ArrowSpec withNetwork(NetworkPolicy policy) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, policy, scaling, runtime, http, bindings, triggers);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, policy, scaling,
+                runtime, http, bindings, triggers, isolation);
     }
 
     public ArrowSpec withScaling(Scaling newScaling) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, newScaling, runtime, http, bindings, triggers);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, newScaling,
+                runtime, http, bindings, triggers, isolation);
     }
 
     public ArrowSpec withHttp(HttpSettings settings) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, settings, bindings, triggers);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
+                runtime, settings, bindings, triggers, isolation);
     }
 
     public ArrowSpec withBindings(Bindings newBindings) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, http, newBindings, triggers);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
+                runtime, http, newBindings, triggers, isolation);
     }
 
     public ArrowSpec withTriggers(DeclaredTriggers newTriggers) {
-        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling, runtime, http, bindings, newTriggers);
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
+                runtime, http, bindings, newTriggers, isolation);
+    }
+
+    public ArrowSpec withIsolation(Isolation tier) {
+        return new ArrowSpec(name, mode, command, env, bundle, limits, network, scaling,
+                runtime, http, bindings, triggers, tier);
     }
 
     private static void requirePlainText(String value, String field) {

@@ -1,5 +1,6 @@
 package dev.arrow.platform.invocations;
 
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.sandbox.Outcome;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,9 @@ import java.util.Optional;
  * @param logBytes         size of stderr as written, before any truncation
  * @param logTruncated     whether the stored log is cut short (it then ends with a marker saying so)
  * @param instance         http mode: the instance that served it
+ * @param isolation        the sandbox tier it ran in
+ * @param accelerator      the VM tier: what its VM ran on, {@code kvm} or {@code tcg} (empty when the VM
+ *                         tier could not even be made)
  */
 public record Execution(
         Instant startedAt,
@@ -42,7 +46,18 @@ public record Execution(
         long outputBytes,
         long logBytes,
         boolean logTruncated,
-        Optional<String> instance) {
+        Optional<String> instance,
+        Isolation isolation,
+        Optional<String> accelerator) {
+
+    /** A run in the process tier. */
+    public Execution(Instant startedAt, boolean cold, Duration initTime, Duration duration, Outcome outcome,
+            Optional<RunError> error, Duration cpuUser, Duration cpuSystem, long peakMemoryBytes, long memoryLimitBytes,
+            Duration billed, double gbSeconds, long outputBytes, long logBytes, boolean logTruncated,
+            Optional<String> instance) {
+        this(startedAt, cold, initTime, duration, outcome, error, cpuUser, cpuSystem, peakMemoryBytes, memoryLimitBytes,
+                billed, gbSeconds, outputBytes, logBytes, logTruncated, instance, Isolation.PROCESS, Optional.empty());
+    }
 
     /** A run in a sandbox of its own (exec mode). */
     public Execution(Instant startedAt, boolean cold, Duration initTime, Duration duration, Outcome outcome,
@@ -62,6 +77,14 @@ public record Execution(
         Objects.requireNonNull(cpuUser, "cpuUser");
         Objects.requireNonNull(cpuSystem, "cpuSystem");
         Objects.requireNonNull(billed, "billed");
+        Objects.requireNonNull(isolation, "isolation");
+        Objects.requireNonNull(accelerator, "accelerator");
+    }
+
+    /** This run, as one in {@code tier} on {@code accelerator}. */
+    public Execution in(Isolation tier, Optional<String> accelerator) {
+        return new Execution(startedAt, cold, initTime, duration, outcome, error, cpuUser, cpuSystem, peakMemoryBytes,
+                memoryLimitBytes, billed, gbSeconds, outputBytes, logBytes, logTruncated, instance, tier, accelerator);
     }
 
     /** Exited with 0 and nothing else went wrong. */

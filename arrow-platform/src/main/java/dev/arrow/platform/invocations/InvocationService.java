@@ -15,6 +15,7 @@ import dev.arrow.platform.arrows.ArrowName;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.ArrowStore;
 import dev.arrow.platform.arrows.ArrowSummary;
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.platform.arrows.Mode;
 import dev.arrow.platform.arrows.Revision;
 import dev.arrow.platform.bundles.BundleStore;
@@ -89,6 +90,7 @@ public final class InvocationService implements AutoCloseable {
     private final Set<Thread> waitingForCapacity = ConcurrentHashMap.newKeySet();
     private final WarmInstances warm;
     private volatile SandboxApi api; // null: sandboxes get no API socket
+    private volatile VmTier vm; // null: the node runs no VM arrows
     /*
      * Each arrow's traffic revision, read once: every deploy, rollback and delete of this node goes
      * through arrowChanged, which refreshes it. (Several nodes sharing arrows will need a change feed.)
@@ -508,16 +510,28 @@ public final class InvocationService implements AutoCloseable {
         SandboxApi give = api;
         Map<String, String> env = environment(accepted, spec, extraEnvironment);
         List<Mount> mounts = List.of();
+        Isolation tier = spec.isolation();
+        Optional<String> accelerator = Optional.empty();
         // The invocation's token lives as long as its sandbox: revoked once the sandbox has ended.
         try (SandboxToken token = give == null ? null : give.mint(spec)) {
             if (token != null) {
                 env.putAll(SandboxApi.environment(token));
                 mounts = List.of(give.mount());
             }
+            ExecInvoker chosen = invoker;
+            if (tier == Isolation.VM) {
+                VmTier vms = vm;
+                if (vms == null) {
+                    throw new SandboxException("this node has no VM tier");
+                }
+                VmTier.Made made = vms.open();
+                chosen = made.invoker();
+                accelerator = Optional.of(made.accelerator());
+            }
             var task = new ExecTask(spec.command(), env, code, limitsOf(spec.limits()), spec.network(), mounts);
-            result = invoker.invoke(task, input);
+            result = chosen.invoke(task, input);
         } catch (SandboxException e) {
-            return finishWithoutSandbox(running, e.getMessage());
+            return finishWithoutSandbox(running, "setup-failed", e.getMessage(), "", tier, accelerator);
         }
         SandboxResult sandbox = result.sandbox();
         listener.sandboxEnded(sandbox);
@@ -528,7 +542,8 @@ public final class InvocationService implements AutoCloseable {
                 : Optional.empty();
         var execution = new Execution(startedAt, true, sandbox.setupTime(), sandbox.wallTime(), sandbox.outcome(), error,
                 sandbox.cpuUser(), sandbox.cpuSystem(), sandbox.peakMemoryBytes(), memory, billed,
-                Metering.gbSeconds(memory, billed), result.outputBytes(), result.logBytes(), result.logTruncated());
+                Metering.gbSeconds(memory, billed), result.outputBytes(), result.logBytes(), result.logTruncated())
+                .in(tier, accelerator);
         InvocationRecord finished = running.finished(execution);
         byte[] output = result.outputTooLarge() ? new byte[0] : result.output();
         store.finish(finished, output, result.log());
@@ -541,9 +556,14 @@ public final class InvocationService implements AutoCloseable {
     }
 
     private CompletedInvocation finishWithoutSandbox(InvocationRecord running, String reason, String why, String log) {
+        return finishWithoutSandbox(running, reason, why, log, Isolation.PROCESS, Optional.empty());
+    }
+
+    private CompletedInvocation finishWithoutSandbox(InvocationRecord running, String reason, String why, String log,
+            Isolation tier, Optional<String> accelerator) {
         var execution = new Execution(running.startedAt().orElse(clock.instant()), true, Duration.ZERO, Duration.ZERO,
                 new Outcome.FailedToStart(reason, why), Optional.empty(), Duration.ZERO, Duration.ZERO, 0, 0,
-                Duration.ZERO, 0, 0, log.length(), false);
+                Duration.ZERO, 0, 0, log.length(), false).in(tier, accelerator);
         InvocationRecord finished = running.finished(execution);
         store.finish(finished, new byte[0], log);
         listener.finished(finished);
@@ -698,6 +718,11 @@ public final class InvocationService implements AutoCloseable {
      * From now on, every sandbox gets the node's API socket and a token of its own: exec
      * invocations here, warm instances through {@link WarmInstances}. Called before {@link #start}.
      */
+    /** Runs the exec-mode invocations of {@code isolation: vm} arrows in {@code tier}. */
+    public void giveVmTier(VmTier tier) {
+        this.vm = Objects.requireNonNull(tier, "tier");
+    }
+
     public void giveSandboxesApi(SandboxApi api) {
         this.api = Objects.requireNonNull(api, "api");
         if (warm != null) {

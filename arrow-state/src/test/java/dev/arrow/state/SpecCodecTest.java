@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Bindings;
 import dev.arrow.platform.arrows.DeclaredTriggers;
+import dev.arrow.platform.arrows.Isolation;
 import org.junit.jupiter.api.Test;
 
 class SpecCodecTest {
@@ -27,6 +28,15 @@ class SpecCodecTest {
         assertThat(spec.bindings()).isEqualTo(Bindings.NONE);
         assertThat(spec.triggers()).isEqualTo(DeclaredTriggers.NONE);
         assertThat(spec.command()).containsExactly("cat");
+        assertThat(spec.isolation()).isEqualTo(Isolation.PROCESS);
+    }
+
+    @Test
+    void isolationRoundTripsAndTheProcessTierStoresNone() {
+        ArrowSpec spec = Fixtures.simpleSpec("boxed").withIsolation(Isolation.VM);
+        assertThat(SpecCodec.decode(SpecCodec.encode(spec))).isEqualTo(spec);
+        assertThat(SpecCodec.encode(spec)).contains("\"isolation\":\"VM\"");
+        assertThat(SpecCodec.encode(Fixtures.simpleSpec("plain"))).contains("\"isolation\":null");
     }
 
     @Test

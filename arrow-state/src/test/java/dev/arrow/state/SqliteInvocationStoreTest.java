@@ -10,6 +10,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.platform.invocations.Execution;
 import dev.arrow.platform.invocations.InvocationQuery;
 import dev.arrow.platform.invocations.InvocationRecord;
@@ -112,6 +113,25 @@ class SqliteInvocationStoreTest {
         assertThat(invocations.find(id).orElseThrow().execution().orElseThrow().gbSeconds()).isEqualTo(0.1 + 0.2);
         assertThat(invocations.output(id)).hasValueSatisfying(out -> assertThat(out).containsExactly(0, 1, 2, 0xff));
         assertThat(invocations.log(id)).contains("");
+    }
+
+    @Test
+    void theTierAndAcceleratorOfARunReadBack() {
+        String vmId = nextId();
+        InvocationRecord vm = queued(vmId, "app", at(0)).started(at(1)).finished(
+                execution(at(1), new Outcome.Exited(0), Optional.empty()).in(Isolation.VM, Optional.of("tcg")));
+        String processId = nextId();
+        InvocationRecord process = queued(processId, "app", at(0)).started(at(1)).finished(
+                execution(at(1), new Outcome.Exited(0), Optional.empty()));
+
+        invocations.finish(vm, new byte[0], "");
+        invocations.finish(process, new byte[0], "");
+
+        assertThat(invocations.find(vmId)).contains(vm);
+        assertThat(invocations.find(vmId).orElseThrow().execution().orElseThrow().accelerator()).contains("tcg");
+        assertThat(invocations.find(processId).orElseThrow().execution().orElseThrow().isolation())
+                .isEqualTo(Isolation.PROCESS);
+        assertThat(invocations.find(processId).orElseThrow().execution().orElseThrow().accelerator()).isEmpty();
     }
 
     @Test

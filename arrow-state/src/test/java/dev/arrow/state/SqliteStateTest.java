@@ -148,6 +148,8 @@ class SqliteStateTest {
             raw.createStatement().execute("DROP TABLE flow_runs");
             raw.createStatement().execute("DROP TABLE flow_revisions");
             raw.createStatement().execute("DROP TABLE flows");
+            raw.createStatement().execute("ALTER TABLE invocations DROP COLUMN isolation");
+            raw.createStatement().execute("ALTER TABLE invocations DROP COLUMN accelerator");
             raw.createStatement().execute("PRAGMA user_version = 2");
         }
         try (SqliteState state = SqliteState.open(file)) {

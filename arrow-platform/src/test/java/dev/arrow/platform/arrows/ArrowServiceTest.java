@@ -41,6 +41,21 @@ class ArrowServiceTest {
     }
 
     @Test
+    void aDeployTheNodeCannotRunIsRefusedBeforeAnyRevision() {
+        var refusing = new ArrowService(store, bundles, Clock.fixed(NOW, ZoneOffset.UTC), spec -> {
+            if (spec.isolation() == Isolation.VM) {
+                throw new InvalidInputException("isolation", "no VM tier here");
+            }
+        });
+
+        assertThatThrownBy(() -> refusing.deploy(ArrowSpec.exec("boxed", List.of("run")).withIsolation(Isolation.VM)))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("isolation"));
+        assertThat(refusing.list()).isEmpty();
+        assertThat(refusing.deploy(ArrowSpec.exec("plain", List.of("run"))).traffic().spec().isolation())
+                .isEqualTo(Isolation.PROCESS);
+    }
+
+    @Test
     void aDeployNamesOnlyABundleTheNodeHas() throws Exception {
         String digest = "sha256:" + "0".repeat(64);
         assertThatThrownBy(() -> arrows.deploy(ArrowSpec.exec("hello", List.of("run")).withBundle(digest)))

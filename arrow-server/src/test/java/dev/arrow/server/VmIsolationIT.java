@@ -1,0 +1,99 @@
+package dev.arrow.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.arrow.platform.invocations.DispatchSettings;
+import dev.arrow.sandbox.vm.VmDriver;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code isolation: vm} on a real node: a VM arrow beside a process one (TCG where there is no KVM). */
+class VmIsolationIT {
+
+    @TempDir
+    Path home;
+
+    private Node node;
+    private NodeClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT));
+        client = new NodeClient(node);
+    }
+
+    @AfterEach
+    void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private static String spec(String name, String script, String extra) {
+        return "{\"name\":\"" + name + "\",\"command\":[\"sh\",\"-c\"," + NodeClient.JSON.valueToTree(script)
+                + "]" + extra + "}";
+    }
+
+    @Test
+    void aVmArrowRunsInAVmAndAProcessArrowBesideItDoesNot() throws Exception {
+        Optional<String> missing = VmDriver.unavailableReason();
+        missing.ifPresent(reason -> System.err.println("VmIsolationIT: the VM parts skipped: " + reason));
+        assumeTrue(missing.isEmpty(), () -> "the VM tier cannot run here: " + missing.orElseThrow());
+
+        NodeClient.Reply deployed = client.deploy(spec("boxed", "tr a-z A-Z; echo in-a-vm >&2", ",\"isolation\":\"vm\""));
+        assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
+        assertThat(deployed.json().path("spec").path("isolation").asText()).isEqualTo("vm");
+        assertThat(client.deploy(spec("plain", "tr a-z A-Z", "")).status()).isEqualTo(201);
+
+        NodeClient.Reply boxed = client.invoke("boxed", "hello");
+        assertThat(boxed.status()).as(boxed.text()).isEqualTo(200);
+        assertThat(boxed.text()).isEqualTo("HELLO");
+        String id = boxed.header("X-Arrow-Invocation-Id");
+        JsonNode record = client.get("/v1/invocations/" + id).json();
+        assertThat(record.path("status").asText()).isEqualTo("succeeded");
+        assertThat(record.path("isolation").asText()).isEqualTo("vm");
+        String accelerator = record.path("accelerator").asText();
+        assertThat(accelerator).isIn("kvm", "tcg");
+        assertThat(client.get("/v1/invocations/" + id + "/logs").text()).isEqualTo("in-a-vm\n");
+
+        NodeClient.Reply plain = client.invoke("plain", "hello");
+        assertThat(plain.text()).isEqualTo("HELLO");
+        JsonNode plainRecord = client.get("/v1/invocations/" + plain.header("X-Arrow-Invocation-Id")).json();
+        assertThat(plainRecord.path("isolation").asText()).isEqualTo("process");
+        assertThat(plainRecord.has("accelerator")).isFalse();
+
+        String metrics = client.get("/metrics").text();
+        assertThat(metrics).contains("arrow_vm_accelerator{accelerator=\"" + accelerator + "\"} 1.0");
+        assertThat(metrics).contains("arrow_vm_invocations_total{outcome=\"success\"} 1.0");
+    }
+
+    @Test
+    void aVmArrowTheNodeCannotRunIsRefusedAtDeployNamingIsolation() throws Exception {
+        NodeClient.Reply http = client.deploy("{\"name\":\"served\",\"mode\":\"http\",\"command\":[\"server\"],"
+                + "\"isolation\":\"vm\"}");
+        assertThat(http.status()).isEqualTo(400);
+        assertThat(http.json().path("error").path("field").asText()).isEqualTo("isolation");
+
+        NodeClient.Reply unknown = client.deploy(spec("odd", "true", ",\"isolation\":\"container\""));
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.json().path("error").path("field").asText()).isEqualTo("isolation");
+
+        Optional<String> missing = VmDriver.unavailableReason();
+        NodeClient.Reply exec = client.deploy(spec("boxed", "true", ",\"isolation\":\"vm\""));
+        if (missing.isPresent()) {
+            assertThat(exec.status()).isEqualTo(400);
+            assertThat(exec.json().path("error").path("field").asText()).isEqualTo("isolation");
+            assertThat(exec.json().path("error").path("message").asText()).contains(missing.get());
+        } else {
+            assertThat(exec.status()).isEqualTo(201);
+        }
+        assertThat(client.get("/v1/arrows/served").status()).isEqualTo(404);
+        assertThat(client.get("/v1/arrows/odd").status()).isEqualTo(404);
+    }
+}

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
             "Deploys arrows: each becomes its arrow's next revision and gets the traffic.",
             "With -f, every arrow of a manifest: one mapping, a YAML stream of documents separated by ---,"
                     + " or a list under 'arrows:'. Fields are the API's (name, mode, command, env, bundle, limits,"
-                    + " network, scaling, runtime, handler, http; values as the API takes them, like timeout: 10s) plus code: a directory,"
+                    + " network, scaling, runtime, handler, http, isolation; values as the API takes them, like timeout: 10s) plus code: a directory,"
                     + " .tar.gz or .zip relative to the manifest. command is a list, or a string split on spaces.",
             "Without -f, one arrow NAME running COMMAND; put -- before COMMAND so its options stay its own.",
             "A code directory is packed into a reproducible .tar.gz; archives are uploaded as they are."
@@ -79,6 +79,10 @@ final class DeployCommand extends NodeCommand {
 
     @Option(names = "--network", paramLabel = "none|host", description = "none (node default) or host.")
     Network network;
+
+    @Option(names = "--isolation", paramLabel = "process|vm",
+            description = "process: namespaces, cgroups and seccomp (default); vm: a microVM (exec mode).")
+    Isolation isolation;
 
     @Option(names = "--concurrency", paramLabel = "N", description = "Invocations per instance (node default: 1).")
     Integer concurrency;
@@ -132,6 +136,8 @@ final class DeployCommand extends NodeCommand {
 
     enum Mode { EXEC, HTTP }
 
+    enum Isolation { PROCESS, VM }
+
     @Override
     public Integer call() throws Exception {
         List<Manifest.Deployable> deployables = file != null ? fromManifest() : List.of(fromOptions());
@@ -169,7 +175,7 @@ final class DeployCommand extends NodeCommand {
     private List<Manifest.Deployable> fromManifest() throws CliException {
         boolean options = code != null || !env.isEmpty() || memoryBytes != null || cpuMillis != null || pids != null
                 || timeout != null || tmpfsBytes != null || network != null || concurrency != null
-                || minInstances != null || maxInstances != null || mode != null || runtime != null || handler != null
+                || minInstances != null || maxInstances != null || isolation != null || mode != null || runtime != null || handler != null
                 || port != null || readinessPath != null || startTimeout != null || keepAlive != null;
         if (name != null || options) {
             throw new ParameterException(spec.commandLine(),
@@ -238,6 +244,9 @@ final class DeployCommand extends NodeCommand {
         }
         if (network != null) {
             body.put("network", network.name().toLowerCase(Locale.ROOT));
+        }
+        if (isolation != null) {
+            body.put("isolation", isolation.name().toLowerCase(Locale.ROOT));
         }
         ObjectNode scaling = ArrowClient.object();
         if (concurrency != null) {

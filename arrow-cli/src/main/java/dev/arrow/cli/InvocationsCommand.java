@@ -63,6 +63,7 @@ final class InvocationsCommand extends NodeCommand {
                 .column("BILLED", TableFormatter.Align.RIGHT)
                 .column("MEMORY", TableFormatter.Align.RIGHT)
                 .column("COLD")
+                .column("ISOLATION")
                 .column("ACCEPTED");
         for (JsonNode record : invocations) {
             table.row(record.path("id").asText(), record.path("arrow").asText(), record.path("revision").asText(),
@@ -70,9 +71,19 @@ final class InvocationsCommand extends NodeCommand {
                     Formats.duration(record.path("durationMs")), Formats.duration(record.path("billedMs")),
                     record.path("peakMemoryBytes").isNumber() ? Formats.size(record.get("peakMemoryBytes").asLong()) : "-",
                     record.path("cold").isBoolean() ? (record.get("cold").asBoolean() ? "cold" : "warm") : "-",
-                    Formats.ago(record.path("acceptedAt"), now));
+                    isolation(record), Formats.ago(record.path("acceptedAt"), now));
         }
         return table.render();
+    }
+
+    /** "process", "vm (tcg)": the tier the run was in, and a VM's accelerator; "-" before it has finished. */
+    static String isolation(JsonNode record) {
+        String isolation = record.path("isolation").asText("");
+        if (isolation.isEmpty()) {
+            return "-";
+        }
+        return record.path("accelerator").isTextual() ? isolation + " (" + record.get("accelerator").asText() + ")"
+                : isolation;
     }
 
     /** "exited 0", "signaled 9", "timed_out"; "-" before the invocation has finished. */

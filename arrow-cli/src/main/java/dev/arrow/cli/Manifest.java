@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * Reads {@code arrow.yaml}: one arrow as a mapping, several as a YAML multi-document stream
  * ({@code ---} between them) or as a list under a top-level {@code arrows:}. An arrow's fields are
  * the API's ({@code name, mode, command, env, bundle, limits, network, scaling, runtime, handler,
- * http, bindings, triggers}), values passed to
+ * http, bindings, triggers, isolation}), values passed to
  * the node as written, plus {@code code}: a directory, .tar.gz or .zip relative to the manifest's
  * directory. {@code command} is a list, or a string split on whitespace (no quoting).
  */
@@ -78,6 +78,7 @@ final class Manifest {
         public Bindings bindings;
         /** A list of triggers, passed on as written: the node checks them. */
         public JsonNode triggers;
+        public String isolation;
         public String code;
     }
 
@@ -206,6 +207,7 @@ final class Manifest {
         entry.http = document.http;
         entry.bindings = document.bindings;
         entry.triggers = document.triggers;
+        entry.isolation = document.isolation;
         entry.code = document.code;
         return entry;
     }

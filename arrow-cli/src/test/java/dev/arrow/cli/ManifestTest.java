@@ -46,6 +46,14 @@ class ManifestTest {
     }
 
     @Test
+    void isolationIsPassedOnAsWritten() throws Exception {
+        List<Manifest.Deployable> arrows = parse("name: boxed\ncommand: [cat]\nisolation: vm\n");
+
+        assertThat(arrows.getFirst().spec().toString())
+                .isEqualTo("{\"name\":\"boxed\",\"command\":[\"cat\"],\"isolation\":\"vm\"}");
+    }
+
+    @Test
     void bindingsArePassedOnAsWritten() throws Exception {
         List<Manifest.Deployable> arrows = parse("""
                 name: shop
@@ -138,7 +146,7 @@ class ManifestTest {
         assertThatThrownBy(() -> parse("name: a\ncommand: [x]\nmemroy: 1m\n"))
                 .isInstanceOf(CliException.class)
                 .hasMessage("arrow.yaml line 3: unknown field 'memroy' (known: arrows, bindings, bundle, code, command, env,"
-                        + " handler, http, limits, mode, name, network, runtime, scaling, triggers)");
+                        + " handler, http, isolation, limits, mode, name, network, runtime, scaling, triggers)");
     }
 
     @Test

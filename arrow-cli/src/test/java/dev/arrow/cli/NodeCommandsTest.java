@@ -100,6 +100,15 @@ class NodeCommandsTest {
     }
 
     @Test
+    void deployTakesTheIsolationTier() {
+        node.answerJson("POST /v1/arrows", 201, arrowJson("boxed", 1, 1));
+
+        assertThat(arrow("deploy", "boxed", "--isolation", "vm", "--", "cat")).as(err()).isZero();
+        assertThat(node.last().bodyText()).isEqualTo("{\"name\":\"boxed\",\"command\":[\"cat\"],\"isolation\":\"vm\"}");
+        assertThat(arrow("deploy", "boxed", "--isolation", "container", "--", "cat")).isEqualTo(125);
+    }
+
+    @Test
     void deployFromManifestDeploysEachArrow() throws IOException {
         Files.writeString(dir.resolve("arrow.yaml"), """
                 name: one
@@ -389,18 +398,22 @@ class NodeCommandsTest {
     void invocationsTableAndNextPageHint() {
         node.answerJson("GET /v1/invocations?arrow=wordcount&status=failed&limit=2", 200, """
                 {"invocations":[
+                 {"id":"01c","arrow":"wordcount","revision":3,"trigger":"sync","status":"succeeded",
+                  "acceptedAt":"2026-01-01T23:59:55Z","cold":true,"durationMs":2500.0,"outcome":"exited","exitCode":0,
+                  "billedMs":2500,"peakMemoryBytes":3391488,"isolation":"vm","accelerator":"tcg"},
                  {"id":"01b","arrow":"wordcount","revision":3,"trigger":"sync","status":"failed",
                   "acceptedAt":"2026-01-01T23:59:50Z","cold":false,"durationMs":1250.0,"outcome":"exited","exitCode":3,
-                  "billedMs":1251,"peakMemoryBytes":3391488},
+                  "billedMs":1251,"peakMemoryBytes":3391488,"isolation":"process"},
                  {"id":"01a","arrow":"wordcount","revision":3,"trigger":"async","status":"queued",
                   "acceptedAt":"2026-01-01T23:59:00Z"}],
                  "next":"01a"}""");
 
         assertThat(arrow("invocations", "wordcount", "--status", "failed", "--limit", "2")).as(err()).isZero();
         assertThat(out()).isEqualTo("""
-                ID   ARROW      REV  TRIGGER  STATUS  OUTCOME   DURATION  BILLED  MEMORY  COLD  ACCEPTED
-                01b  wordcount    3  sync     failed  exited 3     1.25s   1.25s  3.2MiB  warm  10s ago
-                01a  wordcount    3  async    queued  -                -       -       -  -     1m ago
+                ID   ARROW      REV  TRIGGER  STATUS     OUTCOME   DURATION  BILLED  MEMORY  COLD  ISOLATION  ACCEPTED
+                01c  wordcount    3  sync     succeeded  exited 0      2.5s    2.5s  3.2MiB  cold  vm (tcg)   5s ago
+                01b  wordcount    3  sync     failed     exited 3     1.25s   1.25s  3.2MiB  warm  process    10s ago
+                01a  wordcount    3  async    queued     -                -       -       -  -     -          1m ago
                 """);
         assertThat(err()).isEqualTo("more: arrow invocations wordcount --status failed --limit 2 --before 01a\n");
     }

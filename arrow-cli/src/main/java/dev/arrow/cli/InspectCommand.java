@@ -67,6 +67,7 @@ final class InspectCommand extends NodeCommand {
                 + ", timeout " + Formats.duration(limits.path("timeout"))
                 + ", tmpfs " + size(limits.path("tmpfs"))});
         fields.add(new String[] {"network", spec.path("network").asText("none")});
+        fields.add(new String[] {"isolation", spec.path("isolation").asText("process")});
         fields.add(new String[] {"scaling", "concurrency " + scaling.path("concurrency").asText("-")
                 + ", instances " + scaling.path("minInstances").asText("-") + ".."
                 + scaling.path("maxInstances").asText("-")});

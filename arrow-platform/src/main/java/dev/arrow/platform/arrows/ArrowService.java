@@ -33,7 +33,7 @@ public final class ArrowService {
 
     /**
      * @param runnable refuses, with an {@link InvalidInputException}, a spec this node cannot run (an
-     *                 isolation tier it lacks); checked at each deploy
+     *                 isolation tier it lacks); checked at each deploy and rollback
      */
     public ArrowService(ArrowStore store, BundleStore bundles, Clock clock, Consumer<ArrowSpec> runnable) {
         this.store = Objects.requireNonNull(store, "store");
@@ -140,6 +140,8 @@ public final class ArrowService {
             throw new InvalidInputException("revision", "'" + name + "' has revisions 1 to "
                     + summary.latestRevision() + ", not " + target);
         }
+        // A revision deployed where its tier ran may not run here now (the node's qemu gone).
+        store.revision(name, target).ifPresent(old -> runnable.accept(old.spec()));
         if (!store.route(name, target, clock.instant())) {
             throw new NotFoundException("revision", name + "/" + target);
         }

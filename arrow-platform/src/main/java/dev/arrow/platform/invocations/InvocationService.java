@@ -502,16 +502,16 @@ public final class InvocationService implements AutoCloseable {
         InvocationRecord running = accepted.status() == InvocationStatus.RUNNING ? accepted : accepted.started(clock.instant());
         Instant startedAt = running.startedAt().orElseThrow();
         ExecResult result;
+        Isolation tier = spec.isolation();
+        Optional<String> accelerator = Optional.empty();
         Optional<Path> code = spec.bundle().flatMap(bundles::path);
         if (spec.bundle().isPresent() && code.isEmpty()) {
-            return finishWithoutSandbox(running, "the code bundle " + spec.bundle().get()
-                    + " is missing from this node");
+            return finishWithoutSandbox(running, "setup-failed", "the code bundle " + spec.bundle().get()
+                    + " is missing from this node", "", tier, accelerator);
         }
         SandboxApi give = api;
         Map<String, String> env = environment(accepted, spec, extraEnvironment);
         List<Mount> mounts = List.of();
-        Isolation tier = spec.isolation();
-        Optional<String> accelerator = Optional.empty();
         // The invocation's token lives as long as its sandbox: revoked once the sandbox has ended.
         try (SandboxToken token = give == null ? null : give.mint(spec)) {
             if (token != null) {

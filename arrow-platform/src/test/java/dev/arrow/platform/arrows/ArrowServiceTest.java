@@ -56,6 +56,21 @@ class ArrowServiceTest {
     }
 
     @Test
+    void aRollbackToARevisionTheNodeCannotRunIsRefused() {
+        arrows.deploy(ArrowSpec.exec("boxed", List.of("run")).withIsolation(Isolation.VM));
+        arrows.deploy(ArrowSpec.exec("boxed", List.of("run")));
+        var refusing = new ArrowService(store, bundles, Clock.fixed(NOW, ZoneOffset.UTC), spec -> {
+            if (spec.isolation() == Isolation.VM) {
+                throw new InvalidInputException("isolation", "no VM tier here");
+            }
+        });
+
+        assertThatThrownBy(() -> refusing.rollback("boxed", Optional.empty()))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("isolation"));
+        assertThat(refusing.details("boxed").summary().trafficRevision()).isEqualTo(2);
+    }
+
+    @Test
     void aDeployNamesOnlyABundleTheNodeHas() throws Exception {
         String digest = "sha256:" + "0".repeat(64);
         assertThatThrownBy(() -> arrows.deploy(ArrowSpec.exec("hello", List.of("run")).withBundle(digest)))

@@ -11,6 +11,7 @@ import dev.arrow.platform.NotFoundException;
 import dev.arrow.platform.OverloadedException;
 import dev.arrow.platform.arrows.ArrowLimits;
 import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.platform.bundles.ArchiveFormat;
 import dev.arrow.platform.invocations.FakeSandboxes.Exec;
 import dev.arrow.platform.invocations.FakeSandboxes.ExecSandbox;
@@ -78,6 +79,42 @@ class InvocationServiceTest {
     }
 
     // sync
+
+    @Test
+    void aVmArrowNeverRunsInTheProcessTierAndItsRecordSaysVm() throws Exception {
+        TestNode node = started(SETTINGS);
+        node.deploy(hello().withIsolation(Isolation.VM));
+
+        CompletedInvocation noTier = node.invocations.invoke("hello", new byte[0]);
+        node.invocations.giveVmTier(new VmTier(Optional::empty, () -> {
+            throw new SandboxException("qemu vanished");
+        }, OUTPUT));
+        CompletedInvocation brokenTier = node.invocations.invoke("hello", new byte[0]);
+
+        assertThat(noTier.execution().outcome()).isEqualTo(new Outcome.FailedToStart("setup-failed",
+                "this node has no VM tier"));
+        assertThat(brokenTier.execution().outcome()).isEqualTo(new Outcome.FailedToStart("setup-failed", "qemu vanished"));
+        for (CompletedInvocation done : List.of(noTier, brokenTier)) {
+            assertThat(done.execution().isolation()).isEqualTo(Isolation.VM);
+            assertThat(done.execution().accelerator()).isEmpty();
+            assertThat(node.store.find(done.record().id()).orElseThrow().execution().orElseThrow().isolation())
+                    .isEqualTo(Isolation.VM);
+        }
+        assertThat(node.sandboxes.specs()).isEmpty();
+    }
+
+    @Test
+    void aProcessArrowsRecordSaysProcess() throws Exception {
+        TestNode node = started(SETTINGS);
+        node.deploy(hello());
+        node.sandboxes.script(Exec.exits(0, "", ""));
+
+        CompletedInvocation done = node.invocations.invoke("hello", new byte[0]);
+
+        assertThat(done.execution().isolation()).isEqualTo(Isolation.PROCESS);
+        assertThat(done.execution().accelerator()).isEmpty();
+        assertThat(node.sandboxes.specs()).hasSize(1);
+    }
 
     @Test
     void aSyncInvocationRunsTheTrafficRevisionAndKeepsItsRecord() throws Exception {

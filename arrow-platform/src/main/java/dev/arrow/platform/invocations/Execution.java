@@ -27,8 +27,8 @@ import java.util.Optional;
  * @param logTruncated     whether the stored log is cut short (it then ends with a marker saying so)
  * @param instance         http mode: the instance that served it
  * @param isolation        the sandbox tier it ran in
- * @param accelerator      the VM tier: what its VM ran on, {@code kvm} or {@code tcg} (empty when the VM
- *                         tier could not even be made)
+ * @param accelerator      the VM tier: what its VM ran on, {@code kvm} or {@code tcg} (empty in the process
+ *                         tier, and when the VM tier could not be made)
  */
 public record Execution(
         Instant startedAt,

@@ -75,7 +75,7 @@ final class InspectCommand extends NodeCommand {
         fields.add(new String[] {"triggers", triggers(spec.path("triggers"))});
         var text = new StringBuilder();
         for (String[] field : fields) {
-            text.append(String.format("%-10s%s%n", field[0] + ":", field[1]));
+            text.append(String.format("%-11s%s%n", field[0] + ":", field[1]));
         }
         var table = new TableFormatter()
                 .column("REVISION", TableFormatter.Align.RIGHT)

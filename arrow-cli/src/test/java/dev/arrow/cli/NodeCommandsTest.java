@@ -362,19 +362,20 @@ class NodeCommandsTest {
 
         assertThat(arrow("inspect", "wordcount")).isZero();
         assertThat(out()).isEqualTo("""
-                name:     wordcount
-                revision: 2 (latest 3)
-                created:  1d ago
-                updated:  5m ago
-                mode:     exec
-                command:  python3 /code/wc.py
-                bundle:   %s
-                env:      LANG=C.UTF-8
-                limits:   memory 128MiB, cpus 1.0, pids 128, timeout 30s, tmpfs 64MiB
-                network:  none
-                scaling:  concurrency 1, instances 0..10
-                bindings: kv counts, words; buckets texts
-                triggers: -
+                name:      wordcount
+                revision:  2 (latest 3)
+                created:   1d ago
+                updated:   5m ago
+                mode:      exec
+                command:   python3 /code/wc.py
+                bundle:    %s
+                env:       LANG=C.UTF-8
+                limits:    memory 128MiB, cpus 1.0, pids 128, timeout 30s, tmpfs 64MiB
+                network:   none
+                isolation: process
+                scaling:   concurrency 1, instances 0..10
+                bindings:  kv counts, words; buckets texts
+                triggers:  -
 
                 REVISION  TRAFFIC  CREATED  BUNDLE                COMMAND
                        3           1h ago   -                     wc

@@ -190,7 +190,7 @@ static int read_full(int fd, void *buf, size_t len) {
 }
 
 /* u32 little-endian length, then NUL-terminated fields (see VmRequest.java). */
-static void read_request(struct request *r) {
+static void read_message(char **buf_out, size_t *len_out) {
     unsigned char head[4];
     if (read_full(ports[CTL], head, 4) < 0) fail("setup-failed", "no request from the host");
     uint32_t len = head[0] | head[1] << 8 | head[2] << 16 | (uint32_t) head[3] << 24;
@@ -198,6 +198,32 @@ static void read_request(struct request *r) {
     char *buf = malloc(len + 1);
     if (!buf || read_full(ports[CTL], buf, len) < 0) fail("setup-failed", "short request");
     buf[len] = 0;
+    *buf_out = buf;
+    *len_out = len;
+}
+
+static int usr_mounted;
+static int mount_virtiofs(const char *tag, const char *target, unsigned long flags);
+
+static void mount_usr(void) {
+    if (usr_mounted) return;
+    if (mount_virtiofs("usr", "/usr", MS_RDONLY | MS_NODEV | MS_NOSUID) < 0)
+        fail("setup-failed", "cannot mount the host's /usr: %s", strerror(errno));
+    usr_mounted = 1;
+}
+
+/* Reads messages until the request: "arrow-vm-prepare" (a pooled guest: mount /usr ahead of its
+ * request, answer "prepared") may come first. */
+static void read_request(struct request *r) {
+    char *buf;
+    size_t len;
+    for (;;) {
+        read_message(&buf, &len);
+        if (strcmp(buf, "arrow-vm-prepare") != 0) break;
+        free(buf);
+        mount_usr();
+        write_all(ports[CTL], "prepared\n", 9);
+    }
     char *p = buf, *end = buf + len;
 #define NEXT() ({ if (p >= end) fail("bad-argument", "truncated request"); char *f_ = p; p += strlen(p) + 1; f_; })
     if (strcmp(NEXT(), "arrow-vm-1") != 0) fail("bad-argument", "unknown request version");
@@ -239,8 +265,8 @@ static void mkdirs(const char *path) {
 }
 
 static int mount_virtiofs(const char *tag, const char *target, unsigned long flags) {
-    /* The device binds a moment after its driver loads. */
-    for (int tries = 0; tries < 400; tries++) {
+    /* The device binds a moment after its driver loads, or after its hot-plug into a restored guest. */
+    for (int tries = 0; tries < 2000; tries++) {
         if (mount(tag, target, "virtiofs", flags, NULL) == 0) return 0;
         if (errno != ENOENT && errno != ENODEV && errno != EINVAL) return -1;
         usleep(5000);
@@ -261,8 +287,7 @@ static void loopback_up(void) {
 }
 
 static void setup(const struct request *r) {
-    if (mount_virtiofs("usr", "/usr", MS_RDONLY | MS_NODEV | MS_NOSUID) < 0)
-        fail("setup-failed", "cannot mount the host's /usr: %s", strerror(errno));
+    mount_usr();
     char opts[64];
     snprintf(opts, sizeof opts, "size=%llu,mode=1777", r->tmpfs_bytes);
     if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
@@ -440,6 +465,8 @@ int main(void) {
     mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
     load_modules();
     wait_for_ports();
+    /* The host snapshots a guest here, before any share is attached, and restores it at this read. */
+    write_all(ports[CTL], "ready\n", 6);
     static struct request request;
     read_request(&request);
     setup(&request);

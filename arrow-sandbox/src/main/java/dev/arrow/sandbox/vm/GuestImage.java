@@ -20,8 +20,11 @@ import java.util.Set;
  */
 record GuestImage(Path kernel, Path initramfs) {
 
-    /** What the guest init needs: the virtio-mmio transport, the console ports, virtio-fs. */
-    static final List<String> MODULES = List.of("virtio_mmio", "virtio_console", "virtiofs");
+    /**
+     * What the guest init needs: the virtio-mmio transport (microvm), virtio-pci (the machine that is
+     * snapshotted, whose shares are hot-plugged after a restore), the console ports, virtio-fs.
+     */
+    static final List<String> MODULES = List.of("virtio_mmio", "virtio_pci", "virtio_console", "virtiofs");
 
     static synchronized GuestImage prepare(KernelImage.Kernel kernel, Path modulesRoot, Path guestInit, Path cacheRoot)
             throws IOException {

@@ -5,15 +5,31 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * qemu's command line for one VM: {@code -M microvm} with virtio-mmio devices (modern, since
- * vhost-user-fs needs it), RAM as a shared memfd (virtiofsd maps it), the kernel booted with a
- * trimmed command line (microvm has no HPET or PM timer: without {@code tsc_early_khz} the kernel
- * hangs calibrating the TSC), one virtio-fs device per share, and the four virtio-console ports
- * of the guest init's protocol, each a Unix socket qemu connects to.
+ * qemu's command line for one VM. A cold boot is {@code -M microvm} with virtio-mmio devices
+ * (modern, since vhost-user-fs needs it), RAM as a shared memfd (virtiofsd maps it), the kernel
+ * booted with a trimmed command line (microvm has no HPET or PM timer: without {@code
+ * tsc_early_khz} the kernel hangs calibrating the TSC), one virtio-fs device per share, and the
+ * four virtio-console ports of the guest init's protocol, each a Unix socket qemu connects to.
+ * A VM that is snapshotted or restored is {@code -M pc} instead ({@link Snapshotting}): qemu 7.2
+ * cannot migrate a VM with a virtio-fs device, so its shares are hot-plugged after the restore,
+ * and microvm has no hot-plug.
  */
 record QemuCommand(
         Path qemu, String accel, Path kernel, Path initramfs, long memoryMiB, int cpus, long tscKhz,
-        Path consoleLog, List<FsSocket> shares, List<Path> ports) {
+        Path consoleLog, List<FsSocket> shares, List<Path> ports, Snapshotting snapshotting) {
+
+    /**
+     * A VM on the snapshot machine: its RAM is a file it shares (the snapshot's RAM, or a restored
+     * VM's copy of it, which virtiofsd maps too), driven over QMP; {@code incoming} waits for a
+     * snapshot's device state to be loaded.
+     */
+    record Snapshotting(Path ramFile, Path qmpSocket, boolean incoming) {
+    }
+
+    QemuCommand(Path qemu, String accel, Path kernel, Path initramfs, long memoryMiB, int cpus, long tscKhz,
+            Path consoleLog, List<FsSocket> shares, List<Path> ports) {
+        this(qemu, accel, kernel, initramfs, memoryMiB, cpus, tscKhz, consoleLog, shares, ports, null);
+    }
 
     /** The guest init's ports, in the order of {@link #ports()}. */
     static final List<String> PORT_NAMES = List.of("arrow.ctl", "arrow.stdin", "arrow.stdout", "arrow.stderr");
@@ -36,17 +52,28 @@ record QemuCommand(
     }
 
     List<String> argv() {
+        boolean microvm = snapshotting == null;
         var argv = new ArrayList<>(List.of(
                 qemu.toString(),
-                "-M", "microvm",
+                "-M", microvm ? "microvm" : "pc",
                 "-accel", accel,
                 "-cpu", accel.equals("kvm") ? "host" : "max",
                 "-m", memoryMiB + "M",
                 "-smp", Integer.toString(cpus),
                 "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
-                "-object", "memory-backend-memfd,id=mem,size=" + memoryMiB + "M,share=on",
-                "-numa", "node,memdev=mem",
-                "-global", "virtio-mmio.force-legacy=false",
+                "-object", microvm
+                        ? "memory-backend-memfd,id=mem,size=" + memoryMiB + "M,share=on"
+                        : "memory-backend-file,id=mem,size=" + memoryMiB + "M,share=on,mem-path=" + snapshotting.ramFile(),
+                "-numa", "node,memdev=mem"));
+        if (microvm) {
+            argv.addAll(List.of("-global", "virtio-mmio.force-legacy=false"));
+        } else {
+            argv.addAll(List.of("-qmp", "unix:" + snapshotting.qmpSocket() + ",server=on,wait=off"));
+            if (snapshotting.incoming()) {
+                argv.addAll(List.of("-incoming", "defer"));
+            }
+        }
+        argv.addAll(List.of(
                 "-kernel", kernel.toString(),
                 "-initrd", initramfs.toString(),
                 "-append", kernelCommandLine(),
@@ -56,9 +83,9 @@ record QemuCommand(
             FsSocket share = shares.get(i);
             argv.addAll(List.of(
                     "-chardev", "socket,id=fs" + i + ",path=" + share.socket(),
-                    "-device", "vhost-user-fs-device,chardev=fs" + i + ",tag=" + share.tag()));
+                    "-device", (microvm ? "vhost-user-fs-device" : "vhost-user-fs-pci") + ",chardev=fs" + i + ",tag=" + share.tag()));
         }
-        argv.addAll(List.of("-device", "virtio-serial-device,max_ports=" + (PORT_NAMES.size() + 1)));
+        argv.addAll(List.of("-device", (microvm ? "virtio-serial-device" : "virtio-serial-pci") + ",max_ports=" + (PORT_NAMES.size() + 1)));
         for (int i = 0; i < ports.size(); i++) {
             argv.addAll(List.of(
                     "-chardev", "socket,id=port" + i + ",path=" + ports.get(i),

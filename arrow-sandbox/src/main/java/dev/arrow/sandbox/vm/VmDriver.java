@@ -3,6 +3,7 @@ package dev.arrow.sandbox.vm;
 import dev.arrow.sandbox.Limits;
 import dev.arrow.sandbox.NetworkPolicy;
 import dev.arrow.sandbox.Outcome;
+import dev.arrow.sandbox.PrewarmStats;
 import dev.arrow.sandbox.Sandbox;
 import dev.arrow.sandbox.SandboxDriver;
 import dev.arrow.sandbox.SandboxException;
@@ -32,6 +33,11 @@ public final class VmDriver implements SandboxDriver {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     private final VmHost host;
+    private final boolean snapshots = !"off".equals(System.getProperty("arrow.vm.snapshot", ""));
+    private final VmPool pool = new VmPool(this::restoreIdle,
+            new VmPool.Shape(QemuCommand.memoryMiB(java.util.OptionalLong.empty()), 1));
+    private final java.util.Set<VmPool.Shape> unsnapshottable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile String restoreProblem;
     private volatile String accelerator;
     private GuestImage image;
 
@@ -50,15 +56,96 @@ public final class VmDriver implements SandboxDriver {
         if (found.host() == null) {
             throw new SandboxException("the VM tier is not available: " + found.reason());
         }
-        return new VmDriver(found.host());
+        var driver = new VmDriver(found.host());
+        int prewarm = Integer.getInteger("arrow.vm.prewarm", 0);
+        if (prewarm > 0) {
+            driver.prewarm(prewarm);
+        }
+        return driver;
     }
 
+    /**
+     * Starts a VM: from the pool when it holds one of the spec's shape, else restored from the
+     * snapshot of that shape (made on first use: one boot), else booted cold, which is also what a
+     * failed restore falls back to. {@code -Darrow.vm.snapshot=off} always boots cold. A VM that did
+     * not boot for this spec says so in {@link SandboxResult#prewarmed()}.
+     */
     @Override
     public Sandbox start(SandboxSpec spec, Stdio stdio) throws SandboxException {
         if (spec.network() != NetworkPolicy.NONE) {
             throw new SandboxException("the VM tier has no network yet: use network none");
         }
-        return VmSandbox.start(host, image(), accelerator(), spec, stdio);
+        String accel = accelerator();
+        if (snapshots) {
+            var shape = new VmPool.Shape(QemuCommand.memoryMiB(spec.limits().memoryBytes()), QemuCommand.cpus(spec.limits().cpuMillis()));
+            VmSandbox pooled = pool.take(shape);
+            if (pooled != null) {
+                try {
+                    pooled.assign(host, spec, stdio);
+                    return pooled;
+                } catch (SandboxException e) {
+                    restoreProblem = e.getMessage(); // restore one instead
+                }
+            }
+            Snapshot snapshot = snapshot(shape, accel);
+            if (snapshot != null) {
+                try {
+                    return VmSandbox.restore(host, snapshot, accel, spec, stdio);
+                } catch (SandboxException e) {
+                    restoreProblem = e.getMessage();
+                    snapshot.discard(); // made again at the next start
+                }
+            }
+        }
+        return VmSandbox.start(host, image(), accel, spec, stdio);
+    }
+
+    /** Keeps {@code sandboxes} restored VMs waiting (0 to {@value VmPool#MAX}), of the latest start's shape. */
+    @Override
+    public void prewarm(int sandboxes) {
+        if (sandboxes > 0 && !snapshots) {
+            throw new IllegalArgumentException("the VM pool needs snapshots (-Darrow.vm.snapshot is off)");
+        }
+        pool.resize(sandboxes);
+    }
+
+    @Override
+    public PrewarmStats prewarmStats() {
+        return pool.stats();
+    }
+
+    /**
+     * Why the latest snapshot or restore failed (the VM then booted cold), or empty. A snapshot that
+     * cannot be made is not tried again for that shape in this driver's life.
+     */
+    public Optional<String> snapshotProblem() {
+        String problem = restoreProblem;
+        return Optional.ofNullable(problem != null ? problem : pool.lastFailure());
+    }
+
+    private Snapshot snapshot(VmPool.Shape shape, String accel) {
+        if (unsnapshottable.contains(shape)) {
+            return null;
+        }
+        try {
+            return Snapshot.obtain(host, image(), accel, shape.memoryMiB(), shape.cpus());
+        } catch (IOException | SandboxException | RuntimeException e) {
+            restoreProblem = "cannot make the snapshot: " + e.getMessage();
+            unsnapshottable.add(shape);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private VmSandbox restoreIdle(VmPool.Shape shape) throws SandboxException {
+        String accel = accelerator();
+        Snapshot snapshot = snapshot(shape, accel);
+        if (snapshot == null) {
+            throw new SandboxException(restoreProblem == null ? "no snapshot" : restoreProblem);
+        }
+        return VmSandbox.restoreIdle(host, snapshot, accel);
     }
 
     /** {@code kvm} or {@code tcg}: what this driver's VMs run on. Probes KVM on first use, once per JVM and kernel. */

@@ -32,6 +32,8 @@ final class VmRequest {
         return shares;
     }
 
+    static final String PREPARE = "arrow-vm-prepare";
+
     static byte[] encode(SandboxSpec spec) {
         var fields = new ArrayList<String>();
         fields.add(VERSION);
@@ -52,6 +54,15 @@ final class VmRequest {
             fields.add(share.target());
             fields.add(share.writable() ? "1" : "0");
         }
+        return message(fields);
+    }
+
+    /** What a pooled guest gets before its request: mount the host's /usr now, answer "prepared". */
+    static byte[] encodePrepare() {
+        return message(List.of(PREPARE));
+    }
+
+    private static byte[] message(List<String> fields) {
         var body = new ByteArrayOutputStream();
         for (String field : fields) {
             body.writeBytes(field.getBytes(StandardCharsets.UTF_8));

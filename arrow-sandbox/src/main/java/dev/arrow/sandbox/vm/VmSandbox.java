@@ -35,9 +35,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * One VM: virtiofsd per share, qemu, and the threads that carry the guest init's ports. Everything
- * it made (processes, sockets, its temporary directory) is removed when the VM ends, whatever
- * the outcome; processes are ended by their own handles, never by name.
+ * One VM: virtiofsd per share, qemu, and the threads that carry the guest init's ports. A VM is
+ * booted cold (microvm, its shares attached at boot) or restored from a {@link Snapshot} (the
+ * snapshot machine, its shares hot-plugged once it runs); a restored one may wait idle in the
+ * driver's pool, {@code /usr} already mounted, until {@link #assign} gives it its spec. Everything
+ * it made (processes, sockets, its RAM file, its temporary directory) is removed when the VM ends,
+ * whatever the outcome; processes are ended by their own handles, never by name.
  */
 final class VmSandbox implements Sandbox {
 
@@ -45,10 +48,22 @@ final class VmSandbox implements Sandbox {
     // A guest that has not started the program by then hangs (a nested KVM can hang a stock kernel
     // early in its boot); TCG on a loaded host takes seconds, not a minute.
     private static final Duration BOOT_LIMIT = Duration.ofSeconds(60);
+    private static final Duration RESTORE_LIMIT = Duration.ofSeconds(30);
+    private static final Path SHARED_MEMORY = Path.of("/dev/shm");
 
-    private final long startNanos = System.nanoTime();
+    private volatile long startNanos = System.nanoTime();
     private final Path dir;
     private final List<Process> daemons = new ArrayList<>();
+    private final java.util.Map<String, QemuCommand.FsSocket> fsSockets = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, Process> fsDaemons = new java.util.HashMap<>();
+    private boolean restored;
+    private volatile boolean begun;
+    private Path ramCopy;
+    private Qmp qmp;
+    private SocketChannel ctl;
+    private SocketChannel portIn;
+    private SocketChannel portOut;
+    private SocketChannel portErr;
     private final List<AutoCloseableChannel> channels = new ArrayList<>();
     private final CompletableFuture<SandboxResult> result = new CompletableFuture<>();
     private final CountDownLatch started = new CountDownLatch(1);
@@ -84,6 +99,97 @@ final class VmSandbox implements Sandbox {
 
     static VmSandbox start(VmHost host, GuestImage image, String accel, SandboxSpec spec, Stdio stdio)
             throws SandboxException {
+        var vm = create();
+        try {
+            if (vm.checkShares(spec)) {
+                vm.bootCold(host, image, accel, spec);
+                vm.begin(spec, stdio);
+            }
+        } catch (IOException | RuntimeException e) {
+            vm.abandon();
+            throw new SandboxException("cannot start the VM: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            vm.abandon();
+            throw new SandboxException("interrupted while starting the VM", e);
+        }
+        return vm;
+    }
+
+    /**
+     * A VM restored from the snapshot, its shares hot-plugged, running the spec. A failure before
+     * the guest has the request throws, and leaves nothing behind: the caller may boot cold instead.
+     */
+    static VmSandbox restore(VmHost host, Snapshot snapshot, String accel, SandboxSpec spec, Stdio stdio)
+            throws SandboxException {
+        var vm = create();
+        try {
+            if (vm.checkShares(spec)) {
+                vm.restoreGuest(host, snapshot, accel, VmRequest.shares(spec));
+                vm.plug("usr");
+                vm.plugShares(spec);
+                vm.begin(spec, stdio);
+            }
+        } catch (IOException | RuntimeException e) {
+            vm.abandon();
+            throw new SandboxException("cannot restore the VM: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            vm.abandon();
+            throw new SandboxException("interrupted while restoring the VM", e);
+        }
+        return vm;
+    }
+
+    /** A VM restored and waiting for its spec, {@code /usr} mounted: what the driver's pool holds. */
+    static VmSandbox restoreIdle(VmHost host, Snapshot snapshot, String accel) throws SandboxException {
+        var vm = create();
+        try {
+            vm.restoreGuest(host, snapshot, accel, List.of());
+            vm.plug("usr");
+            vm.ctl.write(java.nio.ByteBuffer.wrap(VmRequest.encodePrepare()));
+            String answer = readLine(vm.ctl);
+            if (!"prepared".equals(answer)) {
+                throw new IOException("the restored guest answered " + answer + ": " + tail(vm.dir.resolve("console.log")));
+            }
+        } catch (IOException | RuntimeException e) {
+            vm.abandon();
+            throw new SandboxException("cannot restore a VM for the pool: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            vm.abandon();
+            throw new SandboxException("interrupted while restoring a VM for the pool", e);
+        }
+        return vm;
+    }
+
+    /** Whether an idle VM of the pool still runs. */
+    boolean idleAlive() {
+        return qemu != null && qemu.isAlive();
+    }
+
+    /** Gives an idle VM its spec: its shares are hot-plugged, the program starts. */
+    void assign(VmHost host, SandboxSpec spec, Stdio stdio) throws SandboxException {
+        startNanos = System.nanoTime();
+        try {
+            if (checkShares(spec)) {
+                for (VmRequest.Share share : VmRequest.shares(spec)) {
+                    startVirtiofs(host, share.tag(), share.source());
+                }
+                plugShares(spec);
+                begin(spec, stdio);
+            }
+        } catch (IOException | RuntimeException e) {
+            abandon();
+            throw new SandboxException("cannot start the VM: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abandon();
+            throw new SandboxException("interrupted while starting the VM", e);
+        }
+    }
+
+    private static VmSandbox create() throws SandboxException {
         Path dir;
         try {
             dir = Files.createTempDirectory("arrow-vm-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -92,45 +198,39 @@ final class VmSandbox implements Sandbox {
         }
         var vm = new VmSandbox(dir);
         LIVE.add(vm);
-        try {
-            vm.launch(host, image, accel, spec, stdio);
-        } catch (IOException | RuntimeException e) {
-            vm.cleanUp();
-            LIVE.remove(vm);
-            throw new SandboxException("cannot start the VM: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            vm.cleanUp();
-            LIVE.remove(vm);
-            throw new SandboxException("interrupted while starting the VM", e);
-        }
         return vm;
     }
 
-    private void launch(VmHost host, GuestImage image, String accel, SandboxSpec spec, Stdio stdio)
-            throws IOException, InterruptedException {
-        var shares = new ArrayList<QemuCommand.FsSocket>();
-        shares.add(virtiofs(host, "usr", Path.of("/usr")));
+    private void abandon() {
+        cleanUp();
+        LIVE.remove(this);
+    }
+
+    /** False (the sandbox then has its result) when a mount is not a directory. */
+    private boolean checkShares(SandboxSpec spec) {
         for (VmRequest.Share share : VmRequest.shares(spec)) {
             if (!Files.isDirectory(share.source())) {
                 fail("bad-mount-source", "not a directory (the VM tier shares directories only): " + share.source());
-                return;
+                return false;
             }
-            shares.add(virtiofs(host, share.tag(), share.source()));
         }
+        return true;
+    }
+
+    private List<ServerSocketChannel> portServers(List<Path> paths) throws IOException {
         var servers = new ArrayList<ServerSocketChannel>();
-        var portPaths = new ArrayList<Path>();
         for (String name : List.of("ctl", "stdin", "stdout", "stderr")) {
             Path socket = dir.resolve(name + ".sock");
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             channels.add(server::close);
             server.bind(UnixDomainSocketAddress.of(socket));
             servers.add(server);
-            portPaths.add(socket);
+            paths.add(socket);
         }
-        var command = new QemuCommand(host.qemu(), accel, image.kernel(), image.initramfs(),
-                QemuCommand.memoryMiB(spec.limits().memoryBytes()), QemuCommand.cpus(spec.limits().cpuMillis()),
-                VmHost.tscKhz(), dir.resolve("console.log"), shares, portPaths);
+        return servers;
+    }
+
+    private void startQemu(QemuCommand command, List<ServerSocketChannel> servers) throws IOException, InterruptedException {
         qemu = new ProcessBuilder(command.argv())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(dir.resolve("qemu.log").toFile())
@@ -154,7 +254,89 @@ final class VmSandbox implements Sandbox {
             }
             server.close();
         }
-        SocketChannel ctl = ports.get(0);
+        ctl = ports.get(0);
+        portIn = ports.get(1);
+        portOut = ports.get(2);
+        portErr = ports.get(3);
+    }
+
+    private void bootCold(VmHost host, GuestImage image, String accel, SandboxSpec spec) throws IOException, InterruptedException {
+        startVirtiofs(host, "usr", Path.of("/usr"));
+        for (VmRequest.Share share : VmRequest.shares(spec)) {
+            startVirtiofs(host, share.tag(), share.source());
+        }
+        var shares = new ArrayList<QemuCommand.FsSocket>();
+        for (String tag : fsSockets.keySet()) {
+            shares.add(awaitVirtiofs(tag));
+        }
+        var portPaths = new ArrayList<Path>();
+        var servers = portServers(portPaths);
+        startQemu(new QemuCommand(host.qemu(), accel, image.kernel(), image.initramfs(),
+                QemuCommand.memoryMiB(spec.limits().memoryBytes()), QemuCommand.cpus(spec.limits().cpuMillis()),
+                VmHost.tscKhz(), dir.resolve("console.log"), shares, portPaths), servers);
+    }
+
+    /**
+     * qemu started waiting for a snapshot, on a copy of its RAM, the device state loaded, running:
+     * the guest init is where it was saved, reading its control port. Each share's virtiofsd starts
+     * meanwhile.
+     */
+    private void restoreGuest(VmHost host, Snapshot snapshot, String accel, List<VmRequest.Share> shares)
+            throws IOException, InterruptedException {
+        restored = true;
+        startVirtiofs(host, "usr", Path.of("/usr"));
+        for (VmRequest.Share share : shares) {
+            startVirtiofs(host, share.tag(), share.source());
+        }
+        // The guest's RAM lives in memory, never in a file that the kernel would write back to disk.
+        ramCopy = Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
+                ? Files.createTempFile(SHARED_MEMORY, "arrow-vm-", ".ram")
+                : dir.resolve("ram");
+        SparseFiles.copy(snapshot.ram(), ramCopy);
+        var portPaths = new ArrayList<Path>();
+        var servers = portServers(portPaths);
+        Path qmpSocket = dir.resolve("qmp.sock");
+        startQemu(new QemuCommand(host.qemu(), accel, snapshot.kernel(), snapshot.initramfs(),
+                snapshot.memoryMiB(), snapshot.cpus(), VmHost.tscKhz(), dir.resolve("console.log"), List.of(), portPaths,
+                new QemuCommand.Snapshotting(ramCopy, qmpSocket, true)), servers);
+        qmp = Qmp.connect(qmpSocket, qemu, Duration.ofSeconds(10));
+        qmp.execute("migrate-set-capabilities", Snapshot.ignoreShared());
+        qmp.execute("migrate-incoming", java.util.Map.of("uri", "exec:cat " + Snapshot.shellQuoted(snapshot.state())));
+        long deadline = System.nanoTime() + RESTORE_LIMIT.toNanos();
+        while (true) {
+            Object status = qmp.execute("query-migrate", java.util.Map.of());
+            String phase = Qmp.text(status, "status");
+            if (phase.equals("completed")) {
+                break;
+            }
+            if (phase.equals("failed") || phase.equals("cancelled") || System.nanoTime() > deadline) {
+                throw new IOException("restoring the snapshot " + (phase.isEmpty() ? "timed out" : phase) + ": "
+                        + Qmp.text(status, "error-desc") + " " + tail(dir.resolve("qemu.log")));
+            }
+            Thread.sleep(1);
+        }
+        qmp.execute("cont", java.util.Map.of());
+    }
+
+    /** Hot-plugs a running virtiofsd's share into the restored guest, which mounts it by its tag. */
+    private void plug(String tag) throws IOException, InterruptedException {
+        QemuCommand.FsSocket share = awaitVirtiofs(tag);
+        var address = java.util.Map.of("type", "unix", "data", java.util.Map.of("path", share.socket().toString()));
+        qmp.execute("chardev-add", java.util.Map.of("id", "fs-" + tag,
+                "backend", java.util.Map.of("type", "socket", "data", java.util.Map.of("addr", address, "server", false))));
+        qmp.execute("device_add", java.util.Map.of("driver", "vhost-user-fs-pci", "id", "fsdev-" + tag,
+                "chardev", "fs-" + tag, "tag", tag));
+    }
+
+    private void plugShares(SandboxSpec spec) throws IOException, InterruptedException {
+        for (VmRequest.Share share : VmRequest.shares(spec)) {
+            plug(share.tag());
+        }
+    }
+
+    /** Sends the request and starts what carries the VM to its end. */
+    private void begin(SandboxSpec spec, Stdio stdio) throws IOException {
+        begun = true;
         ctl.write(java.nio.ByteBuffer.wrap(VmRequest.encode(spec)));
 
         spec.limits().wallTime().ifPresent(limit -> Thread.ofVirtual().name("arrow-vm-deadline").start(() -> {
@@ -177,12 +359,14 @@ final class VmSandbox implements Sandbox {
                 Thread.currentThread().interrupt();
             }
         });
-        Thread control = Thread.ofPlatform().daemon().name("arrow-vm-control").start(() -> readControl(ctl));
-        wireStdio(stdio, ports.get(1), ports.get(2), ports.get(3));
-        Thread.ofPlatform().daemon().name("arrow-vm-supervisor").start(() -> supervise(control));
+        SocketChannel control = ctl;
+        Thread reader = Thread.ofPlatform().daemon().name("arrow-vm-control").start(() -> readControl(control));
+        wireStdio(stdio, portIn, portOut, portErr);
+        Thread.ofPlatform().daemon().name("arrow-vm-supervisor").start(() -> supervise(reader));
     }
 
-    private QemuCommand.FsSocket virtiofs(VmHost host, String tag, Path source) throws IOException, InterruptedException {
+    /** Starts one share's virtiofsd; {@link #awaitVirtiofs} waits for its socket. */
+    private void startVirtiofs(VmHost host, String tag, Path source) throws IOException {
         Path socket = dir.resolve("fs-" + tag + ".sock");
         // Its namespace sandbox shows the daemon only the shared tree; the guest mounts it read-only.
         Process daemon = new ProcessBuilder(host.virtiofsd().toString(), "--socket-path=" + socket,
@@ -192,13 +376,36 @@ final class VmSandbox implements Sandbox {
                 .redirectErrorStream(true)
                 .start();
         daemons.add(daemon);
-        while (!Files.exists(socket)) {
+        fsDaemons.put(tag, daemon);
+        fsSockets.put(tag, new QemuCommand.FsSocket(tag, socket));
+    }
+
+    private QemuCommand.FsSocket awaitVirtiofs(String tag) throws IOException, InterruptedException {
+        QemuCommand.FsSocket share = fsSockets.get(tag);
+        Process daemon = fsDaemons.get(tag);
+        while (!Files.exists(share.socket())) {
             if (!daemon.isAlive()) {
-                throw new IOException("virtiofsd for " + source + " ended: " + tail(dir.resolve("virtiofsd-" + tag + ".log")));
+                throw new IOException("virtiofsd for " + tag + " ended: " + tail(dir.resolve("virtiofsd-" + tag + ".log")));
             }
-            Thread.sleep(2);
+            Thread.sleep(1);
         }
-        return new QemuCommand.FsSocket(tag, socket);
+        return share;
+    }
+
+    private static String readLine(SocketChannel channel) throws IOException {
+        var line = new StringBuilder();
+        var one = java.nio.ByteBuffer.allocate(1);
+        while (true) {
+            one.clear();
+            if (channel.read(one) < 0) {
+                return null;
+            }
+            char c = (char) one.get(0);
+            if (c == '\n') {
+                return line.toString();
+            }
+            line.append(c);
+        }
     }
 
     private void wireStdio(Stdio stdio, SocketChannel in, SocketChannel out, SocketChannel err) throws IOException {
@@ -308,7 +515,8 @@ final class VmSandbox implements Sandbox {
         GuestResult guest = guestResult;
         SandboxResult outcome;
         if (guest != null) {
-            outcome = new SandboxResult(guest.outcome(), wall, guest.cpuUser(), guest.cpuSystem(), guest.peakMemoryBytes(), setup);
+            outcome = new SandboxResult(guest.outcome(), wall, guest.cpuUser(), guest.cpuSystem(), guest.peakMemoryBytes(), setup,
+                    restored);
         } else if (timedOut) {
             outcome = new SandboxResult(new Outcome.TimedOut(), wall, Duration.ZERO, Duration.ZERO, 0, setup);
         } else if (bootTimedOut) {
@@ -344,6 +552,16 @@ final class VmSandbox implements Sandbox {
             daemon.destroyForcibly();
             waitQuietly(daemon);
         }
+        if (qmp != null) {
+            qmp.close();
+        }
+        if (ramCopy != null) {
+            try {
+                Files.deleteIfExists(ramCopy);
+            } catch (IOException e) {
+                // removed with the directory below, or already gone
+            }
+        }
         channels.forEach(VmSandbox::closeQuietly);
         if (!pipedOutput) {
             callerChannels.forEach(VmSandbox::closeQuietly);
@@ -378,7 +596,7 @@ final class VmSandbox implements Sandbox {
         }
     }
 
-    private static String tail(Path log) {
+    static String tail(Path log) {
         try {
             String text = Files.readString(log).strip();
             return text.length() > 600 ? text.substring(text.length() - 600) : text;
@@ -424,8 +642,22 @@ final class VmSandbox implements Sandbox {
         }
     }
 
+    /** qemu's and the virtiofsd daemons' pids. */
+    List<Long> processIds() {
+        var pids = new ArrayList<Long>();
+        if (qemu != null) {
+            pids.add(qemu.pid());
+        }
+        daemons.forEach(daemon -> pids.add(daemon.pid()));
+        return pids;
+    }
+
     @Override
     public void close() {
+        if (!begun && !result.isDone()) {
+            abandon(); // an idle VM of the pool: nothing waits for its end
+            return;
+        }
         kill();
         try {
             waitFor();

@@ -18,6 +18,9 @@ class VmModulesDepTest {
             kernel/drivers/virtio/virtio_ring.ko:
             kernel/drivers/virtio/virtio_mmio.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
             kernel/drivers/char/virtio_console.ko: kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
+            kernel/drivers/virtio/virtio_pci_modern_dev.ko:
+            kernel/drivers/virtio/virtio_pci_legacy_dev.ko:
+            kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
             """;
 
     @Test
@@ -28,6 +31,9 @@ class VmModulesDepTest {
                 "kernel/drivers/virtio/virtio_ring.ko",
                 "kernel/drivers/virtio/virtio.ko",
                 "kernel/drivers/virtio/virtio_mmio.ko",
+                "kernel/drivers/virtio/virtio_pci_legacy_dev.ko",
+                "kernel/drivers/virtio/virtio_pci_modern_dev.ko",
+                "kernel/drivers/virtio/virtio_pci.ko",
                 "kernel/drivers/char/virtio_console.ko",
                 "kernel/fs/fuse/fuse.ko",
                 "kernel/fs/fuse/virtiofs.ko");
@@ -36,9 +42,9 @@ class VmModulesDepTest {
     @Test
     void aBuiltInModuleNeedsNothingAndAMissingOneIsAnError() {
         var deps = ModulesDep.parse(DEP);
-        Set<String> builtin = ModulesDep.builtinNames("kernel/drivers/virtio/virtio_pci.ko\nkernel/drivers/block/virtio-blk.ko\n");
+        Set<String> builtin = ModulesDep.builtinNames("kernel/drivers/virtio/virtio_net.ko\nkernel/drivers/block/virtio-blk.ko\n");
 
-        assertThat(deps.loadOrder(List.of("virtio_pci", "virtio-blk", "fuse"), builtin)).containsExactly("kernel/fs/fuse/fuse.ko");
+        assertThat(deps.loadOrder(List.of("virtio_net", "virtio-blk", "fuse"), builtin)).containsExactly("kernel/fs/fuse/fuse.ko");
         assertThatThrownBy(() -> deps.loadOrder(List.of("9pnet_virtio"), builtin))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("9pnet_virtio");

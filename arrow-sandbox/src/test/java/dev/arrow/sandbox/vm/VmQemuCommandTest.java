@@ -51,6 +51,24 @@ class VmQemuCommandTest {
     }
 
     @Test
+    void aVmToSnapshotOrRestoreIsAPcWithAFileForRamAndAControlSocket() {
+        var ports = List.of(Path.of("/d/ctl.sock"), Path.of("/d/stdin.sock"), Path.of("/d/stdout.sock"), Path.of("/d/stderr.sock"));
+        var saving = new QemuCommand(Path.of("/q"), "tcg", Path.of("/c/vmlinux"), Path.of("/c/initramfs.cpio"), 256, 1, 2_096_001,
+                Path.of("/d/console.log"), List.of(), ports, new QemuCommand.Snapshotting(Path.of("/s/ram"), Path.of("/d/qmp.sock"), false));
+        var restoring = new QemuCommand(Path.of("/q"), "tcg", Path.of("/c/vmlinux"), Path.of("/c/initramfs.cpio"), 256, 1, 2_096_001,
+                Path.of("/d/console.log"), List.of(), ports, new QemuCommand.Snapshotting(Path.of("/dev/shm/vm.ram"), Path.of("/d/qmp.sock"), true));
+
+        String saved = String.join(" ", saving.argv());
+        assertThat(saved).contains("-M pc ",
+                "-object memory-backend-file,id=mem,size=256M,share=on,mem-path=/s/ram -numa node,memdev=mem",
+                "-qmp unix:/d/qmp.sock,server=on,wait=off",
+                "-device virtio-serial-pci,max_ports=5");
+        assertThat(saved).doesNotContain("-incoming", "virtio-mmio", "vhost-user-fs");
+        assertThat(String.join(" ", restoring.argv())).contains("mem-path=/dev/shm/vm.ram", "-incoming defer",
+                "-kernel /c/vmlinux -initrd /c/initramfs.cpio");
+    }
+
+    @Test
     void memoryIsTheLimitWithAFloorAndCpusAreWholeCores() {
         assertThat(QemuCommand.memoryMiB(OptionalLong.of(300L << 20))).isEqualTo(300);
         assertThat(QemuCommand.memoryMiB(OptionalLong.of((300L << 20) + 1))).isEqualTo(301);

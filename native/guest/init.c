@@ -411,11 +411,32 @@ static void run(const struct request *r) {
     close(in[1]);
 
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-    struct pollfd fds[3] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {sfd, POLLIN, 0}};
+    struct pollfd fds[4] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}, {sfd, POLLIN, 0}, {ports[CTL], POLLIN, 0}};
     int wstatus = 0, ended = 0;
     struct rusage ru = {0};
+    char lines[256];
+    size_t pending = 0;
     while (fds[0].fd >= 0 || fds[1].fd >= 0 || !ended) {
-        if (poll(fds, 3, -1) < 0 && errno != EINTR) break;
+        if (poll(fds, 4, -1) < 0 && errno != EINTR) break;
+        if (fds[3].fd >= 0 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+            /* "signal N" lines from the host (Ctrl-C on its terminal) go to the program's process group. */
+            ssize_t n = read(ports[CTL], lines + pending, sizeof lines - 1 - pending);
+            if (n <= 0) {
+                if (n == 0 || (errno != EINTR && errno != EAGAIN)) fds[3].fd = -1;
+            } else {
+                pending += (size_t) n;
+                lines[pending] = 0;
+                char *newline;
+                while ((newline = strchr(lines, '\n'))) {
+                    *newline = 0;
+                    int sig;
+                    if (sscanf(lines, "signal %d", &sig) == 1 && sig > 0 && sig < 65 && !ended) kill(-program, sig);
+                    pending -= (size_t) (newline + 1 - lines);
+                    memmove(lines, newline + 1, pending + 1);
+                }
+                if (pending == sizeof lines - 1) pending = 0; /* a line too long to be ours */
+            }
+        }
         for (int i = 0; i < 2; i++) {
             if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             if (relay_chunk(fds[i].fd, ports[i == 0 ? OUT : ERR]) < 0) {

@@ -44,6 +44,8 @@ final class RunVm {
             driver = VmDriver.create();
             accelerator = driver.accelerator();
             try (Sandbox vm = driver.start(options.spec(), Stdio.INHERIT)) {
+                // Ctrl-C goes to the program in the guest, as the process tier's helper passes it on.
+                sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> vm.interrupt());
                 result = vm.waitFor();
             }
         } catch (SandboxException e) {

@@ -90,6 +90,28 @@ class RunVmIT {
     }
 
     @Test
+    void ctrlCReachesTheProgramInTheGuest() throws Exception {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Darrow.helper=" + HELPER, "-jar", JAR.toString(), "run", "--isolation", "vm", "--",
+                "sh", "-c", "trap 'echo caught; exit 7' INT; echo waiting; while :; do sleep 0.1; done")
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            process.getOutputStream().close();
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("waiting");
+
+            new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
+
+            assertThat(out.readLine()).isEqualTo("caught");
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(7);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
     void aCommandNotFoundIs127() throws Exception {
         Run run = arrow("run", "--isolation", "vm", "--", "no-such-command-anywhere");
 

@@ -59,6 +59,14 @@ public interface Sandbox extends AutoCloseable {
     /** Kills the whole sandbox (every process in it), not just the program. Returns at once. */
     void kill();
 
+    /**
+     * Passes an interrupt (Ctrl-C on the caller's terminal) to the program, which decides what to do
+     * with it, as a program in a terminal would. Drivers that cannot reach the program kill the sandbox.
+     */
+    default void interrupt() {
+        kill();
+    }
+
     @Override
     void close();
 }

@@ -99,7 +99,7 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
             var command = new QemuCommand(host.qemu(), accel, image.kernel(), image.initramfs(), memoryMiB, cpus,
                     VmHost.tscKhz(), into.resolve("console.log"), List.of(), portPaths,
                     new QemuCommand.Snapshotting(into.resolve("ram"), qmpSocket, false));
-            Process started = new ProcessBuilder(command.argv())
+            Process started = new ProcessBuilder(VmHost.detached(command.argv()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(into.resolve("qemu.log").toFile())
                     .redirectErrorStream(true)

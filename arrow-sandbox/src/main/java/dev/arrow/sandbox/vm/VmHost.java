@@ -78,6 +78,23 @@ record VmHost(Path qemu, Path virtiofsd, Path guestInit, KernelImage.Kernel kern
         return candidates.stream().map(Path::of).filter(p -> Files.isRegularFile(p) && Files.isExecutable(p)).findFirst();
     }
 
+    /**
+     * The argv of a process of the VM tier (qemu, virtiofsd), in a session of its own where
+     * {@code setsid} is installed: a Ctrl-C on the caller's terminal reaches the caller alone, which
+     * passes it to the guest's program, instead of ending qemu under it.
+     */
+    static List<String> detached(List<String> argv) {
+        if (!Files.isExecutable(SETSID)) {
+            return argv;
+        }
+        var detached = new java.util.ArrayList<String>(argv.size() + 1);
+        detached.add(SETSID.toString());
+        detached.addAll(argv);
+        return detached;
+    }
+
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
     /** The host's TSC rate in kHz as the guest's command line needs it, from /proc/cpuinfo. */
     static long tscKhz() {
         try {

@@ -231,7 +231,7 @@ final class VmSandbox implements Sandbox {
     }
 
     private void startQemu(QemuCommand command, List<ServerSocketChannel> servers) throws IOException, InterruptedException {
-        qemu = new ProcessBuilder(command.argv())
+        qemu = new ProcessBuilder(VmHost.detached(command.argv()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(dir.resolve("qemu.log").toFile())
                 .redirectErrorStream(true)
@@ -369,8 +369,8 @@ final class VmSandbox implements Sandbox {
     private void startVirtiofs(VmHost host, String tag, Path source) throws IOException {
         Path socket = dir.resolve("fs-" + tag + ".sock");
         // Its namespace sandbox shows the daemon only the shared tree; the guest mounts it read-only.
-        Process daemon = new ProcessBuilder(host.virtiofsd().toString(), "--socket-path=" + socket,
-                "-o", "source=" + source, "-o", "cache=always", "-o", "sandbox=namespace")
+        Process daemon = new ProcessBuilder(VmHost.detached(List.of(host.virtiofsd().toString(), "--socket-path=" + socket,
+                "-o", "source=" + source, "-o", "cache=always", "-o", "sandbox=namespace")))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(dir.resolve("virtiofsd-" + tag + ".log").toFile())
                 .redirectErrorStream(true)
@@ -639,6 +639,23 @@ final class VmSandbox implements Sandbox {
         killed = true;
         if (qemu != null) {
             qemu.destroyForcibly();
+        }
+    }
+
+    /** Asks the guest init to send SIGINT to the program's process group. */
+    @Override
+    public void interrupt() {
+        SocketChannel control = ctl;
+        if (!begun || control == null) {
+            kill();
+            return;
+        }
+        synchronized (control) {
+            try {
+                control.write(java.nio.ByteBuffer.wrap("signal 2\n".getBytes(StandardCharsets.US_ASCII)));
+            } catch (IOException e) {
+                // the VM has ended
+            }
         }
     }
 

@@ -85,6 +85,22 @@ class VmIT {
     }
 
     @Test
+    void anInterruptReachesTheProgramWhichDecidesWhatToDo() throws Exception {
+        SandboxSpec spec = SandboxSpec.builder("sh", "-c",
+                "trap 'echo caught; exit 7' INT; echo waiting; while :; do sleep 0.1; done").build();
+        try (Sandbox vm = driver.start(spec, Stdio.PIPE)) {
+            vm.stdin().close();
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(vm.stdout(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("waiting");
+
+            vm.interrupt();
+
+            assertThat(out.readLine()).isEqualTo("caught");
+            assertThat(vm.waitFor().outcome()).isEqualTo(new Outcome.Exited(7));
+        }
+    }
+
+    @Test
     void aMissingCommandFailsToStart() throws Exception {
         Run run = run(SandboxSpec.builder("no-such-command-here").build(), "");
 

@@ -141,15 +141,19 @@ def in_user_namespace():
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        done = []
+        done, control = [], {"user namespace made": False, "tmpfs mounted in it": False}
         try:
             if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
-                os._exit(0)  # no user namespaces: nothing to try from one
+                raise OSError(ctypes.get_errno(), "unshare")  # no user namespaces: nothing to try from one
+            control["user namespace made"] = True
             for name, text in (("setgroups", "deny"), ("uid_map", "0 %d 1" % os.getuid()),
                                ("gid_map", "0 %d 1" % os.getgid())):
                 with open("/proc/self/" + name, "w") as f:
                     f.write(text)
             os.makedirs("/tmp/arrow-probe-mnt", exist_ok=True)
+            # What its root may do there, to show the attempts below had those powers.
+            control["tmpfs mounted in it"] = libc.mount(b"none", b"/tmp/arrow-probe-mnt", b"tmpfs", 0, None) == 0
+            libc.umount2(b"/tmp/arrow-probe-mnt", 0)
             tries = [("remount /usr read-write", lambda: libc.mount(None, b"/usr", None, MS_REMOUNT | MS_BIND, None)),
                      ("remount /usr's file system read-write", lambda: libc.mount(None, b"/usr", None, MS_REMOUNT, None)),
                      ("remount the share read-write", lambda: libc.mount(None, share_target.encode(), None,
@@ -170,9 +174,11 @@ def in_user_namespace():
                     done.append("wrote " + path)
                 except OSError:
                     pass
+        except OSError:
+            pass
         except Exception as e:  # noqa: the child must report, whatever happened
             done.append("probe error: %r" % e)
-        os.write(w, json.dumps(done).encode())
+        os.write(w, json.dumps({"done": done, "control": control}).encode())
         os._exit(0)
     os.close(w)
     out = b""
@@ -183,8 +189,9 @@ def in_user_namespace():
         out += chunk
     os.close(r)
     os.waitpid(pid, 0)
-    done = json.loads(out or b"[]")
-    return check(done, ", ".join(done))
+    answer = json.loads(out or b'{"done": ["no answer"], "control": {}}')
+    results["control"] = answer["control"]
+    return check(answer["done"], ", ".join(answer["done"]))
 
 
 attempt("make a share writable from a user namespace")(in_user_namespace)

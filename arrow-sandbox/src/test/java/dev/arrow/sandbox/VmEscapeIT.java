@@ -102,6 +102,9 @@ class VmEscapeIT extends EscapeIT {
         });
         assertThat(vmAttempts).hasSizeGreaterThanOrEqualTo(12);
         assertThat(vmAttempts).allSatisfy((name, verdict) -> assertThat(verdict).as(name).isEqualTo("blocked"));
+        // The user namespace attempts ran with what its root may do in it.
+        assertThat(EscapeIT.JSON.readTree(lines.get(1)).get("control").toString())
+                .isEqualTo("{\"user namespace made\":true,\"tmpfs mounted in it\":true}");
         assertThat(EscapeIT.JSON.readTree(lines.get(0)).get("identity").asText()).startsWith("uid=65534 gid=65534 groups=[]");
         // Not its /proc/self/status: read after its own unshare(CLONE_NEWUSER) succeeded, it holds
         // every capability of that namespace; "become root in the guest" and the rest tell instead.

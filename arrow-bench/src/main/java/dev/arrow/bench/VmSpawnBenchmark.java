@@ -67,12 +67,15 @@ final class VmSpawnBenchmark {
         }
         String accel = VmDriver.create().accelerator();
         // A VM of the driver shows the peer what to boot: the same qemu, kernel, initramfs and command line.
-        Optional<QemuArgs> qemuArgs = Optional.empty();
-        try (Sandbox vm = VmDriver.create().start(ECHO, Stdio.DISCARD)) {
-            qemuArgs = ProcessHandle.of(vm.pid()).flatMap(p -> p.info().arguments())
-                    .flatMap(args -> QemuArgs.parse(Stream.concat(Stream.of(qemuProgram(vm)), Stream.of(args)).toList()));
-            expectExit(vm.waitFor(), "the first VM");
-        }
+        // A cold boot's, since a restore's qemu loads no kernel.
+        Optional<QemuArgs> qemuArgs = withProperty(SNAPSHOT_PROPERTY, "off", () -> {
+            try (Sandbox vm = VmDriver.create().start(ECHO, Stdio.DISCARD)) {
+                Optional<QemuArgs> args = ProcessHandle.of(vm.pid()).flatMap(p -> p.info().arguments())
+                        .flatMap(a -> QemuArgs.parse(Stream.concat(Stream.of(qemuProgram(vm)), Stream.of(a)).toList()));
+                expectExit(vm.waitFor(), "the first VM");
+                return args;
+            }
+        });
 
         SandboxDriver prewarmed = Sandboxes.newProcessDriver();
         prewarmed.prewarm(POOL);
@@ -136,17 +139,12 @@ final class VmSpawnBenchmark {
         return ProcessHandle.of(vm.pid()).flatMap(h -> h.info().command()).orElse("qemu-system-x86_64");
     }
 
-    @FunctionalInterface
-    private interface Body {
-        long run() throws Exception;
-    }
-
     /** Runs {@code body} with a system property set ({@code null}: cleared), then restores it. */
-    private static long withProperty(String name, String value, Body body) throws Exception {
+    private static <T> T withProperty(String name, String value, java.util.concurrent.Callable<T> body) throws Exception {
         String before = System.getProperty(name);
         set(name, value);
         try {
-            return body.run();
+            return body.call();
         } finally {
             set(name, before);
         }

@@ -1,6 +1,7 @@
 package dev.arrow.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.arrow.sandbox.vm.VmDriver;
@@ -139,6 +140,15 @@ class VmEscapeIT extends EscapeIT {
 
         assertThat(run.result().outcome()).as(run.stderr()).isEqualTo(new Outcome.Exited(0));
         assertThat(readOnlyDir.resolve("guest-root-wrote")).doesNotExist();
+    }
+
+    /** The VM tier has no network of its own yet: the host's is refused, never handed to a guest. */
+    @Test
+    void theHostsNetworkIsRefused() {
+        SandboxSpec spec = SandboxSpec.builder("true").network(NetworkPolicy.HOST).build();
+
+        assertThatThrownBy(() -> driver.start(spec, Stdio.DISCARD)).isInstanceOf(SandboxException.class)
+                .hasMessageContaining("network");
     }
 
     @Override

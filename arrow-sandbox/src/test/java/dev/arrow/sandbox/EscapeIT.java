@@ -28,16 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
 class EscapeIT {
 
     private static final String PYTHON = "/usr/bin/python3";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
 
+    // Package-private for VmEscapeIT, which shares directories only and so lays the probe out anew.
     @TempDir
     static Path dir;
-    private static Process hostProcess;
-    private static ServerSocket hostListener;
-    private static Path probe;
-    private static Path hostFile;
-    private static Path readOnlyDir;
-    private static Path setuidBinary;
+    static Process hostProcess;
+    static ServerSocket hostListener;
+    static Path probe;
+    static Path hostFile;
+    static Path readOnlyDir;
+    static Path setuidBinary;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -70,12 +71,12 @@ class EscapeIT {
         return SandboxRun.run(spec);
     }
 
-    private static List<String> probeArgs(String roDir, String setuid) {
+    static List<String> probeArgs(String roDir, String setuid) {
         return List.of(String.valueOf(hostProcess.pid()), String.valueOf(hostListener.getLocalPort()),
                 hostFile.toString(), roDir, setuid);
     }
 
-    private static Map<String, String> attempts(String json) throws IOException {
+    static Map<String, String> attempts(String json) throws IOException {
         JsonNode node = JSON.readTree(json);
         var attempts = new LinkedHashMap<String, String>();
         node.fields().forEachRemaining(e -> {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -128,18 +127,23 @@ class VmEscapeIT extends EscapeIT {
     }
 
     /**
-     * A share's read-only is the guest kernel's mount flag alone: qemu 7.2's virtiofsd has no
-     * read-only option and runs as the host's root, so the guest's root (a spec's uid 0, or a guest
-     * kernel exploit away from the program) remounts a share read-write and writes the host's files
-     * as root (/usr is shared the same way). Enabled once the VM tier makes the daemon itself refuse writes.
+     * A share's read-only must not be the guest kernel's mount flag alone: qemu 7.2's virtiofsd runs
+     * as the host's root, and the guest's root (a spec's uid 0, or a guest kernel exploit away from
+     * the program) can remount its side read-write. The daemon's own view must refuse the write.
      */
     @Test
-    @Disabled("escape found: the guest's root remounts a read-only share read-write and writes the host's directory as root")
-    void theGuestsRootCannotWriteAReadOnlyShare() throws Exception {
-        SandboxRun run = runScript(0, "mount -o remount,rw /ro; echo x > /ro/guest-root-wrote; true");
+    void theGuestsRootCannotWriteAReadOnlyShareOrTheHostsUsr() throws Exception {
+        SandboxRun run = runScript(0, String.join("; ",
+                "mount -o remount,rw /ro && echo remounted",
+                "echo x > /ro/guest-root-wrote || echo share-refused",
+                "mount -o remount,rw /usr && echo usr-remounted",
+                "echo x > /usr/arrow-guest-root-wrote || echo usr-refused",
+                "true"));
 
         assertThat(run.result().outcome()).as(run.stderr()).isEqualTo(new Outcome.Exited(0));
+        assertThat(run.stdout()).contains("remounted", "share-refused", "usr-remounted", "usr-refused");
         assertThat(readOnlyDir.resolve("guest-root-wrote")).doesNotExist();
+        assertThat(Path.of("/usr/arrow-guest-root-wrote")).doesNotExist();
     }
 
     /** The VM tier has no network of its own yet: the host's is refused, never handed to a guest. */

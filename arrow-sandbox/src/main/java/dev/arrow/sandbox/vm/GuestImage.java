@@ -1,5 +1,6 @@
 package dev.arrow.sandbox.vm;
 
+import dev.arrow.sandbox.Mount;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -65,7 +66,31 @@ record GuestImage(Path kernel, Path initramfs) {
         if (!Files.isRegularFile(initramfs)) {
             writeAtomically(initramfs, Initramfs.build(init, modules));
         }
+        if (bootable.equals(elf)) {
+            readableByAll(elf);
+        }
+        readableByAll(initramfs);
         return new GuestImage(bootable, initramfs);
+    }
+
+    /** The same image as a jailed qemu sees it, through {@link #jailMounts}. */
+    static GuestImage inJail(GuestImage image) {
+        return new GuestImage(Path.of(KERNEL_IN_JAIL).resolve(image.kernel().getFileName()),
+                Path.of(INITRAMFS_IN_JAIL).resolve(image.initramfs().getFileName()));
+    }
+
+    /** The directories of the kernel and the initramfs, read-only in qemu's jail. */
+    static List<Mount> jailMounts(GuestImage image) {
+        return List.of(Mount.readOnly(image.kernel().getParent(), KERNEL_IN_JAIL),
+                Mount.readOnly(image.initramfs().getParent(), INITRAMFS_IN_JAIL));
+    }
+
+    private static final String KERNEL_IN_JAIL = "/guest/kernel";
+    private static final String INITRAMFS_IN_JAIL = "/guest/initramfs";
+
+    /** The jailed qemu (nobody) reads them: nothing in them is secret, the kernel is the host's own. */
+    private static void readableByAll(Path file) throws IOException {
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     private static void writeAtomically(Path target, byte[] data) throws IOException {

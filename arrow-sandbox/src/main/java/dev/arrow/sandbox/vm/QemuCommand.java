@@ -47,7 +47,8 @@ record QemuCommand(
     }
 
     String kernelCommandLine() {
-        return "console=ttyS0 quiet panic=-1 mitigations=off tsc=reliable lsm=capability tsc_early_khz=" + tscKhz
+        // -Darrow.vm.verbose=true keeps the kernel's messages in the VM's console log, to see a boot go wrong.
+        return "console=ttyS0 " + (Boolean.getBoolean("arrow.vm.verbose") ? "" : "quiet ") + "panic=-1 mitigations=off tsc=reliable lsm=capability tsc_early_khz=" + tscKhz
                 + " rdinit=/init";
     }
 
@@ -60,7 +61,7 @@ record QemuCommand(
                 "-cpu", accel.equals("kvm") ? "host" : "max",
                 "-m", memoryMiB + "M",
                 "-smp", Integer.toString(cpus),
-                "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+                "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
                 "-object", microvm
                         ? "memory-backend-memfd,id=mem,size=" + memoryMiB + "M,share=on"
                         : "memory-backend-file,id=mem,size=" + memoryMiB + "M,share=on,mem-path=" + snapshotting.ramFile(),

@@ -40,7 +40,7 @@ final class Qmp implements AutoCloseable {
     }
 
     /** Connects once qemu has made the socket (it does so at its start), and negotiates. */
-    static Qmp connect(Path socket, Process qemu, Duration limit) throws IOException, InterruptedException {
+    static Qmp connect(Path socket, java.util.function.BooleanSupplier qemuAlive, Duration limit) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
             if (Files.exists(socket)) {
@@ -55,12 +55,12 @@ final class Qmp implements AutoCloseable {
                     return qmp;
                 } catch (IOException e) {
                     channel.close();
-                    if (!qemu.isAlive() || System.nanoTime() > deadline) {
+                    if (!qemuAlive.getAsBoolean() || System.nanoTime() > deadline) {
                         throw e;
                     }
                 }
             }
-            if (!qemu.isAlive()) {
+            if (!qemuAlive.getAsBoolean()) {
                 throw new IOException("qemu ended before its control socket answered");
             }
             if (System.nanoTime() > deadline) {

@@ -1,5 +1,7 @@
 package dev.arrow.sandbox.vm;
 
+import dev.arrow.sandbox.Mount;
+import dev.arrow.sandbox.NetworkPolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,6 +40,10 @@ import java.util.stream.Stream;
  * shape, kept in the cache directory across runs.
  */
 record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMiB, int cpus) {
+
+    /** Where a jailed qemu sees the snapshot's directory. */
+    static final String IN_JAIL = "/snapshot";
+    private static final String SOCKETS_IN_JAIL = "/vm";
 
     private static final Duration BOOT_LIMIT = Duration.ofSeconds(60);
     private static final Duration SAVE_LIMIT = Duration.ofSeconds(60);
@@ -80,30 +86,35 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
         try (var ram = new RandomAccessFile(into.resolve("ram").toFile(), "rw")) {
             ram.setLength(memoryMiB << 20);
         }
+        VmSandbox.jailOwns(into);
+        VmSandbox.jailOwns(into.resolve("ram"));
         // Unix socket paths are short (108 bytes): the sockets live in a directory of their own.
         Path sockets = Files.createTempDirectory("arrow-vm-snapshot-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        VmSandbox.jailOwns(sockets);
         var servers = new ArrayList<ServerSocketChannel>();
         var channels = new ArrayList<SocketChannel>();
-        Process qemu = null;
+        JailedQemu qemu = null;
         try {
             var portPaths = new ArrayList<Path>();
             for (String name : List.of("ctl", "stdin", "stdout", "stderr")) {
                 Path socket = sockets.resolve(name + ".sock");
                 ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(socket));
+                VmSandbox.jailOwns(socket);
                 servers.add(server);
-                portPaths.add(socket);
+                portPaths.add(Path.of(SOCKETS_IN_JAIL, name + ".sock"));
             }
             Path qmpSocket = sockets.resolve("qmp.sock");
-            var command = new QemuCommand(host.qemu(), accel, image.kernel(), image.initramfs(), memoryMiB, cpus,
-                    VmHost.tscKhz(), into.resolve("console.log"), List.of(), portPaths,
-                    new QemuCommand.Snapshotting(into.resolve("ram"), qmpSocket, false));
-            Process started = new ProcessBuilder(VmHost.detached(command.argv()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(into.resolve("qemu.log").toFile())
-                    .redirectErrorStream(true)
-                    .start();
+            var guest = GuestImage.inJail(image);
+            var command = new QemuCommand(host.qemu(), accel, guest.kernel(), guest.initramfs(), memoryMiB, cpus,
+                    VmHost.tscKhz(), Path.of(IN_JAIL, "console.log"), List.of(), portPaths,
+                    new QemuCommand.Snapshotting(Path.of(IN_JAIL, "ram"), Path.of(SOCKETS_IN_JAIL, "qmp.sock"), false));
+            var mounts = new ArrayList<>(GuestImage.jailMounts(image));
+            mounts.add(Mount.writable(into, IN_JAIL));
+            mounts.add(Mount.writable(sockets, SOCKETS_IN_JAIL));
+            JailedQemu started = JailedQemu.start(host.jail(), command.argv(), mounts, memoryMiB, cpus, false,
+                    NetworkPolicy.NONE, IN_JAIL + "/qemu.log");
             qemu = started;
             started.onExit().thenRun(() -> servers.forEach(Snapshot::closeQuietly));
             for (ServerSocketChannel server : servers) {
@@ -114,11 +125,10 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
                 }
             }
             awaitReady(channels.get(0), started, into);
-            try (Qmp qmp = Qmp.connect(qmpSocket, started, Duration.ofSeconds(10))) {
+            try (Qmp qmp = Qmp.connect(qmpSocket, started::isAlive, Duration.ofSeconds(10))) {
                 qmp.execute("stop", Map.of());
                 qmp.execute("migrate-set-capabilities", ignoreShared());
-                Path state = into.resolve("state");
-                qmp.execute("migrate", Map.of("uri", "exec:cat > " + shellQuoted(state)));
+                qmp.execute("migrate", Map.of("uri", "exec:cat > " + IN_JAIL + "/state"));
                 long deadline = System.nanoTime() + SAVE_LIMIT.toNanos();
                 while (true) {
                     Object status = qmp.execute("query-migrate", Map.of());
@@ -142,8 +152,7 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
             }
         } finally {
             if (qemu != null) {
-                qemu.destroyForcibly();
-                qemu.waitFor();
+                qemu.close();
             }
             servers.forEach(Snapshot::closeQuietly);
             channels.forEach(Snapshot::closeQuietly);
@@ -152,7 +161,7 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
     }
 
     /** The guest init says {@code ready} on its control port when it waits for a request. */
-    private static void awaitReady(SocketChannel ctl, Process qemu, Path into) throws IOException, InterruptedException {
+    private static void awaitReady(SocketChannel ctl, JailedQemu qemu, Path into) throws IOException, InterruptedException {
         var line = CompletableFuture.supplyAsync(() -> {
             try {
                 return new BufferedReader(new InputStreamReader(Channels.newInputStream(ctl), StandardCharsets.UTF_8)).readLine();
@@ -168,7 +177,7 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
         } catch (TimeoutException e) {
             qemu.destroyForcibly();
             throw new IOException("the guest to snapshot was not ready within " + BOOT_LIMIT.toSeconds() + " s: "
-                    + VmSandbox.tail(into.resolve("console.log")));
+                    + VmSandbox.tail(into.resolve("console.log")) + " " + VmSandbox.tail(into.resolve("qemu.log")));
         } catch (ExecutionException e) {
             throw new IOException(e.getCause());
         }
@@ -176,11 +185,6 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
 
     static Map<String, ?> ignoreShared() {
         return Map.of("capabilities", List.of(Map.of("capability", "x-ignore-shared", "state", true)));
-    }
-
-    /** qemu runs an {@code exec:} migration through {@code /bin/sh -c}. */
-    static String shellQuoted(Path path) {
-        return "'" + path.toString().replace("'", "'\\''") + "'";
     }
 
     private static String key(VmHost host, GuestImage image, String accel, long memoryMiB, int cpus) throws IOException {

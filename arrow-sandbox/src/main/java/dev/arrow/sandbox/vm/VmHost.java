@@ -52,6 +52,11 @@ record VmHost(Path qemu, Path virtiofsd, Path guestInit, KernelImage.Kernel kern
         return new Found(new VmHost(qemu.get(), virtiofsd.get(), init, kernel.get(), Path.of("/lib/modules"), defaultCacheRoot()), null);
     }
 
+    /** The process tier, which jails each qemu. */
+    dev.arrow.sandbox.SandboxDriver jail() {
+        return dev.arrow.sandbox.Sandboxes.processDriver();
+    }
+
     /** A host, or the reason there is none. */
     record Found(VmHost host, String reason) {
     }
@@ -94,6 +99,18 @@ record VmHost(Path qemu, Path virtiofsd, Path guestInit, KernelImage.Kernel kern
     }
 
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    /**
+     * The argv that runs {@code argv} in a mount namespace of its own where {@code source} is a
+     * read-only bind mount of itself: writes through it fail whatever the process's privileges
+     * (util-linux's {@code unshare} and {@code mount}).
+     */
+    static List<String> readOnlyView(Path source, List<String> argv) {
+        var wrapped = new java.util.ArrayList<>(List.of("/usr/bin/unshare", "--mount", "--propagation", "private",
+                "/bin/sh", "-c", "mount --bind -o ro \"$0\" \"$0\" && exec \"$@\"", source.toString()));
+        wrapped.addAll(argv);
+        return wrapped;
+    }
 
     /** The host's TSC rate in kHz as the guest's command line needs it, from /proc/cpuinfo. */
     static long tscKhz() {

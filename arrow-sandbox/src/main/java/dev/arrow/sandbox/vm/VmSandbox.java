@@ -1,5 +1,7 @@
 package dev.arrow.sandbox.vm;
 
+import dev.arrow.sandbox.Mount;
+import dev.arrow.sandbox.NetworkPolicy;
 import dev.arrow.sandbox.Outcome;
 import dev.arrow.sandbox.Sandbox;
 import dev.arrow.sandbox.SandboxException;
@@ -75,7 +77,7 @@ final class VmSandbox implements Sandbox {
     private volatile boolean timedOut;
     private volatile boolean killed;
     private volatile boolean bootTimedOut;
-    private Process qemu;
+    private JailedQemu qemu;
     private OutputStream stdin = OutputStream.nullOutputStream();
     private InputStream stdout = InputStream.nullInputStream();
     private InputStream stderr = InputStream.nullInputStream();
@@ -174,7 +176,7 @@ final class VmSandbox implements Sandbox {
         try {
             if (checkShares(spec)) {
                 for (VmRequest.Share share : VmRequest.shares(spec)) {
-                    startVirtiofs(host, share.tag(), share.source());
+                    startVirtiofs(host, share.tag(), share.source(), share.writable());
                 }
                 plugShares(spec);
                 begin(spec, stdio);
@@ -192,7 +194,11 @@ final class VmSandbox implements Sandbox {
     private static VmSandbox create() throws SandboxException {
         Path dir;
         try {
-            dir = Files.createTempDirectory("arrow-vm-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // In memory: a restored guest's RAM file lives here, which the kernel must never write back to disk.
+            dir = Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
+                    ? Files.createTempDirectory(SHARED_MEMORY, "arrow-vm-", PRIVATE)
+                    : Files.createTempDirectory("arrow-vm-", PRIVATE);
+            jailOwns(dir);
         } catch (IOException e) {
             throw new SandboxException("cannot create the VM's directory: " + e.getMessage(), e);
         }
@@ -224,18 +230,19 @@ final class VmSandbox implements Sandbox {
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             channels.add(server::close);
             server.bind(UnixDomainSocketAddress.of(socket));
+            jailOwns(socket);
             servers.add(server);
-            paths.add(socket);
+            paths.add(inJail(socket));
         }
         return servers;
     }
 
-    private void startQemu(QemuCommand command, List<ServerSocketChannel> servers) throws IOException, InterruptedException {
-        qemu = new ProcessBuilder(VmHost.detached(command.argv()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(dir.resolve("qemu.log").toFile())
-                .redirectErrorStream(true)
-                .start();
+    private void startQemu(VmHost host, QemuCommand command, List<ServerSocketChannel> servers, List<Mount> mounts,
+            SandboxSpec spec) throws IOException, InterruptedException {
+        var jailMounts = new ArrayList<Mount>(mounts);
+        jailMounts.add(Mount.writable(dir, VM_IN_JAIL));
+        qemu = JailedQemu.start(host.jail(), command.argv(), jailMounts, command.memoryMiB(), command.cpus(),
+                spec != null && spec.limits().cpuMillis().isPresent(), NetworkPolicy.NONE, VM_IN_JAIL + "/qemu.log");
         // A qemu that dies before it connects must not leave accept() waiting.
         qemu.onExit().thenRun(() -> servers.forEach(VmSandbox::closeQuietly));
         var ports = new ArrayList<SocketChannel>();
@@ -261,9 +268,9 @@ final class VmSandbox implements Sandbox {
     }
 
     private void bootCold(VmHost host, GuestImage image, String accel, SandboxSpec spec) throws IOException, InterruptedException {
-        startVirtiofs(host, "usr", Path.of("/usr"));
+        startVirtiofs(host, "usr", Path.of("/usr"), false);
         for (VmRequest.Share share : VmRequest.shares(spec)) {
-            startVirtiofs(host, share.tag(), share.source());
+            startVirtiofs(host, share.tag(), share.source(), share.writable());
         }
         var shares = new ArrayList<QemuCommand.FsSocket>();
         for (String tag : fsSockets.keySet()) {
@@ -271,9 +278,10 @@ final class VmSandbox implements Sandbox {
         }
         var portPaths = new ArrayList<Path>();
         var servers = portServers(portPaths);
-        startQemu(new QemuCommand(host.qemu(), accel, image.kernel(), image.initramfs(),
+        var guest = GuestImage.inJail(image);
+        startQemu(host, new QemuCommand(host.qemu(), accel, guest.kernel(), guest.initramfs(),
                 QemuCommand.memoryMiB(spec.limits().memoryBytes()), QemuCommand.cpus(spec.limits().cpuMillis()),
-                VmHost.tscKhz(), dir.resolve("console.log"), shares, portPaths), servers);
+                VmHost.tscKhz(), inJail(dir.resolve("console.log")), shares, portPaths), servers, GuestImage.jailMounts(image), spec);
     }
 
     /**
@@ -284,24 +292,26 @@ final class VmSandbox implements Sandbox {
     private void restoreGuest(VmHost host, Snapshot snapshot, String accel, List<VmRequest.Share> shares)
             throws IOException, InterruptedException {
         restored = true;
-        startVirtiofs(host, "usr", Path.of("/usr"));
+        startVirtiofs(host, "usr", Path.of("/usr"), false);
         for (VmRequest.Share share : shares) {
-            startVirtiofs(host, share.tag(), share.source());
+            startVirtiofs(host, share.tag(), share.source(), share.writable());
         }
-        // The guest's RAM lives in memory, never in a file that the kernel would write back to disk.
-        ramCopy = Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
-                ? Files.createTempFile(SHARED_MEMORY, "arrow-vm-", ".ram")
-                : dir.resolve("ram");
+        ramCopy = dir.resolve("ram");
         SparseFiles.copy(snapshot.ram(), ramCopy);
+        jailOwns(ramCopy);
         var portPaths = new ArrayList<Path>();
         var servers = portServers(portPaths);
         Path qmpSocket = dir.resolve("qmp.sock");
-        startQemu(new QemuCommand(host.qemu(), accel, snapshot.kernel(), snapshot.initramfs(),
-                snapshot.memoryMiB(), snapshot.cpus(), VmHost.tscKhz(), dir.resolve("console.log"), List.of(), portPaths,
-                new QemuCommand.Snapshotting(ramCopy, qmpSocket, true)), servers);
-        qmp = Qmp.connect(qmpSocket, qemu, Duration.ofSeconds(10));
+        var image = new GuestImage(snapshot.kernel(), snapshot.initramfs());
+        var guest = GuestImage.inJail(image);
+        var mounts = new ArrayList<>(GuestImage.jailMounts(image));
+        mounts.add(Mount.readOnly(snapshot.state().getParent(), Snapshot.IN_JAIL));
+        startQemu(host, new QemuCommand(host.qemu(), accel, guest.kernel(), guest.initramfs(),
+                snapshot.memoryMiB(), snapshot.cpus(), VmHost.tscKhz(), inJail(dir.resolve("console.log")), List.of(), portPaths,
+                new QemuCommand.Snapshotting(inJail(ramCopy), inJail(qmpSocket), true)), servers, mounts, null);
+        qmp = Qmp.connect(qmpSocket, qemu::isAlive, Duration.ofSeconds(10));
         qmp.execute("migrate-set-capabilities", Snapshot.ignoreShared());
-        qmp.execute("migrate-incoming", java.util.Map.of("uri", "exec:cat " + Snapshot.shellQuoted(snapshot.state())));
+        qmp.execute("migrate-incoming", java.util.Map.of("uri", "exec:cat " + Snapshot.IN_JAIL + "/state"));
         long deadline = System.nanoTime() + RESTORE_LIMIT.toNanos();
         while (true) {
             Object status = qmp.execute("query-migrate", java.util.Map.of());
@@ -318,10 +328,26 @@ final class VmSandbox implements Sandbox {
         qmp.execute("cont", java.util.Map.of());
     }
 
+    private static final String VM_IN_JAIL = "/vm";
+    private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    /** Where the jailed qemu sees a file of this VM's directory. */
+    private Path inJail(Path inDir) {
+        return Path.of(VM_IN_JAIL).resolve(dir.relativize(inDir));
+    }
+
+    /** The jailed qemu runs as nobody: what it opens of the VM's directory is nobody's. */
+    static void jailOwns(Path path) throws IOException {
+        Files.setAttribute(path, "unix:uid", SandboxSpec.NOBODY);
+        Files.setAttribute(path, "unix:gid", SandboxSpec.NOBODY);
+    }
+
     /** Hot-plugs a running virtiofsd's share into the restored guest, which mounts it by its tag. */
     private void plug(String tag) throws IOException, InterruptedException {
         QemuCommand.FsSocket share = awaitVirtiofs(tag);
         var address = java.util.Map.of("type", "unix", "data", java.util.Map.of("path", share.socket().toString()));
+        // share.socket() is the jail's path of it
         qmp.execute("chardev-add", java.util.Map.of("id", "fs-" + tag,
                 "backend", java.util.Map.of("type", "socket", "data", java.util.Map.of("addr", address, "server", false))));
         qmp.execute("device_add", java.util.Map.of("driver", "vhost-user-fs-pci", "id", "fsdev-" + tag,
@@ -366,11 +392,14 @@ final class VmSandbox implements Sandbox {
     }
 
     /** Starts one share's virtiofsd; {@link #awaitVirtiofs} waits for its socket. */
-    private void startVirtiofs(VmHost host, String tag, Path source) throws IOException {
+    private void startVirtiofs(VmHost host, String tag, Path source, boolean writable) throws IOException {
         Path socket = dir.resolve("fs-" + tag + ".sock");
-        // Its namespace sandbox shows the daemon only the shared tree; the guest mounts it read-only.
-        Process daemon = new ProcessBuilder(VmHost.detached(List.of(host.virtiofsd().toString(), "--socket-path=" + socket,
-                "-o", "source=" + source, "-o", "cache=always", "-o", "sandbox=namespace")))
+        // Its namespace sandbox shows the daemon only the shared tree. The daemon runs as root and
+        // qemu 7.2's has no read-only mode: a guest's root could remount its side read-write, so a
+        // read-only share is a read-only bind mount in the daemon's own mount namespace.
+        List<String> daemonArgv = List.of(host.virtiofsd().toString(), "--socket-path=" + socket,
+                "-o", "source=" + source, "-o", "cache=always", "-o", "sandbox=namespace");
+        Process daemon = new ProcessBuilder(VmHost.detached(writable ? daemonArgv : VmHost.readOnlyView(source, daemonArgv)))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(dir.resolve("virtiofsd-" + tag + ".log").toFile())
                 .redirectErrorStream(true)
@@ -389,7 +418,8 @@ final class VmSandbox implements Sandbox {
             }
             Thread.sleep(1);
         }
-        return share;
+        jailOwns(share.socket());
+        return new QemuCommand.FsSocket(tag, inJail(share.socket()));
     }
 
     private static String readLine(SocketChannel channel) throws IOException {
@@ -545,8 +575,7 @@ final class VmSandbox implements Sandbox {
 
     private synchronized void cleanUp() {
         if (qemu != null) {
-            qemu.destroyForcibly();
-            waitQuietly(qemu);
+            qemu.close();
         }
         for (Process daemon : daemons) {
             daemon.destroyForcibly();

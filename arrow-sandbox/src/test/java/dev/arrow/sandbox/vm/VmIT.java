@@ -165,19 +165,31 @@ class VmIT {
         SandboxSpec spec = SandboxSpec.builder("sleep", "600")
                 .limits(Limits.DEFAULT.withWallTime(Duration.ofSeconds(8)))
                 .build();
-        String vmDir;
+        List<Path> dirsBefore = vmDirs();
+        long qemuPid;
+        Path vmDir;
         SandboxResult result;
         try (Sandbox vm = driver.start(spec, Stdio.DISCARD)) {
-            List<String> qemuArgs = ProcessHandle.of(vm.pid()).orElseThrow().info().arguments().map(List::of).orElseThrow();
-            String consoleArg = qemuArgs.stream().filter(arg -> arg.startsWith("file,id=console,path=")).findFirst().orElseThrow();
-            vmDir = Path.of(consoleArg.substring("file,id=console,path=".length())).getParent().toString();
-            assertThat(HostProcesses.withMarker(vmDir)).hasSizeGreaterThanOrEqualTo(2); // qemu and virtiofsd
+            qemuPid = vm.pid();
+            assertThat(ProcessHandle.of(qemuPid).filter(ProcessHandle::isAlive)).as("qemu").isPresent();
+            List<Path> made = vmDirs().stream().filter(dir -> !dirsBefore.contains(dir)).toList();
+            assertThat(made).hasSize(1);
+            vmDir = made.getFirst();
+            assertThat(HostProcesses.withMarker(vmDir.toString())).isNotEmpty(); // virtiofsd
             result = vm.waitFor();
         }
 
         assertThat(result.outcome()).isEqualTo(new Outcome.TimedOut());
-        assertThat(HostProcesses.withMarker(vmDir)).isEmpty();
-        assertThat(Path.of(vmDir)).doesNotExist();
+        assertThat(ProcessHandle.of(qemuPid).filter(ProcessHandle::isAlive)).as("qemu").isEmpty();
+        assertThat(HostProcesses.withMarker(vmDir.toString())).isEmpty();
+        assertThat(vmDir).doesNotExist();
+    }
+
+    /** The VMs' directories: each holds a VM's sockets, logs and RAM file. */
+    private static List<Path> vmDirs() throws IOException {
+        try (var dirs = Files.list(Path.of("/dev/shm"))) {
+            return dirs.filter(dir -> dir.getFileName().toString().startsWith("arrow-vm-")).toList();
+        }
     }
 
     @Test

@@ -12,7 +12,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -176,6 +180,8 @@ struct request {
     char *envp[MAX_ARGS + 1];
     struct share shares[MAX_SHARES];
     int nshares;
+    int ready_port;  /* 0: none */
+    int host_network;
 };
 
 static int read_full(int fd, void *buf, size_t len) {
@@ -249,6 +255,9 @@ static void read_request(struct request *r) {
         r->shares[i].writable = strcmp(NEXT(), "1") == 0;
     }
     r->nshares = (int) nshares;
+    /* Newer fields: absent from an older host's request. */
+    r->ready_port = p < end ? atoi(NEXT()) : 0;
+    r->host_network = p < end ? strcmp(NEXT(), "host") == 0 : 0;
 #undef NEXT
 }
 
@@ -272,6 +281,144 @@ static int mount_virtiofs(const char *tag, const char *target, unsigned long fla
         usleep(5000);
     }
     return -1;
+}
+
+/* The user-mode NIC (qemu's slirp): the guest is 10.0.2.15/24; the gateway 10.0.2.2 and the DNS
+ * 10.0.2.3 are routed only when the spec allows the network (qemu refuses them otherwise too). */
+#define GUEST_ADDRESS "10.0.2.15"
+#define RELAY_PORT 1
+
+static void set_address(int s, unsigned long request, const char *address) {
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "eth0");
+    struct sockaddr_in *in = (struct sockaddr_in *) &ifr.ifr_addr;
+    in->sin_family = AF_INET;
+    inet_pton(AF_INET, address, &in->sin_addr);
+    if (ioctl(s, request, &ifr) < 0) say("eth0 %s: %s", address, strerror(errno));
+}
+
+static int nic_up(int host_network) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "eth0");
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+        close(s);
+        return -1; /* no NIC */
+    }
+    set_address(s, SIOCSIFADDR, GUEST_ADDRESS);
+    set_address(s, SIOCSIFNETMASK, "255.255.255.0");
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) say("eth0 up: %s", strerror(errno));
+    if (host_network) {
+        struct rtentry route = {0};
+        struct sockaddr_in *gw = (struct sockaddr_in *) &route.rt_gateway;
+        gw->sin_family = AF_INET;
+        inet_pton(AF_INET, "10.0.2.2", &gw->sin_addr);
+        ((struct sockaddr_in *) &route.rt_dst)->sin_family = AF_INET;
+        ((struct sockaddr_in *) &route.rt_genmask)->sin_family = AF_INET;
+        route.rt_flags = RTF_UP | RTF_GATEWAY;
+        if (ioctl(s, SIOCADDRT, &route) < 0) say("default route: %s", strerror(errno));
+        int fd = open("/etc/resolv.conf", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            write_all(fd, "nameserver 10.0.2.3\n", 20);
+            close(fd);
+        }
+    }
+    close(s);
+    return 0;
+}
+
+/* Copies both ways between two sockets until both directions end. */
+static void splice_both(int a, int b) {
+    struct pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    int open_ends = 2;
+    char buf[65536];
+    while (open_ends > 0) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = read(fds[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                shutdown(i == 0 ? b : a, SHUT_WR);
+                fds[i].fd = -1;
+                open_ends--;
+                continue;
+            }
+            write_all(i == 0 ? b : a, buf, (size_t) n);
+        }
+    }
+}
+
+/* The program listens on its 127.0.0.1:PORT; the host's forwarded port reaches the guest's eth0.
+ * A relay of its own joins them: it listens on RELAY_PORT, which an unprivileged program cannot
+ * take, and opens one connection to the program per connection from the host. */
+static void start_relay(int port) {
+    pid_t pid = fork();
+    if (pid != 0) return;
+    signal(SIGCHLD, SIG_IGN); /* its connections' processes are reaped by the kernel */
+    int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons(RELAY_PORT)};
+    inet_pton(AF_INET, GUEST_ADDRESS, &at.sin_addr);
+    if (listener < 0 || bind(listener, (struct sockaddr *) &at, sizeof at) < 0 || listen(listener, 128) < 0) {
+        say("relay: %s", strerror(errno));
+        _exit(1);
+    }
+    for (;;) {
+        int client = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+        if (client < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            _exit(1);
+        }
+        if (fork() == 0) {
+            close(listener);
+            int app = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t) port)};
+            inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+            int nodelay = 1;
+            if (app >= 0 && connect(app, (struct sockaddr *) &to, sizeof to) == 0) {
+                setsockopt(app, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
+                setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
+                splice_both(client, app);
+            }
+            _exit(0);
+        }
+        close(client);
+    }
+}
+
+/* Whether something listens on the port (any address) in /proc/net/tcp or tcp6: state 0A. */
+static int port_listening(int port) {
+    static const char *const tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    char want[16];
+    snprintf(want, sizeof want, ":%04X", port);
+    for (int t = 0; t < 2; t++) {
+        FILE *f = fopen(tables[t], "re");
+        if (!f) continue;
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            char local[128], remote[128], state[8];
+            if (sscanf(line, " %*s %127s %127s %7s", local, remote, state) != 3) continue;
+            char *colon = strrchr(local, ':');
+            if (colon && strcmp(colon, want) == 0 && strcmp(state, "0A") == 0) {
+                fclose(f);
+                return 1;
+            }
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
+static long elapsed_ms(const struct timespec *since) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
 }
 
 static void loopback_up(void) {
@@ -302,6 +449,7 @@ static void setup(const struct request *r) {
     }
     if (sethostname(r->hostname, strlen(r->hostname)) < 0) say("sethostname: %s", strerror(errno));
     loopback_up();
+    if (nic_up(r->host_network) == 0 && r->ready_port > 0) start_relay(r->ready_port);
     /* Nothing the program may change is left on the root: it holds only this init and the modules. */
     if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0) say("cannot remount / read-only: %s", strerror(errno));
 }
@@ -407,6 +555,9 @@ static void run(const struct request *r) {
     }
     close(status[0]);
     write_all(ports[CTL], "started\n", 8);
+    struct timespec exec_time;
+    clock_gettime(CLOCK_MONOTONIC, &exec_time);
+    int listening = 0;
     pid_t pump = start_stdin_pump(in[1]);
     close(in[1]);
 
@@ -417,7 +568,17 @@ static void run(const struct request *r) {
     char lines[256];
     size_t pending = 0;
     while (fds[0].fd >= 0 || fds[1].fd >= 0 || !ended) {
-        if (poll(fds, 4, -1) < 0 && errno != EINTR) break;
+        int timeout = -1;
+        if (r->ready_port > 0 && !listening) {
+            /* Checked at growing intervals: 1% of the time since the start, 1 to 20 ms. */
+            long waited = elapsed_ms(&exec_time);
+            timeout = waited / 100 < 1 ? 1 : waited / 100 > 20 ? 20 : (int) (waited / 100);
+        }
+        if (poll(fds, 4, timeout) < 0 && errno != EINTR) break;
+        if (r->ready_port > 0 && !listening && port_listening(r->ready_port)) {
+            listening = 1;
+            write_all(ports[CTL], "listening\n", 10);
+        }
         if (fds[3].fd >= 0 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
             /* "signal N" lines from the host (Ctrl-C on its terminal) go to the program's process group. */
             ssize_t n = read(ports[CTL], lines + pending, sizeof lines - 1 - pending);

@@ -23,9 +23,10 @@ record GuestImage(Path kernel, Path initramfs) {
 
     /**
      * What the guest init needs: the virtio-mmio transport (microvm), virtio-pci (the machine that is
-     * snapshotted, whose shares are hot-plugged after a restore), the console ports, virtio-fs.
+     * snapshotted, whose shares are hot-plugged after a restore), the console ports, virtio-fs, the
+     * user-mode NIC.
      */
-    static final List<String> MODULES = List.of("virtio_mmio", "virtio_pci", "virtio_console", "virtiofs");
+    static final List<String> MODULES = List.of("virtio_mmio", "virtio_pci", "virtio_console", "virtiofs", "virtio_net");
 
     static synchronized GuestImage prepare(KernelImage.Kernel kernel, Path modulesRoot, Path guestInit, Path cacheRoot)
             throws IOException {

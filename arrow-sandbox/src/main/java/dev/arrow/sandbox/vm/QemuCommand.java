@@ -16,7 +16,17 @@ import java.util.List;
  */
 record QemuCommand(
         Path qemu, String accel, Path kernel, Path initramfs, long memoryMiB, int cpus, long tscKhz,
-        Path consoleLog, List<FsSocket> shares, List<Path> ports, Snapshotting snapshotting) {
+        Path consoleLog, List<FsSocket> shares, List<Path> ports, Snapshotting snapshotting, boolean network,
+        java.util.OptionalInt forwardedPort) {
+
+    /** The guest's address on the user-mode NIC, and the port of its init's relay to the program's port. */
+    static final String GUEST_ADDRESS = "10.0.2.15";
+    static final int RELAY_PORT = 1;
+
+    /** The forwarded port of a guest's program, as qemu's {@code hostfwd_add} takes it. */
+    static String hostForward(int port) {
+        return "tcp:127.0.0.1:" + port + "-" + GUEST_ADDRESS + ":" + RELAY_PORT;
+    }
 
     /**
      * A VM on the snapshot machine: its RAM is a file it shares (the snapshot's RAM, or a restored
@@ -28,7 +38,14 @@ record QemuCommand(
 
     QemuCommand(Path qemu, String accel, Path kernel, Path initramfs, long memoryMiB, int cpus, long tscKhz,
             Path consoleLog, List<FsSocket> shares, List<Path> ports) {
-        this(qemu, accel, kernel, initramfs, memoryMiB, cpus, tscKhz, consoleLog, shares, ports, null);
+        this(qemu, accel, kernel, initramfs, memoryMiB, cpus, tscKhz, consoleLog, shares, ports, null, false,
+                java.util.OptionalInt.empty());
+    }
+
+    QemuCommand(Path qemu, String accel, Path kernel, Path initramfs, long memoryMiB, int cpus, long tscKhz,
+            Path consoleLog, List<FsSocket> shares, List<Path> ports, Snapshotting snapshotting) {
+        this(qemu, accel, kernel, initramfs, memoryMiB, cpus, tscKhz, consoleLog, shares, ports, snapshotting, false,
+                java.util.OptionalInt.empty());
     }
 
     /** The guest init's ports, in the order of {@link #ports()}. */
@@ -86,6 +103,11 @@ record QemuCommand(
                     "-chardev", "socket,id=fs" + i + ",path=" + share.socket(),
                     "-device", (microvm ? "vhost-user-fs-device" : "vhost-user-fs-pci") + ",chardev=fs" + i + ",tag=" + share.tag()));
         }
+        // The user-mode NIC: restricted (no way out of the guest) unless the spec allows the network;
+        // the forwarded port listens on 127.0.0.1 in qemu's own network namespace (its jail's).
+        String netdev = "user,id=net0,restrict=" + (network ? "off" : "on")
+                + forwardedPort.stream().mapToObj(port -> ",hostfwd=" + hostForward(port)).findFirst().orElse("");
+        argv.addAll(List.of("-netdev", netdev, "-device", (microvm ? "virtio-net-device" : "virtio-net-pci") + ",netdev=net0"));
         argv.addAll(List.of("-device", (microvm ? "virtio-serial-device" : "virtio-serial-pci") + ",max_ports=" + (PORT_NAMES.size() + 1)));
         for (int i = 0; i < ports.size(); i++) {
             argv.addAll(List.of(

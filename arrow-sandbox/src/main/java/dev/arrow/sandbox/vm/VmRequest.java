@@ -54,6 +54,8 @@ final class VmRequest {
             fields.add(share.target());
             fields.add(share.writable() ? "1" : "0");
         }
+        fields.add(Integer.toString(spec.readyPort().orElse(0)));
+        fields.add(spec.network() == dev.arrow.sandbox.NetworkPolicy.HOST ? "host" : "none");
         return message(fields);
     }
 

@@ -60,6 +60,9 @@ final class VmSandbox implements Sandbox {
     private final java.util.Map<String, Process> fsDaemons = new java.util.HashMap<>();
     private boolean restored;
     private volatile boolean begun;
+    private volatile SandboxSpec assigned;
+    private volatile boolean listening;
+    private final CountDownLatch portWatch = new CountDownLatch(1);
     private Path ramCopy;
     private Qmp qmp;
     private SocketChannel ctl;
@@ -127,7 +130,7 @@ final class VmSandbox implements Sandbox {
         var vm = create();
         try {
             if (vm.checkShares(spec)) {
-                vm.restoreGuest(host, snapshot, accel, VmRequest.shares(spec));
+                vm.restoreGuest(host, snapshot, accel, VmRequest.shares(spec), spec.network());
                 vm.plug("usr");
                 vm.plugShares(spec);
                 vm.begin(spec, stdio);
@@ -147,7 +150,7 @@ final class VmSandbox implements Sandbox {
     static VmSandbox restoreIdle(VmHost host, Snapshot snapshot, String accel) throws SandboxException {
         var vm = create();
         try {
-            vm.restoreGuest(host, snapshot, accel, List.of());
+            vm.restoreGuest(host, snapshot, accel, List.of(), NetworkPolicy.NONE);
             vm.plug("usr");
             vm.ctl.write(java.nio.ByteBuffer.wrap(VmRequest.encodePrepare()));
             String answer = readLine(vm.ctl);
@@ -238,11 +241,11 @@ final class VmSandbox implements Sandbox {
     }
 
     private void startQemu(VmHost host, QemuCommand command, List<ServerSocketChannel> servers, List<Mount> mounts,
-            SandboxSpec spec) throws IOException, InterruptedException {
+            SandboxSpec spec, NetworkPolicy network) throws IOException, InterruptedException {
         var jailMounts = new ArrayList<Mount>(mounts);
         jailMounts.add(Mount.writable(dir, VM_IN_JAIL));
         qemu = JailedQemu.start(host.jail(), command.argv(), jailMounts, command.memoryMiB(), command.cpus(),
-                spec != null && spec.limits().cpuMillis().isPresent(), NetworkPolicy.NONE, VM_IN_JAIL + "/qemu.log");
+                spec != null && spec.limits().cpuMillis().isPresent(), network, VM_IN_JAIL + "/qemu.log");
         // A qemu that dies before it connects must not leave accept() waiting.
         qemu.onExit().thenRun(() -> servers.forEach(VmSandbox::closeQuietly));
         var ports = new ArrayList<SocketChannel>();
@@ -281,7 +284,8 @@ final class VmSandbox implements Sandbox {
         var guest = GuestImage.inJail(image);
         startQemu(host, new QemuCommand(host.qemu(), accel, guest.kernel(), guest.initramfs(),
                 QemuCommand.memoryMiB(spec.limits().memoryBytes()), QemuCommand.cpus(spec.limits().cpuMillis()),
-                VmHost.tscKhz(), inJail(dir.resolve("console.log")), shares, portPaths), servers, GuestImage.jailMounts(image), spec);
+                VmHost.tscKhz(), inJail(dir.resolve("console.log")), shares, portPaths, null,
+                spec.network() == NetworkPolicy.HOST, spec.readyPort()), servers, GuestImage.jailMounts(image), spec, spec.network());
     }
 
     /**
@@ -289,8 +293,8 @@ final class VmSandbox implements Sandbox {
      * the guest init is where it was saved, reading its control port. Each share's virtiofsd starts
      * meanwhile.
      */
-    private void restoreGuest(VmHost host, Snapshot snapshot, String accel, List<VmRequest.Share> shares)
-            throws IOException, InterruptedException {
+    private void restoreGuest(VmHost host, Snapshot snapshot, String accel, List<VmRequest.Share> shares,
+            NetworkPolicy network) throws IOException, InterruptedException {
         restored = true;
         startVirtiofs(host, "usr", Path.of("/usr"), false);
         for (VmRequest.Share share : shares) {
@@ -308,7 +312,8 @@ final class VmSandbox implements Sandbox {
         mounts.add(Mount.readOnly(snapshot.state().getParent(), Snapshot.IN_JAIL));
         startQemu(host, new QemuCommand(host.qemu(), accel, guest.kernel(), guest.initramfs(),
                 snapshot.memoryMiB(), snapshot.cpus(), VmHost.tscKhz(), inJail(dir.resolve("console.log")), List.of(), portPaths,
-                new QemuCommand.Snapshotting(inJail(ramCopy), inJail(qmpSocket), true)), servers, mounts, null);
+                new QemuCommand.Snapshotting(inJail(ramCopy), inJail(qmpSocket), true), network == NetworkPolicy.HOST,
+                java.util.OptionalInt.empty()), servers, mounts, null, network);
         qmp = Qmp.connect(qmpSocket, qemu::isAlive, Duration.ofSeconds(10));
         qmp.execute("migrate-set-capabilities", Snapshot.ignoreShared());
         qmp.execute("migrate-incoming", java.util.Map.of("uri", "exec:cat " + Snapshot.IN_JAIL + "/state"));
@@ -362,7 +367,13 @@ final class VmSandbox implements Sandbox {
 
     /** Sends the request and starts what carries the VM to its end. */
     private void begin(SandboxSpec spec, Stdio stdio) throws IOException {
+        assigned = spec;
         begun = true;
+        if (restored && spec.readyPort().isPresent()) {
+            // A restored qemu started before its spec was known: the program's port is forwarded now.
+            qmp.execute("human-monitor-command", java.util.Map.of("command-line",
+                    "hostfwd_add net0 " + QemuCommand.hostForward(spec.readyPort().getAsInt())));
+        }
         ctl.write(java.nio.ByteBuffer.wrap(VmRequest.encode(spec)));
 
         spec.limits().wallTime().ifPresent(limit -> Thread.ofVirtual().name("arrow-vm-deadline").start(() -> {
@@ -506,7 +517,10 @@ final class VmSandbox implements Sandbox {
     private void readControl(SocketChannel ctl) {
         try (var lines = new BufferedReader(new InputStreamReader(Channels.newInputStream(ctl), StandardCharsets.UTF_8))) {
             for (String line; (line = lines.readLine()) != null; ) {
-                if (line.equals("started")) {
+                if (line.equals("listening")) {
+                    listening = true;
+                    portWatch.countDown();
+                } else if (line.equals("started")) {
                     startedNanos = System.nanoTime();
                     started.countDown();
                 } else if (line.startsWith("result ")) {
@@ -563,6 +577,7 @@ final class VmSandbox implements Sandbox {
         cleanUp();
         LIVE.remove(this);
         result.complete(outcome);
+        portWatch.countDown();
     }
 
     private void fail(String reason, String detail) {
@@ -571,6 +586,7 @@ final class VmSandbox implements Sandbox {
         started.countDown();
         Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
         result.complete(new SandboxResult(new Outcome.FailedToStart(reason, detail), wall, Duration.ZERO, Duration.ZERO, 0));
+        portWatch.countDown();
     }
 
     private synchronized void cleanUp() {
@@ -686,6 +702,24 @@ final class VmSandbox implements Sandbox {
                 // the VM has ended
             }
         }
+    }
+
+    /** The guest init says when the program listens on the spec's ready port. */
+    @Override
+    public PortState awaitPort() throws InterruptedException {
+        SandboxSpec spec = assigned;
+        if (spec == null || spec.readyPort().isEmpty()) {
+            return PortState.UNWATCHED;
+        }
+        portWatch.await();
+        return listening && !result.isDone() ? PortState.LISTENING : PortState.ENDED;
+    }
+
+    /** qemu's jail's pid 1: its network namespace holds the ready port, forwarded into the guest. */
+    @Override
+    public java.util.OptionalLong namespacePid() throws InterruptedException {
+        JailedQemu running = qemu;
+        return running == null ? java.util.OptionalLong.empty() : running.namespacePid();
     }
 
     /** qemu's and the virtiofsd daemons' pids. */

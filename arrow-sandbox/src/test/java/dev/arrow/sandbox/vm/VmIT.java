@@ -101,6 +101,63 @@ class VmIT {
     }
 
     @Test
+    void aServerInTheGuestIsReachedOnItsPortInQemusNetworkNamespaceOnly(@TempDir Path temp) throws Exception {
+        Path site = Files.createDirectory(temp.resolve("site"));
+        Files.writeString(site.resolve("hello.txt"), "hello from the guest");
+        int port = 8080;
+        SandboxSpec spec = SandboxSpec.builder("python3", "-m", "http.server", Integer.toString(port), "--bind", "127.0.0.1",
+                        "--directory", "/site")
+                .mount(Mount.readOnly(site, "/site"))
+                .readyPort(port)
+                .build();
+        try (Sandbox vm = driver.start(spec, Stdio.DISCARD)) {
+            assertThat(vm.awaitPort()).isEqualTo(Sandbox.PortState.LISTENING);
+            long namespace = vm.namespacePid().orElseThrow();
+
+            String body = inNetworkNamespace(namespace, "curl", "-sS", "--max-time", "20", "http://127.0.0.1:" + port + "/hello.txt");
+
+            assertThat(body).isEqualTo("hello from the guest");
+            assertThat(inNetworkNamespace(ProcessHandle.current().pid(), "sh", "-c",
+                    "curl -s --max-time 2 http://127.0.0.1:" + port + "/hello.txt || echo not-on-the-host"))
+                    .as("the port is not on the host's loopback").isEqualTo("not-on-the-host\n");
+        }
+    }
+
+    @Test
+    void theHostsNetworkIsReachedOnlyWhereTheSpecAllowsIt() throws Exception {
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] answer = "host answered".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        server.start();
+        try {
+            // The user-mode NIC's gateway is the host's loopback, where the spec allows the network.
+            String fetch = "import urllib.request\n"
+                    + "try: print(urllib.request.urlopen('http://10.0.2.2:" + server.getAddress().getPort() + "/', timeout=5).read().decode())\n"
+                    + "except OSError as e: print('refused')";
+            Run allowed = run(SandboxSpec.builder("python3", "-c", fetch).network(dev.arrow.sandbox.NetworkPolicy.HOST).build(), "");
+            Run none = run(SandboxSpec.builder("python3", "-c", fetch).build(), "");
+
+            assertThat(allowed.stdout()).as(allowed.stderr()).isEqualTo("host answered\n");
+            assertThat(none.stdout()).as(none.stderr()).isEqualTo("refused\n");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static String inNetworkNamespace(long pid, String... command) throws Exception {
+        var argv = new java.util.ArrayList<>(List.of("nsenter", "-t", Long.toString(pid), "-n", "--"));
+        argv.addAll(List.of(command));
+        Process process = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor();
+        return out;
+    }
+
+    @Test
     void aMissingCommandFailsToStart() throws Exception {
         Run run = run(SandboxSpec.builder("no-such-command-here").build(), "");
 

@@ -21,6 +21,9 @@ class VmModulesDepTest {
             kernel/drivers/virtio/virtio_pci_modern_dev.ko:
             kernel/drivers/virtio/virtio_pci_legacy_dev.ko:
             kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_pci_legacy_dev.ko kernel/drivers/virtio/virtio_pci_modern_dev.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
+            kernel/drivers/net/virtio_net.ko: kernel/drivers/net/net_failover.ko kernel/net/core/failover.ko kernel/drivers/virtio/virtio.ko kernel/drivers/virtio/virtio_ring.ko
+            kernel/drivers/net/net_failover.ko: kernel/net/core/failover.ko
+            kernel/net/core/failover.ko:
             """;
 
     @Test
@@ -36,15 +39,18 @@ class VmModulesDepTest {
                 "kernel/drivers/virtio/virtio_pci.ko",
                 "kernel/drivers/char/virtio_console.ko",
                 "kernel/fs/fuse/fuse.ko",
-                "kernel/fs/fuse/virtiofs.ko");
+                "kernel/fs/fuse/virtiofs.ko",
+                "kernel/net/core/failover.ko",
+                "kernel/drivers/net/net_failover.ko",
+                "kernel/drivers/net/virtio_net.ko");
     }
 
     @Test
     void aBuiltInModuleNeedsNothingAndAMissingOneIsAnError() {
         var deps = ModulesDep.parse(DEP);
-        Set<String> builtin = ModulesDep.builtinNames("kernel/drivers/virtio/virtio_net.ko\nkernel/drivers/block/virtio-blk.ko\n");
+        Set<String> builtin = ModulesDep.builtinNames("kernel/drivers/net/e1000.ko\nkernel/drivers/block/virtio-blk.ko\n");
 
-        assertThat(deps.loadOrder(List.of("virtio_net", "virtio-blk", "fuse"), builtin)).containsExactly("kernel/fs/fuse/fuse.ko");
+        assertThat(deps.loadOrder(List.of("e1000", "virtio-blk", "fuse"), builtin)).containsExactly("kernel/fs/fuse/fuse.ko");
         assertThatThrownBy(() -> deps.loadOrder(List.of("9pnet_virtio"), builtin))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("9pnet_virtio");

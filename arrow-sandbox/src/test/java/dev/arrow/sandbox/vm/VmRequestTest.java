@@ -23,6 +23,8 @@ class VmRequestTest {
                 .workdir("/code")
                 .mount(Mount.readOnly(Path.of("/srv/app"), "/code"))
                 .mount(Mount.writable(Path.of("/srv/data"), "/data"))
+                .readyPort(8080)
+                .network(dev.arrow.sandbox.NetworkPolicy.HOST)
                 .build();
 
         byte[] request = VmRequest.encode(spec);
@@ -34,7 +36,9 @@ class VmRequestTest {
         assertThat(fields).containsExactly("arrow-vm-1", "1000", "1001", "/code", "arrow", Long.toString(64L << 20), "1024",
                 "3", "sh", "-c", "echo hi",
                 "2", "PATH=" + SandboxSpec.DEFAULT_PATH, "HOME=/tmp",
-                "2", "m0", "/code", "0", "m1", "/data", "1");
+                "2", "m0", "/code", "0", "m1", "/data", "1",
+                "8080", "host");
+        assertThat(VmRequest.encode(SandboxSpec.builder("true").build())).endsWith("0\0none\0".getBytes(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -125,6 +125,7 @@ public final class Node implements AutoCloseable {
                     config.dispatch(), clock, metrics);
             metrics.bind(invocations, warm, driver);
             invocations.giveVmTier(vm);
+            warm.giveVmTier(vm);
             var sandboxTokens = new SandboxTokens(); // in memory: a restart revokes them all
             invocations.giveSandboxesApi(new SandboxApi(sandboxTokens, socketDir));
             metrics.bind(sandboxTokens);

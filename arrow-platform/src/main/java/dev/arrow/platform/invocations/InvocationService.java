@@ -718,6 +718,12 @@ public final class InvocationService implements AutoCloseable {
      * From now on, every sandbox gets the node's API socket and a token of its own: exec
      * invocations here, warm instances through {@link WarmInstances}. Called before {@link #start}.
      */
+    /** What the VM tier's VMs run on, once it has been made. */
+    Optional<String> vmAccelerator() {
+        VmTier tier = vm;
+        return tier == null ? Optional.empty() : tier.accelerator();
+    }
+
     /** Runs the exec-mode invocations of {@code isolation: vm} arrows in {@code tier}. */
     public void giveVmTier(VmTier tier) {
         this.vm = Objects.requireNonNull(tier, "tier");

@@ -3,10 +3,8 @@ package dev.arrow.platform.invocations;
 import dev.arrow.platform.InvalidInputException;
 import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Isolation;
-import dev.arrow.platform.arrows.Mode;
 import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.OutputPolicy;
-import dev.arrow.sandbox.NetworkPolicy;
 import dev.arrow.sandbox.SandboxException;
 import dev.arrow.sandbox.vm.VmDriver;
 import java.util.Objects;
@@ -14,7 +12,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * A node's VM tier ({@code isolation: vm}): exec-mode invocations in microVMs. Its driver is made on
+ * A node's VM tier ({@code isolation: vm}): exec-mode invocations and http-mode instances in microVMs. Its driver is made on
  * first use, so that a node without qemu starts, and runs process-tier arrows, as before; it has a
  * driver of its own, so the process tier's prewarm pool never serves a VM arrow.
  */
@@ -31,8 +29,8 @@ public final class VmTier {
     private final OutputPolicy policy;
     private volatile Made made;
 
-    /** The made tier: its invoker, and what its VMs run on. */
-    record Made(ExecInvoker invoker, String accelerator) {
+    /** The made tier: its driver, its invoker, and what its VMs run on. */
+    record Made(VmDriver driver, ExecInvoker invoker, String accelerator) {
     }
 
     /**
@@ -60,17 +58,9 @@ public final class VmTier {
         if (spec.isolation() != Isolation.VM) {
             return;
         }
-        // The VM driver does not watch a guest's ready port yet: http mode waits for it.
-        if (spec.mode() == Mode.HTTP) {
-            throw new InvalidInputException("isolation", "isolation vm runs exec-mode arrows only for now:"
-                    + " use isolation process for an http-mode arrow");
-        }
         Optional<String> why = unavailableReason.get();
         if (why.isPresent()) {
             throw new InvalidInputException("isolation", "this node cannot run isolation vm: " + why.get());
-        }
-        if (spec.network() != NetworkPolicy.NONE) {
-            throw new InvalidInputException("network", "isolation vm has no network yet: use network none");
         }
     }
 
@@ -89,7 +79,7 @@ public final class VmTier {
         synchronized (this) {
             if (made == null) {
                 VmDriver driver = opener.open();
-                made = new Made(new ExecInvoker(driver, policy), driver.accelerator());
+                made = new Made(driver, new ExecInvoker(driver, policy), driver.accelerator());
             }
             return made;
         }

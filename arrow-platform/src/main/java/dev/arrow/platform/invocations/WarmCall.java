@@ -3,6 +3,7 @@ package dev.arrow.platform.invocations;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.runtime.LogCapture;
 import dev.arrow.runtime.Metering;
 import dev.arrow.runtime.OutputPolicy;
@@ -222,7 +223,8 @@ public final class WarmCall {
         Instance instance = lease.instance();
         var execution = new Execution(startedAt, lease.cold(), lease.cold() ? instance.initTime() : Duration.ZERO, duration,
                 outcome, error, Duration.ZERO, Duration.ZERO, 0, memory, billed, Metering.gbSeconds(memory, billed),
-                outputBytes, log == null ? 0 : log.total(), log != null && log.truncated(), Optional.of(instance.id()));
+                outputBytes, log == null ? 0 : log.total(), log != null && log.truncated(), Optional.of(instance.id()))
+                .in(spec.isolation(), spec.isolation() == Isolation.VM ? service.vmAccelerator() : Optional.empty());
         InvocationRecord finishedRecord = running.finished(execution);
         service.record(finishedRecord, output, log == null ? "" : log.text(), soon);
         return finishedRecord;

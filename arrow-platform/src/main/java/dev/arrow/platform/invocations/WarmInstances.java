@@ -3,6 +3,7 @@ package dev.arrow.platform.invocations;
 import dev.arrow.platform.access.SandboxApi;
 import dev.arrow.platform.access.SandboxToken;
 import dev.arrow.platform.arrows.ArrowSpec;
+import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.platform.arrows.Revision;
 import dev.arrow.platform.bundles.BundleStore;
 import dev.arrow.runtime.instances.FleetEvents;
@@ -44,6 +45,7 @@ public final class WarmInstances implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WarmInstances.class.getName());
 
     private final SandboxDriver driver;
+    private volatile VmTier vm;
     // Made at first use: its start would cost every node's start some 100-400 ms. Written under this.
     private volatile InstanceClient client;
     private Supplier<InstanceClient> clientMaker = InstanceClient::new; // guarded by this
@@ -250,7 +252,7 @@ public final class WarmInstances implements AutoCloseable {
         StarterOnce(Revision revision) {
             this.revision = revision;
             try {
-                starter = new InstanceStarter(driver, instanceSpec(revision), clock, client());
+                starter = new InstanceStarter(driverFor(revision), instanceSpec(revision), clock, client());
             } catch (InstanceStartException | RuntimeException e) {
                 // reported by the start that needs it
             }
@@ -259,10 +261,31 @@ public final class WarmInstances implements AutoCloseable {
         InstanceStarter get() throws InstanceStartException {
             InstanceStarter made = starter;
             if (made == null) {
-                made = new InstanceStarter(driver, instanceSpec(revision), clock, client());
+                made = new InstanceStarter(driverFor(revision), instanceSpec(revision), clock, client());
                 starter = made;
             }
             return made;
+        }
+    }
+
+    /** Starts the instances of {@code isolation: vm} arrows in {@code tier}'s microVMs. */
+    public void giveVmTier(VmTier tier) {
+        this.vm = Objects.requireNonNull(tier, "tier");
+    }
+
+    /** The process tier's driver, or the VM tier's for a VM arrow (made, and KVM probed, on first use). */
+    private SandboxDriver driverFor(Revision revision) throws InstanceStartException {
+        if (revision.spec().isolation() != Isolation.VM) {
+            return driver;
+        }
+        VmTier tier = vm;
+        if (tier == null) {
+            throw new InstanceStartException("this node has no VM tier", Optional.empty(), "");
+        }
+        try {
+            return tier.open().driver();
+        } catch (dev.arrow.sandbox.SandboxException e) {
+            throw new InstanceStartException("the VM tier cannot start: " + e.getMessage(), Optional.empty(), "");
         }
     }
 

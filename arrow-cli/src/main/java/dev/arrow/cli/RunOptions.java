@@ -228,10 +228,6 @@ record RunOptions(SandboxSpec spec, boolean stats, String isolation, boolean hel
      * network and no process limit yet, and shares directories only.
      */
     void requireVmCanHonour() throws UsageException {
-        if (spec.network() != NetworkPolicy.NONE) {
-            throw new UsageException("option '--network': host is not available with --isolation vm"
-                    + " (the VM tier has no network yet): use none");
-        }
         if (spec.limits().pids().isPresent()) {
             throw new UsageException("option '--pids' is not available with --isolation vm (the guest has no pids limit yet)");
         }

@@ -121,10 +121,10 @@ class RunVmIT {
 
     @Test
     void whatTheVmTierCannotHonourIsAUsageErrorBeforeAnyVmStarts() throws Exception {
-        Run run = arrow("run", "--isolation", "vm", "--network", "host", "--", "true");
+        Run run = arrow("run", "--isolation", "vm", "--pids", "10", "--", "true");
 
         assertThat(run.status()).isEqualTo(125);
-        assertThat(run.stderr()).startsWith("arrow: option '--network': host is not available with --isolation vm")
+        assertThat(run.stderr()).startsWith("arrow: option '--pids' is not available with --isolation vm")
                 .endsWith("Try 'arrow run --help' for more information.\n");
     }
 }

@@ -20,6 +20,7 @@ record VmBenchReport(int rounds, int warmup, List<Row> rows, Optional<Memory> me
 
     static final String COLD = "VM cold boot, to first output";
     static final String RESTORE = "VM restore, to first output";
+    static final String POOLED = "VM from the pool (restored ahead), to output";
     static final String PREWARMED = "process tier prewarmed, to first output";
     static final String PLAIN_QEMU = "plain qemu, same kernel+initramfs, to init";
     /** Restore must be at least this many times faster than a cold boot (under TCG). */
@@ -69,6 +70,9 @@ record VmBenchReport(int rounds, int warmup, List<Row> rows, Optional<Memory> me
                 "restore / cold (%s): %.2fx, a restore %.1fx faster than a cold boot (goal: at least %.0fx under TCG)%s%n",
                 row(RESTORE).orElseThrow().accel(), ratio, 1 / ratio, RESTORE_GOAL,
                 Timings.eachRound(row(RESTORE).orElseThrow().millis(), row(COLD).orElseThrow().millis()))));
+        ratio(POOLED, COLD).ifPresent(ratio -> text.append(String.format(Locale.ROOT,
+                "pooled / cold (%s): %.2fx, a start from the pool %.1fx faster than a cold boot%n",
+                row(POOLED).orElseThrow().accel(), ratio, 1 / ratio)));
         ratio(COLD, PLAIN_QEMU).ifPresent(ratio -> text.append(String.format(Locale.ROOT,
                 "cold / plain qemu (%s): %.2fx%n", row(COLD).orElseThrow().accel(), ratio)));
         memory.ifPresent(m -> text.append(String.format(Locale.ROOT,
@@ -93,6 +97,7 @@ record VmBenchReport(int rounds, int warmup, List<Row> rows, Optional<Memory> me
                     .put("medianMs", decimals(timings.medianMillis(), 1)).put("p99Ms", decimals(timings.p99Millis(), 1));
         }
         ratio(RESTORE, COLD).ifPresent(ratio -> root.put("restoreOverCold", decimals(ratio, 3)));
+        ratio(POOLED, COLD).ifPresent(ratio -> root.put("pooledOverCold", decimals(ratio, 3)));
         ratio(COLD, PLAIN_QEMU).ifPresent(ratio -> root.put("coldOverPlainQemu", decimals(ratio, 3)));
         memory.ifPresent(m -> root.putObject("idleVmMemory").put("accel", m.accel()).put("guestRam", m.guestRam())
                 .put("qemuMiB", decimals(m.qemuMiB(), 1)).put("guestTouchedMiB", decimals(m.guestTouchedMiB(), 1))

@@ -71,7 +71,8 @@ final class VmSpawnBenchmark {
         Optional<QemuArgs> qemuArgs = withProperty(SNAPSHOT_PROPERTY, "off", () -> {
             try (Sandbox vm = VmDriver.create().start(ECHO, Stdio.DISCARD)) {
                 Optional<QemuArgs> args = ProcessHandle.of(vm.pid()).flatMap(p -> p.info().arguments())
-                        .flatMap(a -> QemuArgs.parse(Stream.concat(Stream.of(qemuProgram(vm)), Stream.of(a)).toList()));
+                        .flatMap(a -> QemuArgs.parse(Stream.concat(Stream.of(qemuProgram(vm)), Stream.of(a)).toList()))
+                        .map(VmSpawnBenchmark::onTheHost);
                 expectExit(vm.waitFor(), "the first VM");
                 return args;
             }
@@ -79,11 +80,21 @@ final class VmSpawnBenchmark {
 
         SandboxDriver prewarmed = Sandboxes.newProcessDriver();
         prewarmed.prewarm(POOL);
+        VmDriver pooled = VmDriver.create();
+        pooled.prewarm(1);
         Path peerDir = Files.createTempDirectory("arrow-bench-qemu-");
         try {
             var ways = new java.util.LinkedHashMap<String, Way>();
             ways.put(VmBenchReport.COLD, () -> withProperty(SNAPSHOT_PROPERTY, "off", () -> firstOutput(VmDriver.create(), ECHO)));
             ways.put(VmBenchReport.RESTORE, () -> withProperty(SNAPSHOT_PROPERTY, null, () -> firstOutput(VmDriver.create(), ECHO)));
+            ways.put(VmBenchReport.POOLED, () -> {
+                awaitVmPool(pooled);
+                return firstOutput(pooled, ECHO, result -> {
+                    if (!result.prewarmed() && measuring) {
+                        note(VmBenchReport.POOLED + ": a run found the pool empty, and started otherwise");
+                    }
+                });
+            });
             ways.put(VmBenchReport.PREWARMED, () -> {
                 awaitPool(prewarmed);
                 return firstOutput(prewarmed, ECHO, result -> {
@@ -127,6 +138,7 @@ final class VmSpawnBenchmark {
             return new VmBenchReport(rounds, warmup, rows, median(memory), skipped);
         } finally {
             prewarmed.prewarm(0);
+            pooled.prewarm(0);
             try (Stream<Path> files = Files.walk(peerDir)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(file);
@@ -185,6 +197,39 @@ final class VmSpawnBenchmark {
     private static void expectExit(SandboxResult result, String what) throws ProcessFailedException {
         if (!(result.outcome() instanceof Outcome.Exited(int code) && code == 0)) {
             throw new ProcessFailedException(what + " ended with " + result.outcome());
+        }
+    }
+
+    /** A restored VM waits in the pool: its restore is not part of the start measured. */
+    private static void awaitVmPool(VmDriver driver) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (driver.prewarmStats().ready() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
+    /**
+     * The qemu's kernel and initramfs as the host names them: the VM's qemu runs in a sandbox that
+     * sees the cache's directory elsewhere, so the files are found by their names (digests) in the cache.
+     */
+    private static QemuArgs onTheHost(QemuArgs args) {
+        return new QemuArgs(args.qemu(), inCache(args.kernel()), inCache(args.initramfs()), args.kernelCommandLine(),
+                args.memory(), args.accel());
+    }
+
+    private static Path inCache(Path file) {
+        if (Files.isRegularFile(file)) {
+            return file;
+        }
+        String explicit = System.getProperty("arrow.vm.cache");
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path root = explicit != null && !explicit.isBlank() ? Path.of(explicit)
+                : (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
+                        .resolve("arrow").resolve("vm");
+        try (Stream<Path> found = Files.walk(root, 2)) {
+            return found.filter(path -> path.getFileName().equals(file.getFileName())).findFirst().orElse(file);
+        } catch (IOException e) {
+            return file;
         }
     }
 
@@ -257,6 +302,7 @@ final class VmSpawnBenchmark {
      * its shared memory, which is the guest's RAM, and every virtiofsd process of the VM.
      */
     private Optional<VmBenchReport.Memory> idleMemory(String accel) throws Exception {
+        List<Path> dirsBefore = vmDirectories();
         try (Sandbox vm = VmDriver.create().start(IDLE, Stdio.PIPE)) {
             vm.stdin().close();
             if (vm.stdout().read() < 0) {
@@ -264,7 +310,9 @@ final class VmSpawnBenchmark {
             }
             Thread.sleep(SETTLE);
             List<String> argv = ProcessHandle.of(vm.pid()).flatMap(h -> h.info().arguments()).map(List::of).orElse(List.of());
-            Optional<String> vmDir = QemuArgs.vmDirectory(argv);
+            // The VM's directory (its sockets, logs, RAM file) is the one that appeared for it.
+            Optional<String> vmDir = vmDirectories().stream().filter(dir -> !dirsBefore.contains(dir)).findFirst()
+                    .map(Path::toString);
             Map<String, Long> qemu = ProcStatus.read(vm.pid());
             if (vmDir.isEmpty() || qemu.isEmpty()) {
                 note("idle VM memory: skipped (the VM's pid is no qemu with an arrow-vm directory)");
@@ -284,6 +332,16 @@ final class VmSpawnBenchmark {
             long shmem = qemu.getOrDefault("RssShmem", 0L);
             return Optional.of(new VmBenchReport.Memory(accel, QemuArgs.parse(Stream.concat(Stream.of("qemu"), argv.stream()).toList())
                     .map(QemuArgs::memory).orElse("?"), mib(qemu.getOrDefault("VmRSS", 0L) - shmem), mib(shmem), mib(virtiofsd), daemons));
+        }
+    }
+
+    private static List<Path> vmDirectories() throws IOException {
+        Path shared = Path.of("/dev/shm");
+        if (!Files.isDirectory(shared)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(shared)) {
+            return dirs.filter(dir -> dir.getFileName().toString().startsWith("arrow-vm-")).toList();
         }
     }
 

@@ -40,10 +40,18 @@ final class SparseFiles {
 
     /** Makes {@code to} a copy of {@code from} of the same size, holes where {@code from} has holes. */
     static void copy(Path from, Path to) throws IOException {
+        FileChannel.open(to, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING).close();
+        copyInto(from, to);
+    }
+
+    /**
+     * Writes {@code from}'s data into {@code to} at the same offsets and leaves the rest of {@code to}
+     * as it is (a new file of the same size: holes), extending it to {@code from}'s size if shorter.
+     */
+    static void copyInto(Path from, Path to) throws IOException {
         int fd = open(from);
         try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
-             FileChannel out = FileChannel.open(to, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                     StandardOpenOption.TRUNCATE_EXISTING)) {
+             FileChannel out = FileChannel.open(to, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
             long size = in.size();
             long position = 0;
             while (position < size) {

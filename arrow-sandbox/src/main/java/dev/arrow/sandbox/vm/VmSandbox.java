@@ -131,8 +131,6 @@ final class VmSandbox implements Sandbox {
         try {
             if (vm.checkShares(spec)) {
                 vm.restoreGuest(host, snapshot, accel, VmRequest.shares(spec), spec.network());
-                vm.plug("usr");
-                vm.plugShares(spec);
                 vm.begin(spec, stdio);
             }
         } catch (IOException | RuntimeException e) {
@@ -151,7 +149,6 @@ final class VmSandbox implements Sandbox {
         var vm = create();
         try {
             vm.restoreGuest(host, snapshot, accel, List.of(), NetworkPolicy.NONE);
-            vm.plug("usr");
             vm.ctl.write(java.nio.ByteBuffer.wrap(VmRequest.encodePrepare()));
             String answer = readLine(vm.ctl);
             if (!"prepared".equals(answer)) {
@@ -289,9 +286,9 @@ final class VmSandbox implements Sandbox {
     }
 
     /**
-     * qemu started waiting for a snapshot, on a copy of its RAM, the device state loaded, running:
-     * the guest init is where it was saved, reading its control port. Each share's virtiofsd starts
-     * meanwhile.
+     * qemu started waiting for a snapshot, on a copy of its RAM, the device state loaded, the shares
+     * ({@code /usr} and these) hot-plugged, running: the guest init is where it was saved, reading its
+     * control port. Each share's virtiofsd starts meanwhile.
      */
     private void restoreGuest(VmHost host, Snapshot snapshot, String accel, List<VmRequest.Share> shares,
             NetworkPolicy network) throws IOException, InterruptedException {
@@ -301,8 +298,21 @@ final class VmSandbox implements Sandbox {
             startVirtiofs(host, share.tag(), share.source(), share.writable());
         }
         ramCopy = dir.resolve("ram");
-        SparseFiles.copy(snapshot.ram(), ramCopy);
+        // qemu starts on the RAM file at its full size while its pages are copied: qemu touches none
+        // of them before the device state is loaded, which waits for the copy.
+        try (var file = new java.io.RandomAccessFile(ramCopy.toFile(), "rw")) {
+            file.setLength(Files.size(snapshot.ram()));
+        }
         jailOwns(ramCopy);
+        var copied = new CompletableFuture<Void>();
+        Thread.ofVirtual().name("arrow-vm-ram-copy").start(() -> {
+            try {
+                SparseFiles.copyInto(snapshot.ram(), ramCopy);
+                copied.complete(null);
+            } catch (IOException | RuntimeException e) {
+                copied.completeExceptionally(e);
+            }
+        });
         var portPaths = new ArrayList<Path>();
         var servers = portServers(portPaths);
         Path qmpSocket = dir.resolve("qmp.sock");
@@ -316,6 +326,13 @@ final class VmSandbox implements Sandbox {
                 java.util.OptionalInt.empty()), servers, mounts, null, network);
         qmp = Qmp.connect(qmpSocket, qemu::isAlive, Duration.ofSeconds(10));
         qmp.execute("migrate-set-capabilities", Snapshot.ignoreShared());
+        try {
+            copied.get(RESTORE_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("cannot copy the snapshot's RAM: " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("copying the snapshot's RAM took over " + RESTORE_LIMIT.toSeconds() + " s");
+        }
         qmp.execute("migrate-incoming", java.util.Map.of("uri", "exec:cat " + Snapshot.IN_JAIL + "/state"));
         long deadline = System.nanoTime() + RESTORE_LIMIT.toNanos();
         while (true) {
@@ -329,6 +346,11 @@ final class VmSandbox implements Sandbox {
                         + Qmp.text(status, "error-desc") + " " + tail(dir.resolve("qemu.log")));
             }
             Thread.sleep(1);
+        }
+        // Plugged while the guest is paused, so that it finds the devices the moment it runs.
+        plug("usr");
+        for (VmRequest.Share share : shares) {
+            plug(share.tag());
         }
         qmp.execute("cont", java.util.Map.of());
     }

@@ -85,8 +85,11 @@ final class VmSpawnBenchmark {
         Path peerDir = Files.createTempDirectory("arrow-bench-qemu-");
         try {
             var ways = new java.util.LinkedHashMap<String, Way>();
-            ways.put(VmBenchReport.COLD, () -> withProperty(SNAPSHOT_PROPERTY, "off", () -> firstOutput(VmDriver.create(), ECHO)));
-            ways.put(VmBenchReport.RESTORE, () -> withProperty(SNAPSHOT_PROPERTY, null, () -> firstOutput(VmDriver.create(), ECHO)));
+            // One driver per way, made once, as a node keeps its own: a start is timed, not the driver's making.
+            VmDriver coldDriver = withProperty(SNAPSHOT_PROPERTY, "off", VmDriver::create);
+            VmDriver restoreDriver = withProperty(SNAPSHOT_PROPERTY, null, VmDriver::create);
+            ways.put(VmBenchReport.COLD, () -> firstOutput(coldDriver, ECHO));
+            ways.put(VmBenchReport.RESTORE, () -> firstOutput(restoreDriver, ECHO));
             ways.put(VmBenchReport.POOLED, () -> {
                 awaitVmPool(pooled);
                 return firstOutput(pooled, ECHO, result -> {

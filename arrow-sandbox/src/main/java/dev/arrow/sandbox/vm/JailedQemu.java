@@ -72,11 +72,19 @@ final class JailedQemu {
         return qemu;
     }
 
-    /** qemu's host pid (the jail's pid 1), or the jail's supervisor before it is known. */
+    /** qemu's host pid (a process of the jail, whose pid 1 starts it), or the jail's own before qemu runs. */
     long pid() {
         try {
-            OptionalLong pid = sandbox.namespacePid();
-            return pid.orElse(sandbox.pid());
+            OptionalLong jail = sandbox.namespacePid();
+            if (jail.isEmpty()) {
+                return sandbox.pid();
+            }
+            return java.util.stream.Stream.concat(ProcessHandle.of(jail.getAsLong()).stream(),
+                            ProcessHandle.of(jail.getAsLong()).stream().flatMap(ProcessHandle::descendants))
+                    .filter(process -> process.info().command().map(command -> command.contains("qemu-system")).orElse(false))
+                    .mapToLong(ProcessHandle::pid)
+                    .findFirst()
+                    .orElse(jail.getAsLong());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return sandbox.pid();

@@ -58,6 +58,12 @@ final class ServeCommand implements Callable<Integer> {
                     + " and a few MiB, shown in /metrics as arrow_prewarm_* (env ARROW_PREWARM; default: ${DEFAULT-VALUE}).")
     int prewarm;
 
+    @Option(names = "--vm-prewarm", paramLabel = "N", defaultValue = "${env:ARROW_VM_PREWARM:-0}",
+            description = "Restored VMs kept waiting for isolation: vm arrows, 0 to 16; each holds a qemu and its"
+                    + " guest's touched memory, shown in /metrics as arrow_vm_prewarm_* (env ARROW_VM_PREWARM;"
+                    + " default: ${DEFAULT-VALUE}).")
+    int vmPrewarm;
+
     // The JVM's heap is fixed before this code runs: ./arrow reads this option and gives the JVM
     // its -Xmx; here it is only checked and reported.
     @Option(names = "--memory", paramLabel = "SIZE", converter = Converters.Size.class,
@@ -97,8 +103,12 @@ final class ServeCommand implements Callable<Integer> {
         if (prewarm < 0 || prewarm > NodeConfig.MAX_PREWARM) {
             throw new ParameterException(spec.commandLine(), "--prewarm must be between 0 and " + NodeConfig.MAX_PREWARM);
         }
+        if (vmPrewarm < 0 || vmPrewarm > NodeConfig.MAX_VM_PREWARM) {
+            throw new ParameterException(spec.commandLine(), "--vm-prewarm must be between 0 and " + NodeConfig.MAX_VM_PREWARM);
+        }
         DispatchSettings dispatch = DispatchSettings.DEFAULT.withConcurrency(maxConcurrent, Math.max(1, maxConcurrent / 2));
-        config = config.withListen(host, port).withDispatch(dispatch).withPrewarm(prewarm).withS3Listen(s3);
+        config = config.withListen(host, port).withDispatch(dispatch).withPrewarm(prewarm).withVmPrewarm(vmPrewarm)
+                .withS3Listen(s3);
         if (home != null) {
             config = config.withHome(home.toAbsolutePath());
         }

@@ -130,6 +130,8 @@ public final class Node implements AutoCloseable {
             invocations.giveSandboxesApi(new SandboxApi(sandboxTokens, socketDir));
             metrics.bind(sandboxTokens);
             driver.prewarm(config.prewarm());
+            vm.prewarm(config.vmPrewarm());
+            metrics.bindVm(vm);
             var kv = new KvService(state.kv(), clock);
             var queues = new QueueService(state.queues(), clock);
             metrics.bind(queues);

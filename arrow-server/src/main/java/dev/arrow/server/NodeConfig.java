@@ -34,9 +34,12 @@ import java.util.Optional;
  *                 {@link #CROWDED_IDLE_TIMEOUT} instead of the usual 30 s, so that many slow or idle
  *                 clients cannot take the file descriptors its sandboxes and state need; 0 (the
  *                 default): 10,000, or half the file descriptors the node may open when that is less
+ * @param vmPrewarm restored VMs kept waiting for {@code isolation: vm} arrows (0, the default, to
+ *                 {@value #MAX_VM_PREWARM}); each holds its guest's touched RAM and a qemu, reported in /metrics
  */
 public record NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
-        int prewarm, Duration bodyDeadline, Duration headDeadline, int maxConnections, Optional<Listen> s3Listen) {
+        int prewarm, Duration bodyDeadline, Duration headDeadline, int maxConnections, Optional<Listen> s3Listen,
+        int vmPrewarm) {
 
     /** An address to listen on; port 0 picks a free one. */
     public record Listen(String host, int port) {
@@ -55,6 +58,7 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
     public static final int DEFAULT_PORT = 7070;
     public static final int DEFAULT_PREWARM = 4;
     public static final int MAX_PREWARM = 64;
+    public static final int MAX_VM_PREWARM = 16;
     /** Time for a whole request body to arrive: a 1 GiB bundle at 20 MB/s, not a slow trickle forever. */
     public static final Duration DEFAULT_BODY_DEADLINE = Duration.ofSeconds(60);
     /** Time for a request's head (at most a few KiB) to arrive once it has begun, as Apache's default. */
@@ -85,6 +89,15 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
         if (prewarm < 0 || prewarm > MAX_PREWARM) {
             throw new IllegalArgumentException("prewarm must be between 0 and " + MAX_PREWARM + ": " + prewarm);
         }
+        if (vmPrewarm < 0 || vmPrewarm > MAX_VM_PREWARM) {
+            throw new IllegalArgumentException("vmPrewarm must be between 0 and " + MAX_VM_PREWARM + ": " + vmPrewarm);
+        }
+    }
+
+    /** Without a VM pool. */
+    public NodeConfig(String host, int port, Path home, DispatchSettings dispatch, RuntimeLaunchers runtimes,
+            int prewarm, Duration bodyDeadline, Duration headDeadline, int maxConnections, Optional<Listen> s3Listen) {
+        this(host, port, home, dispatch, runtimes, prewarm, bodyDeadline, headDeadline, maxConnections, s3Listen, 0);
     }
 
     /** With the default prewarm pool. */
@@ -127,46 +140,51 @@ public record NodeConfig(String host, int port, Path home, DispatchSettings disp
 
     public NodeConfig withListen(String newHost, int newPort) {
         return new NodeConfig(newHost, newPort, home, dispatch, runtimes, prewarm, bodyDeadline,
-                headDeadline, maxConnections, s3Listen);
+                headDeadline, maxConnections, s3Listen, vmPrewarm);
     }
 
     public NodeConfig withHome(Path newHome) {
         return new NodeConfig(host, port, newHome, dispatch, runtimes, prewarm, bodyDeadline,
-                headDeadline, maxConnections, s3Listen);
+                headDeadline, maxConnections, s3Listen, vmPrewarm);
     }
 
     public NodeConfig withDispatch(DispatchSettings settings) {
         return new NodeConfig(host, port, home, settings, runtimes, prewarm, bodyDeadline,
-                headDeadline, maxConnections, s3Listen);
+                headDeadline, maxConnections, s3Listen, vmPrewarm);
     }
 
     public NodeConfig withRuntimes(RuntimeLaunchers launchers) {
         return new NodeConfig(host, port, home, dispatch, launchers, prewarm, bodyDeadline,
-                headDeadline, maxConnections, s3Listen);
+                headDeadline, maxConnections, s3Listen, vmPrewarm);
     }
 
     public NodeConfig withPrewarm(int sandboxes) {
         return new NodeConfig(host, port, home, dispatch, runtimes, sandboxes, bodyDeadline,
-                headDeadline, maxConnections, s3Listen);
+                headDeadline, maxConnections, s3Listen, vmPrewarm);
     }
 
     public NodeConfig withBodyDeadline(Duration deadline) {
         return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, deadline,
-                headDeadline, maxConnections, s3Listen);
+                headDeadline, maxConnections, s3Listen, vmPrewarm);
     }
 
     public NodeConfig withMaxConnections(int connections) {
         return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline,
-                headDeadline, connections, s3Listen);
+                headDeadline, connections, s3Listen, vmPrewarm);
     }
 
     public NodeConfig withHeadDeadline(Duration deadline) {
         return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline,
-                deadline, maxConnections, s3Listen);
+                deadline, maxConnections, s3Listen, vmPrewarm);
     }
 
     public NodeConfig withS3Listen(Optional<Listen> listen) {
         return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline, headDeadline,
-                maxConnections, listen);
+                maxConnections, listen, vmPrewarm);
+    }
+
+    public NodeConfig withVmPrewarm(int vms) {
+        return new NodeConfig(host, port, home, dispatch, runtimes, prewarm, bodyDeadline, headDeadline,
+                maxConnections, s3Listen, vms);
     }
 }

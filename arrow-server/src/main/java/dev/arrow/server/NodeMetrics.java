@@ -58,7 +58,7 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
                 .description("Requests being served by warm instances").register(registry);
         Gauge.builder("arrow.instances.waiting", warm, w -> w.stats().waiting())
                 .description("Requests waiting for a free instance").register(registry);
-        var pool = new PoolStats(driver); // held by the gauges alone: strong references, or it is collected
+        var pool = new PoolStats(driver::prewarmStats); // held by the gauges alone: strong references, or it is collected
         Gauge.builder("arrow.prewarm.target", pool, p -> p.now().target()).strongReference(true)
                 .description("Prewarmed sandboxes the pool keeps").register(registry);
         Gauge.builder("arrow.prewarm.ready", pool, p -> p.now().ready()).strongReference(true)
@@ -211,21 +211,32 @@ final class NodeMetrics implements InvocationListener, FleetEvents {
         return run.succeeded() ? "success" : run.outcome().name();
     }
 
+    /** The VM tier's pool of restored VMs ({@code serve --vm-prewarm}). */
+    void bindVm(dev.arrow.platform.invocations.VmTier vm) {
+        var pool = new PoolStats(vm::prewarmStats);
+        Gauge.builder("arrow.vm.prewarm.target", pool, p -> p.now().target()).strongReference(true)
+                .description("Restored VMs the VM pool keeps").register(registry);
+        Gauge.builder("arrow.vm.prewarm.ready", pool, p -> p.now().ready()).strongReference(true)
+                .description("Restored VMs waiting for a VM arrow now").register(registry);
+        Gauge.builder("arrow.vm.prewarm.memory", pool, p -> p.now().memoryBytes()).baseUnit("bytes").strongReference(true)
+                .description("Resident memory of the VM pool's qemu and virtiofsd processes").register(registry);
+    }
+
     /** The pool's stats, asked of the driver once per scrape rather than once per gauge. */
     private static final class PoolStats {
         private static final long FRESH_NANOS = 500_000_000L;
-        private final SandboxDriver driver;
+        private final java.util.function.Supplier<PrewarmStats> source;
         private PrewarmStats stats; // guarded by this
         private long readAt; // guarded by this
 
-        PoolStats(SandboxDriver driver) {
-            this.driver = driver;
+        PoolStats(java.util.function.Supplier<PrewarmStats> source) {
+            this.source = source;
         }
 
         synchronized PrewarmStats now() {
             long at = System.nanoTime();
             if (stats == null || at - readAt > FRESH_NANOS) {
-                stats = driver.prewarmStats();
+                stats = source.get();
                 readAt = at;
             }
             return stats;

@@ -1,12 +1,14 @@
 package dev.arrow.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.arrow.platform.invocations.DispatchSettings;
 import dev.arrow.sandbox.vm.VmDriver;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,9 +102,77 @@ class VmIsolationIT {
         assertThat(first.status()).as(first.text()).isEqualTo(200);
         assertThat(first.text()).isEqualTo("hello from a vm: /greeting");
         assertThat(second.text()).isEqualTo("hello from a vm: /again");
-        JsonNode record = client.get("/v1/invocations/" + second.header("X-Arrow-Invocation-Id")).json();
+        JsonNode record = client.record(second.header("X-Arrow-Invocation-Id")); // a gateway's record may be written just after
         assertThat(record.path("isolation").asText()).isEqualTo("vm");
         assertThat(record.path("accelerator").asText()).isIn("kvm", "tcg");
+    }
+
+    /** A language runtime's handler in a VM: the runtime's directory is one more share, its instance stays warm. */
+    @Test
+    void aPythonRuntimeHandlerRunsWarmInAVm() throws Exception {
+        Optional<String> missing = VmDriver.unavailableReason();
+        assumeTrue(missing.isEmpty(), () -> "the VM tier cannot run here: " + missing.orElse(""));
+        byte[] handler = """
+                calls = 0
+                def handler(event, context):
+                    global calls
+                    calls += 1
+                    return {"calls": calls, "hello": event.get("name")}
+                """.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        NodeClient.Reply uploaded = client.post("/v1/bundles", "application/gzip",
+                HttpModeIT.tarGz("main.py", handler, "README", "x".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        String code = uploaded.json().path("digest").asText();
+        NodeClient.Reply deployed = client.deploy("{\"name\":\"py\",\"runtime\":\"python3\",\"handler\":\"main.handler\","
+                + "\"isolation\":\"vm\",\"bundle\":\"" + code + "\"}");
+        assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
+
+        NodeClient.Reply first = client.invoke("py", "{\"name\":\"arrow\"}");
+        NodeClient.Reply second = client.invoke("py", "{}");
+
+        assertThat(first.status()).as(first.text()).isEqualTo(200);
+        assertThat(first.json().path("hello").asText()).isEqualTo("arrow");
+        assertThat(first.json().path("calls").asInt()).isEqualTo(1);
+        assertThat(second.json().path("calls").asInt()).as("the same warm instance").isEqualTo(2);
+        JsonNode record = client.record(second.header("X-Arrow-Invocation-Id"));
+        assertThat(record.path("isolation").asText()).isEqualTo("vm");
+    }
+
+    /** {@code serve --vm-prewarm}: restored VMs wait for VM arrows, in /metrics, and end with the node. */
+    @Test
+    void theNodesVmPoolWaitsForVmArrowsAndEndsWithTheNode() throws Exception {
+        Optional<String> missing = VmDriver.unavailableReason();
+        assumeTrue(missing.isEmpty(), () -> "the VM tier cannot run here: " + missing.orElse(""));
+        node.close();
+        node = Node.start(new NodeConfig("127.0.0.1", 0, home, DispatchSettings.DEFAULT).withVmPrewarm(1));
+        client = new NodeClient(node);
+
+        await().atMost(Duration.ofSeconds(120)).until(() -> client.get("/metrics").text().contains("arrow_vm_prewarm_ready 1.0"));
+        String metrics = client.get("/metrics").text();
+        assertThat(metrics).contains("arrow_vm_prewarm_target 1.0");
+        assertThat(metrics).doesNotContain("arrow_vm_prewarm_memory_bytes 0.0");
+        assertThat(restoredQemus()).as("the pooled VM's qemu").isNotEmpty();
+
+        assertThat(client.deploy(spec("boxed", "tr a-z A-Z", ",\"isolation\":\"vm\"")).status()).isEqualTo(201);
+        NodeClient.Reply boxed = client.invoke("boxed", "pooled");
+        assertThat(boxed.text()).as(boxed.text()).isEqualTo("POOLED");
+
+        node.close();
+        node = null;
+        await().atMost(Duration.ofSeconds(20)).until(() -> restoredQemus().isEmpty());
+    }
+
+    /** Processes whose command line names a restored VM's RAM file, as the VM tier's qemu does. */
+    private static java.util.List<Long> restoredQemus() throws java.io.IOException {
+        try (var entries = java.nio.file.Files.list(Path.of("/proc"))) {
+            return entries.filter(dir -> dir.getFileName().toString().matches("\\d+")).filter(dir -> {
+                try {
+                    return new String(java.nio.file.Files.readAllBytes(dir.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8)
+                            .contains("mem-path=/vm/ram");
+                } catch (java.io.IOException gone) {
+                    return false;
+                }
+            }).map(dir -> Long.parseLong(dir.getFileName().toString())).toList();
+        }
     }
 
     @Test

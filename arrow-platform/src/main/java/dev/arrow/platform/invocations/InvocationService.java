@@ -408,6 +408,10 @@ public final class InvocationService implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        VmTier tier = vm;
+        if (tier != null) {
+            tier.prewarm(0); // the VM pool's qemu processes end with the node
+        }
         long deadline = clock.nanoTime() + settings.shutdownGrace().toNanos();
         // Not by thread state: a running invocation's virtual thread, parked on its sandbox, is WAITING too.
         waitingForCapacity.forEach(Thread::interrupt); // nothing to lose: they have not started

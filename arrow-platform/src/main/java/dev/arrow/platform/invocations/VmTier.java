@@ -5,6 +5,7 @@ import dev.arrow.platform.arrows.ArrowSpec;
 import dev.arrow.platform.arrows.Isolation;
 import dev.arrow.runtime.ExecInvoker;
 import dev.arrow.runtime.OutputPolicy;
+import dev.arrow.sandbox.PrewarmStats;
 import dev.arrow.sandbox.SandboxException;
 import dev.arrow.sandbox.vm.VmDriver;
 import java.util.Objects;
@@ -28,6 +29,7 @@ public final class VmTier {
     private final Opener opener;
     private final OutputPolicy policy;
     private volatile Made made;
+    private volatile int poolTarget;
 
     /** The made tier: its driver, its invoker, and what its VMs run on. */
     record Made(VmDriver driver, ExecInvoker invoker, String accelerator) {
@@ -64,6 +66,37 @@ public final class VmTier {
         }
     }
 
+    /**
+     * Keeps {@code vms} restored VMs waiting for VM arrows ({@link VmDriver#prewarm}); above 0, the driver is made now, on a thread of its own, rather than at the
+     * first VM invocation. Nothing happens on a node without the VM tier.
+     */
+    public void prewarm(int vms) {
+        poolTarget = vms;
+        if (vms == 0) {
+            Made now = made;
+            if (now != null) {
+                now.driver().prewarm(0);
+            }
+            return;
+        }
+        if (unavailableReason.get().isPresent()) {
+            return;
+        }
+        Thread.ofVirtual().name("arrow-vm-tier-prewarm").start(() -> {
+            try {
+                open();
+            } catch (SandboxException e) {
+                // the first VM invocation says why
+            }
+        });
+    }
+
+    /** The VM pool now; {@link PrewarmStats#NONE} before the driver is made. */
+    public PrewarmStats prewarmStats() {
+        Made now = made;
+        return now == null ? PrewarmStats.NONE : now.driver().prewarmStats();
+    }
+
     /** {@code kvm} or {@code tcg} once the driver has been made; empty before. */
     public Optional<String> accelerator() {
         Made now = made;
@@ -80,6 +113,9 @@ public final class VmTier {
             if (made == null) {
                 VmDriver driver = opener.open();
                 made = new Made(driver, new ExecInvoker(driver, policy), driver.accelerator());
+                if (poolTarget > 0) {
+                    driver.prewarm(poolTarget);
+                }
             }
             return made;
         }

@@ -105,19 +105,12 @@ final class VmSandbox implements Sandbox {
     static VmSandbox start(VmHost host, GuestImage image, String accel, SandboxSpec spec, Stdio stdio)
             throws SandboxException {
         var vm = create();
-        try {
+        vm.settingUp("start", () -> {
             if (vm.checkShares(spec)) {
                 vm.bootCold(host, image, accel, spec);
                 vm.begin(spec, stdio);
             }
-        } catch (IOException | RuntimeException e) {
-            vm.abandon();
-            throw new SandboxException("cannot start the VM: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            vm.abandon();
-            throw new SandboxException("interrupted while starting the VM", e);
-        }
+        });
         return vm;
     }
 
@@ -128,40 +121,26 @@ final class VmSandbox implements Sandbox {
     static VmSandbox restore(VmHost host, Snapshot snapshot, String accel, SandboxSpec spec, Stdio stdio)
             throws SandboxException {
         var vm = create();
-        try {
+        vm.settingUp("restore", () -> {
             if (vm.checkShares(spec)) {
                 vm.restoreGuest(host, snapshot, accel, VmRequest.shares(spec), spec.network());
                 vm.begin(spec, stdio);
             }
-        } catch (IOException | RuntimeException e) {
-            vm.abandon();
-            throw new SandboxException("cannot restore the VM: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            vm.abandon();
-            throw new SandboxException("interrupted while restoring the VM", e);
-        }
+        });
         return vm;
     }
 
     /** A VM restored and waiting for its spec, {@code /usr} mounted: what the driver's pool holds. */
     static VmSandbox restoreIdle(VmHost host, Snapshot snapshot, String accel) throws SandboxException {
         var vm = create();
-        try {
+        vm.settingUp("restore for the pool", () -> {
             vm.restoreGuest(host, snapshot, accel, List.of(), NetworkPolicy.NONE);
             vm.ctl.write(java.nio.ByteBuffer.wrap(VmRequest.encodePrepare()));
             String answer = readLine(vm.ctl);
             if (!"prepared".equals(answer)) {
                 throw new IOException("the restored guest answered " + answer + ": " + tail(vm.dir.resolve("console.log")));
             }
-        } catch (IOException | RuntimeException e) {
-            vm.abandon();
-            throw new SandboxException("cannot restore a VM for the pool: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            vm.abandon();
-            throw new SandboxException("interrupted while restoring a VM for the pool", e);
-        }
+        });
         return vm;
     }
 
@@ -173,7 +152,7 @@ final class VmSandbox implements Sandbox {
     /** Gives an idle VM its spec: its shares are hot-plugged, the program starts. */
     void assign(VmHost host, SandboxSpec spec, Stdio stdio) throws SandboxException {
         startNanos = System.nanoTime();
-        try {
+        settingUp("start", () -> {
             if (checkShares(spec)) {
                 for (VmRequest.Share share : VmRequest.shares(spec)) {
                     startVirtiofs(host, share.tag(), share.source(), share.writable());
@@ -181,13 +160,24 @@ final class VmSandbox implements Sandbox {
                 plugShares(spec);
                 begin(spec, stdio);
             }
+        });
+    }
+
+    private interface SetUp {
+        void run() throws IOException, InterruptedException;
+    }
+
+    /** Runs a step of the VM's setting up; a failure removes everything the VM made, then throws. */
+    private void settingUp(String what, SetUp step) throws SandboxException {
+        try {
+            step.run();
         } catch (IOException | RuntimeException e) {
             abandon();
-            throw new SandboxException("cannot start the VM: " + e.getMessage(), e);
+            throw new SandboxException("cannot " + what + " the VM: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abandon();
-            throw new SandboxException("interrupted while starting the VM", e);
+            throw new SandboxException("interrupted while setting up the VM (" + what + ")", e);
         }
     }
 

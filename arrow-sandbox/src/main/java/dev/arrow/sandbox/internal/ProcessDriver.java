@@ -165,15 +165,21 @@ public final class ProcessDriver implements SandboxDriver {
      * Where helpers write their result files: one directory per JVM, readable by its owner only,
      * so no other user can plant or read a result.
      */
+    private static final String RESULTS_PREFIX = "arrow-results-";
+
     private static synchronized Path resultDirectory() throws SandboxException {
         if (resultDirectory == null) {
             try {
                 var privateToUser = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
                 // Each sandbox makes three FIFOs here: on a disk file system (ext4) every mknod
                 // allocates an inode, which showed as 3% of a loaded node's CPU; tmpfs does not.
-                resultDirectory = Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
-                        ? Files.createTempDirectory(SHARED_MEMORY, "arrow-results-", privateToUser)
-                        : Files.createTempDirectory("arrow-results-", privateToUser);
+                Path parent = Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
+                        ? SHARED_MEMORY : Path.of(System.getProperty("java.io.tmpdir"));
+                // Named by this JVM's pid: a JVM killed before its exit hooks leaves its directory,
+                // which the next JVM to start here removes.
+                StaleDirectories.removeOfEndedProcesses(parent, RESULTS_PREFIX);
+                resultDirectory = Files.createTempDirectory(parent, RESULTS_PREFIX + ProcessHandle.current().pid() + "-",
+                        privateToUser);
                 // Works because every result file is deleted once read, and spawners' sockets,
                 // registered later, are deleted first.
                 resultDirectory.toFile().deleteOnExit();

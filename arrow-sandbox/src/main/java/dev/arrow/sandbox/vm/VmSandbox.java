@@ -185,9 +185,12 @@ final class VmSandbox implements Sandbox {
         Path dir;
         try {
             // In memory: a restored guest's RAM file lives here, which the kernel must never write back to disk.
-            dir = Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
-                    ? Files.createTempDirectory(SHARED_MEMORY, "arrow-vm-", PRIVATE)
-                    : Files.createTempDirectory("arrow-vm-", PRIVATE);
+            Path parent = Files.isDirectory(SHARED_MEMORY) && Files.isWritable(SHARED_MEMORY)
+                    ? SHARED_MEMORY : Path.of(System.getProperty("java.io.tmpdir"));
+            // Named by this JVM's pid: a JVM killed outright leaves its VMs' directories (its VMs end
+            // with their jails), which a later start removes.
+            dev.arrow.sandbox.internal.StaleDirectories.removeOfEndedProcesses(parent, "arrow-vm-");
+            dir = Files.createTempDirectory(parent, "arrow-vm-" + ProcessHandle.current().pid() + "-", PRIVATE);
             jailOwns(dir);
         } catch (IOException e) {
             throw new SandboxException("cannot create the VM's directory: " + e.getMessage(), e);

@@ -97,9 +97,29 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
         fillInterested();
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger readRequests = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public void onFillable() {
         read();
+    }
+
+    private void read() {
+        // Asked for by the selector (onFillable) and by an answer's or a body piece's completion, on
+        // whatever thread that completes: two threads would share the reader's buffer. One reads;
+        // a request meanwhile (or from within, as a synchronous completion) makes it read once more.
+        if (readRequests.getAndIncrement() > 0) {
+            return;
+        }
+        do {
+            readRequests.set(1);
+            try {
+                readPass();
+            } catch (RuntimeException | Error e) {
+                readRequests.set(0);
+                throw e;
+            }
+        } while (readRequests.decrementAndGet() > 0);
     }
 
     /**
@@ -111,7 +131,7 @@ final class GatewayConnection extends AbstractConnection.NonBlocking implements 
      * its selector key keeps its interest across requests (no {@code epoll_ctl} each time) and no
      * read is tried in vain when the answer is out. What arrives meanwhile is appended, unparsed.
      */
-    private void read() {
+    private void readPass() {
         try {
             boolean parse = true;
             while (true) {

@@ -40,12 +40,13 @@ public final class StaleDirectories {
                 continue;
             }
             if (ProcessHandle.of(pid).isEmpty()) {
-                delete(dir);
+                deleteTree(dir);
             }
         }
     }
 
-    private static void delete(Path dir) {
+    /** Removes a directory and everything in it; what is already gone is no error. */
+    public static void deleteTree(Path dir) {
         try (Stream<Path> tree = Files.walk(dir)) {
             tree.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {

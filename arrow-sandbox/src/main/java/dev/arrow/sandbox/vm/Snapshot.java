@@ -2,6 +2,7 @@ package dev.arrow.sandbox.vm;
 
 import dev.arrow.sandbox.Mount;
 import dev.arrow.sandbox.NetworkPolicy;
+import dev.arrow.sandbox.internal.StaleDirectories;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,7 +23,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * A guest booted once (on the snapshot machine, with no share attached) and saved at the moment
@@ -70,7 +69,7 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
                     // another process made it first: use theirs
                 }
             } finally {
-                delete(temp);
+                StaleDirectories.deleteTree(temp);
             }
         }
         return snapshot;
@@ -78,7 +77,7 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
 
     /** Removes a snapshot that failed to restore, so that the next start makes a new one. */
     void discard() {
-        delete(state.getParent());
+        StaleDirectories.deleteTree(state.getParent());
     }
 
     private static void make(VmHost host, GuestImage image, String accel, long memoryMiB, int cpus, Path into)
@@ -156,7 +155,7 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
             }
             servers.forEach(Snapshot::closeQuietly);
             channels.forEach(Snapshot::closeQuietly);
-            delete(sockets);
+            StaleDirectories.deleteTree(sockets);
         }
     }
 
@@ -211,11 +210,4 @@ record Snapshot(Path ram, Path state, Path kernel, Path initramfs, long memoryMi
         }
     }
 
-    static void delete(Path dir) {
-        try (Stream<Path> tree = Files.walk(dir)) {
-            tree.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // already gone
-        }
-    }
 }

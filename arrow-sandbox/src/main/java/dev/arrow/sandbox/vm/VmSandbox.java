@@ -28,13 +28,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * One VM: virtiofsd per share, qemu, and the threads that carry the guest init's ports. A VM is
@@ -626,11 +624,7 @@ final class VmSandbox implements Sandbox {
         if (!pipedOutput) {
             callerChannels.forEach(VmSandbox::closeQuietly);
         }
-        try (Stream<Path> tree = Files.walk(dir)) {
-            tree.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // already gone
-        }
+        dev.arrow.sandbox.internal.StaleDirectories.deleteTree(dir);
     }
 
     private static void waitQuietly(Process process) {
